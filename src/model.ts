@@ -155,3 +155,30 @@ export interface Report {
     timestamps: string;
   };
 }
+
+/** One packet seen at one hop. */
+export interface Sighting {
+  hop: number;
+  /** Nanoseconds since the trace's first frame. */
+  t: number;
+  ip: IpPacket;
+}
+
+/**
+ * The same packet followed along the path: its sightings in the order it crossed the hops.
+ * Settled once no further hop can see it (the matching window has passed).
+ */
+export interface Journey {
+  flowId: number;
+  direction: Direction;
+  sightings: Sighting[];
+  /** Hop indexes (travel order) between which it vanished, if it did. */
+  vanishedBetween?: [number, number];
+  /** Hops before its first sighting that should have seen it but did not (capture loss). */
+  missedAt?: number[];
+}
+
+/** What a running trace tells its listeners (TUI, text streaming). */
+export type TraceEvent =
+  | { kind: 'journey'; journey: Journey }
+  | { kind: 'flow'; flow: FlowReport };

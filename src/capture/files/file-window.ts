@@ -1,0 +1,68 @@
+import { closeSync, readSync } from 'node:fs';
+
+/** Bytes read per refill: big enough that the read syscall costs nothing per record. */
+export const CHUNK_SIZE = 1 << 20;
+
+/**
+ * A window of a capture file held in memory: bytes [start, end) of the file, read in chunks
+ * of about 1 MiB so that no file is ever loaded whole.
+ *
+ * A refill allocates a fresh buffer instead of compacting the old one in place: records
+ * handed out earlier are subarray views of the old buffer, and a consumer that still holds
+ * one must keep seeing its bytes unchanged.
+ */
+export class FileWindow {
+  buf: Buffer;
+  view: DataView;
+  /** File offset of buf[0]. */
+  start = 0;
+  /** File offset just past the last byte read into buf. */
+  end = 0;
+
+  constructor(
+    private readonly fd: number,
+    /** File size when it was opened: a file still being written is read up to here. */
+    readonly size: number,
+  ) {
+    this.buf = Buffer.alloc(0);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, 0);
+  }
+
+  /**
+   * Makes bytes [offset, offset + length) readable at buf[offset - start]. Returns false
+   * (and reads nothing) when the file ends before offset + length.
+   */
+  ensure(offset: number, length: number): boolean {
+    if (offset >= this.start && offset + length <= this.end) return true;
+    return this.refill(offset, length);
+  }
+
+  private refill(offset: number, length: number): boolean {
+    if (offset + length > this.size) return false;
+    const next = Buffer.allocUnsafe(Math.max(CHUNK_SIZE, length));
+    let filled = 0;
+    if (offset >= this.start && offset < this.end) {
+      filled = this.buf.copy(next, 0, offset - this.start, this.end - this.start);
+    }
+    const want = Math.min(next.length, this.size - offset);
+    while (filled < want) {
+      const n = readSync(this.fd, next, filled, want - filled, offset + filled);
+      // The file shrank under us: what is missing reads as a file cut short.
+      if (n === 0) break;
+      filled += n;
+    }
+    this.buf = next;
+    this.view = new DataView(next.buffer, next.byteOffset, filled);
+    this.start = offset;
+    this.end = offset + filled;
+    return offset + length <= this.end;
+  }
+
+  private closed = false;
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    closeSync(this.fd);
+  }
+}

@@ -139,6 +139,7 @@ export interface FlowReport {
   latency: LatencyStep[];
   findings: Finding[];
   packets: { request: number; reply: number };
+  /** Seconds since the trace's first frame. */
   firstSeen: number;
   lastSeen: number;
 }

@@ -1,8 +1,16 @@
-import type { Frame, Hop, Report, TraceEvent } from '../model.js';
+import type { Frame, Hop, Journey, Report, TraceEvent } from '../model.js';
+import { decodeFrame } from '../decode/index.js';
+import { explainFlow } from '../explain/explain.js';
+import { accountJourney } from './account.js';
+import { FlowTable, type FlowState } from './flows.js';
+import { JourneyMatcher, type OpenJourney } from './journeys.js';
+import { PathModel } from './path.js';
 
 export interface TracerOptions {
   /** How long a packet may take from one hop to the next before it counts as vanished. */
   windowMs?: number;
+  /** Where the timestamps come from, said in the report. */
+  timestamps?: string;
 }
 
 /**
@@ -21,6 +29,132 @@ export interface Tracer {
   finish(): Report;
 }
 
-export function createTracer(_hops: Hop[], _options: TracerOptions = {}): Tracer {
-  throw new Error('createTracer: not implemented yet');
+export function createTracer(hops: Hop[], options: TracerOptions = {}): Tracer {
+  return new PathTracer(hops, options);
+}
+
+class PathTracer implements Tracer {
+  private readonly path: PathModel;
+  private readonly matcher: JourneyMatcher;
+  private readonly table: FlowTable;
+  private readonly listeners = new Set<(event: TraceEvent) => void>();
+  /** The traced container's flows, in the order they were first recognised as such. */
+  private readonly flows: FlowState[] = [];
+  private readonly cache = new Map<FlowState, { version: number; report: Report['flows'][number] }>();
+  private readonly packetsPerHop: number[];
+  private skippedFrames = 0;
+  private otherFlows = 0;
+  private epoch?: { sec: number; nsec: number };
+  private now = 0;
+  private sinceAdvance = 0;
+
+  constructor(
+    readonly hops: Hop[],
+    private readonly options: TracerOptions,
+  ) {
+    this.path = new PathModel(hops);
+    this.table = new FlowTable(this.path);
+    this.packetsPerHop = new Array<number>(hops.length).fill(0);
+    this.matcher = new JourneyMatcher((options.windowMs ?? 500) * 1e6, (j, inFlight) => this.settle(j, inFlight));
+  }
+
+  push(frame: Frame): void {
+    const t = this.clock(frame.tsSec, frame.tsNsec);
+    this.packetsPerHop[frame.hop]++;
+    const decoded = decodeFrame(frame.linkType, frame.data, frame.origLen);
+    if ('skip' in decoded) {
+      this.skippedFrames++;
+      return;
+    }
+    this.matcher.add(frame.hop, t, decoded.ip);
+    if (t > this.now) this.now = t;
+    // Settling is cheap but not free: do it in batches, the window is long against a batch.
+    if (++this.sinceAdvance >= 64) {
+      this.sinceAdvance = 0;
+      this.matcher.advance(this.now);
+    }
+  }
+
+  tick(tsSec: number, tsNsec: number): void {
+    const t = this.clock(tsSec, tsNsec);
+    if (t > this.now) this.now = t;
+    this.matcher.advance(this.now);
+  }
+
+  subscribe(listener: (event: TraceEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  snapshot(): Report {
+    return {
+      hops: this.hops,
+      flows: this.flows.map((flow) => this.flowReport(flow)),
+      summary: {
+        packetsPerHop: [...this.packetsPerHop],
+        skippedFrames: this.skippedFrames,
+        otherFlows: this.otherFlows,
+        warnings: [],
+        timestamps: this.options.timestamps ?? 'taken from the capture files (each hop by its own capture)',
+      },
+    };
+  }
+
+  finish(): Report {
+    this.matcher.drain(this.now);
+    return this.snapshot();
+  }
+
+  private clock(sec: number, nsec: number): number {
+    if (!this.epoch) this.epoch = { sec, nsec };
+    return (sec - this.epoch.sec) * 1e9 + (nsec - this.epoch.nsec);
+  }
+
+  private flowReport(flow: FlowState) {
+    const cached = this.cache.get(flow);
+    if (cached && cached.version === flow.version) return cached.report;
+    const report = explainFlow(this.path, flow);
+    this.cache.set(flow, { version: flow.version, report });
+    return report;
+  }
+
+  private settle(open: OpenJourney, inFlight: boolean): void {
+    const { flow, direction, created } = this.table.place(open.sightings);
+    const outcome = accountJourney(this.path, flow, direction, open.sightings, inFlight);
+    if (flow.publicId === 0) {
+      if (!this.isTraced(open, flow, direction)) {
+        if (created) this.otherFlows++;
+        return;
+      }
+      if (!created) this.otherFlows--;
+      flow.publicId = this.flows.length + 1;
+      this.flows.push(flow);
+    }
+    if (this.listeners.size === 0) return;
+    const journey: Journey = { flowId: flow.publicId, direction, sightings: open.sightings, ...outcome };
+    this.emit({ kind: 'journey', journey });
+    this.emit({ kind: 'flow', flow: this.flowReport(flow) });
+  }
+
+  /** The traced container's packets cross its own hops, or carry its address on the shared ones. */
+  private isTraced(open: OpenJourney, flow: FlowState, direction: Journey['direction']): boolean {
+    for (const s of open.sightings) {
+      if (this.path.privateHops.has(s.hop)) {
+        this.learnTracedAddress(s, (direction === 'request') === flow.outbound);
+        return true;
+      }
+      if (this.path.tracedAddrs.has(s.ip.src) || this.path.tracedAddrs.has(s.ip.dst)) return true;
+    }
+    return false;
+  }
+
+  /** Without addresses in path.json, the container's own address is learned from its first hop. */
+  private learnTracedAddress(s: OpenJourney['sightings'][number], leavingContainer: boolean): void {
+    if (s.hop !== 0 || this.hops[0].addrs.length > 0) return;
+    this.path.tracedAddrs.add(leavingContainer ? s.ip.src : s.ip.dst);
+  }
+
+  private emit(event: TraceEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
 }

@@ -1,0 +1,101 @@
+import { Command, Option } from 'commander';
+import { setExitCode } from '../cli.js';
+import { openTrace, type ReplayTrace } from '../capture/trace.js';
+import { replaySession } from '../capture/replaySession.js';
+import { createTracer, type Tracer } from '../correlate/tracer.js';
+import { ExitCode, FatalError } from '../errors.js';
+import { compileFlowFilter } from '../explain/filter.js';
+import type { Report, SourceWarning } from '../model.js';
+import { renderJson } from '../render/json.js';
+import { chooseOutput, colorEnabled } from '../render/output.js';
+import { renderText } from '../render/text.js';
+
+interface ReplayOptions {
+  json?: boolean;
+  text?: boolean;
+  tui?: boolean;
+  speed: number;
+  filter?: string;
+  window: number;
+}
+
+function positiveNumber(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < 0) throw new FatalError(`${name} must be a number >= 0, not '${value}'`, ExitCode.BAD_INPUT);
+    return n;
+  };
+}
+
+export function registerReplayCommand(program: Command): void {
+  program
+    .command('replay')
+    .description('report on recorded captures: a trace directory (path.json + one pcap per hop), several capture files (one hop each), one multi-interface pcapng, or one `tcpdump -i any` (LINUX_SLL2) capture')
+    .argument('<trace...>', 'trace directory or capture files, in path order')
+    .option('--json', 'print one JSON document (see schema/report.schema.json)')
+    .option('--text', 'print text even on a terminal')
+    .option('--tui', 'play the trace through the terminal UI')
+    .addOption(new Option('--speed <factor>', 'with --tui: 0 as fast as possible, 1 real time').default(0).argParser(positiveNumber('--speed')))
+    .option('--filter <expr>', 'keep flows matching a pcap-filter-like expression (host, net, port, src, dst, tcp, udp, icmp, and/or/not)')
+    .addOption(new Option('--window <ms>', 'longest a packet may take from one hop to the next').default(500).argParser(positiveNumber('--window')))
+    .action(async (inputs: string[], options: ReplayOptions, command: Command) => {
+      setExitCode(command, await replay(inputs, options));
+    });
+}
+
+async function replay(inputs: string[], options: ReplayOptions): Promise<number> {
+  const keep = options.filter ? compileFlowFilter(options.filter) : () => true;
+  const trace = openTrace(inputs);
+  const tracer = createTracer(trace.hops, { windowMs: options.window });
+  const mode = chooseOutput(options, Boolean(process.stdout.isTTY), false);
+  let report: Report;
+  if (mode === 'tui') {
+    const { runTui } = await import('../render/tui/index.js');
+    report = await runTui(replaySession(trace, tracer, { speed: options.speed }), { color: colorEnabled(process.stdout) });
+  } else {
+    report = playAll(trace, tracer);
+  }
+  printWarnings(trace.warnings);
+  report = { ...report, flows: report.flows.filter(keep), summary: { ...report.summary, warnings: trace.warnings.map(warningText) } };
+  process.stdout.write(mode === 'json' ? renderJson(report) : renderText(report, { color: colorEnabled(process.stdout) }));
+  return report.flows.length > 0 && report.flows.every((f) => f.verdict === 'ok') ? ExitCode.OK : ExitCode.NOT_OK;
+}
+
+/** Reads the whole trace into the tracer, telling a person on a terminal how far it got. */
+function playAll(trace: ReplayTrace, tracer: Tracer): Report {
+  const progress = process.stderr.isTTY ? progressLine() : undefined;
+  let n = 0;
+  try {
+    for (const frame of trace.frames()) {
+      tracer.push(frame);
+      if (progress && (++n & 0xffff) === 0) progress.update(n);
+    }
+  } finally {
+    progress?.clear();
+    trace.close();
+  }
+  return tracer.finish();
+}
+
+function progressLine() {
+  const started = Date.now();
+  let shown = false;
+  return {
+    update(packets: number) {
+      if (Date.now() - started < 1000) return;
+      shown = true;
+      process.stderr.write(`\rreading: ${(packets / 1e6).toFixed(1)}M packets`);
+    },
+    clear() {
+      if (shown) process.stderr.write('\r\u001b[K');
+    },
+  };
+}
+
+function warningText(w: SourceWarning): string {
+  return `${w.file}: offset ${w.offset}: ${w.message}`;
+}
+
+function printWarnings(warnings: SourceWarning[]): void {
+  for (const w of warnings) process.stderr.write(`hoptrace: warning: ${warningText(w)}\n`);
+}

@@ -1,0 +1,171 @@
+import type { Direction, IpPacket, Sighting } from '../model.js';
+import type { DirectionStats, FlowState, RewriteRecord, StepStats } from './flows.js';
+import { TCP_RST } from './keys.js';
+import { isPrivateAddress, type PathModel } from './path.js';
+
+/**
+ * Adds one settled journey to its flow: how far it got, where it vanished or was not seen,
+ * and what changed between each two hops it was seen at.
+ */
+export function accountJourney(
+  path: PathModel,
+  flow: FlowState,
+  direction: Direction,
+  sightings: Sighting[],
+  inFlight: boolean,
+): { vanishedBetween?: [number, number]; missedAt?: number[] } {
+  const last = path.size - 1;
+  const increasing = (direction === 'request') === flow.outbound;
+  const position = (hop: number) => (increasing ? hop : last - hop);
+  const hopAt = (pos: number) => (increasing ? pos : last - pos);
+  const ordered = sightings.length > 1 ? [...sightings].sort((a, b) => position(a.hop) - position(b.hop)) : sightings;
+  const first = ordered[0];
+  const final = ordered[ordered.length - 1];
+  const stats = direction === 'request' ? flow.request : flow.reply;
+
+  const origin = startPosition(path, first, position);
+  const terminal = endPosition(path, final, position);
+  const reached = position(final.hop);
+  const result: { vanishedBetween?: [number, number]; missedAt?: number[] } = {};
+  stats.packets++;
+  stats.farthest = Math.max(stats.farthest, reached);
+  if (reached >= terminal) stats.arrived++;
+  else if (inFlight) stats.inFlight++;
+  else {
+    stats.vanishedAfter[final.hop]++;
+    result.vanishedBetween = [final.hop, hopAt(reached + 1)];
+  }
+  markSeen(stats, ordered, origin, reached, hopAt, position, result);
+
+  for (let i = 1; i < ordered.length; i++) compareStep(flow, direction, ordered[i - 1], ordered[i]);
+  if (direction === 'reply') noteRejection(flow, first.ip);
+  else if (flow.outbound && !flow.noSnat) noteMissingSnat(path, flow, first, ordered);
+  if (first.t < flow.firstSeen) flow.firstSeen = first.t;
+  if (final.t > flow.lastSeen) flow.lastSeen = final.t;
+  flow.version++;
+  return result;
+}
+
+/** Where the packet should first have been seen: the path's start, or the hop that owns its source. */
+function startPosition(path: PathModel, first: Sighting, position: (hop: number) => number): number {
+  const owner = path.hopOwning(first.ip.src);
+  return owner !== undefined && owner === first.hop ? position(first.hop) : 0;
+}
+
+/** Where the packet's travel ends: the path's far end, or the hop that owns its destination. */
+function endPosition(path: PathModel, final: Sighting, position: (hop: number) => number): number {
+  const owner = path.hopOwning(final.ip.dst);
+  return owner !== undefined ? Math.min(position(owner), path.size - 1) : path.size - 1;
+}
+
+function markSeen(
+  stats: DirectionStats,
+  ordered: Sighting[],
+  origin: number,
+  reached: number,
+  hopAt: (pos: number) => number,
+  position: (hop: number) => number,
+  result: { missedAt?: number[] },
+): void {
+  let next = 0;
+  for (let pos = Math.min(origin, position(ordered[0].hop)); pos <= reached; pos++) {
+    const hop = hopAt(pos);
+    if (next < ordered.length && ordered[next].hop === hop) {
+      stats.seen[hop]++;
+      next++;
+    } else {
+      stats.missed[hop]++;
+      (result.missedAt ??= []).push(hop);
+    }
+  }
+}
+
+function portsOf(ip: IpPacket): [number, number] | undefined {
+  const l4 = ip.l4;
+  return l4.kind === 'tcp' || l4.kind === 'udp' ? [l4.sport, l4.dport] : undefined;
+}
+
+function compareStep(flow: FlowState, direction: Direction, a: Sighting, b: Sighting): void {
+  const note = (field: RewriteRecord['field'], before: string, after: string) => {
+    if (before === after) return;
+    const key = `${a.hop}>${b.hop}|${direction}|${field}|${before}|${after}`;
+    if (!flow.rewrites.has(key)) flow.rewrites.set(key, { from: a.hop, to: b.hop, direction, field, before, after });
+  };
+  note('src', a.ip.src, b.ip.src);
+  note('dst', a.ip.dst, b.ip.dst);
+  const pa = portsOf(a.ip);
+  const pb = portsOf(b.ip);
+  if (pa && pb) {
+    note('sport', String(pa[0]), String(pb[0]));
+    note('dport', String(pa[1]), String(pb[1]));
+  }
+  const la = a.ip.l4;
+  const lb = b.ip.l4;
+  if (la.kind === 'icmp' && lb.kind === 'icmp' && la.id !== undefined && lb.id !== undefined) {
+    note('icmp-id', String(la.id), String(lb.id));
+  }
+  const stepKey = (a.hop * 256 + b.hop) * 2 + (direction === 'request' ? 0 : 1);
+  let step = flow.steps.get(stepKey);
+  if (!step) {
+    step = { from: a.hop, to: b.hop, direction, ttl: new Map(), samples: 0, minNs: Infinity, maxNs: -Infinity, sumNs: 0 };
+    flow.steps.set(stepKey, step);
+  }
+  const decrement = a.ip.ttl - b.ip.ttl;
+  step.ttl.set(decrement, (step.ttl.get(decrement) ?? 0) + 1);
+  const latency = b.t - a.t;
+  step.samples++;
+  step.sumNs += latency;
+  if (latency < step.minNs) step.minNs = latency;
+  if (latency > step.maxNs) step.maxNs = latency;
+}
+
+const ICMP_UNREACH: Record<number, string> = {
+  0: 'network unreachable',
+  1: 'host unreachable',
+  2: 'protocol unreachable',
+  3: 'port unreachable',
+  4: 'fragmentation needed',
+  9: 'network administratively prohibited',
+  10: 'host administratively prohibited',
+  13: 'communication administratively prohibited',
+};
+
+const ICMP6_UNREACH: Record<number, string> = {
+  0: 'no route to destination',
+  1: 'communication administratively prohibited',
+  3: 'address unreachable',
+  4: 'port unreachable',
+};
+
+/** Names an ICMP error the way `ping` and tcpdump users know it. */
+export function describeIcmpError(v6: boolean, type: number, code: number): string {
+  if (!v6) {
+    if (type === 3) return `ICMP ${ICMP_UNREACH[code] ?? `destination unreachable (code ${code})`}`;
+    if (type === 11) return code === 0 ? 'ICMP time exceeded in transit (TTL 0)' : 'ICMP fragment reassembly time exceeded';
+    if (type === 12) return 'ICMP parameter problem';
+    if (type === 5) return 'ICMP redirect';
+    return `ICMP error type ${type} code ${code}`;
+  }
+  if (type === 1) return `ICMPv6 ${ICMP6_UNREACH[code] ?? `destination unreachable (code ${code})`}`;
+  if (type === 2) return 'ICMPv6 packet too big';
+  if (type === 3) return 'ICMPv6 time exceeded (hop limit 0)';
+  if (type === 4) return 'ICMPv6 parameter problem';
+  return `ICMPv6 error type ${type} code ${code}`;
+}
+
+function noteRejection(flow: FlowState, ip: IpPacket): void {
+  if (flow.rejection) return;
+  const l4 = ip.l4;
+  if (l4.kind === 'icmp' && l4.quoted) flow.rejection = `${describeIcmpError(l4.v6, l4.type, l4.code)} from ${ip.src}`;
+  else if (l4.kind === 'tcp' && (l4.flags & TCP_RST) !== 0) flow.rejection = `TCP reset from ${ip.src}`;
+}
+
+/** A request that leaves by the uplink still carrying the container's private source. */
+function noteMissingSnat(path: PathModel, flow: FlowState, first: Sighting, ordered: Sighting[]): void {
+  for (const s of ordered) {
+    if (!path.uplinks.has(s.hop) || s === first) continue;
+    if (s.ip.src === first.ip.src && (isPrivateAddress(s.ip.src) || path.inBridgeSubnet(s.ip.src))) {
+      flow.noSnat = { hop: s.hop, src: s.ip.src };
+    }
+  }
+}

@@ -1,0 +1,173 @@
+import type { Direction, IpPacket, Sighting } from '../model.js';
+import { conversationKey, endpointsOf, isEchoReply, isIcmpError, protoName, TCP_ACK, TCP_SYN, type Endpoints } from './keys.js';
+import type { PathModel } from './path.js';
+
+/** What happened to one direction of a flow, summed over its packets. */
+export interface DirectionStats {
+  packets: number;
+  /** Packets that reached the end of their travel (the far end of the path, or their destination hop). */
+  arrived: number;
+  /** Packets still on their way when the capture ended. */
+  inFlight: number;
+  /** Per hop: packets last seen there that did not arrive. */
+  vanishedAfter: number[];
+  /** Per hop: packets seen there, and packets that crossed it without being seen. */
+  seen: number[];
+  missed: number[];
+  /** Farthest position along the travel order reached by any packet (-1: none). */
+  farthest: number;
+}
+
+export interface RewriteRecord {
+  from: number;
+  to: number;
+  direction: Direction;
+  field: 'src' | 'dst' | 'sport' | 'dport' | 'icmp-id';
+  before: string;
+  after: string;
+}
+
+export interface StepStats {
+  from: number;
+  to: number;
+  direction: Direction;
+  /** TTL decrements seen on this step, with how often. */
+  ttl: Map<number, number>;
+  samples: number;
+  minNs: number;
+  maxNs: number;
+  sumNs: number;
+}
+
+export interface FlowState {
+  /** Internal number; `publicId` is given once the flow turns out to be the traced container's. */
+  key: number;
+  publicId: number;
+  proto: string;
+  initiator: string;
+  responder: string;
+  /** Requests travel with increasing hop index (container side first) when true. */
+  outbound: boolean;
+  /** Request-oriented endpoints as each hop saw them. */
+  endpointsAt: Map<number, Endpoints>;
+  request: DirectionStats;
+  reply: DirectionStats;
+  rewrites: Map<string, RewriteRecord>;
+  steps: Map<number, StepStats>;
+  /** What ended the conversation from the far side: an ICMP error or a TCP reset. */
+  rejection?: string;
+  noSnat?: { hop: number; src: string };
+  firstSeen: number;
+  lastSeen: number;
+  version: number;
+}
+
+function directionStats(hops: number): DirectionStats {
+  return {
+    packets: 0,
+    arrived: 0,
+    inFlight: 0,
+    vanishedAfter: new Array<number>(hops).fill(0),
+    seen: new Array<number>(hops).fill(0),
+    missed: new Array<number>(hops).fill(0),
+    farthest: -1,
+  };
+}
+
+/** The packet whose endpoints place a sighting in a flow: an ICMP error speaks for the packet it quotes. */
+function subjectOf(ip: IpPacket): IpPacket {
+  return ip.l4.kind === 'icmp' && ip.l4.quoted ? ip.l4.quoted : ip;
+}
+
+function displayAddr(e: string): string {
+  const id = e.indexOf(' id ');
+  return id < 0 ? e : e.slice(0, id);
+}
+
+/** Finds or creates the flow of a settled journey and tells which way the journey went. */
+export class FlowTable {
+  private readonly byConversation = new Map<string, FlowState>();
+  private nextKey = 1;
+
+  constructor(private readonly path: PathModel) {}
+
+  place(sightings: Sighting[]): { flow: FlowState; direction: Direction; created: boolean } {
+    for (const s of sightings) {
+      const subject = subjectOf(s.ip);
+      const e = endpointsOf(subject);
+      const flow = this.byConversation.get(conversationKey(s.hop, e));
+      if (!flow) continue;
+      const known = flow.endpointsAt.get(s.hop);
+      const subjectIsRequest = known !== undefined && known.src === e.src;
+      const quoted = subject !== s.ip;
+      const direction: Direction = subjectIsRequest !== quoted ? 'request' : 'reply';
+      this.register(flow, sightings, direction);
+      return { flow, direction, created: false };
+    }
+    const flow = this.create(sightings);
+    const first = sightings[0].ip;
+    const direction: Direction = isIcmpError(first) || isAnswer(first) ? 'reply' : 'request';
+    this.register(flow, sightings, direction);
+    return { flow, direction, created: true };
+  }
+
+  private create(sightings: Sighting[]): FlowState {
+    const first = sightings[0];
+    const subject = subjectOf(first.ip);
+    let e = endpointsOf(subject);
+    // Sides are named by who spoke first; a capture that starts with an answer is turned round.
+    const answer = subject === first.ip && isAnswer(subject);
+    if (answer) e = { proto: e.proto, src: e.dst, dst: e.src };
+    // An answer or an ICMP error travels against the requests.
+    const reversed = answer || subject !== first.ip;
+    const last = sightings[sightings.length - 1];
+    const outbound =
+      sightings.length > 1 ? last.hop > first.hop !== reversed : this.guessOutbound(first.hop, answer ? subject.dst : subject.src, answer ? subject.src : subject.dst, reversed);
+    const hops = this.path.size;
+    return {
+      key: this.nextKey++,
+      publicId: 0,
+      proto: protoName(subject),
+      initiator: displayAddr(e.src),
+      responder: displayAddr(e.dst),
+      outbound,
+      endpointsAt: new Map(),
+      request: directionStats(hops),
+      reply: directionStats(hops),
+      rewrites: new Map(),
+      steps: new Map(),
+      firstSeen: first.t,
+      lastSeen: first.t,
+      version: 0,
+    };
+  }
+
+  /** One sighting only: the traced container's address tells the way, else the hop's place. */
+  private guessOutbound(hop: number, requestSrc: string, requestDst: string, reversed: boolean): boolean {
+    if (this.path.tracedAddrs.has(requestSrc)) return true;
+    if (this.path.tracedAddrs.has(requestDst)) return false;
+    const increasing = hop < this.path.size - 1 || this.path.size === 1;
+    return increasing !== reversed;
+  }
+
+  /** Remembers how each hop names the flow, so later packets there find it. */
+  private register(flow: FlowState, sightings: Sighting[], direction: Direction): void {
+    for (const s of sightings) {
+      if (flow.endpointsAt.has(s.hop)) continue;
+      const subject = subjectOf(s.ip);
+      const e = endpointsOf(subject);
+      const quoted = subject !== s.ip;
+      const subjectIsRequest = (direction === 'request') !== quoted;
+      const oriented = subjectIsRequest ? e : { proto: e.proto, src: e.dst, dst: e.src };
+      flow.endpointsAt.set(s.hop, oriented);
+      this.byConversation.set(conversationKey(s.hop, oriented), flow);
+    }
+  }
+}
+
+/** A packet that can only be an answer: a SYN-ACK, an echo reply. */
+function isAnswer(ip: IpPacket): boolean {
+  const l4 = ip.l4;
+  if (l4.kind === 'tcp') return (l4.flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK);
+  return isEchoReply(l4);
+}

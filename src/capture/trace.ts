@@ -1,0 +1,155 @@
+// The replay source: turns what the user named on the command line into hops and one
+// stream of frames from all of them in time order.
+import { statSync } from 'node:fs';
+import { parse as parsePath } from 'node:path';
+import { CaptureFileError, ExitCode, FatalError } from '../errors.js';
+import type { Frame, Hop, SourceWarning } from '../model.js';
+import { HopSource, type HopMap, isDecodedLinkType, unsupportedLinkType } from './files/hop-source.js';
+import { type CaptureInterface, type OpenOptions, openCaptureFile } from './files/open.js';
+import { readPathJson } from './files/path-json.js';
+import { splitSingleFile } from './files/single-file.js';
+
+export interface ReplayTrace {
+  hops: Hop[];
+  /** Frames of every hop merged in time order; a file's own records keep their file order. */
+  frames(): Generator<Frame>;
+  /** Non-fatal problems; reading warnings (a file cut short) arrive as frames() reaches them. */
+  warnings: SourceWarning[];
+  close(): void;
+  description?: string;
+}
+
+export type TraceOptions = OpenOptions;
+
+/**
+ * The forms of `hoptrace replay <trace>`: a directory with path.json; several capture files
+ * (one hop each, in argument order); one pcapng file with several interfaces (one hop per
+ * if_name); one LINUX_SLL2 capture (one hop per interface index); any other single file is
+ * one hop. A LINUX_SLL (v1) capture has no interface index, so `tcpdump -i any` files in
+ * that format cannot be split by interface and are one hop like any other single file.
+ */
+export function openTrace(inputs: string[], options: TraceOptions = {}): ReplayTrace {
+  if (inputs.length === 0) throw new FatalError('no capture given: name a trace directory or capture files', ExitCode.BAD_INPUT);
+  const warnings: SourceWarning[] = [];
+  const seen = new Set<string>();
+  const warn = (w: SourceWarning): void => {
+    const key = `${w.file}\0${w.offset}\0${w.message}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    warnings.push(w);
+  };
+  const { hops, maps, description } = describe(inputs, options, warn);
+  const sources = maps.map(([file, map]) => new HopSource(file, map, options, warn));
+  const trace: ReplayTrace = {
+    hops,
+    warnings,
+    frames: () => mergeByTime(sources),
+    close: () => sources.forEach((s) => s.close()),
+  };
+  if (description !== undefined) trace.description = description;
+  return trace;
+}
+
+interface TraceShape {
+  hops: Hop[];
+  maps: [string, HopMap][];
+  description?: string;
+}
+
+function describe(inputs: string[], options: OpenOptions, warn: (w: SourceWarning) => void): TraceShape {
+  if (inputs.length === 1 && isDirectory(inputs[0])) {
+    const path = readPathJson(inputs[0]);
+    const shape: TraceShape = { hops: path.hops, maps: path.hops.map((hop, i) => [hop.file ?? '', { kind: 'whole', hop: i }]) };
+    if (path.description !== undefined) shape.description = path.description;
+    checkLinkTypes(shape, options, warn);
+    return shape;
+  }
+  if (inputs.length === 1) {
+    const split = splitSingleFile(inputs[0], options, warn);
+    if (split) return split;
+  }
+  const names = inputs.map((file) => parsePath(file).name);
+  const hops: Hop[] = inputs.map((file, i) => ({
+    // Two files of the same name in different folders keep their paths apart.
+    name: names.indexOf(names[i]) === names.lastIndexOf(names[i]) ? names[i] : file,
+    role: 'other',
+    addrs: [],
+    file,
+  }));
+  const shape: TraceShape = { hops, maps: inputs.map((file, i) => [file, { kind: 'whole', hop: i }]) };
+  checkLinkTypes(shape, options, warn);
+  return shape;
+}
+
+/**
+ * Opens each file far enough to see its first record: a broken file fails here, before any
+ * work, and a hop whose interfaces are all of a link type nothing decodes is announced.
+ * When no hop is usable at all, the trace is refused.
+ */
+function checkLinkTypes(shape: TraceShape, options: OpenOptions, warn: (w: SourceWarning) => void): void {
+  let usable = 0;
+  let firstUnusable: [string, CaptureInterface] | null = null;
+  for (const [file] of shape.maps) {
+    const reader = openCaptureFile(file, options);
+    try {
+      reader.next();
+      const ifaces = reader.interfaces();
+      const decoded = ifaces.length === 0 || ifaces.some((iface) => isDecodedLinkType(iface.linkType));
+      if (decoded) usable++;
+      else {
+        firstUnusable ??= [file, ifaces[0]];
+        warn({ file, offset: ifaces[0].offset, message: `${unsupportedLinkType(ifaces[0])}: its packets are skipped` });
+      }
+    } finally {
+      reader.close();
+    }
+  }
+  if (usable === 0 && firstUnusable) {
+    const [file, iface] = firstUnusable;
+    throw new CaptureFileError(file, iface.offset, unsupportedLinkType(iface));
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A k-way merge on the head frame of each file. The trace has a handful of hops, so a
+ * linear scan over the heads beats a heap; ties go to the earlier hop in the list.
+ */
+function* mergeByTime(sources: HopSource[]): Generator<Frame> {
+  try {
+    for (const source of sources) source.open();
+    if (sources.length === 1) {
+      const only = sources[0];
+      for (let frame = only.nextFrame(); frame !== null; frame = only.nextFrame()) yield frame;
+      return;
+    }
+    const heads = sources.map((source) => source.nextFrame());
+    for (;;) {
+      let best = -1;
+      let sec = 0;
+      let nsec = 0;
+      for (let i = 0; i < heads.length; i++) {
+        const head = heads[i];
+        if (head === null) continue;
+        if (best < 0 || head.tsSec < sec || (head.tsSec === sec && head.tsNsec < nsec)) {
+          best = i;
+          sec = head.tsSec;
+          nsec = head.tsNsec;
+        }
+      }
+      if (best < 0) return;
+      const frame = heads[best] as Frame;
+      heads[best] = sources[best].nextFrame();
+      yield frame;
+    }
+  } finally {
+    for (const source of sources) source.close();
+  }
+}

@@ -1,0 +1,34 @@
+// The decode stage: one captured frame in, the IP packet the correlator matches out.
+// Pure and total: every input, however malformed, gives a value, never an exception.
+import type { IpPacket } from '../model.js';
+import { LinkType } from '../model.js';
+import { decodeEthernet, decodeLinuxSll, decodeLinuxSll2, decodeLoopback, decodeRawIp } from './link.js';
+import type { LayerResult } from './packet.js';
+
+export { hashBytes } from './bytes.js';
+
+/** The packet with the VLANs and tunnels it was found in (outermost first), or why there is none. */
+export type Decoded = { ip: IpPacket; encap: string[] } | { skip: string };
+
+export const SUPPORTED_LINK_TYPES: ReadonlySet<number> = new Set<number>(Object.values(LinkType));
+
+export function decodeFrame(linkType: number, data: Uint8Array, origLen: number): Decoded {
+  const encap: string[] = [];
+  const result = decodeLink(linkType, data, origLen > data.length ? origLen : data.length, encap);
+  return typeof result === 'string' ? { skip: result } : { ip: result, encap };
+}
+
+function decodeLink(linkType: number, d: Uint8Array, origEnd: number, encap: string[]): LayerResult {
+  const capEnd = d.length;
+  switch (linkType) {
+    case LinkType.ETHERNET: return decodeEthernet(d, 0, capEnd, origEnd, encap, 0);
+    case LinkType.LINUX_SLL: return decodeLinuxSll(d, capEnd, origEnd, encap);
+    case LinkType.LINUX_SLL2: return decodeLinuxSll2(d, capEnd, origEnd, encap);
+    case LinkType.RAW: return decodeRawIp(d, capEnd, origEnd, encap, 0);
+    case LinkType.IPV4: return decodeRawIp(d, capEnd, origEnd, encap, 4);
+    case LinkType.IPV6: return decodeRawIp(d, capEnd, origEnd, encap, 6);
+    case LinkType.NULL: return decodeLoopback(d, capEnd, origEnd, encap, false);
+    case LinkType.LOOP: return decodeLoopback(d, capEnd, origEnd, encap, true);
+    default: return 'link type ' + linkType;
+  }
+}

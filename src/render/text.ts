@@ -39,32 +39,53 @@ function formatUs(us: number): string {
   return `${us.toFixed(1)} us`;
 }
 
-function stepsLine(flow: FlowReport, direction: Direction): string | undefined {
-  const steps = flow.latency.filter((s) => s.direction === direction);
-  if (steps.length === 0) return undefined;
-  const parts = steps.map((s) => {
-    const ttl = flow.ttl
-      .filter((t) => t.direction === direction && t.between[0] === s.between[0] && t.between[1] === s.between[1])
-      .map((t) => `ttl -${t.decrement}`)
-      .join('/');
-    return `${s.between[0]} -> ${s.between[1]} (${ttl}, ${formatUs(s.avgUs)})`;
-  });
-  return `${direction === 'request' ? 'requests' : 'replies '}  ${parts.join('  ')}`;
+function stepText(flow: FlowReport, direction: Direction, a: string, b: string): string | undefined {
+  const step = flow.latency.find((s) => s.direction === direction && s.between[0] === a && s.between[1] === b);
+  if (!step) return undefined;
+  const ttl = flow.ttl
+    .filter((t) => t.direction === direction && t.between[0] === a && t.between[1] === b)
+    .map((t) => `ttl -${t.decrement}`)
+    .join('/');
+  return `${direction === 'request' ? 'requests' : 'replies'} ${formatUs(step.avgUs)} ${ttl}`;
+}
+
+/** What happened between hop `i` and the next hop that saw the flow, shown under hop `i`. */
+function pairLines(flow: FlowReport, names: string[], i: number, color: boolean): string[] {
+  const lines: string[] = [];
+  for (let j = i + 1; j < names.length; j++) {
+    const [a, b] = [names[i], names[j]];
+    const steps = [stepText(flow, 'request', a, b) ?? stepText(flow, 'request', b, a), stepText(flow, 'reply', a, b) ?? stepText(flow, 'reply', b, a)];
+    const rewrites = flow.rewrites.filter((r) => (r.between[0] === a && r.between[1] === b) || (r.between[0] === b && r.between[1] === a));
+    if (steps.every((x) => x === undefined) && rewrites.length === 0) continue;
+    const to = j === i + 1 ? '' : ` (to ${j + 1}. ${b})`;
+    lines.push(`       | ${steps.filter(Boolean).join(', ')}${to}`);
+    for (const r of rewrites) {
+      lines.push(`       | ${paint(color, 36, `${rewriteLabel(r)} ${r.field} ${r.from} -> ${r.to}`)}${r.direction === 'reply' ? ' (replies)' : ''}`);
+    }
+    break;
+  }
+  const drop = flow.dropBetween;
+  if (drop && drop[0] === names[i]) {
+    const what = flow.verdict === 'reply-dropped' ? 'replies' : 'requests';
+    lines.push(`       ${paint(color, 31, `x ${what} vanished between ${drop[0]} and ${drop[1]}`)}`);
+  }
+  return lines;
 }
 
 export function flowHeadline(flow: FlowReport, color: boolean): string {
   const verdict = paint(color, VERDICT_COLOUR[flow.verdict], flow.verdict);
-  return `flow ${flow.id}: ${flow.proto} ${flow.initiator} -> ${flow.responder}: ${verdict}`;
+  const counts = `${flow.packets.request} request${flow.packets.request === 1 ? '' : 's'}, ${flow.packets.reply} repl${flow.packets.reply === 1 ? 'y' : 'ies'}`;
+  return `flow ${flow.id}: ${flow.proto} ${flow.initiator} -> ${flow.responder}: ${verdict} (${counts})`;
 }
 
-export function renderFlow(flow: FlowReport, color: boolean): string {
+/** One flow as the numbered hop list people write by hand, each rewrite at the hop pair where it happened. */
+export function renderFlow(flow: FlowReport, hops: Hop[], color: boolean): string {
+  const names = hops.map((h) => h.name);
   const lines = [flowHeadline(flow, color)];
-  lines.push(`  packets: ${flow.packets.request} request${flow.packets.request === 1 ? '' : 's'}, ${flow.packets.reply} repl${flow.packets.reply === 1 ? 'y' : 'ies'}`);
-  for (const direction of ['request', 'reply'] as const) {
-    const line = stepsLine(flow, direction);
-    if (line) lines.push(`  ${line}`);
-  }
-  for (const rewrite of flow.rewrites) lines.push(`  ${paint(color, 36, describeRewrite(rewrite))}`);
+  names.forEach((name, i) => {
+    lines.push(`  ${String(i + 1).padStart(2)}. ${name}`);
+    lines.push(...pairLines(flow, names, i, color));
+  });
   for (const finding of flow.findings) {
     if (finding.code !== 'rejected') lines.push(`  ${paint(color, 33, finding.code)}: ${finding.message}`);
   }
@@ -83,7 +104,7 @@ export function renderText(report: Report, options: TextOptions): string {
   }
   lines.push('');
   if (report.flows.length === 0) lines.push('no flow of the traced container was seen.');
-  for (const flow of report.flows) lines.push(renderFlow(flow, options.color), '');
+  for (const flow of report.flows) lines.push(renderFlow(flow, report.hops, options.color), '');
   const notOk = report.flows.filter((f) => f.verdict !== 'ok').length;
   lines.push(`${report.flows.length} flow${report.flows.length === 1 ? '' : 's'}, ${notOk} not ok`);
   return `${lines.join('\n')}\n`;

@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects: the pure tests run in parallel; the lab tests (a real dockerd in network
+// namespaces, root only) share one lab, so their files run one after another.
+const labTests = ['test/lab/**/*.test.ts', 'test/live/**/*.test.ts'];
+
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: 'unit', include: ['test/**/*.test.ts', 'test/**/*.test.tsx'], exclude: labTests } },
+      { test: { name: 'lab', include: labTests, fileParallelism: false, testTimeout: 120_000, hookTimeout: 300_000 } },
+    ],
+  },
+});

@@ -1,0 +1,144 @@
+import { useCallback, useMemo, useState } from 'react';
+import { Box, useInput } from 'ink';
+import type { TraceStore, TraceView } from './traceStore.js';
+import { keyAction, type InputMode, type KeyAction } from './keys.js';
+import { FlowDetail, detailLines } from './FlowDetail.js';
+import { FlowList, flowColumns } from './FlowList.js';
+import { HopChain } from './HopChain.js';
+import { Line } from './Line.js';
+import { StatusBar } from './StatusBar.js';
+import { Timeline } from './Timeline.js';
+import type { Theme } from './theme.js';
+import { useTerminalSize } from './useTerminalSize.js';
+import { useTraceView } from './useTraceView.js';
+import { planLayout } from './layout.js';
+
+export interface TraceAppProps {
+  store: TraceStore;
+  theme: Theme;
+  speedNote?: string;
+  /** q or Ctrl-C: the caller stops the capture and unmounts. */
+  onQuit: () => void;
+  waitingForQuit?: boolean;
+}
+
+/** The whole screen: hop chain, flows, the selected flow's detail or timeline, status line. */
+export function TraceApp({ store, theme, speedNote, onQuit, waitingForQuit = true }: TraceAppProps) {
+  const view = useTraceView(store);
+  const { columns: width, rows } = useTerminalSize();
+  const [pinnedId, setPinnedId] = useState<number | undefined>(undefined);
+  const [timelineOpen, setTimelineOpen] = useState(false);
+  const [mode, setMode] = useState<InputMode>('browse');
+  const [draft, setDraft] = useState('');
+
+  // Until the user moves, the selection follows the newest flow.
+  const pinnedIndex = pinnedId === undefined ? -1 : view.flows.findIndex((row) => row.flow.id === pinnedId);
+  const selectedIndex = Math.max(0, pinnedIndex);
+  const selected = view.flows[selectedIndex];
+  const layout = planLayout({
+    rows,
+    flowCount: view.flows.length,
+    selectedIndex,
+    timelineOpen: timelineOpen && selected !== undefined,
+    detailCount: selected ? detailLines(selected.flow).length : 0,
+  });
+  const shownRows = view.flows.slice(layout.flowStart, layout.flowStart + layout.flowLines);
+  const cols = useMemo(() => flowColumns(shownRows, width), [shownRows, width]);
+
+  const act = useCallback(
+    (action: KeyAction) => applyAction(action, { view, store, selectedIndex, page: layout.flowLines, setPinnedId, setTimelineOpen, setMode, setDraft, draft, onQuit }),
+    [view, store, selectedIndex, layout.flowLines, draft, onQuit],
+  );
+  useInput((input, key) => {
+    const action = keyAction(input, key, mode);
+    if (action) act(action);
+  });
+
+  return (
+    <Box flexDirection="column" width={width}>
+      <HopChain hops={view.hops} status={view.hopStatus} missed={view.hopMissed} width={width} theme={theme} />
+      <Line segments={flowsHeader(view)} width={width} theme={theme} />
+      {view.flows.length === 0 ? (
+        <Line segments={[{ text: emptyText(view), tone: 'muted' }]} width={width} theme={theme} />
+      ) : (
+        <FlowList rows={shownRows} selectedId={selected?.flow.id} columns={cols} width={width} theme={theme} />
+      )}
+      {selected && layout.detailLines > 0 && <FlowDetail flow={selected.flow} lines={layout.detailLines} width={width} theme={theme} />}
+      {selected && layout.timelineLines > 0 && (
+        <Timeline
+          flow={selected.flow}
+          journeys={view.journeys.get(selected.flow.id) ?? []}
+          hops={view.hops}
+          lines={layout.timelineLines}
+          width={width}
+          theme={theme}
+        />
+      )}
+      <StatusBar view={view} mode={mode} draft={draft} speedNote={speedNote} waitingForQuit={waitingForQuit} width={width} theme={theme} />
+    </Box>
+  );
+}
+
+function flowsHeader(view: TraceView) {
+  const count =
+    view.filter && view.matchingFlows !== view.totalFlows
+      ? `${view.matchingFlows} of ${view.totalFlows} match "${view.filter}"`
+      : `${view.totalFlows}`;
+  const capped = view.flows.length < view.matchingFlows ? `, newest ${view.flows.length} kept` : '';
+  return [{ text: `Flows ${count}${capped} · newest first`, bold: true }];
+}
+
+function emptyText(view: TraceView): string {
+  if (view.filter && view.totalFlows > 0) return `  no flow matches "${view.filter}" (esc clears the filter)`;
+  return view.state === 'running' ? '  no flows yet: waiting for packets' : '  no flows in this trace';
+}
+
+interface ActionContext {
+  view: TraceView;
+  store: TraceStore;
+  selectedIndex: number;
+  page: number;
+  draft: string;
+  setPinnedId: (id: number | undefined) => void;
+  setTimelineOpen: (update: (open: boolean) => boolean) => void;
+  setMode: (mode: InputMode) => void;
+  setDraft: (update: string | ((draft: string) => string)) => void;
+  onQuit: () => void;
+}
+
+function applyAction(action: KeyAction, ctx: ActionContext): void {
+  const select = (index: number): void => {
+    const row = ctx.view.flows[Math.min(ctx.view.flows.length - 1, Math.max(0, index))];
+    ctx.setPinnedId(row?.flow.id);
+  };
+  switch (action.type) {
+    case 'select-up':
+      return select(ctx.selectedIndex - 1);
+    case 'select-down':
+      return select(ctx.selectedIndex + 1);
+    case 'select-page-up':
+      return select(ctx.selectedIndex - Math.max(1, ctx.page));
+    case 'select-page-down':
+      return select(ctx.selectedIndex + Math.max(1, ctx.page));
+    case 'toggle-timeline':
+      return ctx.setTimelineOpen((open) => !open);
+    case 'toggle-pause':
+      return ctx.store.setPaused(!ctx.view.paused);
+    case 'filter-start':
+      ctx.setDraft(ctx.view.filter);
+      return ctx.setMode('filter');
+    case 'filter-type':
+      return ctx.setDraft((draft) => draft + action.text);
+    case 'filter-erase':
+      return ctx.setDraft((draft) => draft.slice(0, -1));
+    case 'filter-apply':
+      ctx.store.setFilter(ctx.draft.trim());
+      return ctx.setMode('browse');
+    case 'filter-clear':
+      ctx.setDraft('');
+      ctx.store.setFilter('');
+      return ctx.setMode('browse');
+    case 'quit':
+      return ctx.onQuit();
+  }
+}

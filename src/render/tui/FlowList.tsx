@@ -1,0 +1,71 @@
+import { memo } from 'react';
+import { Box } from 'ink';
+import { endpointsText, mainRewrite, verdictSegment, type FlowRow } from './flowView.js';
+import { Line } from './Line.js';
+import { fit, type Segment } from './text.js';
+import type { Theme } from './theme.js';
+
+export interface FlowColumns {
+  endpoints: number;
+  verdict: number;
+  /** 0 when the terminal is too narrow: the rewrite then shows in the detail lines below. */
+  rewrite: number;
+}
+
+const MARKER = 2;
+const PROTO = 7;
+
+/** Column widths from the rows on screen, so short addresses leave room for the verdict. */
+export function flowColumns(rows: FlowRow[], width: number): FlowColumns {
+  const longestEndpoints = Math.max(12, ...rows.map((row) => endpointsText(row.flow).length));
+  const endpoints = Math.min(longestEndpoints, Math.max(24, Math.floor(width * 0.4))) + 2;
+  const rest = Math.max(0, width - MARKER - PROTO - endpoints);
+  if (width < 110) return { endpoints, verdict: rest, rewrite: 0 };
+  const longestVerdict = Math.max(14, ...rows.map((row) => verdictSegment(row).text.length));
+  const verdict = Math.min(longestVerdict, 44) + 2;
+  return { endpoints, verdict, rewrite: Math.max(0, rest - verdict) };
+}
+
+interface FlowListProps {
+  rows: FlowRow[];
+  selectedId: number | undefined;
+  columns: FlowColumns;
+  width: number;
+  theme: Theme;
+}
+
+export function FlowList({ rows, selectedId, columns, width, theme }: FlowListProps) {
+  return (
+    <Box flexDirection="column" flexShrink={0}>
+      {rows.map((row) => (
+        <FlowLine key={row.flow.id} row={row} selected={row.flow.id === selectedId} columns={columns} width={width} theme={theme} />
+      ))}
+    </Box>
+  );
+}
+
+interface FlowLineProps {
+  row: FlowRow;
+  selected: boolean;
+  columns: FlowColumns;
+  width: number;
+  theme: Theme;
+}
+
+/** Memoised on the row object, which the store keeps while the flow does not change. */
+const FlowLine = memo(function FlowLine({ row, selected, columns, width, theme }: FlowLineProps) {
+  return <Line segments={flowSegments(row, selected, columns)} width={width} theme={theme} highlight={selected} />;
+});
+
+export function flowSegments(row: FlowRow, selected: boolean, columns: FlowColumns): Segment[] {
+  const verdict = verdictSegment(row);
+  const segments: Segment[] = [
+    { text: selected ? '› ' : '  ', tone: 'selected', bold: true },
+    { text: fit(row.flow.proto, PROTO - 1) + ' ' },
+    { text: fit(endpointsText(row.flow), columns.endpoints - 2) + '  ' },
+    { ...verdict, text: columns.rewrite > 0 ? fit(verdict.text, columns.verdict) : verdict.text },
+  ];
+  const rewrite = columns.rewrite > 0 ? mainRewrite(row.flow) : undefined;
+  if (rewrite) segments.push({ text: rewrite, tone: 'rewrite' });
+  return segments;
+}

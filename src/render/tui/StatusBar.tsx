@@ -1,0 +1,74 @@
+import { memo } from 'react';
+import { Box } from 'ink';
+import { FILTER_HELP, KEY_HELP, type InputMode } from './keys.js';
+import { Line } from './Line.js';
+import { formatElapsed, type Segment } from './text.js';
+import type { Theme } from './theme.js';
+import type { TraceView } from './traceStore.js';
+
+interface StatusBarProps {
+  view: TraceView;
+  mode: InputMode;
+  draft: string;
+  speedNote?: string;
+  /** The trace ended and the UI waits for q. */
+  waitingForQuit: boolean;
+  width: number;
+  theme: Theme;
+}
+
+/** Two lines: what is going on (state, clock, packets per hop, warnings), then the keys. */
+export const StatusBar = memo(function StatusBar({ view, mode, draft, speedNote, waitingForQuit, width, theme }: StatusBarProps) {
+  return (
+    <Box flexDirection="column" flexShrink={0}>
+      <Line segments={stateSegments(view, speedNote)} width={width} theme={theme} />
+      <Line segments={keySegments(view, mode, draft, waitingForQuit)} width={width} theme={theme} />
+    </Box>
+  );
+});
+
+export function stateSegments(view: TraceView, speedNote?: string): Segment[] {
+  const segments: Segment[] = [stateTag(view), { text: ` ${formatElapsed(view.elapsedMs)}` }];
+  if (speedNote) segments.push({ text: ` ${speedNote}`, tone: 'muted' });
+  segments.push({ text: ` · pkts ${view.hopStatus.map((s) => s.packets).join('/')}` });
+  for (const warning of captureWarnings(view)) segments.push({ text: ` · ! ${warning}`, tone: 'warn' });
+  if (view.filter) segments.push({ text: ` · filter "${view.filter}"`, tone: 'accent' });
+  for (const note of view.notes) segments.push({ text: ` · ${note}`, tone: 'muted' });
+  return segments;
+}
+
+function stateTag(view: TraceView): Segment {
+  if (view.paused) {
+    const since = view.eventsWhilePaused > 0 ? ` (+${view.eventsWhilePaused} events)` : '';
+    return { text: `‖ PAUSED${since}`, tone: 'warn', bold: true };
+  }
+  if (view.state === 'stopping') return { text: '… stopping', tone: 'warn', bold: true };
+  if (view.state === 'ended') return { text: '■ ended', tone: 'muted', bold: true };
+  return { text: '● running', tone: 'ok', bold: true };
+}
+
+/** Hop capture problems, packets a hop missed, and the tracer's own warnings: what to distrust. */
+export function captureWarnings(view: TraceView): string[] {
+  const warnings: string[] = [];
+  view.hops.forEach((hop, i) => {
+    const problem = view.hopStatus[i]?.problem;
+    if (problem) warnings.push(`${hop.name}: ${problem}`);
+    const missed = view.hopMissed[i] ?? 0;
+    if (missed > 0) warnings.push(`capture gap at ${hop.name}: ${missed} not captured`);
+  });
+  return [...warnings, ...view.warnings];
+}
+
+function keySegments(view: TraceView, mode: InputMode, draft: string, waitingForQuit: boolean): Segment[] {
+  if (mode === 'filter') {
+    return [
+      { text: `/ filter: ${draft}_`, tone: 'accent', bold: true },
+      ...FILTER_HELP.map(([keys, what]) => ({ text: `  ${keys} ${what}`, tone: 'muted' as const })),
+    ];
+  }
+  const help: Segment[] = KEY_HELP.map(([keys, what], i) => ({ text: `${i ? '  ' : ''}${keys} ${what}`, tone: 'muted' as const }));
+  if (waitingForQuit && view.state === 'ended') {
+    return [{ text: 'trace ended: q prints the report  ', tone: 'accent', bold: true }, ...help];
+  }
+  return help;
+}

@@ -1,0 +1,62 @@
+import type { Key } from 'ink';
+
+/** Every key binding of the UI, in one place: the status line and the handler both read this. */
+export type KeyAction =
+  | { type: 'select-up' }
+  | { type: 'select-down' }
+  | { type: 'select-page-up' }
+  | { type: 'select-page-down' }
+  | { type: 'toggle-timeline' }
+  | { type: 'toggle-pause' }
+  | { type: 'filter-start' }
+  | { type: 'filter-type'; text: string }
+  | { type: 'filter-erase' }
+  | { type: 'filter-apply' }
+  | { type: 'filter-clear' }
+  | { type: 'quit' };
+
+export type InputMode = 'browse' | 'filter';
+
+/** The help shown in the status line, in the order a user needs it. */
+export const KEY_HELP: ReadonlyArray<readonly [keys: string, what: string]> = [
+  ['↑↓', 'select'],
+  ['enter', 'timeline'],
+  ['p', 'pause'],
+  ['/', 'filter'],
+  ['q', 'quit'],
+];
+
+export const FILTER_HELP: ReadonlyArray<readonly [keys: string, what: string]> = [
+  ['enter', 'apply'],
+  ['esc', 'clear'],
+];
+
+export function keyAction(input: string, key: Key, mode: InputMode): KeyAction | undefined {
+  // Ctrl-C always stops, even while typing a filter: raw mode turns it into a key.
+  if (key.ctrl && input === 'c') return { type: 'quit' };
+  return mode === 'filter' ? filterKey(input, key) : browseKey(input, key);
+}
+
+function browseKey(input: string, key: Key): KeyAction | undefined {
+  if (key.upArrow || input === 'k') return { type: 'select-up' };
+  if (key.downArrow || input === 'j') return { type: 'select-down' };
+  if (key.pageUp) return { type: 'select-page-up' };
+  if (key.pageDown) return { type: 'select-page-down' };
+  if (key.return) return { type: 'toggle-timeline' };
+  if (key.escape) return { type: 'filter-clear' };
+  if (key.ctrl || key.meta) return undefined;
+  if (input === 'p') return { type: 'toggle-pause' };
+  if (input === '/') return { type: 'filter-start' };
+  if (input === 'q') return { type: 'quit' };
+  return undefined;
+}
+
+function filterKey(input: string, key: Key): KeyAction | undefined {
+  if (key.return) return { type: 'filter-apply' };
+  if (key.escape) return { type: 'filter-clear' };
+  if (key.backspace || key.delete) return { type: 'filter-erase' };
+  if (key.ctrl || key.meta || key.upArrow || key.downArrow || key.leftArrow || key.rightArrow || key.tab) return undefined;
+  // Printable text only: a paste arrives as one input string.
+  const text = input.replace(/[\u0000-\u001f\u007f]/g, '');
+  return text ? { type: 'filter-type', text } : undefined;
+}

@@ -1,0 +1,73 @@
+import { render } from 'ink';
+import type { Report } from '../../model.js';
+import type { TraceSession } from '../../session.js';
+import { TraceApp } from './App.js';
+import { createTheme } from './theme.js';
+import { createTraceStore, type TraceStoreOptions } from './traceStore.js';
+
+export interface TuiOptions {
+  /** false for NO_COLOR or a terminal without colour: no ANSI colour or style is written. */
+  color: boolean;
+  /** How fast a replay runs, shown in the status line ("replay at 1x", "replay as fast as possible"). */
+  speedNote?: string;
+  /** Leave the UI as soon as the trace ends instead of waiting for q (scripts, benchmarks). */
+  exitWhenDone?: boolean;
+  /** Streams to draw on and read keys from; the process's own by default. */
+  stdout?: NodeJS.WriteStream;
+  stdin?: NodeJS.ReadStream;
+  store?: TraceStoreOptions;
+}
+
+/**
+ * Shows the trace in the terminal while `session` runs and returns its final report once the
+ * trace is over and the user has quit (q or Ctrl-C stop a running capture first). The UI is
+ * unmounted when this resolves: the caller prints the report below it, into the scrollback.
+ */
+export async function runTui(session: TraceSession, options: TuiOptions): Promise<Report> {
+  const store = createTraceStore(session, options.store);
+  let finalReport: Report | undefined;
+  let quitRequested = false;
+  let resolveQuit!: () => void;
+  const quit = new Promise<void>((resolve) => (resolveQuit = resolve));
+
+  const ended = session.done.then(() => {
+    finalReport = session.tracer.finish();
+    store.finalize(finalReport);
+  });
+  const onQuit = (): void => {
+    if (quitRequested) return;
+    quitRequested = true;
+    if (!finalReport) {
+      store.setState('stopping');
+      session.stop();
+    }
+    resolveQuit();
+  };
+  // A SIGINT that does not come through the keyboard (kill -INT) stops the trace the same way.
+  const onSigint = (): void => onQuit();
+  process.on('SIGINT', onSigint);
+
+  store.start();
+  const ink = render(<TraceApp store={store} theme={createTheme(options.color)} speedNote={options.speedNote} onQuit={onQuit} waitingForQuit={!options.exitWhenDone} />, {
+    stdout: options.stdout ?? process.stdout,
+    stdin: options.stdin ?? process.stdin,
+    exitOnCtrlC: false,
+    patchConsole: false,
+    maxFps: 15,
+  });
+  try {
+    // A capture that fails ends the UI at once: the error is the caller's to print.
+    const failure = new Promise<never>((_, reject) => void ended.catch(reject));
+    await Promise.race([options.exitWhenDone ? ended : quit, failure]);
+    await ended;
+    // Let the last frame (every flow settled) reach the terminal before leaving.
+    store.flush();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  } finally {
+    process.off('SIGINT', onSigint);
+    store.stop();
+    ink.unmount();
+    await ink.waitUntilExit().catch(() => undefined);
+  }
+  return finalReport!;
+}

@@ -1,0 +1,144 @@
+import type { IpPacket, Journey, Sighting } from '../../model.js';
+import { formatOffset, formatTraceTime, type Segment } from './text.js';
+
+/** What a packet did at one hop, in path-order columns. */
+export type TimelineCell =
+  | { kind: 'seen'; offsetNs: number; changes: FieldChange[] }
+  | { kind: 'vanished' }
+  | { kind: 'missed' }
+  | { kind: 'none' };
+
+export interface FieldChange {
+  field: 'src' | 'dst' | 'sport' | 'dport' | 'icmp-id' | 'ttl';
+  from: string;
+  to: string;
+}
+
+export interface TimelineRow {
+  journey: Journey;
+  label: string;
+  cells: TimelineCell[];
+}
+
+/** One journey as a row: a cell per hop in path order, whatever order the packet travelled. */
+export function timelineRow(journey: Journey, hopCount: number): TimelineRow {
+  const cells: TimelineCell[] = Array.from({ length: hopCount }, () => ({ kind: 'none' }));
+  const first = journey.sightings[0];
+  let previous: Sighting | undefined;
+  for (const sighting of journey.sightings) {
+    if (sighting.hop < 0 || sighting.hop >= hopCount) continue;
+    const changes = previous ? fieldChanges(previous.ip, sighting.ip) : [];
+    cells[sighting.hop] = { kind: 'seen', offsetNs: sighting.t - (first?.t ?? sighting.t), changes };
+    previous = sighting;
+  }
+  for (const hop of journey.missedAt ?? []) {
+    if (hop >= 0 && hop < hopCount && cells[hop]!.kind === 'none') cells[hop] = { kind: 'missed' };
+  }
+  const lostAt = journey.vanishedBetween?.[1];
+  if (lostAt !== undefined && lostAt >= 0 && lostAt < hopCount) cells[lostAt] = { kind: 'vanished' };
+  return { journey, label: journeyLabel(journey), cells };
+}
+
+/** The fields a hop changed, compared with the previous hop the packet was seen at. */
+export function fieldChanges(before: IpPacket, after: IpPacket): FieldChange[] {
+  const changes: FieldChange[] = [];
+  const add = (field: FieldChange['field'], from: unknown, to: unknown): void => {
+    if (from !== undefined && to !== undefined && from !== to) changes.push({ field, from: String(from), to: String(to) });
+  };
+  add('src', before.src, after.src);
+  add('dst', before.dst, after.dst);
+  const a = before.l4;
+  const b = after.l4;
+  if ((a.kind === 'tcp' || a.kind === 'udp') && a.kind === b.kind) {
+    add('sport', a.sport, b.sport);
+    add('dport', a.dport, b.dport);
+  }
+  if (a.kind === 'icmp' && b.kind === 'icmp') add('icmp-id', a.id, b.id);
+  add('ttl', before.ttl, after.ttl);
+  return changes;
+}
+
+/** "→ 1.234s echo seq=3": direction, when it first appeared, what it is. */
+export function journeyLabel(journey: Journey): string {
+  const first = journey.sightings[0];
+  const arrow = journey.direction === 'request' ? '→' : '←';
+  if (!first) return arrow;
+  return `${arrow} ${formatTraceTime(first.t)} ${packetSummary(first.ip)}`;
+}
+
+const TCP_FLAGS: Array<[number, string]> = [
+  [0x02, 'S'],
+  [0x10, 'A'],
+  [0x01, 'F'],
+  [0x04, 'R'],
+  [0x08, 'P'],
+];
+
+export function packetSummary(ip: IpPacket): string {
+  const l4 = ip.l4;
+  switch (l4.kind) {
+    case 'tcp': {
+      const flags = TCP_FLAGS.filter(([bit]) => (l4.flags & bit) !== 0).map(([, name]) => name).join('');
+      return `tcp [${flags || '.'}] len ${l4.payloadLen}`;
+    }
+    case 'udp':
+      return `udp len ${l4.payloadLen}`;
+    case 'icmp':
+      return icmpSummary(l4.v6, l4.type, l4.code, l4.seq);
+    default:
+      return `proto ${l4.proto}`;
+  }
+}
+
+function icmpSummary(v6: boolean, type: number, code: number, seq: number | undefined): string {
+  const seqText = seq === undefined ? '' : ` #${seq}`;
+  if ((!v6 && type === 8) || (v6 && type === 128)) return `echo${seqText}`;
+  if ((!v6 && type === 0) || (v6 && type === 129)) return `reply${seqText}`;
+  if (!v6 && type === 3) return `unreachable code ${code}`;
+  if (v6 && type === 1) return `unreachable code ${code}`;
+  if ((!v6 && type === 11) || (v6 && type === 3)) return 'time exceeded';
+  return `icmp type ${type} code ${code}`;
+}
+
+/**
+ * A cell as text for a column of `width`: a mark, the time since the packet's first hop, and
+ * the fields this hop changed, spelled out when they fit and named with a "*" when not.
+ */
+export function cellSegments(cell: TimelineCell, width: number): Segment[] {
+  switch (cell.kind) {
+    case 'none':
+      return [{ text: '·', tone: 'muted' }];
+    case 'missed':
+      return [{ text: '? not captured', tone: 'warn' }];
+    case 'vanished':
+      return [{ text: '✗ vanished', tone: 'bad', bold: true }];
+    case 'seen':
+      return seenSegments(cell.offsetNs, cell.changes, width);
+  }
+}
+
+function seenSegments(offsetNs: number, changes: FieldChange[], width: number): Segment[] {
+  const segments: Segment[] = [{ text: `● ${formatOffset(offsetNs)}`, tone: 'ok' }];
+  let used = segments[0]!.text.length;
+  // Address, port and id rewrites before TTL: a routing hop's TTL step is expected, NAT is news.
+  const ordered = [...changes].sort((a, b) => Number(a.field === 'ttl') - Number(b.field === 'ttl'));
+  const long = ordered.map((c) => ` ${c.field} ${c.to}`);
+  const allLong = used + long.join('').length <= width;
+  ordered.forEach((change, i) => {
+    const text = allLong ? long[i]! : ` ${SHORT_NAMES[change.field]}*`;
+    if (used + text.length > width) return;
+    const nat = change.field !== 'ttl';
+    segments.push({ text, tone: nat ? 'rewrite' : 'muted', bold: nat });
+    used += text.length;
+  });
+  return segments;
+}
+
+const SHORT_NAMES: Record<FieldChange['field'], string> = {
+  src: 'src',
+  dst: 'dst',
+  sport: 'sport',
+  dport: 'dport',
+  'icmp-id': 'id',
+  ttl: 'ttl',
+};

@@ -1,0 +1,51 @@
+import type { Hop } from '../../model.js';
+
+/** What is traced; turned into one kernel filter per hop so other traffic never reaches us. */
+export interface FlowSelector {
+  proto: 'icmp' | 'tcp' | 'udp' | 'any';
+  destination?: string;
+  port?: number;
+  /** `watch`'s own pcap filter, ANDed in everywhere. */
+  userFilter?: string;
+}
+
+export interface FilterContext {
+  /** The traced side's addresses: what its packets carry before NAT. */
+  addrs: string[];
+  /** The uplink's addresses: what they carry after SNAT. */
+  uplinkAddrs: string[];
+  /** Published host ports, for inbound traffic before DNAT. */
+  publishedPorts: { proto: string; port: number }[];
+}
+
+const anyOf = (prefix: string, values: string[]): string => `(${values.map((v) => `${prefix} ${v}`).join(' or ')})`;
+const and = (...parts: (string | undefined)[]): string => parts.filter(Boolean).map((p) => `(${p})`).join(' and ');
+
+/**
+ * The filter for one hop. Inside the NAT (container, veth, bridge) every packet of the flow
+ * carries the traced address. At the uplink it may carry the host's address instead (SNAT),
+ * or still the traced address (no SNAT: a finding), so both are kept there; ICMP errors
+ * about the flow are kept too, since they come from whoever dropped it.
+ */
+export function hopFilter(hop: Hop, selector: FlowSelector, context: FilterContext): string {
+  const inside = hop.role !== 'uplink' || context.uplinkAddrs.length === 0;
+  const own = context.addrs.length > 0 ? anyOf('host', context.addrs) : 'ip or ip6';
+  if (selector.proto === 'any') return watchFilter(inside, own, selector, context);
+  const dest = selector.destination ? `host ${selector.destination}` : undefined;
+  const flow = selector.proto === 'icmp' ? and('icmp', dest) : and(selector.proto, dest, selector.port ? `port ${selector.port}` : undefined);
+  if (inside) return and(own, selector.proto === 'icmp' ? 'icmp' : `(${flow}) or icmp`);
+  const toUplink = anyOf('dst host', context.uplinkAddrs);
+  return `${flow} or ${and('icmp', `${dest ?? 'ip'} or ${toUplink}`)} or ${own}`;
+}
+
+function watchFilter(inside: boolean, own: string, selector: FlowSelector, context: FilterContext): string {
+  if (selector.userFilter) return inside ? and(own, selector.userFilter) : selector.userFilter;
+  if (inside) return own;
+  const published = context.publishedPorts.map((p) => `(${p.proto} port ${p.port})`);
+  return [own, ...published].join(' or ');
+}
+
+/** Said in the notes: which packets each hop keeps. */
+export function describeFilters(hops: Hop[], filters: string[]): string[] {
+  return hops.map((hop, i) => `capture filter at ${hop.name}: ${filters[i]}`);
+}

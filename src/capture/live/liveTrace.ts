@@ -1,0 +1,108 @@
+import type { Hop, Report } from '../../model.js';
+import { ExitCode, FatalError } from '../../errors.js';
+import type { TraceSession } from '../../session.js';
+import { discoverPath, type DiscoveredPath } from '../../discover/path.js';
+import { resolveTarget, type TargetSpec } from '../../discover/target.js';
+import { inspectContainer } from '../../discover/docker.js';
+import type { Netns } from '../../discover/netns.js';
+import { describeFilters, hopFilter, type FlowSelector } from './bpf.js';
+import { startLiveSession, TIMESTAMP_NOTE } from './liveSession.js';
+import { requireCaptureRights } from './privilege.js';
+import type { Traffic } from './traffic.js';
+
+export interface LiveTraceRequest {
+  target: TargetSpec;
+  destination?: string;
+  selector: FlowSelector;
+  /** Traffic to send from inside the traced namespace once every hop captures; none for watch. */
+  traffic?: (netns: Netns) => Traffic;
+  /** How long to keep capturing after the traffic ended, for late replies. */
+  lingerMs: number;
+  recordDir?: string;
+  /** The command as typed, for "run as root: sudo ..." */
+  commandLine: string;
+  /** Told when the trace starts, what the traffic did, what went wrong on the way. */
+  say: (line: string) => void;
+}
+
+/** Shows a running session and returns its final report (the TUI, or waiting and rendering). */
+export type Presenter = (session: TraceSession) => Promise<Report>;
+
+export async function runLiveTrace(request: LiveTraceRequest, present: Presenter): Promise<Report> {
+  requireCaptureRights(request.commandLine);
+  const path = await discoverPath(await resolveTarget(request.target), request.destination);
+  refuseUnreachable(path);
+  const filters = path.hops.map((hop) => hopFilter(hop, request.selector, filterContext(path)));
+  const warnings: string[] = [];
+  let session: TraceSession | undefined;
+  const onProblem = (hop: Hop, message: string): void => {
+    warnings.push(`${hop.name}: ${message}`);
+    request.say(`warning: ${hop.name}: ${message}`);
+    void containerStopped(path).then((why) => {
+      if (!why) return;
+      warnings.push(why);
+      request.say(`warning: ${why}`);
+      session?.stop();
+    });
+  };
+  session = await startLiveSession({
+    hops: path.hops,
+    where: path.where,
+    filters,
+    description: describeTrace(path, request),
+    recordDir: request.recordDir,
+    notes: [...path.notes, ...describeFilters(path.hops, filters)],
+    onProblem,
+  });
+  const stopOnSignal = (): void => session?.stop();
+  process.on('SIGINT', stopOnSignal);
+  process.on('SIGTERM', stopOnSignal);
+  const traffic = request.traffic?.(path.target.netns);
+  if (traffic) void sendThenStop(traffic, session, request);
+  try {
+    const report = await present(session);
+    traffic?.stop();
+    return { ...report, summary: { ...report.summary, timestamps: TIMESTAMP_NOTE.replace(/^timestamps: /, ''), warnings: [...report.summary.warnings, ...warnings] } };
+  } finally {
+    traffic?.stop();
+    session.stop();
+    await session.done;
+    process.off('SIGINT', stopOnSignal);
+    process.off('SIGTERM', stopOnSignal);
+  }
+}
+
+async function sendThenStop(traffic: Traffic, session: TraceSession, request: LiveTraceRequest): Promise<void> {
+  const outcome = await traffic.finished;
+  request.say(outcome);
+  const linger = setTimeout(() => session.stop(), request.lingerMs);
+  void session.done.then(() => clearTimeout(linger));
+}
+
+function filterContext(path: DiscoveredPath) {
+  const publishedPorts = (path.target.container?.ports ?? []).map((p) => ({
+    proto: p.containerPort.split('/')[1] ?? 'tcp',
+    port: Number(p.hostPort),
+  }));
+  return { addrs: path.addrs, uplinkAddrs: path.uplinkAddrs, publishedPorts };
+}
+
+function refuseUnreachable(path: DiscoveredPath): void {
+  if (path.mode === 'none' || path.hops.length === 0) {
+    throw new FatalError(path.notes[0] ?? `${path.target.description}: no interface to capture on`, ExitCode.ENVIRONMENT);
+  }
+}
+
+function describeTrace(path: DiscoveredPath, request: LiveTraceRequest): string {
+  const to = request.destination ? ` to ${request.destination}` : '';
+  return `hoptrace ${request.commandLine.replace(/^hoptrace /, '')}: ${path.target.description}${to}, recorded live`;
+}
+
+/** A capture ended on its own: if the container stopped, say so and end the trace. */
+async function containerStopped(path: DiscoveredPath): Promise<string | undefined> {
+  const { docker, container } = path.target;
+  if (!docker || !container) return undefined;
+  const now = await inspectContainer(docker, container.id).catch(() => undefined);
+  if (now?.running) return undefined;
+  return `container ${container.name} ${now ? 'stopped' : 'was removed'} during the trace: the report covers what was captured until then`;
+}

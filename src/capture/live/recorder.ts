@@ -1,0 +1,62 @@
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Frame, Hop } from '../../model.js';
+import { ExitCode, FatalError } from '../../errors.js';
+import { PcapWriter } from './pcapWriter.js';
+
+/** The file name a hop is recorded to: "01-c1-eth0.pcap". */
+export function hopFileName(index: number, hop: Hop): string {
+  const slug = hop.name.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '') || 'hop';
+  return `${String(index + 1).padStart(2, '0')}-${slug}.pcap`;
+}
+
+/** path.json in the trace-directory format `hoptrace replay` reads (issue 2). */
+export function pathJson(description: string, hops: Hop[]): string {
+  const entries = hops.map((hop, i) => ({
+    file: hop.file ?? hopFileName(i, hop),
+    name: hop.name,
+    role: hop.role,
+    netns: hop.netns,
+    iface: hop.iface,
+    addrs: hop.addrs,
+  }));
+  return `${JSON.stringify({ description, hops: entries }, null, 2)}\n`;
+}
+
+/**
+ * `--record <dir>`: path.json first (written then renamed, so it is whole or absent), then one
+ * pcap per hop that grows as frames arrive and is flushed on every tick and on stop.
+ */
+export class TraceRecorder {
+  private readonly writers: (PcapWriter | undefined)[];
+
+  constructor(readonly dir: string, readonly hops: Hop[], description: string) {
+    try {
+      mkdirSync(dir, { recursive: true });
+      const tmp = join(dir, '.path.json.tmp');
+      writeFileSync(tmp, pathJson(description, hops));
+      renameSync(tmp, join(dir, 'path.json'));
+    } catch (error) {
+      throw new FatalError(`cannot write trace directory ${dir}: ${(error as Error).message}`, ExitCode.BAD_INPUT);
+    }
+    this.writers = hops.map(() => undefined);
+  }
+
+  /** Opens a hop's file once its capture knows the link type. */
+  open(hop: number, linkType: number): void {
+    const file = join(this.dir, this.hops[hop]!.file ?? hopFileName(hop, this.hops[hop]!));
+    this.writers[hop] = new PcapWriter(file, linkType);
+  }
+
+  write(frame: Frame): void {
+    this.writers[frame.hop]?.write(frame);
+  }
+
+  flush(): void {
+    for (const writer of this.writers) writer?.flush();
+  }
+
+  close(): void {
+    for (const writer of this.writers) writer?.close();
+  }
+}

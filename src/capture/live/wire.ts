@@ -1,0 +1,106 @@
+// The stream a capture helper writes on its stdout: length-prefixed little-endian records,
+//   u32 bodyLength | u8 type | u16 hop | body
+// packet body: u32 tsSec | u32 tsNsec | u32 origLen | u32 capLen | capLen bytes
+// ready body:  utf8 JSON { linkType, iface }      problem body: utf8 message
+// Plain bytes over a pipe, so the same helper could run on another host behind ssh.
+
+export const RecordType = { PACKET: 1, READY: 2, PROBLEM: 3 } as const;
+
+const HEAD = 4 + 1 + 2;
+const PACKET_HEAD = 16;
+/** A snaplen of 65535 plus headers; anything longer means the stream lost its framing. */
+const MAX_BODY = 70_000;
+
+export type WireRecord =
+  | { type: 'packet'; hop: number; tsSec: number; tsNsec: number; origLen: number; data: Uint8Array }
+  | { type: 'ready'; hop: number; linkType: number; iface: string }
+  | { type: 'problem'; hop: number; message: string }
+  | { type: 'corrupt'; message: string };
+
+export function encodePacket(hop: number, tsSec: number, tsNsec: number, origLen: number, data: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(HEAD + PACKET_HEAD + data.length);
+  out.writeUInt32LE(1 + 2 + PACKET_HEAD + data.length, 0);
+  out.writeUInt8(RecordType.PACKET, 4);
+  out.writeUInt16LE(hop, 5);
+  out.writeUInt32LE(tsSec, 7);
+  out.writeUInt32LE(tsNsec, 11);
+  out.writeUInt32LE(origLen, 15);
+  out.writeUInt32LE(data.length, 19);
+  out.set(data, HEAD + PACKET_HEAD);
+  return out;
+}
+
+export function encodeMessage(type: typeof RecordType.READY | typeof RecordType.PROBLEM, hop: number, text: string): Buffer {
+  const body = Buffer.from(text, 'utf8');
+  const out = Buffer.allocUnsafe(HEAD + body.length);
+  out.writeUInt32LE(1 + 2 + body.length, 0);
+  out.writeUInt8(type, 4);
+  out.writeUInt16LE(hop, 5);
+  body.copy(out, HEAD);
+  return out;
+}
+
+/** Bytes are pushed in as the pipe delivers them; whole records are pulled out. */
+export class WireReader {
+  private pending: Buffer = Buffer.alloc(0);
+  private broken = false;
+
+  push(chunk: Buffer): WireRecord[] {
+    if (this.broken) return [];
+    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    const records: WireRecord[] = [];
+    let offset = 0;
+    while (this.pending.length - offset >= 4) {
+      const bodyLength = this.pending.readUInt32LE(offset);
+      if (bodyLength < 3 || bodyLength > MAX_BODY) {
+        this.broken = true;
+        records.push({ type: 'corrupt', message: `helper stream: record length ${bodyLength} at offset ${offset} is impossible` });
+        break;
+      }
+      if (this.pending.length - offset < 4 + bodyLength) break;
+      records.push(parseRecord(this.pending.subarray(offset + 4, offset + 4 + bodyLength)));
+      offset += 4 + bodyLength;
+    }
+    this.pending = this.pending.subarray(offset);
+    return records;
+  }
+
+  /** Bytes left over when the stream ended: a helper killed mid-write. */
+  get leftover(): number {
+    return this.pending.length;
+  }
+}
+
+function parseRecord(body: Buffer): WireRecord {
+  const type = body.readUInt8(0);
+  const hop = body.readUInt16LE(1);
+  if (type === RecordType.PACKET) return parsePacket(hop, body.subarray(3));
+  const text = body.subarray(3).toString('utf8');
+  if (type === RecordType.PROBLEM) return { type: 'problem', hop, message: text };
+  if (type === RecordType.READY) {
+    try {
+      const ready = JSON.parse(text) as { linkType: number; iface: string };
+      return { type: 'ready', hop, linkType: ready.linkType, iface: ready.iface };
+    } catch {
+      return { type: 'corrupt', message: `helper stream: unreadable ready record ${JSON.stringify(text.slice(0, 80))}` };
+    }
+  }
+  return { type: 'corrupt', message: `helper stream: unknown record type ${type}` };
+}
+
+function parsePacket(hop: number, body: Buffer): WireRecord {
+  if (body.length < PACKET_HEAD) return { type: 'corrupt', message: `helper stream: packet record of ${body.length} bytes` };
+  const capLen = body.readUInt32LE(12);
+  if (capLen !== body.length - PACKET_HEAD) {
+    return { type: 'corrupt', message: `helper stream: packet says ${capLen} bytes, record holds ${body.length - PACKET_HEAD}` };
+  }
+  return {
+    type: 'packet',
+    hop,
+    tsSec: body.readUInt32LE(0),
+    tsNsec: body.readUInt32LE(4),
+    origLen: body.readUInt32LE(8),
+    // A copy: the pending buffer is reused for the next chunk.
+    data: new Uint8Array(body.subarray(PACKET_HEAD)),
+  };
+}

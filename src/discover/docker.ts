@@ -1,0 +1,145 @@
+import Docker from 'dockerode';
+import { readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { ExitCode, FatalError } from '../errors.js';
+
+/** What discovery needs from `docker inspect`. */
+export interface ContainerFacts {
+  id: string;
+  name: string;
+  running: boolean;
+  pid: number;
+  /** default, bridge, host, none, container:<id>, or a user network's name. */
+  networkMode: string;
+  networks: { name: string; id: string; ip: string; prefixLen: number; gateway: string }[];
+  /** Published ports, e.g. { containerPort: "80/tcp", hostIp: "0.0.0.0", hostPort: "8080" }. */
+  ports: { containerPort: string; hostIp: string; hostPort: string }[];
+}
+
+/** Where the Docker Engine API is, as the user would recognise it (DOCKER_HOST or the default). */
+export function dockerEndpoint(env: NodeJS.ProcessEnv = process.env): string {
+  return env.DOCKER_HOST || 'unix:///var/run/docker.sock';
+}
+
+export function dockerSocketPath(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const endpoint = dockerEndpoint(env);
+  return endpoint.startsWith('unix://') ? endpoint.slice('unix://'.length) || '/var/run/docker.sock' : undefined;
+}
+
+export function dockerClient(): Docker {
+  // dockerode's modem reads DOCKER_HOST itself (unix://, tcp://, ssh://).
+  return new Docker();
+}
+
+function unreachable(error: unknown): FatalError {
+  const code = (error as { code?: string }).code ?? (error as Error).message;
+  const hint =
+    code === 'EACCES' ? 'run as root, or as a member of the docker group' : 'is dockerd running? set DOCKER_HOST to its socket';
+  return new FatalError(`cannot reach Docker at ${dockerEndpoint()}: ${code}`, ExitCode.ENVIRONMENT, hint);
+}
+
+function isHttpError(error: unknown, status: number): boolean {
+  return (error as { statusCode?: number }).statusCode === status;
+}
+
+export async function inspectContainer(docker: Docker, ref: string): Promise<ContainerFacts> {
+  let info: Docker.ContainerInspectInfo;
+  try {
+    info = await docker.getContainer(ref).inspect();
+  } catch (error) {
+    if (isHttpError(error, 404)) throw new FatalError(`no such container: ${ref}`, ExitCode.ENVIRONMENT);
+    if ((error as { statusCode?: number }).statusCode) {
+      throw new FatalError(`docker inspect ${ref}: ${(error as Error).message}`, ExitCode.ENVIRONMENT);
+    }
+    throw unreachable(error);
+  }
+  return containerFacts(info);
+}
+
+export function containerFacts(info: Docker.ContainerInspectInfo): ContainerFacts {
+  const networks = Object.entries(info.NetworkSettings?.Networks ?? {}).map(([name, n]) => ({
+    name,
+    id: n.NetworkID,
+    ip: n.IPAddress,
+    prefixLen: n.IPPrefixLen,
+    gateway: n.Gateway,
+  }));
+  const ports = Object.entries(info.NetworkSettings?.Ports ?? {}).flatMap(([containerPort, bindings]) =>
+    (bindings ?? []).map((b) => ({ containerPort, hostIp: b.HostIp, hostPort: b.HostPort })),
+  );
+  return {
+    id: info.Id,
+    name: info.Name.replace(/^\//, ''),
+    running: info.State.Running,
+    pid: info.State.Pid,
+    networkMode: info.HostConfig.NetworkMode ?? 'default',
+    networks,
+    ports,
+  };
+}
+
+export async function networkDriver(docker: Docker, id: string): Promise<string> {
+  try {
+    const info = (await docker.getNetwork(id).inspect()) as { Driver?: string };
+    return info.Driver ?? 'unknown';
+  } catch (error) {
+    if (isHttpError(error, 404)) return 'unknown';
+    throw unreachable(error);
+  }
+}
+
+/** The container on a Docker network that holds `ip`, for container-to-container paths. */
+export async function containerByIp(docker: Docker, networkId: string, ip: string): Promise<string | undefined> {
+  const info = (await docker.getNetwork(networkId).inspect()) as {
+    Containers?: Record<string, { Name: string; IPv4Address: string }>;
+  };
+  const hit = Object.entries(info.Containers ?? {}).find(([, c]) => c.IPv4Address.split('/')[0] === ip);
+  return hit?.[0];
+}
+
+/**
+ * The pid of the dockerd serving `socketPath`: the veths and bridges it makes live in its
+ * network namespace, which is not always ours (a dockerd started inside another namespace).
+ * A unix socket is listed in /proc/PID/net/unix of the namespace it was bound in.
+ */
+export function dockerdPid(socketPath: string): number | undefined {
+  const wanted = canonical(socketPath);
+  const daemons = listPids().filter((pid) => readText(`/proc/${pid}/comm`).trim() === 'dockerd');
+  const serving = daemons.filter((pid) =>
+    readText(`/proc/${pid}/net/unix`)
+      .split('\n')
+      .some((line) => {
+        const path = line.trim().split(/\s+/)[7];
+        return path !== undefined && canonical(path) === wanted;
+      }),
+  );
+  if (serving.length > 0) return ownerOfSocket(serving, wanted) ?? serving[0];
+  return undefined;
+}
+
+/** Several dockerds in one namespace all list the path: keep the one whose cmdline names it. */
+function ownerOfSocket(pids: number[], socketPath: string): number | undefined {
+  if (pids.length === 1) return pids[0];
+  return pids.find((pid) => readText(`/proc/${pid}/cmdline`).split('\0').some((arg) => arg.includes(socketPath)));
+}
+
+function canonical(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path.replace(/^\/var\/run\//, '/run/');
+  }
+}
+
+function listPids(): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number);
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}

@@ -18,7 +18,7 @@ export function accountJourney(
   const increasing = (direction === 'request') === flow.outbound;
   const position = (hop: number) => (increasing ? hop : last - hop);
   const hopAt = (pos: number) => (increasing ? pos : last - pos);
-  const ordered = sightings.length > 1 ? [...sightings].sort((a, b) => position(a.hop) - position(b.hop)) : sightings;
+  const ordered = inTravelOrder(sightings, increasing) ? sightings : [...sightings].sort((a, b) => position(a.hop) - position(b.hop));
   const first = ordered[0];
   const final = ordered[ordered.length - 1];
   const stats = direction === 'request' ? flow.request : flow.reply;
@@ -80,29 +80,23 @@ function markSeen(
   }
 }
 
-function portsOf(ip: IpPacket): [number, number] | undefined {
-  const l4 = ip.l4;
-  return l4.kind === 'tcp' || l4.kind === 'udp' ? [l4.sport, l4.dport] : undefined;
+function inTravelOrder(sightings: Sighting[], increasing: boolean): boolean {
+  for (let i = 1; i < sightings.length; i++) {
+    if (increasing ? sightings[i].hop < sightings[i - 1].hop : sightings[i].hop > sightings[i - 1].hop) return false;
+  }
+  return true;
 }
 
 function compareStep(flow: FlowState, direction: Direction, a: Sighting, b: Sighting): void {
-  const note = (field: RewriteRecord['field'], before: string, after: string) => {
-    if (before === after) return;
-    const key = `${a.hop}>${b.hop}|${direction}|${field}|${before}|${after}`;
-    if (!flow.rewrites.has(key)) flow.rewrites.set(key, { from: a.hop, to: b.hop, direction, field, before, after });
-  };
-  note('src', a.ip.src, b.ip.src);
-  note('dst', a.ip.dst, b.ip.dst);
-  const pa = portsOf(a.ip);
-  const pb = portsOf(b.ip);
-  if (pa && pb) {
-    note('sport', String(pa[0]), String(pb[0]));
-    note('dport', String(pa[1]), String(pb[1]));
-  }
+  if (a.ip.src !== b.ip.src) noteRewrite(flow, direction, a.hop, b.hop, 'src', a.ip.src, b.ip.src);
+  if (a.ip.dst !== b.ip.dst) noteRewrite(flow, direction, a.hop, b.hop, 'dst', a.ip.dst, b.ip.dst);
   const la = a.ip.l4;
   const lb = b.ip.l4;
-  if (la.kind === 'icmp' && lb.kind === 'icmp' && la.id !== undefined && lb.id !== undefined) {
-    note('icmp-id', String(la.id), String(lb.id));
+  if ((la.kind === 'tcp' || la.kind === 'udp') && (lb.kind === 'tcp' || lb.kind === 'udp')) {
+    if (la.sport !== lb.sport) noteRewrite(flow, direction, a.hop, b.hop, 'sport', la.sport, lb.sport);
+    if (la.dport !== lb.dport) noteRewrite(flow, direction, a.hop, b.hop, 'dport', la.dport, lb.dport);
+  } else if (la.kind === 'icmp' && lb.kind === 'icmp' && la.id !== undefined && lb.id !== undefined && la.id !== lb.id) {
+    noteRewrite(flow, direction, a.hop, b.hop, 'icmp-id', la.id, lb.id);
   }
   const stepKey = (a.hop * 256 + b.hop) * 2 + (direction === 'request' ? 0 : 1);
   let step = flow.steps.get(stepKey);
@@ -117,6 +111,28 @@ function compareStep(flow: FlowState, direction: Direction, a: Sighting, b: Sigh
   step.sumNs += latency;
   if (latency < step.minNs) step.minNs = latency;
   if (latency > step.maxNs) step.maxNs = latency;
+}
+
+const FIELDS: RewriteRecord['field'][] = ['src', 'dst', 'sport', 'dport', 'icmp-id'];
+
+/** Keeps each distinct rewrite once; looked up without building a string, as NAT rewrites nearly every packet. */
+function noteRewrite(
+  flow: FlowState,
+  direction: Direction,
+  from: number,
+  to: number,
+  field: RewriteRecord['field'],
+  before: string | number,
+  after: string | number,
+): void {
+  const key = ((from * 256 + to) * 2 + (direction === 'request' ? 0 : 1)) * 8 + FIELDS.indexOf(field);
+  const seen = flow.rewrites.get(key);
+  const b = String(before);
+  const a = String(after);
+  if (seen?.some((r) => r.before === b && r.after === a)) return;
+  const record = { from, to, direction, field, before: b, after: a };
+  if (seen) seen.push(record);
+  else flow.rewrites.set(key, [record]);
 }
 
 const ICMP_UNREACH: Record<number, string> = {

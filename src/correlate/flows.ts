@@ -52,7 +52,8 @@ export interface FlowState {
   endpointsAt: Map<number, Endpoints>;
   request: DirectionStats;
   reply: DirectionStats;
-  rewrites: Map<string, RewriteRecord>;
+  /** Distinct rewrites, by hop pair, direction and field. */
+  rewrites: Map<number, RewriteRecord[]>;
   steps: Map<number, StepStats>;
   /** What ended the conversation from the far side: an ICMP error or a TCP reset. */
   rejection?: string;

@@ -8,6 +8,7 @@ export interface OpenJourney {
   /** Bit i set: already seen at hop i (a second sighting there is another packet). */
   hopsSeen: number;
   last: number;
+  settled: boolean;
 }
 
 /**
@@ -20,29 +21,41 @@ export class JourneyMatcher {
   private readonly open = new Map<number, OpenJourney[]>();
   private readonly queue: OpenJourney[] = [];
   private queueHead = 0;
+  /** Seen at every hop: nothing more can happen to it, so it is settled at once. */
+  private readonly allHops: number;
 
   constructor(
+    hops: number,
     private readonly windowNs: number,
     private readonly onSettled: (journey: OpenJourney, inFlight: boolean) => void,
-  ) {}
+  ) {
+    this.allHops = hops >= 30 ? -1 : (1 << hops) - 1;
+  }
 
   add(hop: number, t: number, ip: IpPacket): void {
     const key = matchKey(ip);
     const sighting: Sighting = { hop, t, ip };
     const candidates = this.open.get(key);
-    const bit = 1 << hop;
+    // Hops past 30 have no bit of their own and are looked up in the sightings.
+    const bit = hop < 30 ? 1 << hop : 0;
     if (candidates) {
       for (let i = candidates.length - 1; i >= 0; i--) {
         const journey = candidates[i];
-        if ((journey.hopsSeen & bit) === 0 && t - journey.last <= this.windowNs) {
+        const seen = bit !== 0 ? (journey.hopsSeen & bit) !== 0 : journey.sightings.some((x) => x.hop === hop);
+        if (!seen && t - journey.last <= this.windowNs) {
           journey.sightings.push(sighting);
           journey.hopsSeen |= bit;
           journey.last = Math.max(journey.last, t);
+          if (journey.hopsSeen === this.allHops) this.settle(journey, false);
           return;
         }
       }
     }
-    const journey: OpenJourney = { key, sightings: [sighting], hopsSeen: bit, last: t };
+    const journey: OpenJourney = { key, sightings: [sighting], hopsSeen: bit, last: t, settled: false };
+    if (bit === this.allHops) {
+      this.settle(journey, false);
+      return;
+    }
     if (candidates) candidates.push(journey);
     else this.open.set(key, [journey]);
     this.queue.push(journey);
@@ -52,7 +65,7 @@ export class JourneyMatcher {
   advance(now: number): void {
     while (this.queueHead < this.queue.length) {
       const journey = this.queue[this.queueHead];
-      if (now - journey.last <= this.windowNs) break;
+      if (!journey.settled && now - journey.last <= this.windowNs) break;
       this.settleHead(false);
     }
     this.compact();
@@ -73,13 +86,18 @@ export class JourneyMatcher {
 
   private settleHead(inFlight: boolean): void {
     const journey = this.queue[this.queueHead++];
+    if (!journey.settled) this.settle(journey, inFlight);
+  }
+
+  private settle(journey: OpenJourney, inFlight: boolean): void {
+    journey.settled = true;
     const candidates = this.open.get(journey.key);
     if (candidates) {
       const index = candidates.indexOf(journey);
       if (index >= 0) candidates.splice(index, 1);
       if (candidates.length === 0) this.open.delete(journey.key);
     }
-    journey.sightings.sort((a, b) => a.t - b.t);
+    if (!inOrder(journey.sightings)) journey.sightings.sort((a, b) => a.t - b.t);
     this.onSettled(journey, inFlight);
   }
 
@@ -89,4 +107,9 @@ export class JourneyMatcher {
       this.queueHead = 0;
     }
   }
+}
+
+function inOrder(sightings: Sighting[]): boolean {
+  for (let i = 1; i < sightings.length; i++) if (sightings[i].t < sightings[i - 1].t) return false;
+  return true;
 }

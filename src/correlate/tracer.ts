@@ -55,7 +55,7 @@ class PathTracer implements Tracer {
     this.path = new PathModel(hops);
     this.table = new FlowTable(this.path);
     this.packetsPerHop = new Array<number>(hops.length).fill(0);
-    this.matcher = new JourneyMatcher((options.windowMs ?? 500) * 1e6, (j, inFlight) => this.settle(j, inFlight));
+    this.matcher = new JourneyMatcher(hops.length, (options.windowMs ?? 500) * 1e6, (j, inFlight) => this.settle(j, inFlight));
   }
 
   push(frame: Frame): void {

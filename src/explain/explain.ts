@@ -79,6 +79,7 @@ function between(names: string[], from: number, to: number): [string, string] {
 
 function rewritesOf(flow: FlowState, names: string[]): Rewrite[] {
   return [...flow.rewrites.values()]
+    .flat()
     .sort((a, b) => dirRank(a.direction) - dirRank(b.direction) || a.from - b.from || a.to - b.to)
     .map((r) => ({ between: between(names, r.from, r.to), direction: r.direction, field: r.field, from: r.before, to: r.after }));
 }

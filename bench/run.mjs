@@ -1,0 +1,70 @@
+// npm run bench: hoptrace's replay next to tcpdump and a plain read of the same files, in
+// the same run, at 1x and 4x the trace size (memory must stay flat). Then the live-capture
+// and terminal-UI benchmarks where they can run (bench/live.mjs needs root and the lab).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { generateTrace } from './generate.mjs';
+import { measure } from './measure.mjs';
+
+const here = path.dirname(new URL(import.meta.url).pathname);
+const cli = path.join(here, '..', 'bin', 'hoptrace.js');
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'hoptrace-bench-'));
+const perHop = Number(process.env.BENCH_PACKETS_PER_HOP ?? 1_000_000);
+const rows = [];
+
+function row(tool, size, packets, m) {
+  const r = { tool, size, packets, seconds: +m.seconds.toFixed(2), mpps: +(packets / m.seconds / 1e6).toFixed(3), peakMb: +m.peakMb.toFixed(0), cpuS: +(m.cpu.user + m.cpu.system).toFixed(2) };
+  rows.push(r);
+  console.log(`${tool.padEnd(34)} ${size.padEnd(3)} ${String(packets).padStart(9)} pkts ${r.seconds.toFixed(2).padStart(7)} s ${r.mpps.toFixed(3).padStart(7)} Mpkt/s  peak ${String(r.peakMb).padStart(5)} MB`);
+  if (m.code !== 0 && m.code !== 1) console.log(`  exit ${m.code}: ${m.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+}
+
+async function sum(tool, size, packets, files, command, argsFor, env) {
+  const total = { seconds: 0, peakMb: 0, cpu: { user: 0, system: 0 }, code: 0, stderr: '' };
+  for (const f of files) {
+    const m = await measure(command, argsFor(f), { env });
+    total.seconds += m.seconds;
+    total.peakMb = Math.max(total.peakMb, m.peakMb);
+    total.cpu.user += m.cpu.user;
+    total.cpu.system += m.cpu.system;
+    if (m.code !== 0) Object.assign(total, { code: m.code, stderr: m.stderr });
+  }
+  row(tool, size, packets, total);
+}
+
+const hasTcpdump = (() => {
+  try {
+    execFileSync('tcpdump', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+try {
+  console.log(`replay benchmark on ${os.cpus().length} cores, node ${process.version}; traces in ${work}`);
+  for (const [size, factor] of [['1x', 1], ['4x', 4]]) {
+    const trace = generateTrace(path.join(work, size), perHop * factor);
+    const files = trace.files;
+    console.log(`-- ${size}: ${files.length} hops, ${trace.packets} packets per hop, ${(files.reduce((n, f) => n + fs.statSync(f).size, 0) / 1e6).toFixed(0)} MB`);
+    const total = trace.packets * files.length;
+    row('plain read (node, record walk)', size, total, await measure('node', [path.join(here, 'plain-read.mjs'), ...files]));
+    if (hasTcpdump && factor === 1) {
+      await sum('tcpdump -nn -r', size, total, files, 'tcpdump', (f) => ['-nn', '-r', f], { ...process.env, TZ: undefined });
+      await sum('TZ=UTC tcpdump -nn -r', size, total, files, 'tcpdump', (f) => ['-nn', '-r', f], { ...process.env, TZ: 'UTC' });
+    }
+    row('hoptrace replay --json', size, total, await measure('node', [cli, 'replay', trace.dir, '--json']));
+    fs.rmSync(trace.dir, { recursive: true, force: true });
+  }
+  if (!hasTcpdump) console.log('tcpdump is not installed: run scripts/setup.sh for the side-by-side figures');
+  fs.mkdirSync(path.join(here, 'out'), { recursive: true });
+  fs.writeFileSync(path.join(here, 'out', 'replay.json'), `${JSON.stringify(rows, null, 2)}\n`);
+  for (const extra of ['tui.mjs', 'live.mjs']) {
+    const script = path.join(here, extra);
+    if (fs.existsSync(script)) execFileSync('node', [script], { stdio: 'inherit' });
+  }
+} finally {
+  fs.rmSync(work, { recursive: true, force: true });
+}

@@ -1,0 +1,113 @@
+// Shared by the live tests: they run the real CLI (node bin/hoptrace.js, built from src) as
+// root against the real Docker lab of test/lab/lab.sh. HT_LAB_ID picks a second lab.
+import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const ROOT = join(import.meta.dirname, '..', '..');
+const LAB = join(ROOT, 'test', 'lab', 'lab.sh');
+const CLI = join(ROOT, 'bin', 'hoptrace.js');
+
+function which(tool: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
+}
+
+/** Why the live tests cannot run here, or undefined when they can. */
+export function skipReason(needDocker = true): string | undefined {
+  if (process.getuid?.() !== 0) return 'live tests need root (network namespaces, packet capture): run as root, as CI does';
+  for (const tool of ['ip', 'nsenter', 'iptables']) if (!which(tool)) return `live tests need ${tool}`;
+  if (needDocker && !which('dockerd')) return 'live tests need dockerd (apt-get install docker.io busybox-static)';
+  return undefined;
+}
+
+/** Compiles src to dist once per test file: the tests run the CLI as users do. */
+export function buildCli(): void {
+  spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'ignore' });
+  if (!existsSync(join(ROOT, 'dist', 'cli.js'))) throw new Error('npx tsc -p tsconfig.json did not produce dist/cli.js');
+}
+
+export interface LabEnv {
+  DOCKER_HOST: string;
+  HT_NS_HOST: string;
+  HT_NS_OUTSIDE: string;
+  HT_UPLINK_ADDR: string;
+  HT_OUTSIDE_ADDR: string;
+  HT_IMAGE: string;
+  HT_DOCKER_CLI: string;
+}
+
+/** Brings the lab up (idempotent) and returns its names and addresses. */
+export function labUp(): LabEnv {
+  execFileSync(LAB, ['up'], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 240_000 });
+  const env: Record<string, string> = {};
+  for (const line of execFileSync(LAB, ['env']).toString().split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq > 0) env[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+  return env as unknown as LabEnv;
+}
+
+export function docker(lab: LabEnv, ...args: string[]): string {
+  const socket = lab.DOCKER_HOST;
+  return execFileSync(lab.HT_DOCKER_CLI, ['-H', socket, ...args], { timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();
+}
+
+/** A container of the lab image; removed by the caller's afterAll through removeContainers. */
+export function runContainer(lab: LabEnv, name: string, ...args: string[]): string {
+  removeContainers(lab, name);
+  docker(lab, 'run', '-d', '--name', name, ...args, lab.HT_IMAGE, ...(args.includes('--') ? [] : ['sleep', '3600']));
+  return docker(lab, 'inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', name);
+}
+
+export function runServer(lab: LabEnv, name: string, ...args: string[]): string {
+  removeContainers(lab, name);
+  docker(lab, 'run', '-d', '--name', name, ...args, lab.HT_IMAGE, 'httpd', '-f', '-p', '80', '-h', '/var/www');
+  return docker(lab, 'inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', name);
+}
+
+export function removeContainers(lab: LabEnv | undefined, ...names: string[]): void {
+  if (!lab) return;
+  try {
+    docker(lab, 'rm', '-f', ...names);
+  } catch {
+    // already gone
+  }
+}
+
+export function inNetns(ns: string, ...cmd: string[]): string {
+  return execFileSync('nsenter', [`--net=/var/run/netns/${ns}`, ...cmd], { timeout: 30_000 }).toString();
+}
+
+/** Runs the CLI to its end, as a separate process. */
+export function hoptrace(args: string[], env: Record<string, string> = {}, timeout = 60_000): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [CLI, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    encoding: 'utf8',
+    timeout,
+  });
+}
+
+export const CLI_PATH = CLI;
+
+/** The JSON report of a run that printed one. */
+export function jsonReport(result: SpawnSyncReturns<string>): {
+  hops: { name: string; role: string }[];
+  flows: {
+    proto: string;
+    initiator: string;
+    responder: string;
+    verdict: string;
+    reached: string;
+    dropBetween: [string, string] | null;
+    rewrites: { between: [string, string]; direction: string; field: string; from: string; to: string }[];
+    findings: { code: string; message: string }[];
+  }[];
+  summary: { packetsPerHop: number[]; warnings: string[]; timestamps: string };
+} {
+  try {
+    return JSON.parse(result.stdout);
+  } catch {
+    throw new Error(`no JSON report (exit ${result.status}): stdout ${result.stdout.slice(0, 400)} stderr ${result.stderr}`);
+  }
+}

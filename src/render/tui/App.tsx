@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import { Box, useInput } from 'ink';
 import type { TraceStore, TraceView } from './traceStore.js';
 import { keyAction, type InputMode, type KeyAction } from './keys.js';
@@ -30,6 +30,8 @@ export function TraceApp({ store, theme, speedNote, onQuit, waitingForQuit = tru
   const [timelineOpen, setTimelineOpen] = useState(false);
   const [mode, setMode] = useState<InputMode>('browse');
   const [draft, setDraft] = useState('');
+  // Keys can arrive faster than React re-renders: actions read the latest values, not a closure's.
+  const latest = useRef({ draft, mode, page: 1 });
 
   // Until the user moves, the selection follows the newest flow.
   const pinnedIndex = pinnedId === undefined ? -1 : view.flows.findIndex((row) => row.flow.id === pinnedId);
@@ -45,13 +47,14 @@ export function TraceApp({ store, theme, speedNote, onQuit, waitingForQuit = tru
   const shownRows = view.flows.slice(layout.flowStart, layout.flowStart + layout.flowLines);
   const cols = useMemo(() => flowColumns(shownRows, width), [shownRows, width]);
 
-  const act = useCallback(
-    (action: KeyAction) => applyAction(action, { view, store, selectedIndex, page: layout.flowLines, setPinnedId, setTimelineOpen, setMode, setDraft, draft, onQuit }),
-    [view, store, selectedIndex, layout.flowLines, draft, onQuit],
-  );
+  latest.current.page = layout.flowLines;
   useInput((input, key) => {
-    const action = keyAction(input, key, mode);
-    if (action) act(action);
+    const action = keyAction(input, key, latest.current.mode);
+    const switchMode = (next: InputMode): void => {
+      latest.current.mode = next;
+      setMode(next);
+    };
+    if (action) applyAction(action, { store, latest: latest.current, setPinnedId, setTimelineOpen, setMode: switchMode, setDraft, onQuit });
   });
 
   return (
@@ -94,12 +97,9 @@ function emptyText(view: TraceView): string {
 }
 
 interface ActionContext {
-  view: TraceView;
   store: TraceStore;
-  selectedIndex: number;
-  page: number;
-  draft: string;
-  setPinnedId: (id: number | undefined) => void;
+  latest: { draft: string; mode: InputMode; page: number };
+  setPinnedId: (update: (id: number | undefined) => number | undefined) => void;
   setTimelineOpen: (update: (open: boolean) => boolean) => void;
   setMode: (mode: InputMode) => void;
   setDraft: (update: string | ((draft: string) => string)) => void;
@@ -107,34 +107,40 @@ interface ActionContext {
 }
 
 function applyAction(action: KeyAction, ctx: ActionContext): void {
-  const select = (index: number): void => {
-    const row = ctx.view.flows[Math.min(ctx.view.flows.length - 1, Math.max(0, index))];
-    ctx.setPinnedId(row?.flow.id);
-  };
+  const move = (delta: number): void =>
+    ctx.setPinnedId((id) => {
+      const flows = ctx.store.getSnapshot().flows;
+      const index = Math.max(0, id === undefined ? 0 : flows.findIndex((row) => row.flow.id === id));
+      return flows[Math.min(flows.length - 1, Math.max(0, index + delta))]?.flow.id;
+    });
   switch (action.type) {
     case 'select-up':
-      return select(ctx.selectedIndex - 1);
+      return move(-1);
     case 'select-down':
-      return select(ctx.selectedIndex + 1);
+      return move(1);
     case 'select-page-up':
-      return select(ctx.selectedIndex - Math.max(1, ctx.page));
+      return move(-Math.max(1, ctx.latest.page));
     case 'select-page-down':
-      return select(ctx.selectedIndex + Math.max(1, ctx.page));
+      return move(Math.max(1, ctx.latest.page));
     case 'toggle-timeline':
       return ctx.setTimelineOpen((open) => !open);
     case 'toggle-pause':
-      return ctx.store.setPaused(!ctx.view.paused);
+      return ctx.store.setPaused(!ctx.store.getSnapshot().paused);
     case 'filter-start':
-      ctx.setDraft(ctx.view.filter);
+      ctx.latest.draft = ctx.store.getSnapshot().filter;
+      ctx.setDraft(ctx.latest.draft);
       return ctx.setMode('filter');
     case 'filter-type':
-      return ctx.setDraft((draft) => draft + action.text);
+      ctx.latest.draft += action.text;
+      return ctx.setDraft(ctx.latest.draft);
     case 'filter-erase':
-      return ctx.setDraft((draft) => draft.slice(0, -1));
+      ctx.latest.draft = ctx.latest.draft.slice(0, -1);
+      return ctx.setDraft(ctx.latest.draft);
     case 'filter-apply':
-      ctx.store.setFilter(ctx.draft.trim());
+      ctx.store.setFilter(ctx.latest.draft.trim());
       return ctx.setMode('browse');
     case 'filter-clear':
+      ctx.latest.draft = '';
       ctx.setDraft('');
       ctx.store.setFilter('');
       return ctx.setMode('browse');

@@ -1,4 +1,4 @@
-import type { Frame } from '../model.js';
+import type { Frame, Report } from '../model.js';
 import type { Tracer } from '../correlate/tracer.js';
 import type { HopStatus, TraceSession } from '../session.js';
 import type { ReplayTrace } from './trace.js';
@@ -9,6 +9,20 @@ export interface ReplayPace {
 }
 
 const BATCH = 2048;
+
+/** Reads a whole recorded trace into a tracer at once and returns the final report. */
+export function playTrace(trace: ReplayTrace, tracer: Tracer, progress?: (frames: number) => void): Report {
+  let n = 0;
+  try {
+    for (const frame of trace.frames()) {
+      tracer.push(frame);
+      if (progress && (++n & 0xffff) === 0) progress(n);
+    }
+  } finally {
+    trace.close();
+  }
+  return tracer.finish();
+}
 
 /**
  * Plays a recorded trace into a tracer without blocking the event loop, so that a view can

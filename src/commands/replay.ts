@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { setExitCode } from '../cli.js';
 import { openTrace, type ReplayTrace } from '../capture/trace.js';
-import { replaySession } from '../capture/replaySession.js';
+import { playTrace, replaySession } from '../capture/replaySession.js';
 import { createTracer, type Tracer } from '../correlate/tracer.js';
 import { ExitCode, FatalError } from '../errors.js';
 import { compileFlowFilter } from '../explain/filter.js';
@@ -64,17 +64,11 @@ async function replay(inputs: string[], options: ReplayOptions): Promise<number>
 /** Reads the whole trace into the tracer, telling a person on a terminal how far it got. */
 function playAll(trace: ReplayTrace, tracer: Tracer): Report {
   const progress = process.stderr.isTTY ? progressLine() : undefined;
-  let n = 0;
   try {
-    for (const frame of trace.frames()) {
-      tracer.push(frame);
-      if (progress && (++n & 0xffff) === 0) progress.update(n);
-    }
+    return playTrace(trace, tracer, progress?.update);
   } finally {
     progress?.clear();
-    trace.close();
   }
-  return tracer.finish();
 }
 
 function progressLine() {

@@ -21,6 +21,6 @@ export function chooseOutput(flags: OutputFlags, stdoutIsTty: boolean, liveDefau
 /** Colour only on a terminal, never with NO_COLOR (https://no-color.org) or TERM=dumb. */
 export function colorEnabled(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
-  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
+  if (env.FORCE_COLOR && env.FORCE_COLOR !== '0') return true;
   return Boolean(stream.isTTY) && env.TERM !== 'dumb';
 }

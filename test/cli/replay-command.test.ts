@@ -1,0 +1,105 @@
+// The real command as a user runs it (node bin/hoptrace.js, built by `npm test`'s pretest):
+// exit codes, the exact error lines, JSON valid against the published schema, filters.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Ajv2020 from 'ajv/dist/2020.js';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = path.join(__dirname, '..', '..');
+const FIXTURES = path.join(ROOT, 'fixtures');
+
+function hoptrace(args: string[], env: Record<string, string> = {}) {
+  const result = spawnSync('node', [path.join(ROOT, 'bin', 'hoptrace.js'), ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '', ...env },
+    timeout: 30_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('hoptrace replay, run as a command', () => {
+  it('prints the ping-out report as the numbered hop list and exits 0 when every flow is ok', () => {
+    const { code, stdout, stderr } = hoptrace(['replay', 'fixtures/ping-out']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toBe(
+      [
+        'path: 1. c1 eth0 (198.18.0.2)  2. vetha119e59  3. docker0 (198.18.0.1)  4. eth0 (203.0.113.1)',
+        'packets per hop: c1 eth0 6, vetha119e59 6, docker0 6, eth0 6',
+        'timestamps: taken from the capture files (each hop by its own capture)',
+        '',
+        'flow 1: icmp 198.18.0.2 -> 203.0.113.2: ok (3 requests, 3 replies)',
+        '   1. c1 eth0',
+        '       | requests 13.0 us ttl -0, replies 1.7 us ttl -0',
+        '   2. vetha119e59',
+        '       | requests 23.3 us ttl -0, replies 3.0 us ttl -0',
+        '   3. docker0',
+        '       | requests 49.0 us ttl -1, replies 7.7 us ttl -1',
+        '       | SNAT src 198.18.0.2 -> 203.0.113.1',
+        '       | un-SNAT dst 203.0.113.1 -> 198.18.0.2 (replies)',
+        '   4. eth0',
+        '  verdict: ok: requests reached eth0 and the answers came back.',
+        '',
+        '1 flow, 0 not ok',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('marks where requests vanished and exits 1 when a flow is not ok', () => {
+    const { code, stdout } = hoptrace(['replay', 'fixtures/ip-forward-off']);
+    expect(code).toBe(1);
+    expect(stdout).toContain('   3. docker0\n       x requests vanished between docker0 and eth0\n   4. eth0\n');
+    expect(stdout).toContain('  verdict: dropped: requests vanished between docker0 and eth0 (last seen at docker0).\n');
+  });
+
+  it('writes JSON that the shipped schema accepts, for every fixture', () => {
+    const schema = JSON.parse(fs.readFileSync(path.join(ROOT, 'schema', 'report.schema.json'), 'utf8'));
+    const validate = new Ajv2020({ allErrors: true, strict: false }).compile(schema);
+    for (const name of fs.readdirSync(FIXTURES).filter((n) => fs.existsSync(path.join(FIXTURES, n, 'path.json')))) {
+      const { stdout } = hoptrace(['replay', path.join('fixtures', name), '--json']);
+      const ok = validate(JSON.parse(stdout));
+      expect({ name, errors: validate.errors ?? null }).toEqual({ name, errors: null });
+      expect(ok).toBe(true);
+    }
+  }, 60_000);
+
+  it('colours the verdict on request and never with NO_COLOR', () => {
+    expect(hoptrace(['replay', 'fixtures/ping-out'], { FORCE_COLOR: '1' }).stdout).toContain('\u001b[32mok\u001b[0m');
+    expect(hoptrace(['replay', 'fixtures/ping-out'], { FORCE_COLOR: '1', NO_COLOR: '1' }).stdout).not.toContain('\u001b[');
+  });
+
+  it('keeps only the flows a --filter names, matching NAT-rewritten addresses too', () => {
+    const json = (filter: string) => JSON.parse(hoptrace(['replay', 'fixtures/ping-out', '--json', '--filter', filter]).stdout).flows.length;
+    expect(json('host 203.0.113.1')).toBe(1); // the SNAT address, seen only at the uplink
+    expect(json('icmp and src host 198.18.0.2')).toBe(1);
+    expect(json('tcp or port 53')).toBe(0);
+    expect(json('not host 203.0.113.2')).toBe(0);
+  });
+
+  it('refuses bad input with one line naming what and where, exit 2', () => {
+    const missing = hoptrace(['replay', 'fixtures/no-such-trace']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+    expect(missing.stderr).toMatch(/^hoptrace: fixtures\/no-such-trace: /);
+    const filter = hoptrace(['replay', 'fixtures/ping-out', '--filter', 'host']);
+    expect(filter).toMatchObject({ code: 2, stderr: "hoptrace: bad --filter 'host': it ends too early\n" });
+    const usage = hoptrace(['replay']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain("error: missing required argument 'trace'");
+  });
+
+  it('reads a file cut short up to the cut, with a warning naming the offset', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hoptrace-cut-'));
+    const whole = fs.readFileSync(path.join(FIXTURES, 'ping-out', '01-c1-eth0.pcap'));
+    fs.writeFileSync(path.join(dir, 'cut.pcap'), whole.subarray(0, whole.length - 10));
+    const { code, stdout, stderr } = hoptrace(['replay', path.join(dir, 'cut.pcap')]);
+    fs.rmSync(dir, { recursive: true });
+    expect(stderr).toMatch(/^hoptrace: warning: .*cut\.pcap: offset \d+: /);
+    expect(stdout).toContain('packets per hop: cut 5');
+    expect(code).toBe(0);
+  });
+});

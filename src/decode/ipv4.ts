@@ -4,6 +4,8 @@ import { payloadHash, u16 } from './bytes.js';
 import { decodeTransport } from './transport.js';
 import { type LayerResult, newPacket, QUOTED } from './packet.js';
 
+const TCP = 6;
+
 /**
  * An IPv4 header at d[off]. `capEnd` is where the captured bytes end, `origEnd` where the
  * frame ended on the wire (they differ when the snaplen cut it).
@@ -21,8 +23,9 @@ export function decodeIpv4(
   const headerLen = (d[off] & 0x0f) * 4;
   if (headerLen < 20) return 'ipv4 header length ' + headerLen + ' < 20';
   let totalLen = u16(d, off + 2);
-  // Segmentation offload (TSO, BIG TCP) hands the capture a super-packet whose total length is 0.
-  if (totalLen === 0) totalLen = (depth === QUOTED ? capEnd : origEnd) - off;
+  // TCP segmentation offload (TSO, BIG TCP) hands the capture a super-packet whose total
+  // length is 0; tcpdump presumes the same, for TCP only.
+  if (totalLen === 0 && d[off + 9] === TCP) totalLen = (depth === QUOTED ? capEnd : origEnd) - off;
   if (totalLen < headerLen) return 'ipv4 total length ' + totalLen + ' < header length ' + headerLen;
   const flagsOffset = u16(d, off + 6);
   const fragOffset = (flagsOffset & 0x1fff) * 8;

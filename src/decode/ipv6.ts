@@ -9,7 +9,7 @@ const ROUTING = 43;
 const FRAGMENT = 44;
 const AUTH_HEADER = 51;
 const DEST_OPTIONS = 60;
-const NO_NEXT_HEADER = 59;
+const TCP = 6;
 /** More extension headers than this is not a packet anyone sends; stop walking. */
 const MAX_EXTENSION_HEADERS = 16;
 const JUMBO_OPTION = 0xc2;
@@ -29,7 +29,7 @@ export function decodeIpv6(
   const pkt = newPacket(
     6, ipv6Address(d, off + 8), ipv6Address(d, off + 24), d[off + 7], 0, payloadLen + 40, d[off + 6], undefined,
   );
-  if (payloadLen === 0) pkt.length = jumboLength(d, off, capEnd, depth === QUOTED ? capEnd : origEnd);
+  if (payloadLen === 0) pkt.length = zeroPayloadLength(d, off, capEnd, depth === QUOTED ? capEnd : origEnd);
   const payloadEnd = off + pkt.length;
   if (payloadEnd > origEnd && depth !== QUOTED) pkt.truncated = 'ipv6 payload';
   const end = payloadEnd < capEnd ? payloadEnd : capEnd;
@@ -72,12 +72,13 @@ function walkExtensionHeaders(pkt: IpPacket, d: Uint8Array, start: number, end: 
 
 /**
  * A payload length of 0 means a jumbogram (RFC 2675: the length is in a hop-by-hop option)
- * or, with no such option, an offloaded super-packet whose length only the frame knows.
+ * or, for TCP without that option, an offloaded super-packet (BIG TCP) whose length only
+ * the frame knows. Otherwise it means what it says.
  */
-function jumboLength(d: Uint8Array, off: number, capEnd: number, origEnd: number): number {
+function zeroPayloadLength(d: Uint8Array, off: number, capEnd: number, origEnd: number): number {
+  const next = d[off + 6];
   const hbh = off + 40;
-  if (d[off + 6] === NO_NEXT_HEADER) return 40;
-  if (d[off + 6] === HOP_BY_HOP && hbh + 2 <= capEnd) {
+  if (next === HOP_BY_HOP && hbh + 2 <= capEnd) {
     const optEnd = Math.min(hbh + (d[hbh + 1] + 1) * 8, capEnd);
     let o = hbh + 2;
     while (o + 2 <= optEnd) {
@@ -90,5 +91,5 @@ function jumboLength(d: Uint8Array, off: number, capEnd: number, origEnd: number
       o += 2 + d[o + 1];
     }
   }
-  return origEnd - off > 40 ? origEnd - off : 40;
+  return next === TCP && origEnd - off > 40 ? origEnd - off : 40;
 }

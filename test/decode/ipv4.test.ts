@@ -33,6 +33,11 @@ describe('IPv4 header fields', () => {
     expect(ip.length).toBe(80052);
     expect(ip.l4).toMatchObject({ kind: 'tcp', payloadLen: 80052 - 40 });
   });
+
+  it('a total length of 0 on anything but TCP is invalid, as tcpdump says', () => {
+    const frame = ethernet(0x0800, ipv4({ proto: 1, totalLength: 0 }, new Uint8Array(64)));
+    expect(decodeFrame(1, frame, frame.length)).toEqual({ skip: 'ipv4 total length 0 < header length 20' });
+  });
 });
 
 describe('IPv4 fragments', () => {

@@ -54,6 +54,18 @@ describe('extension headers are walked to the transport header', () => {
   });
 });
 
+describe('a payload length of 0 without a jumbo option', () => {
+  it('is an offloaded super-packet for TCP: the frame gives the length', () => {
+    const frame = ethernet(0x86dd, ipv6({ next: TCP, payloadLength: 0 }, tcp({ sport: 1, dport: 2 }, bytes(100))));
+    expect(ipOf(1, frame.subarray(0, 120), 14 + 40 + 70000).length).toBe(70040);
+  });
+
+  it('means what it says for anything else: nothing after the header', () => {
+    const frame = ethernet(0x86dd, ipv6({ next: ICMPV6, payloadLength: 0 }, icmpEcho(128, 1, 1)));
+    expect(ipOf(1, frame)).toMatchObject({ length: 40, truncated: 'icmpv6 header', l4: { kind: 'other', proto: ICMPV6 } });
+  });
+});
+
 describe('malformed or cut IPv6', () => {
   it('a bad version and a frame shorter than the fixed header are skipped', () => {
     const bad = ethernet(0x86dd, ipv6({ next: UDP, version: 0 }, dns));

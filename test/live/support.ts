@@ -79,8 +79,9 @@ export function inNetns(ns: string, ...cmd: string[]): string {
 }
 
 /** Runs the CLI to its end, as a separate process. */
-export function hoptrace(args: string[], env: Record<string, string> = {}, timeout = 60_000): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, [CLI, ...args], {
+export function hoptrace(args: string[], env: Record<string, string> = {}, timeout = 60_000, prefix: string[] = []): SpawnSyncReturns<string> {
+  const argv = [...prefix, process.execPath, CLI, ...args];
+  return spawnSync(argv[0]!, argv.slice(1), {
     cwd: ROOT,
     env: { ...process.env, NO_COLOR: '1', ...env },
     encoding: 'utf8',
@@ -89,6 +90,9 @@ export function hoptrace(args: string[], env: Record<string, string> = {}, timeo
 }
 
 export const CLI_PATH = CLI;
+
+/** As user nobody with no capabilities at all, as someone without sudo would run it. */
+export const AS_NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', '--bounding-set=-all'];
 
 /** The JSON report of a run that printed one. */
 export function jsonReport(result: SpawnSyncReturns<string>): {

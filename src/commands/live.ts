@@ -8,6 +8,7 @@ import type { TraceSession } from '../session.js';
 import { chooseOutput, colorEnabled, type OutputFlags } from '../render/output.js';
 import { renderJson } from '../render/json.js';
 import { renderText } from '../render/text.js';
+import { streamFlowLines } from '../render/stream.js';
 import { runLiveTrace, type LiveTraceRequest, type Presenter } from '../capture/live/liveTrace.js';
 import { pingFrom, probeFrom } from '../capture/live/traffic.js';
 import type { FlowSelector } from '../capture/live/bpf.js';
@@ -125,12 +126,17 @@ function presenter(mode: 'tui' | 'text' | 'json', color: boolean, verbose: boole
     };
   }
   return async (session: TraceSession): Promise<Report> => {
+    let unsubscribe = (): void => undefined;
     if (mode === 'text') {
       process.stderr.write(`hoptrace: capturing on ${session.hops.map((h) => h.name).join(', ')} (Ctrl-C to stop)\n`);
       if (verbose) for (const note of session.notes) process.stderr.write(`hoptrace: note: ${note}\n`);
+      // Progress on stderr; stdout gets the report alone, so it can be piped or diffed.
+      unsubscribe = streamFlowLines(session.tracer, (line) => process.stderr.write(line), colorEnabled(process.stderr));
     }
     await session.done;
-    return session.tracer.finish();
+    const report = session.tracer.finish();
+    unsubscribe();
+    return report;
   };
 }
 

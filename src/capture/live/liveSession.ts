@@ -157,6 +157,9 @@ function openFailure(hop: Hop, error: Error): FatalError {
   if (/permission|not permitted|EPERM|EACCES/i.test(message)) {
     return new FatalError(`cannot capture on ${hop.name}: ${message}`, ExitCode.NO_PRIVILEGE, 'run as root: sudo hoptrace ...');
   }
+  if (/syntax error|can't parse filter|parse error|illegal token|unknown host/i.test(message)) {
+    return new FatalError(`bad capture filter at ${hop.name}: ${message.replace(/^[^:]+: /, '')}`, ExitCode.BAD_INPUT);
+  }
   if (/no such device/i.test(message)) {
     return new FatalError(`interface ${hop.iface ?? hop.name} (${hop.name}, netns ${hop.netns ?? 'host'}) vanished before capture started`, ExitCode.ENVIRONMENT);
   }

@@ -35,11 +35,13 @@ export async function runLiveTrace(request: LiveTraceRequest, present: Presenter
   const filters = path.hops.map((hop) => hopFilter(hop, request.selector, filterContext(path)));
   const warnings: string[] = [];
   let session: TraceSession | undefined;
+  let stoppedSaid = false;
   const onProblem = (hop: Hop, message: string): void => {
     warnings.push(`${hop.name}: ${message}`);
     request.say(`warning: ${hop.name}: ${message}`);
     void containerStopped(path).then((why) => {
-      if (!why) return;
+      if (!why || stoppedSaid) return;
+      stoppedSaid = true;
       warnings.push(why);
       request.say(`warning: ${why}`);
       session?.stop();
@@ -57,6 +59,13 @@ export async function runLiveTrace(request: LiveTraceRequest, present: Presenter
   const stopOnSignal = (): void => session?.stop();
   process.on('SIGINT', stopOnSignal);
   process.on('SIGTERM', stopOnSignal);
+  if (request.selector.proto === 'any' && !request.selector.userFilter && path.uplinkAddrs.length > 0) {
+    const uplink = path.hops[path.hops.length - 1]!.name;
+    request.say(
+      `note: without a filter, ${uplink} keeps only packets that still carry ${path.addrs.join(', ')} or reach a published port; ` +
+        `to follow outbound traffic past the SNAT, give a filter such as 'host <destination>'`,
+    );
+  }
   const traffic = request.traffic?.(path.target.netns);
   if (traffic) void sendThenStop(traffic, session, request);
   try {

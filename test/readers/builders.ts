@@ -186,7 +186,7 @@ export class PcapngBuilder {
 }
 
 /** Reads a whole file through a reader, for tests: records and the reader's end state. */
-export function readAll<R extends { next(): T | null }, T>(reader: R): T[] {
+export function readAll<T>(reader: { next(): T | null }): T[] {
   const out: T[] = [];
   for (let rec = reader.next(); rec !== null; rec = reader.next()) out.push(rec);
   return out;

@@ -14,6 +14,9 @@ export const CHUNK_SIZE = 1 << 20;
 export class FileWindow {
   buf: Buffer;
   view: DataView;
+  /** buf's memory and where buf starts in it, for slice(). */
+  private memory: ArrayBufferLike;
+  private memoryOffset: number;
   /** File offset of buf[0]. */
   start = 0;
   /** File offset just past the last byte read into buf. */
@@ -26,6 +29,16 @@ export class FileWindow {
   ) {
     this.buf = Buffer.alloc(0);
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, 0);
+    this.memory = this.buf.buffer;
+    this.memoryOffset = this.buf.byteOffset;
+  }
+
+  /**
+   * A view of length bytes at buf[at]. Building the Uint8Array on the ArrayBuffer is about
+   * three times cheaper than Buffer.subarray, and it runs once per record.
+   */
+  slice(at: number, length: number): Uint8Array {
+    return new Uint8Array(this.memory, this.memoryOffset + at, length);
   }
 
   /**
@@ -53,6 +66,8 @@ export class FileWindow {
     }
     this.buf = next;
     this.view = new DataView(next.buffer, next.byteOffset, filled);
+    this.memory = next.buffer;
+    this.memoryOffset = next.byteOffset;
     this.start = offset;
     this.end = offset + filled;
     return offset + length <= this.end;

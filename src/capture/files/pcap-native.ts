@@ -71,7 +71,7 @@ export class NativePcapReader implements RecordReader {
       linkType: this.header.linkType,
       tsSec,
       tsNsec,
-      data: win.buf.subarray(at, at + caplen),
+      data: win.slice(at, caplen),
       origLen,
       offset,
     };

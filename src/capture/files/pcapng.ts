@@ -102,7 +102,7 @@ export class PcapngReader implements RecordReader {
       linkType: this.ifaces[iface].linkType,
       tsSec: this.time.sec,
       tsNsec: this.time.nsec,
-      data: this.window.buf.subarray(data, data + caplen),
+      data: this.window.slice(data, caplen),
       origLen: view.getUint32(at + 24, le),
       offset,
     };
@@ -130,7 +130,7 @@ export class PcapngReader implements RecordReader {
       linkType: this.ifaces[iface].linkType,
       tsSec: this.time.sec,
       tsNsec: this.time.nsec,
-      data: this.window.buf.subarray(at + 12, at + 12 + caplen),
+      data: this.window.slice(at + 12, caplen),
       origLen,
       offset,
     };

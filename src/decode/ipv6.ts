@@ -2,7 +2,7 @@ import type { IpPacket } from '../model.js';
 import { ipv6Address } from './address.js';
 import { payloadHash, u16, u32 } from './bytes.js';
 import { decodeTransport } from './transport.js';
-import { type LayerResult, newPacket, QUOTED } from './packet.js';
+import { type LayerResult, newPacket, otherL4, QUOTED } from './packet.js';
 
 const HOP_BY_HOP = 0;
 const ROUTING = 43;
@@ -54,6 +54,7 @@ function walkExtensionHeaders(pkt: IpPacket, d: Uint8Array, start: number, end: 
     const len = cur + 2 > end ? 0 : next === FRAGMENT ? 8 : next === AUTH_HEADER ? (d[cur + 1] + 2) * 4 : (d[cur + 1] + 1) * 8;
     if (len === 0 || cur + len > end) {
       pkt.proto = next;
+      pkt.l4 = otherL4(next);
       pkt.truncated = 'ipv6 extension header';
       return -1;
     }
@@ -66,7 +67,7 @@ function walkExtensionHeaders(pkt: IpPacket, d: Uint8Array, start: number, end: 
     cur += len;
   }
   pkt.proto = next;
-  pkt.l4 = { kind: 'other', proto: next };
+  pkt.l4 = otherL4(next);
   return cur;
 }
 

@@ -10,6 +10,17 @@ export const QUOTED = -1;
 export const MAX_TUNNEL_DEPTH = 4;
 
 /**
+ * `l4` for a protocol we do not decode (or a fragment without its header): one shared,
+ * frozen object per protocol number, because most packets start with one and it costs an
+ * allocation per packet otherwise.
+ */
+const OTHER_L4: readonly L4[] = Array.from({ length: 256 }, (_, proto) => Object.freeze({ kind: 'other' as const, proto }));
+
+export function otherL4(proto: number): L4 {
+  return OTHER_L4[proto & 0xff];
+}
+
+/**
  * Every packet is built by this one function with every field present, so all packets
  * share one object shape and the code that reads them stays monomorphic.
  */
@@ -32,7 +43,7 @@ export function newPacket(
     length,
     proto,
     fragment,
-    l4: { kind: 'other', proto } as L4,
+    l4: otherL4(proto),
     payloadHash: 0,
     truncated: undefined,
   };

@@ -32,7 +32,6 @@ export function decodeTransport(
       decodeIcmpv6(pkt, d, off, end, depth);
       return pkt;
     default:
-      pkt.l4 = { kind: 'other', proto: pkt.proto };
       pkt.payloadHash = payloadHash(d, off, end);
       return pkt;
   }

@@ -81,6 +81,12 @@ describe('malformed or cut IPv6', () => {
     expect(ip).toMatchObject({ src: '2001:db8::2', proto: HBH, truncated: 'ipv6 extension header', l4: { kind: 'other', proto: HBH } });
   });
 
+  it('a chain cut in its second header names that header as proto and l4', () => {
+    const frame = v6(HBH, ipv6Options(DSTOPTS, [], ipv6Options(UDP, new Array(20).fill(0), dns)));
+    const ip = ipOf(1, frame.subarray(0, 14 + 40 + 8 + 8), frame.length);
+    expect(ip).toMatchObject({ proto: DSTOPTS, truncated: 'ipv6 extension header', l4: { kind: 'other', proto: DSTOPTS } });
+  });
+
   it('a payload length beyond the frame is marked', () => {
     const frame = ethernet(0x86dd, ipv6({ next: UDP, payloadLength: 58 }, dns));
     expect(ipOf(1, frame).truncated).toBe('ipv6 payload');

@@ -2,6 +2,7 @@
 // reader (nanoseconds): file header checks, record header checks, timestamp fractions.
 import { CaptureFileError } from '../../errors.js';
 import type { SourceWarning } from '../../model.js';
+import type { CaptureInterface } from './open.js';
 
 export const PCAP_HEADER_LENGTH = 24;
 export const PCAP_RECORD_HEADER_LENGTH = 16;
@@ -75,33 +76,46 @@ export function checkRecordLength(file: string, offset: number, caplen: number, 
   return caplen;
 }
 
+/** The one interface of a classic pcap file. */
+export function pcapInterface(header: PcapFileHeader): CaptureInterface {
+  return { id: 0, linkType: header.linkType, snaplen: header.snaplen, section: 0, offset: 0 };
+}
+
 /**
- * Timestamps whose fraction is out of range (ts_usec 1000000 and more, written by broken
- * or fuzzed writers) are carried into the seconds, so that time order stays meaningful.
- * Returns the fraction in nanoseconds; the caller adds `carry` seconds.
+ * A classic pcap record's time, as seconds and nanoseconds. Fractions out of range
+ * (ts_usec 1000000 and more, from broken or fuzzed writers) are carried into the seconds,
+ * so that time order stays meaningful; the first one of a file is reported.
  */
-export class FractionCheck {
-  carried = 0;
+export class PcapClock {
+  sec = 0;
+  nsec = 0;
+  private carried = 0;
+  private readonly perSecond: number;
+  private readonly nsecPerUnit: number;
+
   constructor(
     private readonly file: string,
     private readonly warnings: SourceWarning[],
-    /** 1e6 for microsecond files, 1e9 for nanosecond files. */
-    private readonly perSecond: number,
-  ) {}
+    nanosecond: boolean,
+  ) {
+    this.perSecond = nanosecond ? 1e9 : 1e6;
+    this.nsecPerUnit = nanosecond ? 1 : 1000;
+  }
 
-  /** Called only for an out-of-range fraction: keeps the hot path to one comparison. */
-  carry(offset: number, fraction: number): { sec: number; nsec: number } {
+  set(sec: number, fraction: number, offset: number): void {
+    if (fraction < this.perSecond) {
+      this.sec = sec;
+      this.nsec = fraction * this.nsecPerUnit;
+      return;
+    }
     if (this.carried++ === 0) {
       const unit = this.perSecond === 1e6 ? 'microseconds' : 'nanoseconds';
-      this.warnings.push({
-        file: this.file,
-        offset,
-        message: `timestamp fraction ${fraction} ${unit} is out of range; carried into the seconds`,
-      });
+      const message = `timestamp fraction ${fraction} ${unit} is out of range; carried into the seconds`;
+      this.warnings.push({ file: this.file, offset, message });
     }
-    const sec = Math.floor(fraction / this.perSecond);
-    const rest = fraction - sec * this.perSecond;
-    return { sec, nsec: this.perSecond === 1e6 ? rest * 1000 : rest };
+    const whole = Math.floor(fraction / this.perSecond);
+    this.sec = sec + whole;
+    this.nsec = (fraction - whole * this.perSecond) * this.nsecPerUnit;
   }
 }
 

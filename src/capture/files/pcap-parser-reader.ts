@@ -11,13 +11,14 @@ import type { SourceWarning } from '../../model.js';
 import { CHUNK_SIZE } from './file-window.js';
 import type { CaptureInterface, CaptureRecord, RecordReader } from './open.js';
 import {
-  FractionCheck,
   PCAP_HEADER_LENGTH,
   PCAP_RECORD_HEADER_LENGTH,
+  PcapClock,
+  type PcapFileHeader,
   checkRecordLength,
   parsePcapHeader,
+  pcapInterface,
   truncationWarning,
-  type PcapFileHeader,
 } from './pcap-layout.js';
 
 interface PcapParserPacket {
@@ -35,7 +36,7 @@ export class PcapParserReader implements RecordReader {
   readonly warnings: SourceWarning[] = [];
   private readonly header: PcapFileHeader;
   private readonly iface: CaptureInterface;
-  private readonly fractions: FractionCheck;
+  private readonly clock: PcapClock;
   private readonly input = Object.assign(new EventEmitter(), { pause() {}, resume() {} });
   private queue: CaptureRecord[] = [];
   private head = 0;
@@ -56,8 +57,8 @@ export class PcapParserReader implements RecordReader {
     readSync(fd, first, 0, first.length, 0);
     // Checked before pcap-parser sees it: its own version check lets 2.x and x.4 through.
     this.header = parsePcapHeader(file, new DataView(first.buffer, first.byteOffset, first.length));
-    this.iface = { id: 0, linkType: this.header.linkType, snaplen: this.header.snaplen, section: 0, offset: 0 };
-    this.fractions = new FractionCheck(file, this.warnings, 1e6);
+    this.iface = pcapInterface(this.header);
+    this.clock = new PcapClock(file, this.warnings, false);
     const parser = pcapParser.parse(this.input);
     // pcap-parser announces a record header before it waits for the record's bytes. An
     // absurd length would make it buffer the rest of the file, so it is refused here: the
@@ -89,13 +90,8 @@ export class PcapParserReader implements RecordReader {
     const offset = this.nextOffset;
     this.nextOffset = offset + PCAP_RECORD_HEADER_LENGTH + h.capturedLength;
     this.records++;
-    let tsSec = h.timestampSeconds;
-    let tsNsec = h.timestampMicroseconds * 1000;
-    if (h.timestampMicroseconds >= 1e6) {
-      const carried = this.fractions.carry(offset, h.timestampMicroseconds);
-      tsSec += carried.sec;
-      tsNsec = carried.nsec;
-    }
+    this.clock.set(h.timestampSeconds, h.timestampMicroseconds, offset);
+    const { sec: tsSec, nsec: tsNsec } = this.clock;
     return { iface: 0, linkType: this.header.linkType, tsSec, tsNsec, data: packet.data, origLen: h.originalLength, offset };
   }
 

@@ -2,10 +2,7 @@
 // file of any size is read in ~1 MiB pieces. Sections may change byte order; interface ids
 // restart in every section, so each section maps its ids to indexes in interfaces().
 import { CaptureFileError } from '../../errors.js';
-import type { SourceWarning } from '../../model.js';
-import { FileWindow } from './file-window.js';
 import type { CaptureInterface, CaptureRecord, RecordReader } from './open.js';
-import { truncationWarning } from './pcap-layout.js';
 import {
   BlockType,
   MAX_BLOCK_LENGTH,
@@ -15,10 +12,10 @@ import {
   sectionByteOrder,
 } from './pcapng-blocks.js';
 import { type SplitTime, type TimeBase, splitTimestamp } from './pcapng-time.js';
+import { WindowedReader } from './windowed-reader.js';
 
-export class PcapngReader implements RecordReader {
+export class PcapngReader extends WindowedReader implements RecordReader {
   readonly format = 'pcapng' as const;
-  readonly warnings: SourceWarning[] = [];
   private readonly ifaces: CaptureInterface[] = [];
   private readonly times: TimeBase[] = [];
   /** This section's interface ids -> indexes in ifaces. */
@@ -26,15 +23,8 @@ export class PcapngReader implements RecordReader {
   private section = -1;
   private le = true;
   private offset = 0;
-  private records = 0;
-  private done = false;
   private readonly time: SplitTime = { sec: 0, nsec: 0 };
   private spbWarned = false;
-
-  constructor(
-    readonly file: string,
-    private readonly window: FileWindow,
-  ) {}
 
   interfaces(): CaptureInterface[] {
     return this.ifaces;
@@ -171,16 +161,5 @@ export class PcapngReader implements RecordReader {
   private fail(offset: number, problem: string): never {
     this.done = true;
     throw new CaptureFileError(this.file, offset, problem);
-  }
-
-  private finish(offset: number): null {
-    this.done = true;
-    if (offset < this.window.size) this.warnings.push(truncationWarning(this.file, offset, this.records));
-    return null;
-  }
-
-  close(): void {
-    this.done = true;
-    this.window.close();
   }
 }

@@ -107,6 +107,8 @@ wait_for() { # wait_for SECONDS DESCRIPTION PIDFILE-OF-PROCESS CMD...
 
 start_daemons() {
   # nsenter directly (not through a shell function) so that $! is the daemon itself.
+  # cgroupfs, not systemd: containers then live under /sys/fs/cgroup/.../$HT_CGROUP_PARENT,
+  # where `down` can find them, on cgroup v1 and v2 hosts alike.
   nsenter --net="/var/run/netns/$HT_NS_HOST" containerd --config "$HT_LAB_DIR/containerd.toml" \
     </dev/null >"$HT_LAB_DIR/containerd.log" 2>&1 &
   echo $! >"$HT_LAB_DIR/containerd.pid"
@@ -119,7 +121,7 @@ start_daemons() {
     --storage-driver vfs --data-root "$HT_LAB_DIR/data" --exec-root "$HT_LAB_DIR/exec" \
     -H "unix://$HT_DOCKER_SOCK" --pidfile "$HT_LAB_DIR/dockerd.pid" \
     --bip "$HT_DOCKER_BIP" --iptables=true --ip-forward=true \
-    --cgroup-parent "$HT_CGROUP_PARENT" \
+    --exec-opt native.cgroupdriver=cgroupfs --cgroup-parent "$HT_CGROUP_PARENT" \
     </dev/null >"$HT_LAB_DIR/dockerd.log" 2>&1 &
   echo $! >"$HT_LAB_DIR/dockerd.launch.pid" # dockerd writes dockerd.pid itself (and refuses an existing one)
   wait_for "$UP_TIMEOUT" dockerd "$HT_LAB_DIR/dockerd.launch.pid" docker_answers ||

@@ -121,12 +121,14 @@ add_container_path() {
 # ---- one scenario -----------------------------------------------------------------------
 
 install_fixture() { # install_fixture NAME DESCRIPTION
-  local dest="$FIXTURES/$1"
+  local dest="$FIXTURES/$1" f
   mkdir -p "$dest"
+  # Not interruptible: a fixture is either the old recording or the new one, never half of each.
+  trap '' INT TERM
   rm -f "$dest"/*.pcap "$dest/path.json"
-  local f
   for f in "${CAP_FILES[@]}"; do cp "$f" "$dest/"; done
   jq -n --arg d "$2" --argjson hops "$HOPS" '{description: $d, hops: $hops}' >"$dest/path.json"
+  trap 'exit 130' INT TERM
   for f in "${CAP_FILES[@]}"; do
     printf 'record: %-24s %-22s %3s packets\n' "$1" "$(basename "$f")" \
       "$(tcpdump -nn -r "$f" 2>/dev/null | wc -l)" >&2

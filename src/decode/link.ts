@@ -31,10 +31,11 @@ export function decodeEthernet(
 export function decodeEtherType(
   type: number, d: Uint8Array, off: number, capEnd: number, origEnd: number, encap: string[], depth: number,
 ): LayerResult {
-  for (let tags = 0; tags <= MAX_VLAN_TAGS; tags++) {
+  for (let tags = 0; ; tags++) {
     if (type === ETHERTYPE_IPV4) return decodeIpv4(d, off, capEnd, origEnd, encap, depth);
     if (type === ETHERTYPE_IPV6) return decodeIpv6(d, off, capEnd, origEnd, encap, depth);
     if (type !== ETHERTYPE_VLAN && type !== ETHERTYPE_QINQ && type !== ETHERTYPE_QINQ_OLD && type !== ETHERTYPE_QINQ_OLD2) break;
+    if (tags === MAX_VLAN_TAGS) return 'too many vlan tags';
     if (capEnd - off < 4) return 'truncated vlan tag';
     encap.push('vlan ' + (u16(d, off) & 0x0fff));
     type = u16(d, off + 2);
@@ -44,6 +45,7 @@ export function decodeEtherType(
 }
 
 function etherTypeSkip(type: number): string {
+  if (type < 0x0600) return 'llc'; // an 802.3 length behind a VLAN tag
   switch (type) {
     case 0x0806: return 'arp';
     case 0x8035: return 'rarp';
@@ -55,8 +57,6 @@ function etherTypeSkip(type: number): string {
     case 0x8864: return 'pppoe';
     case 0x88f7: return 'ptp';
     case 0x9000: return 'ethernet loopback';
-    case ETHERTYPE_VLAN:
-    case ETHERTYPE_QINQ: return 'too many vlan tags';
     default: return 'ethertype 0x' + type.toString(16).padStart(4, '0');
   }
 }

@@ -26,6 +26,16 @@ describe('VLAN tags become encap entries, outermost first', () => {
     expect(packetOf(1, ethernet(0x0800, ping)).encap).toEqual([]);
   });
 
+  it('up to 8 stacked tags are followed; more is not a real frame', () => {
+    const tags = Array.from({ length: 9 }, (_, i) => ({ tpid: 0x9100, id: i + 1 }));
+    expect(packetOf(1, ethernet(0x0800, ping, tags.slice(0, 8))).encap).toEqual(tags.slice(0, 8).map((t) => `vlan ${t.id}`));
+    expect(decodeFrame(1, ethernet(0x0800, ping, tags), 200)).toEqual({ skip: 'too many vlan tags' });
+  });
+
+  it('an 802.3 length behind a tag is LLC', () => {
+    expect(decodeFrame(1, ethernet(0x0026, new Uint8Array(38), [{ id: 3 }]), 60)).toEqual({ skip: 'llc' });
+  });
+
   it('a tag cut short is a truncated frame', () => {
     const frame = ethernet(0x8100, Uint8Array.of(0x00));
     expect(decodeFrame(1, frame, 60)).toEqual({ skip: 'truncated vlan tag' });

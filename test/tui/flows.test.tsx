@@ -28,7 +28,7 @@ describe('the flow list', () => {
     screen = await showTrace(session, { columns: 160, rows: 48 });
     playTwoPings(session);
     await screen.refresh();
-    expect(rowOf(screen, '203.0.113.9')).toMatch(/✓ ok +SNAT 198\.18\.0\.2 -> 203\.0\.113\.1 @ docker0→eth0/);
+    expect(rowOf(screen, '203.0.113.9')).toMatch(/✓ ok +SNAT 198\.18\.0\.2 -> 203\.0\.113\.1 @ docker0→eth0, ICMP id 7168 -> 11520$/);
     expect(rowOf(screen, '203.0.113.50')).not.toContain('SNAT');
   });
 
@@ -38,10 +38,13 @@ describe('the flow list', () => {
     playTwoPings(session);
     await screen.refresh();
     await screen.press('j');
-    const nat = screen.lines().find((line) => line.startsWith('  NAT '));
-    expect(nat).toBe(
-      '  NAT SNAT 198.18.0.2 -> 203.0.113.1 @ docker0→eth0 · ICMP id 7168 -> 11520 @ d…',
-    );
+    const lines = screen.lines();
+    const at = lines.findIndex((line) => line.startsWith('  NAT '));
+    expect(lines.slice(at, at + 3)).toEqual([
+      '  NAT SNAT 198.18.0.2 -> 203.0.113.1 @ docker0→eth0, ICMP id 7168 -> 11520',
+      '  1 request / 1 reply packets · reached eth0 · TTL -1 docker0→eth0',
+      '      un-SNAT 203.0.113.1 -> 198.18.0.2 @ eth0→docker0, ICMP id 11520 -> 7168',
+    ]);
   });
 
   test('says "in progress" for a fresh request whose answer is not matched yet, and "no reply yet" later', async () => {

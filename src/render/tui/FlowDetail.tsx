@@ -25,17 +25,20 @@ export const FlowDetail = memo(function FlowDetail({ flow, lines, width, theme }
   );
 });
 
+/** Most telling first, since only the first lines may fit: the NAT on the way out, findings, facts, the NAT undone. */
 export function detailLines(flow: FlowReport): Segment[][] {
-  const nat = rewritePhrases(flow.rewrites);
-  const lines: Segment[][] = [
-    nat.length > 0
-      ? [{ text: '  NAT ', tone: 'muted' }, ...nat.flatMap((text, i) => [...(i ? [{ text: ' · ', tone: 'muted' as const }] : []), { text, tone: 'rewrite' as const, bold: true }])]
-      : [{ text: '  NAT none seen on this path', tone: 'muted' }],
-    [{ text: `  ${pathFacts(flow)}`, tone: 'muted' }],
+  const request = rewritePhrases(flow.rewrites.filter((r) => r.direction === 'request'));
+  const reply = rewritePhrases(flow.rewrites.filter((r) => r.direction === 'reply'));
+  const nat = (text: string, i: number): Segment[] => [
+    { text: i === 0 ? '  NAT ' : '      ', tone: 'muted' },
+    { text, tone: 'rewrite', bold: true },
   ];
+  const lines: Segment[][] = request.length > 0 ? request.map(nat) : [[{ text: `  NAT none seen on the way out`, tone: 'muted' }]];
   for (const finding of flow.findings) {
     lines.push([{ text: `  ! ${finding.code}: ${finding.message}`, tone: finding.code === 'capture-gap' ? 'warn' : 'bad' }]);
   }
+  lines.push([{ text: `  ${pathFacts(flow)}`, tone: 'muted' }]);
+  lines.push(...reply.map((text) => nat(text, 1)));
   return lines;
 }
 

@@ -66,9 +66,10 @@ function keySegments(view: TraceView, mode: InputMode, draft: string, waitingFor
       ...FILTER_HELP.map(([keys, what]) => ({ text: `  ${keys} ${what}`, tone: 'muted' as const })),
     ];
   }
-  const help: Segment[] = KEY_HELP.map(([keys, what], i) => ({ text: `${i ? '  ' : ''}${keys} ${what}`, tone: 'muted' as const }));
-  if (waitingForQuit && view.state === 'ended') {
-    return [{ text: 'trace ended: q prints the report  ', tone: 'accent', bold: true }, ...help];
-  }
-  return help;
+  // Once the trace has ended, q is what the user is waiting to press: say what it does.
+  const ended = waitingForQuit && view.state === 'ended';
+  return KEY_HELP.map(([keys, what], i) => {
+    const text = `${i ? '  ' : ''}${keys} ${ended && keys === 'q' ? 'quit and print the report' : what}`;
+    return ended && keys === 'q' ? { text, tone: 'accent' as const, bold: true } : { text, tone: 'muted' as const };
+  });
 }

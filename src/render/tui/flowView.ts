@@ -1,4 +1,5 @@
 import type { FlowReport, Rewrite } from '../../model.js';
+import { rewriteLabel } from '../text.js';
 import type { Segment } from './text.js';
 
 /** A flow as the list shows it; the store reuses the object while nothing in it changed. */
@@ -43,14 +44,14 @@ export function endpointsText(flow: FlowReport): string {
 }
 
 /**
- * The rewrites of one hop pair and direction as one phrase, the way people name NAT:
- * "SNAT 198.18.0.2 -> 203.0.113.1 @ docker0→eth0". Address and port rewrites at the same hop
- * pair are joined; the reply direction is the NAT being undone.
+ * The rewrites of one hop pair and direction as one phrase, named as the text report names
+ * them: "SNAT 198.18.0.2 -> 203.0.113.1 @ docker0→eth0"; an address and port rewritten at the
+ * same hop pair are joined, and an ICMP id rewritten with them follows.
  */
 export function rewritePhrases(rewrites: Rewrite[]): string[] {
   const groups = new Map<string, Rewrite[]>();
   for (const rewrite of rewrites) {
-    const key = `${rewrite.direction}|${rewrite.between[0]}|${rewrite.between[1]}|${natKind(rewrite)}`;
+    const key = `${rewrite.direction}|${rewrite.between[0]}|${rewrite.between[1]}|${rewriteLabel(rewrite)}`;
     const group = groups.get(key);
     if (group) group.push(rewrite);
     else groups.set(key, [rewrite]);
@@ -58,22 +59,19 @@ export function rewritePhrases(rewrites: Rewrite[]): string[] {
   return [...groups.values()].map(phrase);
 }
 
-function natKind(rewrite: Rewrite): string {
-  if (rewrite.field === 'icmp-id') return 'ICMP id';
-  const source = rewrite.field === 'src' || rewrite.field === 'sport';
-  if (rewrite.direction === 'request') return source ? 'SNAT' : 'DNAT';
-  return source ? 'reply src' : 'reply dst';
-}
-
 function phrase(group: Rewrite[]): string {
   const first = group[0]!;
   const addr = group.find((r) => r.field === 'src' || r.field === 'dst');
   const port = group.find((r) => r.field === 'sport' || r.field === 'dport');
+  const icmpId = group.find((r) => r.field === 'icmp-id');
+  const id = icmpId ? `ICMP id ${icmpId.from} -> ${icmpId.to}` : '';
   let change: string;
   if (addr && port) change = `${addr.from}:${port.from} -> ${addr.to}:${port.to}`;
+  else if (addr) change = `${addr.from} -> ${addr.to}`;
   else if (port) change = `port ${port.from} -> ${port.to}`;
-  else change = `${first.from} -> ${first.to}`;
-  return `${natKind(first)} ${change} @ ${first.between[0]}→${first.between[1]}`;
+  else return `${rewriteLabel(first)} ${id} @ ${first.between[0]}→${first.between[1]}`;
+  // Where it happened comes before the ICMP id, so a cut line still says where.
+  return `${rewriteLabel(first)} ${change} @ ${first.between[0]}→${first.between[1]}${id ? `, ${id}` : ''}`;
 }
 
 /** The request-direction rewrites first: that is the NAT the user asks about. */

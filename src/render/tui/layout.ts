@@ -33,7 +33,7 @@ export function planLayout({ rows, flowCount, selectedIndex, timelineOpen, detai
     flowLines = Math.min(Math.max(1, flowCount), Math.max(2, Math.min(8, Math.floor(body * 0.25))));
     timelineLines = body - flowLines - detailLines;
   } else {
-    detailLines = Math.min(detailCount, 4, Math.max(0, body - 3));
+    detailLines = Math.min(detailCount, 5, Math.max(0, body - 4));
     flowLines = body - detailLines;
   }
   const start = Math.min(Math.max(0, selectedIndex - Math.floor(flowLines / 2)), Math.max(0, flowCount - flowLines));

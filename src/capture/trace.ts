@@ -15,6 +15,8 @@ export interface ReplayTrace {
   frames(): Generator<Frame>;
   /** Non-fatal problems; reading warnings (a file cut short) arrive as frames() reaches them. */
   warnings: SourceWarning[];
+  /** Bytes read so far by frames() over the bytes of all files: for a progress display. */
+  progress(): { done: number; total: number };
   close(): void;
   description?: string;
 }
@@ -44,6 +46,10 @@ export function openTrace(inputs: string[], options: TraceOptions = {}): ReplayT
     hops,
     warnings,
     frames: () => mergeByTime(sources),
+    progress: () =>
+      sources
+        .map((s) => s.bytes())
+        .reduce((sum, p) => ({ done: sum.done + p.done, total: sum.total + p.total }), { done: 0, total: 0 }),
     close: () => sources.forEach((s) => s.close()),
   };
   if (description !== undefined) trace.description = description;
@@ -68,14 +74,7 @@ function describe(inputs: string[], options: OpenOptions, warn: (w: SourceWarnin
     const split = splitSingleFile(inputs[0], options, warn);
     if (split) return split;
   }
-  const names = inputs.map((file) => parsePath(file).name);
-  const hops: Hop[] = inputs.map((file, i) => ({
-    // Two files of the same name in different folders keep their paths apart.
-    name: names.indexOf(names[i]) === names.lastIndexOf(names[i]) ? names[i] : file,
-    role: 'other',
-    addrs: [],
-    file,
-  }));
+  const hops: Hop[] = hopNames(inputs).map((name, i) => ({ name, role: 'other', addrs: [], file: inputs[i] }));
   const shape: TraceShape = { hops, maps: inputs.map((file, i) => [file, { kind: 'whole', hop: i }]) };
   checkLinkTypes(shape, options, warn);
   return shape;
@@ -108,6 +107,19 @@ function checkLinkTypes(shape: TraceShape, options: OpenOptions, warn: (w: Sourc
     const [file, iface] = firstUnusable;
     throw new CaptureFileError(file, iface.offset, unsupportedLinkType(iface));
   }
+}
+
+/**
+ * Hops are named after their files. Two files of the same name in different folders keep
+ * their paths apart; a file named twice gets a number, since hop names must be unique.
+ */
+function hopNames(files: string[]): string[] {
+  const bases = files.map((file) => parsePath(file).name);
+  const names = files.map((file, i) => (bases.indexOf(bases[i]) === bases.lastIndexOf(bases[i]) ? bases[i] : file));
+  return names.map((name, i) => {
+    const before = names.slice(0, i).filter((other) => other === name).length;
+    return before === 0 ? name : `${name} (${before + 1})`;
+  });
 }
 
 function isDirectory(path: string): boolean {

@@ -146,6 +146,11 @@ describe('a file that is not a capture', () => {
     expect(refusal(file).message).toBe(`${file}: offset 0: empty file (0 bytes): not a capture`);
   });
 
+  it("is refused, by name, when it is Kuznetzov's modified pcap", () => {
+    const file = dir.write('modified.pcap', Buffer.from([0x34, 0xcd, 0xb2, 0xa1, 2, 0, 4, 0]));
+    expect(refusal(file).message).toBe(`${file}: offset 0: unsupported pcap variant: Kuznetzov's modified pcap (magic 0xa1b2cd34)`);
+  });
+
   it('is refused when it has no capture magic', () => {
     const file = dir.write('text.pcap', Buffer.from('hello, world\n'));
     expect(refusal(file).message).toBe(`${file}: offset 0: not a pcap or pcapng file (starts with 0x68656c6c)`);

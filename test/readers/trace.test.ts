@@ -97,6 +97,24 @@ describe('several capture files', () => {
     expect(trace.warnings).toEqual([{ file: cut, offset: 100, message: 'capture ends mid-record (truncated file?); read 1 records' }]);
   });
 
+  it('named twice are two hops with distinct names', () => {
+    const a = ethernet('twice-named.pcap', [[1, 1]]);
+    expect(openTrace([a, a]).hops.map((h) => h.name)).toEqual([a, `${a} (2)`]);
+  });
+
+  it('report how many of their bytes frames() has read', () => {
+    const a = ethernet('progress-a.pcap', [[1, 1], [3, 3]]);
+    const b = ethernet('progress-b.pcap', [[2, 2]]);
+    const total = 24 + 2 * 76 + (24 + 76);
+    const trace = openTrace([a, b]);
+    expect(trace.progress()).toEqual({ done: 0, total: 0 });
+    const frames = trace.frames();
+    frames.next();
+    expect(trace.progress().total).toBe(total);
+    expect([...frames].length).toBe(2);
+    expect(trace.progress()).toEqual({ done: total, total });
+  });
+
   it('can be replayed twice', () => {
     const trace = openTrace([ethernet('twice.pcap', [[1, 1], [2, 2]])]);
     expect([...trace.frames()].length).toBe(2);

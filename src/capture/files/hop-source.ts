@@ -33,6 +33,7 @@ export class HopSource {
   /** Per reader interface: 1 decoded, 0 skipped; filled as interfaces appear. */
   private readonly decoded: number[] = [];
   private shortSll2 = 0;
+  private progress = { done: 0, total: 0 };
 
   constructor(
     readonly file: string,
@@ -45,6 +46,13 @@ export class HopSource {
   open(): void {
     this.close();
     this.reader = openCaptureFile(this.file, this.options);
+    this.progress = { done: 0, total: this.reader.size };
+  }
+
+  /** Bytes of the file read so far, and its size; the last figures stay after close. */
+  bytes(): { done: number; total: number } {
+    if (this.reader) this.progress.done = this.reader.bytesRead();
+    return this.progress;
   }
 
   /** The next frame of this file, or null at its end. */
@@ -90,6 +98,7 @@ export class HopSource {
   }
 
   close(): void {
+    this.bytes();
     this.reader?.close();
     this.reader = null;
     this.shortSll2 = 0;

@@ -5,6 +5,9 @@ import { CaptureFileError } from '../../errors.js';
 import type { SourceWarning } from '../../model.js';
 import { FileWindow } from './file-window.js';
 import { MAGIC_MICRO, MAGIC_NANO } from './pcap-layout.js';
+
+/** Written by some patched libpcaps of the early 2000s: longer record headers. */
+const MAGIC_MODIFIED = 0xa1b2cd34;
 import { NativePcapReader } from './pcap-native.js';
 import { PcapParserReader } from './pcap-parser-reader.js';
 import { BlockType } from './pcapng-blocks.js';
@@ -45,6 +48,9 @@ export interface RecordReader {
   next(): CaptureRecord | null;
   /** Non-fatal problems met so far, e.g. a file cut short (added when the end is reached). */
   readonly warnings: SourceWarning[];
+  /** File size when opened, and how far reading has gone: for progress on long replays. */
+  readonly size: number;
+  bytesRead(): number;
   close(): void;
 }
 
@@ -70,6 +76,9 @@ export function openCaptureFile(path: string, options: OpenOptions = {}): Record
     if (be === MAGIC_MICRO || le === MAGIC_MICRO) {
       if (options.classicReader === 'native') return new NativePcapReader(path, new FileWindow(fd, size));
       return new PcapParserReader(path, fd, size, () => closeSync(fd));
+    }
+    if (be === MAGIC_MODIFIED || le === MAGIC_MODIFIED) {
+      throw new CaptureFileError(path, 0, "unsupported pcap variant: Kuznetzov's modified pcap (magic 0xa1b2cd34)");
     }
     throw new CaptureFileError(path, 0, `not a pcap or pcapng file (starts with 0x${magic.toString('hex')})`);
   } catch (err) {

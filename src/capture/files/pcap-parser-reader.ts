@@ -50,7 +50,7 @@ export class PcapParserReader implements RecordReader {
   constructor(
     readonly file: string,
     private readonly fd: number,
-    private readonly size: number,
+    readonly size: number,
     private readonly closeFile: () => void,
   ) {
     const first = Buffer.alloc(Math.min(PCAP_HEADER_LENGTH, size));
@@ -74,6 +74,10 @@ export class PcapParserReader implements RecordReader {
 
   interfaces(): CaptureInterface[] {
     return [this.iface];
+  }
+
+  bytesRead(): number {
+    return this.fedUpTo;
   }
 
   next(): CaptureRecord | null {

@@ -8,10 +8,18 @@ export abstract class WindowedReader {
   protected records = 0;
   protected done = false;
 
+  readonly size: number;
+
   constructor(
     readonly file: string,
     protected readonly window: FileWindow,
-  ) {}
+  ) {
+    this.size = window.size;
+  }
+
+  bytesRead(): number {
+    return this.window.end;
+  }
 
   /** The end of the records: a file that goes on past `offset` was cut inside a record. */
   protected finish(offset: number): null {

@@ -18,8 +18,11 @@ export interface FilterContext {
   publishedPorts: { proto: string; port: number }[];
 }
 
-const anyOf = (prefix: string, values: string[]): string => `(${values.map((v) => `${prefix} ${v}`).join(' or ')})`;
-const and = (...parts: (string | undefined)[]): string => parts.filter(Boolean).map((p) => `(${p})`).join(' and ');
+/** "host a" or "(host a or host b)": one term that can be combined without more brackets. */
+function anyOf(prefix: string, values: string[]): string {
+  const terms = values.map((v) => `${prefix} ${v}`);
+  return terms.length === 1 ? terms[0]! : `(${terms.join(' or ')})`;
+}
 
 /**
  * The filter for one hop. Inside the NAT (container, veth, bridge) every packet of the flow
@@ -29,17 +32,21 @@ const and = (...parts: (string | undefined)[]): string => parts.filter(Boolean).
  */
 export function hopFilter(hop: Hop, selector: FlowSelector, context: FilterContext): string {
   const inside = hop.role !== 'uplink' || context.uplinkAddrs.length === 0;
-  const own = context.addrs.length > 0 ? anyOf('host', context.addrs) : 'ip or ip6';
+  const own = context.addrs.length > 0 ? anyOf('host', context.addrs) : '(ip or ip6)';
   if (selector.proto === 'any') return watchFilter(inside, own, selector, context);
   const dest = selector.destination ? `host ${selector.destination}` : undefined;
-  const flow = selector.proto === 'icmp' ? and('icmp', dest) : and(selector.proto, dest, selector.port ? `port ${selector.port}` : undefined);
-  if (inside) return and(own, selector.proto === 'icmp' ? 'icmp' : `(${flow}) or icmp`);
   const toUplink = anyOf('dst host', context.uplinkAddrs);
-  return `${flow} or ${and('icmp', `${dest ?? 'ip'} or ${toUplink}`)} or ${own}`;
+  if (selector.proto === 'icmp') {
+    if (inside) return `${own} and icmp`;
+    return `icmp and (${[dest, own, toUplink].filter(Boolean).join(' or ')})`;
+  }
+  const flow = [selector.proto, dest, selector.port ? `port ${selector.port}` : undefined].filter(Boolean).join(' and ');
+  if (inside) return `${own} and ((${flow}) or icmp)`;
+  return `(${flow}) or (icmp and (${[dest, toUplink].filter(Boolean).join(' or ')})) or ${own}`;
 }
 
 function watchFilter(inside: boolean, own: string, selector: FlowSelector, context: FilterContext): string {
-  if (selector.userFilter) return inside ? and(own, selector.userFilter) : selector.userFilter;
+  if (selector.userFilter) return inside ? `${own} and (${selector.userFilter})` : selector.userFilter;
   if (inside) return own;
   const published = context.publishedPorts.map((p) => `(${p.proto} port ${p.port})`);
   return [own, ...published].join(' or ');

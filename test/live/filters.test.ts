@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { hopFilter } from '../../src/capture/live/bpf.js';
+import { filterNatRules } from '../../src/discover/nat.js';
+import { missingCapabilities } from '../../src/capture/live/privilege.js';
+import type { Hop } from '../../src/model.js';
+
+const hop = (role: Hop['role']): Hop => ({ name: role, role, addrs: [] });
+const context = { addrs: ['198.18.0.2'], uplinkAddrs: ['203.0.113.1'], publishedPorts: [{ proto: 'tcp', port: 8080 }] };
+
+describe('kernel capture filters', () => {
+  it('keep a ping by the container address inside the NAT, and by destination, SNAT address or container address at the uplink', () => {
+    const ping = { proto: 'icmp' as const, destination: '203.0.113.2' };
+    expect(hopFilter(hop('container'), ping, context)).toBe('host 198.18.0.2 and icmp');
+    expect(hopFilter(hop('bridge'), ping, context)).toBe('host 198.18.0.2 and icmp');
+    expect(hopFilter(hop('uplink'), ping, context)).toBe('icmp and (host 203.0.113.2 or host 198.18.0.2 or dst host 203.0.113.1)');
+  });
+
+  it('keep a TCP flow by port, and the ICMP errors about it', () => {
+    const tcp = { proto: 'tcp' as const, destination: '203.0.113.2', port: 80 };
+    expect(hopFilter(hop('veth'), tcp, context)).toBe('host 198.18.0.2 and ((tcp and host 203.0.113.2 and port 80) or icmp)');
+    expect(hopFilter(hop('uplink'), tcp, context)).toBe(
+      '(tcp and host 203.0.113.2 and port 80) or (icmp and (host 203.0.113.2 or dst host 203.0.113.1)) or host 198.18.0.2',
+    );
+    const twoAddrs = { ...context, addrs: ['198.18.0.2', '198.18.1.2'] };
+    expect(hopFilter(hop('veth'), tcp, twoAddrs)).toBe('(host 198.18.0.2 or host 198.18.1.2) and ((tcp and host 203.0.113.2 and port 80) or icmp)');
+  });
+
+  it("watch: the user's filter everywhere, the container's address inside the NAT, published ports at the uplink", () => {
+    expect(hopFilter(hop('container'), { proto: 'any', userFilter: 'udp port 53' }, context)).toBe('host 198.18.0.2 and (udp port 53)');
+    expect(hopFilter(hop('uplink'), { proto: 'any', userFilter: 'udp port 53' }, context)).toBe('udp port 53');
+    expect(hopFilter(hop('uplink'), { proto: 'any' }, context)).toBe('host 198.18.0.2 or (tcp port 8080)');
+  });
+});
+
+describe('nat rules of the path', () => {
+  it("keep the rules naming the container's subnet, address or bridge and drop the rest", () => {
+    const save = [
+      '*nat',
+      ':POSTROUTING ACCEPT [0:0]',
+      '-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER',
+      '-A POSTROUTING -s 198.18.0.0/24 ! -o docker0 -j MASQUERADE',
+      '-A POSTROUTING -s 198.18.1.0/24 ! -o br-1e7d563db8ae -j MASQUERADE',
+      '-A DOCKER -i docker0 -j RETURN',
+      '-A DOCKER ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 198.18.0.2:80',
+      '-A DOCKER ! -i br-1e7d563db8ae -p tcp -m tcp --dport 9090 -j DNAT --to-destination 198.18.1.5:80',
+      'COMMIT',
+    ].join('\n');
+    expect(filterNatRules(save, { addrs: ['198.18.0.2'], subnets: ['198.18.0.0/24'], bridge: 'docker0' })).toEqual([
+      '-A POSTROUTING -s 198.18.0.0/24 ! -o docker0 -j MASQUERADE',
+      '-A DOCKER -i docker0 -j RETURN',
+      '-A DOCKER ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 198.18.0.2:80',
+    ]);
+  });
+});
+
+describe('capabilities', () => {
+  it('names exactly the ones a process lacks', () => {
+    expect(missingCapabilities(0n)).toEqual(['CAP_NET_RAW', 'CAP_NET_ADMIN', 'CAP_SYS_ADMIN']);
+    expect(missingCapabilities((1n << 13n) | (1n << 21n))).toEqual(['CAP_NET_ADMIN']);
+    expect(missingCapabilities(0x1ffffffffffn)).toEqual([]);
+  });
+});

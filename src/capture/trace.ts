@@ -4,7 +4,7 @@ import { statSync } from 'node:fs';
 import { parse as parsePath } from 'node:path';
 import { CaptureFileError, ExitCode, FatalError } from '../errors.js';
 import type { Frame, Hop, SourceWarning } from '../model.js';
-import { HopSource, type HopMap, isDecodedLinkType, unsupportedLinkType } from './files/hop-source.js';
+import { HopSource, type HopMap, isDecodedLinkType, skippedInterface, unsupportedLinkType } from './files/hop-source.js';
 import { type CaptureInterface, type OpenOptions, openCaptureFile } from './files/open.js';
 import { readPathJson } from './files/path-json.js';
 import { splitSingleFile } from './files/single-file.js';
@@ -97,7 +97,7 @@ function checkLinkTypes(shape: TraceShape, options: OpenOptions, warn: (w: Sourc
       if (decoded) usable++;
       else {
         firstUnusable ??= [file, ifaces[0]];
-        warn({ file, offset: ifaces[0].offset, message: `${unsupportedLinkType(ifaces[0])}: its packets are skipped` });
+        warn(skippedInterface(file, ifaces[0]));
       }
     } finally {
       reader.close();

@@ -28,6 +28,10 @@ export function unsupportedLinkType(iface: CaptureInterface): string {
   return `unsupported link type ${iface.linkType} (interface ${iface.id})`;
 }
 
+export function skippedInterface(file: string, iface: CaptureInterface): SourceWarning {
+  return { file, offset: iface.offset, message: `${unsupportedLinkType(iface)}: its packets are skipped` };
+}
+
 export class HopSource {
   private reader: RecordReader | null = null;
   /** Per reader interface: 1 decoded, 0 skipped; filled as interfaces appear. */
@@ -83,7 +87,7 @@ export class HopSource {
   private checkInterface(reader: RecordReader, index: number): number {
     const iface = reader.interfaces()[index];
     const ok = isDecodedLinkType(iface.linkType) ? 1 : 0;
-    if (!ok) this.warn({ file: this.file, offset: iface.offset, message: `${unsupportedLinkType(iface)}: its packets are skipped` });
+    if (!ok) this.warn(skippedInterface(this.file, iface));
     this.decoded[index] = ok;
     return ok;
   }

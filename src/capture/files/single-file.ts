@@ -4,7 +4,14 @@
 import { CaptureFileError } from '../../errors.js';
 import { LinkType } from '../../model.js';
 import type { Hop, SourceWarning } from '../../model.js';
-import { type HopMap, SLL2_INDEX_END, isDecodedLinkType, sll2InterfaceIndex, unsupportedLinkType } from './hop-source.js';
+import {
+  type HopMap,
+  SLL2_INDEX_END,
+  isDecodedLinkType,
+  skippedInterface,
+  sll2InterfaceIndex,
+  unsupportedLinkType,
+} from './hop-source.js';
 import { type CaptureInterface, type OpenOptions, openCaptureFile } from './open.js';
 
 export interface SplitFile {
@@ -54,11 +61,7 @@ function splitByInterfaceName(file: string, ifaces: CaptureInterface[], warn: (w
   if (order.length < 2) return null;
   const decoded = ifaces.filter((iface) => isDecodedLinkType(iface.linkType));
   if (decoded.length === 0) throw new CaptureFileError(file, ifaces[0].offset, unsupportedLinkType(ifaces[0]));
-  for (const iface of ifaces) {
-    if (!isDecodedLinkType(iface.linkType)) {
-      warn({ file, offset: iface.offset, message: `${unsupportedLinkType(iface)}: its packets are skipped` });
-    }
-  }
+  for (const iface of ifaces) if (!isDecodedLinkType(iface.linkType)) warn(skippedInterface(file, iface));
   const hops: Hop[] = order.map((name) => ({ name, role: 'other', addrs: [], file, iface: name }));
   const hopByIface = names.map((name) => order.indexOf(name));
   return { hops, maps: [[file, { kind: 'iface', hopByIface }]] };

@@ -104,13 +104,20 @@ function decodeVxlan(
     carrier.payloadHash = payloadHash(d, off, end);
     return carrier;
   }
+  const innerType = (flags & 0x04) === 0 ? ETHERNET : gpeEtherType(d[off + 3]);
+  if (innerType === 0) {
+    carrier.payloadHash = payloadHash(d, off, end);
+    return carrier;
+  }
   encap.push('vxlan ' + u24(d, off + 4));
-  const inner = off + 8;
-  if ((flags & 0x04) !== 0 && d[off + 3] !== 3) return decodeEtherType(gpeEtherType(d[off + 3]), d, inner, end, payloadEnd, encap, depth + 1);
-  return decodeEthernet(d, inner, end, payloadEnd, encap, depth + 1);
+  if (innerType === ETHERNET) return decodeEthernet(d, off + 8, end, payloadEnd, encap, depth + 1);
+  return decodeEtherType(innerType, d, off + 8, end, payloadEnd, encap, depth + 1);
 }
 
-/** VXLAN-GPE next-protocol numbers mapped to ethertypes (0 for ones we do not follow). */
+/** Marks an inner Ethernet frame (not an ethertype). */
+const ETHERNET = -1;
+
+/** VXLAN-GPE (P flag set) next protocol: 1 IPv4, 2 IPv6, 3 Ethernet; 0 for what we do not follow (NSH, MPLS). */
 function gpeEtherType(nextProtocol: number): number {
-  return nextProtocol === 1 ? 0x0800 : nextProtocol === 2 ? 0x86dd : 0;
+  return nextProtocol === 1 ? 0x0800 : nextProtocol === 2 ? 0x86dd : nextProtocol === 3 ? ETHERNET : 0;
 }

@@ -54,6 +54,18 @@ describe('VXLAN is decapsulated: the inner packet becomes the packet', () => {
     expect(packetOf(1, frame)).toMatchObject({ encap: [], ip: { l4: { kind: 'udp', dport: 4789 } } });
   });
 
+  it('VXLAN-GPE (P flag) follows its next protocol: bare IPv4, Ethernet, and not NSH', () => {
+    const bareIp = ipv4({ src: '10.1.1.1', dst: '10.1.1.2', proto: 17 }, udp({ sport: 7, dport: 9 }));
+    const gpe = (next: number, inner: Uint8Array) => {
+      const v = vxlan(77, inner, 0x0c);
+      v[3] = next;
+      return ethernet(0x0800, ipv4({ proto: 17 }, udp({ sport: 1, dport: 4789 }, v)));
+    };
+    expect(packetOf(1, gpe(1, bareIp))).toMatchObject({ encap: ['vxlan 77'], ip: { src: '10.1.1.1', l4: { kind: 'udp', dport: 9 } } });
+    expect(packetOf(1, gpe(3, innerPing))).toMatchObject({ encap: ['vxlan 77'], ip: { src: '10.244.1.5' } });
+    expect(packetOf(1, gpe(4, bareIp))).toMatchObject({ encap: [], ip: { l4: { kind: 'udp', dport: 4789 } } });
+  });
+
   it('a UDP packet to 4789 quoted in an ICMP error is not opened', () => {
     const carrier = ipv4({ proto: 17 }, udp({ sport: 1, dport: 4789 }, vxlan(5, innerPing)));
     const err = ethernet(0x0800, ipv4({ proto: 1 }, Uint8Array.from([3, 4, 0, 0, 0, 0, 5, 0xdc, ...carrier.subarray(0, 28)])));

@@ -10,7 +10,10 @@ export { hashBytes } from './bytes.js';
 /** The packet with the VLANs and tunnels it was found in (outermost first), or why there is none. */
 export type Decoded = { ip: IpPacket; encap: string[] } | { skip: string };
 
-export const SUPPORTED_LINK_TYPES: ReadonlySet<number> = new Set<number>(Object.values(LinkType));
+/** The link types decodeFrame reads; any other gives { skip: 'link type N' }. */
+export const SUPPORTED_LINK_TYPES: ReadonlySet<number> = new Set<number>([
+  LinkType.NULL, LinkType.ETHERNET, LinkType.RAW, LinkType.LOOP, LinkType.LINUX_SLL, LinkType.IPV4, LinkType.IPV6, LinkType.LINUX_SLL2,
+]);
 
 export function decodeFrame(linkType: number, data: Uint8Array, origLen: number): Decoded {
   const encap: string[] = [];

@@ -21,6 +21,12 @@ export function playTrace(trace: ReplayTrace, tracer: Tracer, progress?: (frames
   } finally {
     trace.close();
   }
+  return finishAt(trace, tracer);
+}
+
+/** With the time the captures stopped known, packets that vanished before it were lost, not in flight. */
+function finishAt(trace: ReplayTrace, tracer: Tracer): Report {
+  if (trace.stoppedAt) tracer.tick(trace.stoppedAt.sec, trace.stoppedAt.nsec);
   return tracer.finish();
 }
 
@@ -59,6 +65,7 @@ export function replaySession(trace: ReplayTrace, tracer: Tracer, pace: ReplayPa
       }
       if (stopped) {
         trace.close();
+        if (trace.stoppedAt) tracer.tick(trace.stoppedAt.sec, trace.stoppedAt.nsec);
         resolve();
       } else setImmediate(() => pump(resolve, reject));
     } catch (error) {

@@ -19,6 +19,8 @@ export interface ReplayTrace {
   progress(): { done: number; total: number };
   close(): void;
   description?: string;
+  /** When the captures were stopped (path.json's stoppedAt): packets on their way then were in flight. */
+  stoppedAt?: { sec: number; nsec: number };
 }
 
 export type TraceOptions = OpenOptions;
@@ -40,7 +42,7 @@ export function openTrace(inputs: string[], options: TraceOptions = {}): ReplayT
     seen.add(key);
     warnings.push(w);
   };
-  const { hops, maps, description } = describe(inputs, options, warn);
+  const { hops, maps, description, stoppedAt } = describe(inputs, options, warn);
   const sources = maps.map(([file, map]) => new HopSource(file, map, options, warn));
   const trace: ReplayTrace = {
     hops,
@@ -53,6 +55,10 @@ export function openTrace(inputs: string[], options: TraceOptions = {}): ReplayT
     close: () => sources.forEach((s) => s.close()),
   };
   if (description !== undefined) trace.description = description;
+  if (stoppedAt !== undefined) {
+    const sec = Math.floor(stoppedAt);
+    trace.stoppedAt = { sec, nsec: Math.round((stoppedAt - sec) * 1e6) * 1000 };
+  }
   return trace;
 }
 
@@ -60,6 +66,7 @@ interface TraceShape {
   hops: Hop[];
   maps: [string, HopMap][];
   description?: string;
+  stoppedAt?: number;
 }
 
 function describe(inputs: string[], options: OpenOptions, warn: (w: SourceWarning) => void): TraceShape {
@@ -67,6 +74,7 @@ function describe(inputs: string[], options: OpenOptions, warn: (w: SourceWarnin
     const path = readPathJson(inputs[0]);
     const shape: TraceShape = { hops: path.hops, maps: path.hops.map((hop, i) => [hop.file ?? '', { kind: 'whole', hop: i }]) };
     if (path.description !== undefined) shape.description = path.description;
+    if (path.stoppedAt !== undefined) shape.stoppedAt = path.stoppedAt;
     checkLinkTypes(shape, options, warn);
     return shape;
   }

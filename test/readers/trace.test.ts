@@ -128,9 +128,17 @@ describe('several capture files', () => {
 });
 
 describe('a single capture file', () => {
-  it('of LINUX_SLL (v1) is one hop: its records carry no interface index to split by', () => {
+  it('of LINUX_SLL (v1) is refused: its records carry no interface index to split by, and hoptrace does not guess', () => {
     const file = ethernet('any.pcap', [[1, 1], [2, 2]], 113);
-    expect(openTrace([file]).hops.map((h) => h.name)).toEqual(['any']);
+    expect(() => openTrace([file])).toThrow(
+      new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: offset 0: link type LINUX_SLL \\(113\\) does not record which interface a packet crossed`),
+    );
+  });
+
+  it('of LINUX_SLL (v1) is one hop when named with other captures', () => {
+    const a = ethernet('a.pcap', [[1, 1]], 113);
+    const b = ethernet('b.pcap', [[2, 2]], 113);
+    expect(openTrace([a, b]).hops.map((h) => h.name)).toEqual(['a', 'b']);
   });
 
   it('of LINUX_SLL2 is one hop per interface index, in order of first appearance', () => {
@@ -215,7 +223,8 @@ describe('a trace directory', () => {
     [{ hops: [hops[0], { ...hops[1], name: '' }] }, /^hops\[1\]\.name: must be a non-empty string \(got ""\)$/],
     [{ hops: [{ ...hops[0], file: undefined }] }, /^hops\[0\]\.file: must be a non-empty string \(got nothing\)$/],
     [{ hops: [hops[0], { ...hops[1], name: 'c1 eth0' }] }, /^hops\[1\]\.name: "c1 eth0" names two hops$/],
-    [{ hops: [{ ...hops[0], addrs: ['198.18.0.256'] }] }, /^hops\[0\]\.addrs\[0\]: not an IPv4 or IPv6 address \(got "198\.18\.0\.256"\)$/],
+    [{ hops: [{ ...hops[0], addrs: ['198.18.0.256'] }] }, /^hops\[0\]\.addrs\[0\]: not an IPv4 or IPv6 address, with or without a \/prefix \(got "198\.18\.0\.256"\)$/],
+    [{ hops: [{ ...hops[0], addrs: ['198.18.0.1/33'] }] }, /^hops\[0\]\.addrs\[0\]: not an IPv4 or IPv6 address, with or without a \/prefix \(got "198\.18\.0\.1\/33"\)$/],
     [{ hops: [{ ...hops[0], addrs: '198.18.0.2' }] }, /^hops\[0\]\.addrs: must be an array of IP addresses$/],
     [{ hops: [{ ...hops[0], mtu: -1 }] }, /^hops\[0\]\.mtu: must be a positive whole number \(got -1\)$/],
     [{ description: 7, hops }, /^description: must be a non-empty string \(got 7\)$/],

@@ -8,6 +8,8 @@ import type { Hop, HopRole } from '../../model.js';
 
 export interface PathDescription {
   description?: string;
+  /** When the captures were stopped, in seconds since the epoch (written by --record). */
+  stoppedAt?: number;
   /** Hops in path order, with `file` resolved against the directory. */
   hops: Hop[];
 }
@@ -37,6 +39,12 @@ function validate(file: string, dir: string, doc: unknown): PathDescription {
   if (!isObject(doc)) throw bad(`${file}: must be a JSON object with "hops"`);
   const result: PathDescription = { hops: [] };
   if (doc.description !== undefined) result.description = text(file, 'description', doc.description);
+  if (doc.stoppedAt !== undefined) {
+    if (typeof doc.stoppedAt !== 'number' || !Number.isFinite(doc.stoppedAt) || doc.stoppedAt < 0) {
+      throw bad(`${file}: stoppedAt: must be seconds since the epoch (got ${JSON.stringify(doc.stoppedAt)})`);
+    }
+    result.stoppedAt = doc.stoppedAt;
+  }
   if (!Array.isArray(doc.hops) || doc.hops.length === 0) {
     throw bad(`${file}: hops: must be a non-empty array of hops, in path order`);
   }
@@ -87,11 +95,21 @@ function addresses(file: string, at: string, value: unknown): string[] {
   if (value === undefined) return [];
   if (!Array.isArray(value)) throw bad(`${file}: ${at}: must be an array of IP addresses`);
   return value.map((addr: unknown, i: number) => {
-    if (typeof addr !== 'string' || isIP(addr) === 0) {
-      throw bad(`${file}: ${at}[${i}]: not an IPv4 or IPv6 address (got ${JSON.stringify(addr)})`);
+    if (typeof addr !== 'string' || !isAddress(addr)) {
+      throw bad(`${file}: ${at}[${i}]: not an IPv4 or IPv6 address, with or without a /prefix (got ${JSON.stringify(addr)})`);
     }
     return addr;
   });
+}
+
+/** "198.18.0.1" or "198.18.0.1/24": the prefix tells the bridge subnet. */
+function isAddress(text: string): boolean {
+  const [addr, prefix, extra] = text.split('/');
+  const family = isIP(addr);
+  if (family === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  return /^\d+$/.test(prefix) && bits <= (family === 4 ? 32 : 128);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -14,6 +14,14 @@ import {
 } from './hop-source.js';
 import { type CaptureInterface, type OpenOptions, openCaptureFile } from './open.js';
 
+/**
+ * A lone LINUX_SLL file is most likely `tcpdump -i any` from before libpcap 1.10: its
+ * packets crossed several interfaces but do not say which, so it cannot be split into hops.
+ */
+const SLL_HAS_NO_INTERFACE =
+  'link type LINUX_SLL (113) does not record which interface a packet crossed, so this capture cannot be split into hops; ' +
+  'capture with `tcpdump -i any` on libpcap 1.10 or later (LINUX_SLL2), or one file per interface, or name it as one hop in a path.json';
+
 export interface SplitFile {
   hops: Hop[];
   maps: [string, HopMap][];
@@ -26,6 +34,7 @@ export function splitSingleFile(file: string, options: OpenOptions, warn: (w: So
   let ifaces: CaptureInterface[];
   try {
     const first = reader.interfaces();
+    if (first[0]?.linkType === LinkType.LINUX_SLL) throw new CaptureFileError(file, first[0].offset, SLL_HAS_NO_INTERFACE);
     // A classic pcap has one interface: only SLL2 can hold several hops.
     if (reader.format !== 'pcapng' && first[0].linkType !== LinkType.LINUX_SLL2) return null;
     const seen = new Set<number>();

@@ -17,7 +17,7 @@ const rows = [];
 function row(tool, size, packets, m) {
   const r = { tool, size, packets, seconds: +m.seconds.toFixed(2), mpps: +(packets / m.seconds / 1e6).toFixed(3), peakMb: +m.peakMb.toFixed(0), cpuS: +(m.cpu.user + m.cpu.system).toFixed(2) };
   rows.push(r);
-  console.log(`${tool.padEnd(34)} ${size.padEnd(3)} ${String(packets).padStart(9)} pkts ${r.seconds.toFixed(2).padStart(7)} s ${r.mpps.toFixed(3).padStart(7)} Mpkt/s  peak ${String(r.peakMb).padStart(5)} MB`);
+  console.log(`${tool.padEnd(46)} ${size.padEnd(3)} ${String(packets).padStart(9)} pkts ${r.seconds.toFixed(2).padStart(7)} s ${r.mpps.toFixed(3).padStart(7)} Mpkt/s  peak ${String(r.peakMb).padStart(5)} MB`);
   if (m.code !== 0 && m.code !== 1) console.log(`  exit ${m.code}: ${m.stderr.trim().split('\n').slice(-3).join(' | ')}`);
 }
 
@@ -56,6 +56,7 @@ try {
       await sum('TZ=UTC tcpdump -nn -r', size, total, files, 'tcpdump', (f) => ['-nn', '-r', f], { ...process.env, TZ: 'UTC' });
     }
     row('hoptrace replay --json', size, total, await measure('node', [cli, 'replay', trace.dir, '--json']));
+    row('hoptrace replay --json --pcap-reader native', size, total, await measure('node', [cli, 'replay', trace.dir, '--json', '--pcap-reader', 'native']));
     fs.rmSync(trace.dir, { recursive: true, force: true });
   }
   if (!hasTcpdump) console.log('tcpdump is not installed: run scripts/setup.sh for the side-by-side figures');

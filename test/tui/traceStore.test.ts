@@ -37,6 +37,19 @@ describe('the trace store', () => {
     );
   });
 
+  test('keeps timelines only for the most recently active flows', () => {
+    const session = twoPings();
+    store = createTraceStore(session, { timelineFlows: 10 });
+    store.start();
+    playManyPings(session, 300);
+    store.flush();
+    const view = store.getSnapshot();
+    expect(view.flows).toHaveLength(150);
+    const kept = [...view.journeys.keys()].map((id) => view.flows.find((row) => row.flow.id === id)!.flow.responder).sort();
+    // The last ten pings went to .240 ... .249.
+    expect(kept).toEqual(Array.from({ length: 10 }, (_, i) => `203.0.113.${240 + i}`));
+  });
+
   test('publishes at its own pace, not once per packet, however many arrive', async () => {
     const session = twoPings();
     store = createTraceStore(session, { flushMs: 50 });

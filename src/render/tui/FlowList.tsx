@@ -18,7 +18,7 @@ const PROTO = 7;
 /** Column widths from the rows on screen, so short addresses leave room for the verdict. */
 export function flowColumns(rows: FlowRow[], width: number): FlowColumns {
   const longestEndpoints = Math.max(12, ...rows.map((row) => endpointsText(row.flow).length));
-  const endpoints = Math.min(longestEndpoints, Math.max(24, Math.floor(width * 0.4))) + 2;
+  const endpoints = Math.min(longestEndpoints, Math.max(24, Math.floor(width * 0.42))) + 2;
   const rest = Math.max(0, width - MARKER - PROTO - endpoints);
   if (width < 110) return { endpoints, verdict: rest, rewrite: 0 };
   const longestVerdict = Math.max(14, ...rows.map((row) => verdictSegment(row).text.length));

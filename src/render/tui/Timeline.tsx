@@ -29,7 +29,9 @@ export const Timeline = memo(function Timeline({ flow, journeys, hops, lines, wi
   const room = Math.max(0, lines - 2 - (withLegend ? 1 : 0));
   const shown = journeys.slice(-room);
   const title = `Timeline of flow ${flow.id} (${flow.proto} ${flow.initiator} → ${flow.responder}): ${
-    journeys.length === 0 ? 'no packet settled yet' : `last ${shown.length} of ${journeys.length} packets kept`
+    journeys.length === 0
+      ? 'no packet kept (only the most recently active flows keep theirs)'
+      : `last ${shown.length} of ${journeys.length} packets kept`
   }`;
   const header: Segment[] = [
     { text: fit('packet', label), tone: 'muted' },

@@ -25,17 +25,12 @@ export function verdictSegment(row: FlowRow): Segment {
     case 'dropped':
       return { text: `✗ dropped${between}`, tone: 'bad' };
     case 'rejected':
-      return { text: `✗ rejected${rejectReason(flow)}`, tone: 'bad' };
+      return { text: '✗ rejected', tone: 'bad' };
     case 'reply-dropped':
       return { text: `✗ reply dropped${between}`, tone: 'bad' };
     default:
       return { text: `? ${String(flow.verdict)}`, tone: 'warn' };
   }
-}
-
-function rejectReason(flow: FlowReport): string {
-  const finding = flow.findings.find((f) => /unreach|rst|reset|reject/i.test(`${f.code} ${f.message}`));
-  return finding ? ` (${finding.code})` : '';
 }
 
 /** "198.18.0.2 → 203.0.113.9" or with ports. */

@@ -1,2 +1,21 @@
-export { runTui, type TuiOptions } from './runTui.js';
-export { createTraceStore, type TraceStore, type TraceView, type TraceStoreOptions } from './traceStore.js';
+import type { Report } from '../../model.js';
+import type { TraceSession } from '../../session.js';
+import type { TuiOptions } from './runTui.js';
+import { createTraceStore } from './traceStore.js';
+
+export type { TuiOptions } from './runTui.js';
+export type { TraceStore, TraceView, TraceStoreOptions } from './traceStore.js';
+
+/**
+ * The terminal UI's entry (see runTui.tsx). React is loaded here, on first use, so that it can
+ * be its production build, which draws a busy trace with about half the CPU of the development
+ * build React picks when NODE_ENV is unset. The store listens to the tracer before that import:
+ * the session may already be pushing frames while React loads.
+ */
+export async function runTui(session: TraceSession, options: TuiOptions): Promise<Report> {
+  const store = createTraceStore(session, options.store);
+  store.start();
+  process.env.NODE_ENV ??= 'production';
+  const { runTuiWithStore } = await import('./runTui.js');
+  return runTuiWithStore(session, options, store);
+}

@@ -3,7 +3,7 @@ import type { Report } from '../../model.js';
 import type { TraceSession } from '../../session.js';
 import { TraceApp } from './App.js';
 import { createTheme } from './theme.js';
-import { createTraceStore, type TraceStoreOptions } from './traceStore.js';
+import { createTraceStore, type TraceStore, type TraceStoreOptions } from './traceStore.js';
 
 export interface TuiOptions {
   /** false for NO_COLOR or a terminal without colour: no ANSI colour or style is written. */
@@ -25,6 +25,12 @@ export interface TuiOptions {
  */
 export async function runTui(session: TraceSession, options: TuiOptions): Promise<Report> {
   const store = createTraceStore(session, options.store);
+  store.start();
+  return runTuiWithStore(session, options, store);
+}
+
+/** runTui with a store that is already listening: events that came before the UI are not lost. */
+export async function runTuiWithStore(session: TraceSession, options: TuiOptions, store: TraceStore): Promise<Report> {
   let finalReport: Report | undefined;
   let quitRequested = false;
   let resolveQuit!: () => void;
@@ -47,13 +53,12 @@ export async function runTui(session: TraceSession, options: TuiOptions): Promis
   const onSigint = (): void => onQuit();
   process.on('SIGINT', onSigint);
 
-  store.start();
   const ink = render(<TraceApp store={store} theme={createTheme(options.color)} speedNote={options.speedNote} onQuit={onQuit} waitingForQuit={!options.exitWhenDone} />, {
     stdout: options.stdout ?? process.stdout,
     stdin: options.stdin ?? process.stdin,
     exitOnCtrlC: false,
     patchConsole: false,
-    maxFps: 15,
+    maxFps: 10,
   });
   try {
     // A capture that fails ends the UI at once: the error is the caller's to print.

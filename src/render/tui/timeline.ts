@@ -123,7 +123,8 @@ function seenSegments(offsetNs: number, changes: FieldChange[], width: number): 
   // Address, port and id rewrites before TTL: a routing hop's TTL step is expected, NAT is news.
   const ordered = [...changes].sort((a, b) => Number(a.field === 'ttl') - Number(b.field === 'ttl'));
   const long = ordered.map((c) => ` ${c.field} ${c.to}`);
-  const allLong = used + long.join('').length <= width;
+  // Decided as if the offset were as long as they get ("+999µs"), so a column's rows agree.
+  const allLong = Math.max(used, 9) + long.join('').length <= width;
   ordered.forEach((change, i) => {
     const text = allLong ? long[i]! : ` ${SHORT_NAMES[change.field]}*`;
     if (used + text.length > width) return;

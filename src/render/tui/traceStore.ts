@@ -15,7 +15,7 @@ export interface TraceView {
   /** Flows in the trace that match the filter, including those beyond the cap. */
   matchingFlows: number;
   totalFlows: number;
-  /** The last `maxJourneysPerFlow` settled packets of each flow in view. */
+  /** The last `maxJourneysPerFlow` settled packets of the flows in view that keep a timeline. */
   journeys: ReadonlyMap<number, readonly Journey[]>;
   warnings: string[];
   notes: string[];
@@ -31,6 +31,8 @@ export interface TraceStoreOptions {
   flushMs?: number;
   maxFlows?: number;
   maxJourneysPerFlow?: number;
+  /** How many flows keep packets for their timeline: the ones that had a packet most recently. */
+  timelineFlows?: number;
   /** Wall clock, injectable for tests. */
   now?: () => number;
   /** A flow that changed this recently (wall clock) is shown as still in progress. */
@@ -58,13 +60,15 @@ export interface TraceStore {
  * and turned into a new TraceView at a fixed rate, so a burst of packets costs one redraw.
  */
 export function createTraceStore(session: TraceSession, options: TraceStoreOptions = {}): TraceStore {
-  const flushMs = options.flushMs ?? 90;
+  const flushMs = options.flushMs ?? 100;
   const maxFlows = options.maxFlows ?? 500;
-  const maxJourneys = options.maxJourneysPerFlow ?? 200;
+  // A timeline shows one packet a line: 64 fill the tallest screen, and a journey holds every
+  // sighting's decoded packet (about 2-3 kB), so more would only cost memory.
+  const maxJourneys = options.maxJourneysPerFlow ?? 64;
   const now = options.now ?? Date.now;
   const startedAt = now();
   const listeners = new Set<() => void>();
-  const queue = createJourneyQueue(maxJourneys, maxFlows * 4);
+  const queue = createJourneyQueue(maxJourneys, options.timelineFlows ?? 100);
   const activeMs = options.activeMs ?? 1000;
   const hopMissed = session.hops.map(() => 0);
   let report: Report | undefined;
@@ -236,7 +240,7 @@ function secondOf(ms: number): number {
   return Math.floor(ms / 1000);
 }
 
-/** Settled packets per flow: the last `perFlow` of each, for at most `flows` flows. */
+/** Settled packets of the `flows` most recently active flows, the last `perFlow` of each. */
 function createJourneyQueue(perFlow: number, flows: number) {
   const byFlow = new Map<number, Journey[]>();
   const dirty = new Set<number>();
@@ -244,15 +248,17 @@ function createJourneyQueue(perFlow: number, flows: number) {
   return {
     push(journey: Journey): void {
       let list = byFlow.get(journey.flowId);
-      if (!list) {
+      if (list) {
+        // Re-inserting keeps the Map in order of last activity: the first key is the stalest flow.
+        byFlow.delete(journey.flowId);
+      } else {
         list = [];
-        byFlow.set(journey.flowId, list);
-        // Map keeps insertion order: the first key is the flow heard from longest ago.
-        if (byFlow.size > flows) byFlow.delete(byFlow.keys().next().value!);
+        if (byFlow.size >= flows) byFlow.delete(byFlow.keys().next().value!);
       }
+      byFlow.set(journey.flowId, list);
       list.push(journey);
       // Trim in batches so a burst costs amortised O(1) per packet.
-      if (list.length >= perFlow * 2) list.splice(0, list.length - perFlow);
+      if (list.length >= perFlow + (perFlow >> 1)) list.splice(0, list.length - perFlow);
       dirty.add(journey.flowId);
     },
     /** Copies only the flows that changed since the last view. */

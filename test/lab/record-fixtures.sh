@@ -21,13 +21,14 @@ source "$HERE/lab-env.sh"
 source "$HERE/scenarios.sh"
 
 ALL_SCENARIOS=(ping-out tcp-out dns-unreachable published-port container-to-container
-  user-bridge ip-forward-off no-masquerade ping-ignored)
+  user-bridge ip-forward-off no-masquerade ping-ignored shared-bridge syn-unanswered)
 FIXTURES="${HT_FIXTURES_DIR:-$REPO/fixtures}"
 
 CAP_PIDS=()  # tcpdump processes of the current scenario
 CAP_FILES=()
 HOPS='[]'    # path.json hops of the current scenario
 DESCRIPTION=""
+STOPPED_AT="" # when the captures were stopped (epoch seconds, microseconds), for path.json
 CAPDIR=""
 
 say() { echo "record: $*" >&2; }
@@ -73,6 +74,9 @@ stop_captures() {
   ((${#CAP_PIDS[@]})) || return 0
   sleep 0.5 # let the last packets reach every hop before the captures stop
   local pid i
+  # Taken right before the SIGINTs: a packet still on its way at this time was in flight when
+  # the captures stopped, not lost (the replay engine reads it from path.json's stoppedAt).
+  STOPPED_AT="$(date +%s.%6N)"
   for pid in "${CAP_PIDS[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
   for pid in "${CAP_PIDS[@]}"; do
     for ((i = 0; i < 50 && $(kill -0 "$pid" 2>/dev/null && echo 1 || echo 0); i++)); do sleep 0.1; done
@@ -127,7 +131,8 @@ install_fixture() { # install_fixture NAME DESCRIPTION
   trap '' INT TERM
   rm -f "$dest"/*.pcap "$dest/path.json"
   for f in "${CAP_FILES[@]}"; do cp "$f" "$dest/"; done
-  jq -n --arg d "$2" --argjson hops "$HOPS" '{description: $d, hops: $hops}' >"$dest/path.json"
+  jq -n --arg d "$2" --argjson hops "$HOPS" --argjson stopped "$STOPPED_AT" \
+    '{description: $d, stoppedAt: $stopped, hops: $hops}' >"$dest/path.json"
   trap 'exit 130' INT TERM
   for f in "${CAP_FILES[@]}"; do
     printf 'record: %-24s %-22s %3s packets\n' "$1" "$(basename "$f")" \
@@ -145,8 +150,12 @@ record_one() {
   HOPS='[]'
   CAP_FILES=()
   DESCRIPTION=""
+  STOPPED_AT=""
   "$fn" # in this shell, not a subshell: it starts the captures and sets HOPS and DESCRIPTION
   stop_captures
+  [[ -n "$STOPPED_AT" ]] || fail "$name started no capture"
+  # A scenario may check that the recording shows what it is for (check_* in scenarios.sh).
+  if declare -F "check_${1//-/_}" >/dev/null; then "check_${1//-/_}"; fi
   install_fixture "$name" "$DESCRIPTION"
   "$HERE/lab.sh" down
 }

@@ -131,3 +131,79 @@ scenario_ping_ignored() {
   add_container_path c1 "$HT_INTERNET_ADDR"
   expect_failure in_c c1 ping -c 3 -i 0.5 -W 1 "$HT_INTERNET_ADDR"
 }
+
+# echo_requests PCAP -> one "SRC IP-ID ICMP-ID" line per ICMP echo request in PCAP
+echo_requests() {
+  tcpdump -nn -v -r "$1" 'icmp[icmptype] == icmp-echo' 2>/dev/null | paste - - |
+    sed -nE 's/.* id ([0-9]+), offset .*[[:space:]]([0-9.]+) > [0-9.]+: ICMP echo request, id ([0-9]+), seq .*/\2 \1 \3/p'
+}
+
+scenario_shared_bridge() {
+  DESCRIPTION="Two containers on docker0 ping the outside host $HT_OUTSIDE_ADDR at the same time with the same ICMP echo id (busybox ping uses its pid, the same in both containers); c2 starts first, so MASQUERADE keeps c2's id and rewrites c1's to a free one at the uplink. Traced: c1 (4 echoes); c2's 4 echoes share docker0 and eth0 only."
+  run_container c1 -- sleep 3600
+  run_container c2 -- sleep 3600
+  # The same docker execs in the same order in both containers give both pings the same pid,
+  # hence the same echo id. (The warm-up pings collide too; their conntrack entries use that
+  # earlier pid, so they do not take the id of the recorded pings.)
+  in_c c1 ping -c 1 -W 2 "$HT_OUTSIDE_ADDR" >/dev/null
+  in_c c2 ping -c 1 -W 2 "$HT_OUTSIDE_ADDR" >/dev/null
+  settle
+  add_container_path c1 "$HT_OUTSIDE_ADDR"
+  # c2's first echo creates the conntrack entry that owns the id on 203.0.113.1; c1's, 0.3 s
+  # later, then needs another id. Each docker exec takes about as long to start as the other.
+  in_c c2 ping -c 4 -i 0.5 -W 2 "$HT_OUTSIDE_ADDR" >&2 &
+  local c2ping=$!
+  sleep 0.3
+  in_c c1 ping -c 4 -i 0.5 -W 2 "$HT_OUTSIDE_ADDR" >&2
+  wait "$c2ping"
+}
+
+# Refuse a recording that does not show what shared-bridge is for: one echo id sent by both
+# containers, c1's rewritten at the uplink, c2's kept.
+check_shared_bridge() {
+  local c1ids c2ids c1ipids upids
+  c1ids="$(echo_requests "$CAPDIR/01-c1-eth0.pcap" | awk '{print $3}' | sort -u)"
+  c2ids="$(echo_requests "$CAPDIR/03-docker0.pcap" | awk '$1 == "198.18.0.3" {print $3}' | sort -u)"
+  [[ -n "$c1ids" && "$c1ids" != *$'\n'* ]] || fail "shared-bridge: c1 sent echo ids '${c1ids//$'\n'/ }', want exactly one"
+  [[ "$c2ids" == "$c1ids" ]] || fail "shared-bridge: c2 sent echo id(s) '${c2ids//$'\n'/ }', c1 sent $c1ids: no collision"
+  # NAT keeps the IP id: c1's requests at the uplink are the ones with c1's IP ids.
+  c1ipids="$(echo_requests "$CAPDIR/01-c1-eth0.pcap" | awk '{print $2}')"
+  upids="$(echo_requests "$CAPDIR/04-eth0.pcap" | awk -v ipids="$c1ipids" \
+    'BEGIN { n = split(ipids, a, "\n"); for (i = 1; i <= n; i++) mine[a[i]] = 1 } ($2 in mine) {print $3}' | sort -u)"
+  [[ -n "$upids" && "$upids" != "$c1ids" && "$upids" != *$'\n'* ]] ||
+    fail "shared-bridge: c1's echo id $c1ids left the uplink as '${upids//$'\n'/ }', want one other id (rerun)"
+  [[ "$(echo_requests "$CAPDIR/04-eth0.pcap" | awk '{print $3}' | sort -u | grep -cx "$c1ids")" == 1 ]] ||
+    fail "shared-bridge: c2's echo id $c1ids is not kept at the uplink"
+  say "shared-bridge: both containers sent echo id $c1ids; c1's left the uplink as $upids"
+}
+
+SYN_DROP_PORT=5001
+syn_sent() { nsenter --net="$1" ss -Htn state syn-sent | grep -q .; }
+
+scenario_syn_unanswered() {
+  DESCRIPTION="Unanswered TCP connect: c1 connects to $HT_OUTSIDE_ADDR:$SYN_DROP_PORT, where the outside host drops SYNs (iptables DROP in its INPUT chain); c1's kernel retransmits the SYN every second (tcp_syn_linear_timeouts; same ports and sequence number, IP id and TCP timestamp advance) until nc is killed 2.5 s after the first: 3 SYNs at every hop, SNATed at the uplink, nothing comes back."
+  run_container c1 -- sleep 3600
+  in_c c1 ping -c 1 -W 2 "$HT_OUTSIDE_ADDR" >/dev/null
+  nsenter --net="$OUTSIDE_NS" iptables -A INPUT -p tcp --dport "$SYN_DROP_PORT" --syn -j DROP
+  settle
+  add_container_path c1 "$HT_OUTSIDE_ADDR"
+  local c1ns client
+  c1ns="$(container_ns c1)"
+  in_c c1 nc "$HT_OUTSIDE_ADDR" "$SYN_DROP_PORT" </dev/null >&2 2>&1 &
+  client=$!
+  wait_until 5 syn_sent "$c1ns"
+  # Retransmissions come 1 s apart (Linux >= 6.6 retransmits a SYN linearly 4 times before
+  # backing off): killing nc at 2.5 s leaves 3 SYNs, well clear of the 4th at 3 s.
+  sleep 2.4
+  in_c c1 killall nc
+  wait "$client" || true
+}
+
+check_syn_unanswered() {
+  local f n
+  for f in "${CAP_FILES[@]}"; do
+    n="$(tcpdump -nn -r "$f" 2>/dev/null | wc -l)"
+    [[ "$(tcpdump -nn -r "$f" "tcp[tcpflags] == tcp-syn and dst port $SYN_DROP_PORT" 2>/dev/null | wc -l)" == 3 && "$n" == 3 ]] ||
+      fail "syn-unanswered: $(basename "$f") holds $n packets, want exactly 3 SYNs (rerun)"
+  done
+}

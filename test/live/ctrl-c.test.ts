@@ -52,8 +52,8 @@ describe.skipIf(skip)(`Ctrl-C in the middle of a trace${skip ? ` (skipped: ${ski
     while (!stderr.includes('capturing on')) await new Promise((resolve) => setTimeout(resolve, 100));
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const spawned = descendants(cli.pid!);
-    // four capture helpers and the ping
-    expect(spawned.length).toBeGreaterThanOrEqual(5);
+    // a capture helper per namespace (the container's, the Docker host's) and the ping
+    expect(spawned.length).toBeGreaterThanOrEqual(3);
     cli.kill('SIGINT');
     const code = await exited;
     expect(stdout).toMatch(/^path: 1\. htl-\d+-sigint eth0/);

@@ -28,7 +28,7 @@ describe('kernel capture filters', () => {
   it("watch: the user's filter everywhere, the container's address inside the NAT, published ports at the uplink", () => {
     expect(hopFilter(hop('container'), { proto: 'any', userFilter: 'udp port 53' }, context)).toBe('host 198.18.0.2 and (udp port 53)');
     expect(hopFilter(hop('uplink'), { proto: 'any', userFilter: 'udp port 53' }, context)).toBe('udp port 53');
-    expect(hopFilter(hop('uplink'), { proto: 'any' }, context)).toBe('host 198.18.0.2 or (tcp port 8080)');
+    expect(hopFilter(hop('uplink'), { proto: 'any' }, context)).toBe('host 198.18.0.2 or host 203.0.113.1 or (tcp port 8080)');
   });
 });
 

@@ -48,8 +48,10 @@ export function hopFilter(hop: Hop, selector: FlowSelector, context: FilterConte
 function watchFilter(inside: boolean, own: string, selector: FlowSelector, context: FilterContext): string {
   if (selector.userFilter) return inside ? `${own} and (${selector.userFilter})` : selector.userFilter;
   if (inside) return own;
+  // After SNAT the container's packets carry the uplink's address: keep all of it, or its
+  // outbound flows would seem to vanish at the uplink. Inbound ones come by published ports.
   const published = context.publishedPorts.map((p) => `(${p.proto} port ${p.port})`);
-  return [own, ...published].join(' or ');
+  return [own, anyOf('host', context.uplinkAddrs), ...published].join(' or ');
 }
 
 /** Said in the notes: which packets each hop keeps. */

@@ -1,18 +1,24 @@
-// The capture helper: one process per hop, started inside the hop's network namespace
-// (`nsenter --net=<ns> node helper.js '<json>'`). It opens libpcap there through `cap`
-// and streams what it sees on stdout (see wire.ts). It lives exactly as long as its
-// parent wants it: stdin closed, SIGTERM or SIGINT -> flush and exit.
-// A separate process per hop also contains libpcap failures: when an interface vanishes,
-// cap's poll callback asserts and aborts the process, which the parent reports by name.
+// The capture helper: one process per network namespace, started inside it
+// (`nsenter --net=<ns> node helper.js '<json>'`). It opens libpcap there through `cap` on
+// each of its hops' interfaces and streams what it sees on stdout (see wire.ts). It lives
+// exactly as long as its parent wants it: stdin closed, SIGTERM or SIGINT -> flush and exit.
+// One process for all hops of a namespace: one clock, and libuv hands over the sockets that
+// became readable in the order the kernel made them so, which is the packet's path order.
+// libpcap failures stay contained here: when an interface vanishes, cap's poll callback
+// asserts and aborts this process, and the parent reports which interface is gone.
 import { createRequire } from 'node:module';
 import { encodeMessage, encodePacket, RecordType } from './wire.js';
 import { runProbe, type ProbeSpec } from './probe.js';
 
-export interface CaptureSpec {
-  mode: 'capture';
+export interface CaptureTap {
   hop: number;
   iface: string;
   filter: string;
+}
+
+export interface CaptureSpec {
+  mode: 'capture';
+  taps: CaptureTap[];
   bufferBytes: number;
   /** Wall-clock nanoseconds minus monotonic nanoseconds, measured once by the parent, as a string. */
   anchorNs: string;
@@ -29,32 +35,46 @@ const LINK_TYPES: Record<string, number> = { ETHERNET: 1, NULL: 0, RAW: 101, LIN
 function startCapture(spec: CaptureSpec): void {
   const require = createRequire(import.meta.url);
   const { Cap } = require('cap') as { Cap: new () => CapHandle };
-  const cap = new Cap();
-  const buffer = Buffer.alloc(65535);
   const out = new OutputQueue();
+  const anchor = BigInt(spec.anchorNs);
+  const opened: CapHandle[] = [];
+  for (const tap of spec.taps) {
+    const cap = new Cap();
+    const buffer = Buffer.alloc(65535);
+    const failure = openTap(cap, tap, spec.bufferBytes, buffer);
+    if (typeof failure === 'string') {
+      for (const other of opened) other.close();
+      out.now(encodeMessage(RecordType.PROBLEM, tap.hop, failure), () => process.exit(1));
+      return;
+    }
+    opened.push(cap);
+    cap.on('packet', (nbytes) => {
+      // cap hands over no kernel timestamp: this is the arrival time in this process.
+      const ns = anchor + process.hrtime.bigint();
+      out.add(encodePacket(tap.hop, Number(ns / 1_000_000_000n), Number(ns % 1_000_000_000n), nbytes, buffer.subarray(0, nbytes)));
+    });
+    out.now(encodeMessage(RecordType.READY, tap.hop, JSON.stringify({ linkType: failure, iface: tap.iface })));
+  }
+  stopOnParentSignals(() => {
+    for (const cap of opened) cap.close();
+    out.now(Buffer.alloc(0), () => process.exit(0));
+  });
+}
+
+/** Opens one interface; returns its link type, or what went wrong as text. */
+function openTap(cap: CapHandle, tap: CaptureTap, bufferBytes: number, buffer: Buffer): number | string {
   let linkName: string;
   try {
-    linkName = cap.open(spec.iface, spec.filter, spec.bufferBytes, buffer);
+    linkName = cap.open(tap.iface, tap.filter, bufferBytes, buffer);
   } catch (error) {
-    out.now(encodeMessage(RecordType.PROBLEM, spec.hop, `${spec.iface}: ${(error as Error).message}`), () => process.exit(1));
-    return;
+    return `${tap.iface}: ${(error as Error).message}`;
   }
   const linkType = LINK_TYPES[linkName];
   if (linkType === undefined) {
-    out.now(encodeMessage(RecordType.PROBLEM, spec.hop, `${spec.iface}: unsupported link type ${linkName}`), () => process.exit(1));
-    return;
-  }
-  const anchor = BigInt(spec.anchorNs);
-  cap.on('packet', (nbytes) => {
-    // cap hands over no kernel timestamp: this is the arrival time in this process.
-    const ns = anchor + process.hrtime.bigint();
-    out.add(encodePacket(spec.hop, Number(ns / 1_000_000_000n), Number(ns % 1_000_000_000n), nbytes, buffer.subarray(0, nbytes)));
-  });
-  out.now(encodeMessage(RecordType.READY, spec.hop, JSON.stringify({ linkType, iface: spec.iface })));
-  stopOnParentSignals(() => {
     cap.close();
-    out.now(Buffer.alloc(0), () => process.exit(0));
-  });
+    return `${tap.iface}: unsupported link type ${linkName}`;
+  }
+  return linkType;
 }
 
 /** Packets are batched into one write per event-loop turn: one syscall for many frames. */

@@ -2,8 +2,8 @@ import type { Frame, Hop } from '../../model.js';
 import { ExitCode, FatalError } from '../../errors.js';
 import { createTracer, type Tracer } from '../../correlate/tracer.js';
 import type { HopStatus, TraceSession } from '../../session.js';
-import type { Netns } from '../../discover/netns.js';
-import { startHopCapture, type HopCapture } from './hopCapture.js';
+import { netnsInode, type Netns } from '../../discover/netns.js';
+import { CaptureOpenError, startNetnsCapture, type NetnsCapture } from './hopCapture.js';
 import { hopFileName, TraceRecorder } from './recorder.js';
 
 /** libpcap's ring: 10 MiB held ~160 GSO-sized slots and lost packets at ~40 kpps (issue 3). */
@@ -47,7 +47,7 @@ class LiveSession implements TraceSession {
   readonly done: Promise<void>;
   private readonly status: HopStatus[];
   private readonly anchor = clockAnchor();
-  private captures: HopCapture[] = [];
+  private captures: NetnsCapture[] = [];
   private pending: Frame[] = [];
   private timer?: NodeJS.Timeout;
   private stopping?: Promise<void>;
@@ -66,13 +66,11 @@ class LiveSession implements TraceSession {
 
   async start(): Promise<void> {
     const sink = { frame: (f: Frame) => this.arrive(f), problem: (hop: number, m: string) => this.problem(hop, m) };
-    this.captures = this.hops.map((hop, i) =>
-      startHopCapture(
+    this.captures = groupByNetns(this.options.where).map(({ netns, hops }) =>
+      startNetnsCapture(
         {
-          hop: i,
-          netns: this.options.where[i]!,
-          iface: hop.iface ?? hop.name,
-          filter: this.options.filters[i] ?? '',
+          netns,
+          taps: hops.map((i) => ({ hop: i, iface: this.hops[i]!.iface ?? this.hops[i]!.name, filter: this.options.filters[i] ?? '' })),
           bufferBytes: this.options.bufferBytes ?? CAPTURE_BUFFER_BYTES,
           anchorNs: this.anchor,
         },
@@ -80,12 +78,15 @@ class LiveSession implements TraceSession {
       ),
     );
     const opened = await Promise.allSettled(this.captures.map((c) => withTimeout(c.ready, 15_000)));
-    const failed = opened.findIndex((r) => r.status === 'rejected');
-    if (failed >= 0) {
+    const failed = opened.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
       await this.halt();
-      throw openFailure(this.hops[failed]!, (opened[failed] as PromiseRejectedResult).reason as Error);
+      const error = failed.reason as Error;
+      throw openFailure(this.hops[error instanceof CaptureOpenError ? error.hop : 0]!, error);
     }
-    opened.forEach((r, i) => this.recorder?.open(i, (r as PromiseFulfilledResult<number>).value));
+    for (const result of opened) {
+      for (const [hop, linkType] of (result as PromiseFulfilledResult<Map<number, number>>).value) this.recorder?.open(hop, linkType);
+    }
     this.timer = setInterval(() => this.release(false), this.options.tickMs ?? 100);
   }
 
@@ -139,6 +140,18 @@ class LiveSession implements TraceSession {
     })();
     return this.stopping;
   }
+}
+
+/** Hops whose interfaces share a namespace share one helper process (and so one clock). */
+function groupByNetns(where: Netns[]): { netns: Netns; hops: number[] }[] {
+  const groups = new Map<number, { netns: Netns; hops: number[] }>();
+  where.forEach((netns, hop) => {
+    const key = netnsInode(netns);
+    const group = groups.get(key);
+    if (group) group.hops.push(hop);
+    else groups.set(key, { netns, hops: [hop] });
+  });
+  return [...groups.values()];
 }
 
 function isBefore(frame: Frame, sec: number, nsec: number): boolean {

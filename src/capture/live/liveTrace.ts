@@ -62,8 +62,8 @@ export async function runLiveTrace(request: LiveTraceRequest, present: Presenter
   if (request.selector.proto === 'any' && !request.selector.userFilter && path.uplinkAddrs.length > 0) {
     const uplink = path.hops[path.hops.length - 1]!.name;
     request.say(
-      `note: without a filter, ${uplink} keeps only packets that still carry ${path.addrs.join(', ')} or reach a published port; ` +
-        `to follow outbound traffic past the SNAT, give a filter such as 'host <destination>'`,
+      `note: without a filter, ${uplink} keeps every packet to or from ${path.uplinkAddrs.join(', ')} (where the SNAT puts the container's traffic), ` +
+        `the host's own included; a filter such as 'host <destination>' narrows it`,
     );
   }
   const traffic = request.traffic?.(path.target.netns);

@@ -1,7 +1,7 @@
 // Shared by the live tests: they run the real CLI (node bin/hoptrace.js, built from src) as
 // root against the real Docker lab of test/lab/lab.sh. HT_LAB_ID picks a second lab.
 import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
@@ -20,8 +20,19 @@ export function skipReason(needDocker = true): string | undefined {
   return undefined;
 }
 
-/** Compiles src to dist once per test file: the tests run the CLI as users do. */
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestSource(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** Compiles src to dist when a source is newer than the build: the tests run the CLI as users do. */
 export function buildCli(): void {
+  const built = join(ROOT, 'dist', 'cli.js');
+  if (existsSync(built) && statSync(built).mtimeMs > newestSource(join(ROOT, 'src'))) return;
   spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'ignore' });
   if (!existsSync(join(ROOT, 'dist', 'cli.js'))) throw new Error('npx tsc -p tsconfig.json did not produce dist/cli.js');
 }

@@ -28,6 +28,9 @@ export interface LiveSessionOptions {
 export const TIMESTAMP_NOTE =
   'timestamps: taken on arrival in user space by each hop\'s capture helper (cap gives no kernel timestamps), on one monotonic clock shared by all hops; per-hop latency includes scheduling delay';
 
+export const DROP_NOTE =
+  'capture loss: cap reports no kernel drop counters; a packet a hop missed shows as a capture-gap finding, never as a drop';
+
 /** Wall-clock nanoseconds minus monotonic nanoseconds: helpers add their hrtime to it. */
 function clockAnchor(): bigint {
   return BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
@@ -59,7 +62,7 @@ class LiveSession implements TraceSession {
     private readonly options: LiveSessionOptions,
     private readonly recorder?: TraceRecorder,
   ) {
-    this.notes = [TIMESTAMP_NOTE, ...(options.notes ?? [])];
+    this.notes = [TIMESTAMP_NOTE, DROP_NOTE, ...(options.notes ?? [])];
     this.status = hops.map(() => ({ packets: 0 }));
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
   }

@@ -21,7 +21,8 @@ source "$HERE/lab-env.sh"
 source "$HERE/scenarios.sh"
 
 ALL_SCENARIOS=(ping-out tcp-out dns-unreachable published-port container-to-container
-  user-bridge ip-forward-off no-masquerade ping-ignored shared-bridge syn-unanswered)
+  user-bridge ip-forward-off no-masquerade ping-ignored shared-bridge syn-unanswered
+  udp-no-snat-busy)
 FIXTURES="${HT_FIXTURES_DIR:-$REPO/fixtures}"
 
 CAP_PIDS=()  # tcpdump processes of the current scenario

@@ -207,3 +207,31 @@ check_syn_unanswered() {
       fail "syn-unanswered: $(basename "$f") holds $n packets, want exactly 3 SYNs (rerun)"
   done
 }
+
+scenario_udp_no_snat_busy() {
+  DESCRIPTION="UDP without SNAT on a busy bridge: a nat rule exempts c1 (198.18.0.2) from Docker's MASQUERADE; c1 runs nslookup example.test $HT_OUTSIDE_ADDR, whose query and its retry 2.5 s later leave the uplink with the private source 198.18.0.2 and get nothing back (the outside host has no route to it), while c2 on the same docker0 pings $HT_OUTSIDE_ADDR (8 echoes, SNATed and answered). Traced: c1."
+  run_container c1 -- sleep 3600
+  run_container c2 -- sleep 3600
+  in_c c1 ping -c 1 -W 2 "$HT_OUTSIDE_ADDR" >/dev/null
+  in_c c2 ping -c 1 -W 2 "$HT_OUTSIDE_ADDR" >/dev/null
+  # Inserted ahead of Docker's own rule: packets from c1 leave the nat table un-NATed.
+  nsenter --net="$HOST_NS" iptables -t nat -I POSTROUTING 1 -s 198.18.0.2/32 -j RETURN
+  settle
+  add_container_path c1 "$HT_OUTSIDE_ADDR"
+  in_c c2 ping -c 8 -i 0.5 -W 2 "$HT_OUTSIDE_ADDR" >&2 &
+  local c2ping=$!
+  sleep 0.3
+  expect_failure in_c c1 nslookup -type=a example.test "$HT_OUTSIDE_ADDR"
+  wait "$c2ping"
+}
+
+check_udp_no_snat_busy() {
+  local f n
+  for f in "${CAP_FILES[@]:0:2}"; do # c1's own hops: its two queries and nothing else
+    n="$(tcpdump -nn -r "$f" 2>/dev/null | wc -l)"
+    [[ "$n" == 2 && "$(tcpdump -nn -r "$f" 'udp dst port 53' 2>/dev/null | wc -l)" == 2 ]] ||
+      fail "udp-no-snat-busy: $(basename "$f") holds $n packets, want c1's 2 DNS queries (rerun)"
+  done
+  [[ "$(tcpdump -nn -r "${CAP_FILES[3]}" 'src 198.18.0.2 and udp dst port 53' 2>/dev/null | wc -l)" == 2 ]] ||
+    fail "udp-no-snat-busy: c1's queries did not leave the uplink un-NATed"
+}

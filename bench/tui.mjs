@@ -17,7 +17,7 @@ const total = Number(process.env.BENCH_TUI_PACKETS ?? 1_000_000);
 const socket = `ht-bench-tui-${process.pid}`;
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const tmux = (...args) => execFileSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
+const tmux = (...args) => execFileSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 function hasTmux() {
   try {

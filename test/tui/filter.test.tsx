@@ -43,3 +43,17 @@ describe('filtering flows', () => {
     expect(flowRows(screen)).toHaveLength(2);
   });
 });
+
+describe('keys typed while the process was busy', () => {
+  test('arrive as one chunk and still count one by one: "jj" then enter, "/113.50" enter', async () => {
+    const session = twoPings();
+    screen = await showTrace(session);
+    playTwoPings(session);
+    await screen.refresh();
+    await screen.press('/113.50\r');
+    expect(flowRows(screen)).toEqual([expect.stringMatching(/^› icmp +198\.18\.0\.2 → 203\.0\.113\.50 /)]);
+    await screen.press(KEY.escape);
+    await screen.press('jk j\r');
+    expect(screen.frame()).toContain('Timeline of flow 1 (icmp 198.18.0.2 → 203.0.113.9)');
+  });
+});

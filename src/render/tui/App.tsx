@@ -1,7 +1,7 @@
 import { useMemo, useRef, useState } from 'react';
 import { Box, useInput } from 'ink';
 import type { TraceStore, TraceView } from './traceStore.js';
-import { keyAction, type InputMode, type KeyAction } from './keys.js';
+import { keyAction, splitKeystrokes, type InputMode, type KeyAction } from './keys.js';
 import { FlowDetail, detailLines } from './FlowDetail.js';
 import { FlowList, flowColumns } from './FlowList.js';
 import { HopChain } from './HopChain.js';
@@ -48,13 +48,15 @@ export function TraceApp({ store, theme, speedNote, onQuit, waitingForQuit = tru
   const cols = useMemo(() => flowColumns(shownRows, width), [shownRows, width]);
 
   latest.current.page = layout.flowLines;
-  useInput((input, key) => {
-    const action = keyAction(input, key, latest.current.mode);
+  useInput((chunk, chunkKey) => {
     const switchMode = (next: InputMode): void => {
       latest.current.mode = next;
       setMode(next);
     };
-    if (action) applyAction(action, { store, latest: latest.current, setPinnedId, setTimelineOpen, setMode: switchMode, setDraft, onQuit });
+    for (const [input, key] of splitKeystrokes(chunk, chunkKey)) {
+      const action = keyAction(input, key, latest.current.mode);
+      if (action) applyAction(action, { store, latest: latest.current, setPinnedId, setTimelineOpen, setMode: switchMode, setDraft, onQuit });
+    }
   });
 
   return (

@@ -31,6 +31,25 @@ export const FILTER_HELP: ReadonlyArray<readonly [keys: string, what: string]> =
   ['esc', 'clear'],
 ];
 
+/**
+ * The keystrokes in one input event. Ink hands a chunk of plain characters over whole (as it
+ * would a paste), and a terminal delivers keys typed while the process was busy, a replay
+ * say, as one chunk: "jj\r" is three keys, not one unknown one.
+ */
+export function splitKeystrokes(input: string, key: Key): Array<[string, Key]> {
+  if (input.length <= 1 || input.includes('\u001B')) return [[input, key]];
+  return [...input].map((char): [string, Key] => {
+    const code = char.charCodeAt(0);
+    const plain: Key = { ...key, return: false, backspace: false, ctrl: false, escape: false, meta: false, tab: false };
+    if (char === '\r' || char === '\n') return ['', { ...plain, return: true }];
+    if (char === '\u007F' || char === '\b') return ['', { ...plain, backspace: true }];
+    if (char === '\t') return ['', { ...plain, tab: true }];
+    // Ctrl-A .. Ctrl-Z arrive as bytes 1..26: Ink names them by their letter.
+    if (code >= 1 && code <= 26) return [String.fromCharCode(code + 96), { ...plain, ctrl: true }];
+    return [char, plain];
+  });
+}
+
 export function keyAction(input: string, key: Key, mode: InputMode): KeyAction | undefined {
   // Ctrl-C always stops, even while typing a filter: raw mode turns it into a key.
   if (key.ctrl && input === 'c') return { type: 'quit' };

@@ -31,33 +31,45 @@ interface CaptureFlags extends TargetFlags, OutputFlags {
 
 /** The live commands (ping, tcp, udp, watch, path): issue 3. */
 export function registerLiveCommands(program: Command): void {
-  const ping = captureCommand(program, 'ping', 'send ICMP echo from inside a container and follow it across every hop')
+  registerPing(program);
+  registerProbe(program, 'tcp');
+  registerProbe(program, 'udp');
+  registerWatch(program);
+  registerPathCommand(program);
+}
+
+function registerPing(program: Command): void {
+  captureCommand(program, 'ping', 'send ICMP echo from inside a container and follow it across every hop')
     .argument('[container]', 'container name or id (omit with --pid/--netns)')
     .argument('[destination]', 'address or host name to ping')
     .addOption(new Option('-c, --count <n>', 'echo requests to send').default(3).argParser(numberIn('--count', 1, 100_000)))
-    .addOption(new Option('-i, --interval <seconds>', 'time between echo requests').default(0.5).argParser(numberIn('--interval', 0.01, 60)));
-  ping.action(async (a: string | undefined, b: string | undefined, flags: CaptureFlags & { count: number; interval: number }, cmd: Command) => {
-    const [target, destination] = positionals(flags, a, b, 'destination');
-    const dest = await resolveAddress(required(destination, 'destination'));
-    const request = baseRequest(cmd, target, dest, { proto: 'icmp', destination: dest }, flags);
-    request.traffic = (ns) => pingFrom(ns, dest, flags.count, flags.interval);
-    await finish(cmd, request, flags, true);
-  });
-  for (const proto of ['tcp', 'udp'] as const) {
-    const what = proto === 'tcp' ? 'open a TCP connection' : 'send one UDP datagram';
-    captureCommand(program, proto, `${what} from inside a container and follow it across every hop`)
-      .argument('[container]', 'container name or id (omit with --pid/--netns)')
-      .argument('[host:port]', 'destination')
-      .addOption(new Option('--timeout <seconds>', 'how long to wait for an answer').default(3).argParser(numberIn('--timeout', 0.1, 600)))
-      .action(async (a: string | undefined, b: string | undefined, flags: CaptureFlags & { timeout: number }, cmd: Command) => {
-        const [target, hostPort] = positionals(flags, a, b, 'host:port');
-        const { host, port } = parseHostPort(required(hostPort, 'host:port'));
-        const dest = await resolveAddress(host);
-        const request = baseRequest(cmd, target, dest, { proto, destination: dest, port }, flags);
-        request.traffic = (ns) => probeFrom(ns, { mode: proto, host: dest, port, timeoutMs: flags.timeout * 1000 });
-        await finish(cmd, request, flags, true);
-      });
-  }
+    .addOption(new Option('-i, --interval <seconds>', 'time between echo requests').default(0.5).argParser(numberIn('--interval', 0.01, 60)))
+    .action(async (a: string | undefined, b: string | undefined, flags: CaptureFlags & { count: number; interval: number }, cmd: Command) => {
+      const [target, destination] = positionals(flags, a, b, 'destination');
+      const dest = await resolveAddress(required(destination, 'destination'));
+      const request = baseRequest(cmd, target, dest, { proto: 'icmp', destination: dest }, flags);
+      request.traffic = (ns) => pingFrom(ns, dest, flags.count, flags.interval);
+      await finish(cmd, request, flags, true);
+    });
+}
+
+function registerProbe(program: Command, proto: 'tcp' | 'udp'): void {
+  const what = proto === 'tcp' ? 'open a TCP connection' : 'send one UDP datagram';
+  captureCommand(program, proto, `${what} from inside a container and follow it across every hop`)
+    .argument('[container]', 'container name or id (omit with --pid/--netns)')
+    .argument('[host:port]', 'destination')
+    .addOption(new Option('--timeout <seconds>', 'how long to wait for an answer').default(3).argParser(numberIn('--timeout', 0.1, 600)))
+    .action(async (a: string | undefined, b: string | undefined, flags: CaptureFlags & { timeout: number }, cmd: Command) => {
+      const [target, hostPort] = positionals(flags, a, b, 'host:port');
+      const { host, port } = parseHostPort(required(hostPort, 'host:port'));
+      const dest = await resolveAddress(host);
+      const request = baseRequest(cmd, target, dest, { proto, destination: dest, port }, flags);
+      request.traffic = (ns) => probeFrom(ns, { mode: proto, host: dest, port, timeoutMs: flags.timeout * 1000 });
+      await finish(cmd, request, flags, true);
+    });
+}
+
+function registerWatch(program: Command): void {
   captureCommand(program, 'watch', "capture a container's traffic on every hop until Ctrl-C")
     .argument('[container]', 'container name or id (omit with --pid/--netns)')
     .argument('[filter]', 'pcap filter (compiled by libpcap) to keep only the flow being debugged')
@@ -65,7 +77,6 @@ export function registerLiveCommands(program: Command): void {
       const [target, filter] = positionals(flags, a, b, 'filter');
       await finish(cmd, baseRequest(cmd, target, undefined, { proto: 'any', userFilter: filter }, flags), flags, false);
     });
-  registerPathCommand(program);
 }
 
 function captureCommand(program: Command, name: string, description: string): Command {

@@ -3,7 +3,7 @@ import { ExitCode, FatalError } from '../../errors.js';
 import { createTracer, type Tracer } from '../../correlate/tracer.js';
 import type { HopStatus, TraceSession } from '../../session.js';
 import { netnsInode, type Netns } from '../../discover/netns.js';
-import { CaptureOpenError, startNetnsCapture, type NetnsCapture } from './hopCapture.js';
+import { CaptureOpenError, startNetnsCapture, type NetnsCapture } from './netnsCapture.js';
 import { hopFileName, TraceRecorder } from './recorder.js';
 
 /** libpcap's ring: 10 MiB held ~160 GSO-sized slots and lost packets at ~40 kpps (issue 3). */
@@ -38,7 +38,7 @@ function clockAnchor(): bigint {
 
 export async function startLiveSession(options: LiveSessionOptions): Promise<TraceSession> {
   const hops = options.recordDir ? options.hops.map((hop, i) => ({ ...hop, file: hopFileName(i, hop) })) : options.hops;
-  const tracer = createTracer(hops);
+  const tracer = createTracer(hops, { timestamps: TIMESTAMP_NOTE.replace(/^timestamps: /, '') });
   const recorder = options.recordDir ? new TraceRecorder(options.recordDir, hops, options.description) : undefined;
   const session = new LiveSession(hops, tracer, options, recorder);
   await session.start();

@@ -6,7 +6,7 @@ import { resolveTarget, type TargetSpec } from '../../discover/target.js';
 import { inspectContainer } from '../../discover/docker.js';
 import type { Netns } from '../../discover/netns.js';
 import { describeFilters, hopFilter, type FlowSelector } from './bpf.js';
-import { startLiveSession, TIMESTAMP_NOTE } from './liveSession.js';
+import { startLiveSession } from './liveSession.js';
 import { requireCaptureRights } from './privilege.js';
 import type { Traffic } from './traffic.js';
 
@@ -35,18 +35,7 @@ export async function runLiveTrace(request: LiveTraceRequest, present: Presenter
   const filters = path.hops.map((hop) => hopFilter(hop, request.selector, filterContext(path)));
   const warnings: string[] = [];
   let session: TraceSession | undefined;
-  let stoppedSaid = false;
-  const onProblem = (hop: Hop, message: string): void => {
-    warnings.push(`${hop.name}: ${message}`);
-    request.say(`warning: ${hop.name}: ${message}`);
-    void containerStopped(path).then((why) => {
-      if (!why || stoppedSaid) return;
-      stoppedSaid = true;
-      warnings.push(why);
-      request.say(`warning: ${why}`);
-      session?.stop();
-    });
-  };
+  const onProblem = problemHandler(path, request, warnings, () => session);
   session = await startLiveSession({
     hops: path.hops,
     where: path.where,
@@ -59,19 +48,13 @@ export async function runLiveTrace(request: LiveTraceRequest, present: Presenter
   const stopOnSignal = (): void => session?.stop();
   process.on('SIGINT', stopOnSignal);
   process.on('SIGTERM', stopOnSignal);
-  if (request.selector.proto === 'any' && !request.selector.userFilter && path.uplinkAddrs.length > 0) {
-    const uplink = path.hops[path.hops.length - 1]!.name;
-    request.say(
-      `note: without a filter, ${uplink} keeps every packet to or from ${path.uplinkAddrs.join(', ')} (where the SNAT puts the container's traffic), ` +
-        `the host's own included; a filter such as 'host <destination>' narrows it`,
-    );
-  }
+  noteWatchUplink(path, request);
   const traffic = request.traffic?.(path.target.netns);
   if (traffic) void sendThenStop(traffic, session, request);
   try {
     const report = await present(session);
     traffic?.stop();
-    return { ...report, summary: { ...report.summary, timestamps: TIMESTAMP_NOTE.replace(/^timestamps: /, ''), warnings: [...report.summary.warnings, ...warnings] } };
+    return { ...report, summary: { ...report.summary, warnings: [...report.summary.warnings, ...warnings] } };
   } finally {
     traffic?.stop();
     session.stop();
@@ -79,6 +62,31 @@ export async function runLiveTrace(request: LiveTraceRequest, present: Presenter
     process.off('SIGINT', stopOnSignal);
     process.off('SIGTERM', stopOnSignal);
   }
+}
+
+/** A hop's capture ended on its own: warn, and if the container stopped, end the trace. */
+function problemHandler(path: DiscoveredPath, request: LiveTraceRequest, warnings: string[], session: () => TraceSession | undefined) {
+  let stoppedSaid = false;
+  return (hop: Hop, message: string): void => {
+    warnings.push(`${hop.name}: ${message}`);
+    request.say(`warning: ${hop.name}: ${message}`);
+    void containerStopped(path).then((why) => {
+      if (!why || stoppedSaid) return;
+      stoppedSaid = true;
+      warnings.push(why);
+      request.say(`warning: ${why}`);
+      session()?.stop();
+    });
+  };
+}
+
+function noteWatchUplink(path: DiscoveredPath, request: LiveTraceRequest): void {
+  if (request.selector.proto !== 'any' || request.selector.userFilter || path.uplinkAddrs.length === 0) return;
+  const uplink = path.hops[path.hops.length - 1]!.name;
+  request.say(
+    `note: without a filter, ${uplink} keeps every packet to or from ${path.uplinkAddrs.join(', ')} (where the SNAT puts the container's traffic), ` +
+      `the host's own included; a filter such as 'host <destination>' narrows it`,
+  );
 }
 
 async function sendThenStop(traffic: Traffic, session: TraceSession, request: LiveTraceRequest): Promise<void> {

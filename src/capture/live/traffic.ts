@@ -3,7 +3,7 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { ExitCode, FatalError } from '../../errors.js';
 import { argvIn, type Netns } from '../../discover/netns.js';
-import { HELPER_PATH } from './hopCapture.js';
+import { HELPER_PATH } from './netnsCapture.js';
 import type { ProbeResult, ProbeSpec } from './probe.js';
 
 /** Traffic sent from inside the traced namespace while every hop captures. */

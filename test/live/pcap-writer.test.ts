@@ -73,7 +73,9 @@ describe('the pcap writer of --record', () => {
     recorder.open(0, 1);
     recorder.open(1, 1);
     recorder.write(echoFrame(1, 20, 5));
-    recorder.close();
+    expect(JSON.parse(readFileSync(join(dir, 'trace', 'path.json'), 'utf8')).stoppedAt).toBeUndefined();
+    recorder.close(1795461641.25);
+    expect(JSON.parse(readFileSync(join(dir, 'trace', 'path.json'), 'utf8')).stoppedAt).toBe(1795461641.25);
     const reader = openCaptureFile(join(dir, 'trace', '02-docker0.pcap'));
     expect(reader.next()!.tsNsec).toBe(5);
     reader.close();

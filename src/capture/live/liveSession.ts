@@ -135,11 +135,16 @@ class LiveSession implements TraceSession {
   /** Stops every helper, waits for their last frames, and hands everything over. */
   private halt(): Promise<void> {
     this.stopping ??= (async () => {
+      // Taken before the captures stop, as replay reads it from path.json: a packet not seen
+      // by then is in flight, not lost, and live and replay settle it the same way.
+      // Microseconds, as path.json keeps it: live and replay tick to the very same instant.
+      const stoppedUs = (this.anchor + process.hrtime.bigint()) / 1000n;
       if (this.timer) clearInterval(this.timer);
       for (const capture of this.captures) capture.stop();
       await Promise.all(this.captures.map((c) => c.ended));
       this.release(true);
-      this.recorder?.close();
+      this.tracer.tick(Number(stoppedUs / 1_000_000n), Number(stoppedUs % 1_000_000n) * 1000);
+      this.recorder?.close(Number(stoppedUs) / 1e6);
     })();
     return this.stopping;
   }

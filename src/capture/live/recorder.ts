@@ -11,7 +11,7 @@ export function hopFileName(index: number, hop: Hop): string {
 }
 
 /** path.json in the trace-directory format `hoptrace replay` reads (issue 2). */
-export function pathJson(description: string, hops: Hop[]): string {
+export function pathJson(description: string, hops: Hop[], stoppedAt?: number): string {
   const entries = hops.map((hop, i) => ({
     file: hop.file ?? hopFileName(i, hop),
     name: hop.name,
@@ -20,7 +20,7 @@ export function pathJson(description: string, hops: Hop[]): string {
     iface: hop.iface,
     addrs: hop.addrs,
   }));
-  return `${JSON.stringify({ description, hops: entries }, null, 2)}\n`;
+  return `${JSON.stringify({ description, ...(stoppedAt === undefined ? {} : { stoppedAt }), hops: entries }, null, 2)}\n`;
 }
 
 /**
@@ -30,16 +30,25 @@ export function pathJson(description: string, hops: Hop[]): string {
 export class TraceRecorder {
   private readonly writers: (PcapWriter | undefined)[];
 
-  constructor(readonly dir: string, readonly hops: Hop[], description: string) {
+  constructor(
+    readonly dir: string,
+    readonly hops: Hop[],
+    private readonly description: string,
+  ) {
     try {
       mkdirSync(dir, { recursive: true });
-      const tmp = join(dir, '.path.json.tmp');
-      writeFileSync(tmp, pathJson(description, hops));
-      renameSync(tmp, join(dir, 'path.json'));
+      this.writePathJson();
     } catch (error) {
       throw new FatalError(`cannot write trace directory ${dir}: ${(error as Error).message}`, ExitCode.BAD_INPUT);
     }
     this.writers = hops.map(() => undefined);
+  }
+
+  /** Whole or absent: written aside, then renamed over the old one. */
+  private writePathJson(stoppedAt?: number): void {
+    const tmp = join(this.dir, '.path.json.tmp');
+    writeFileSync(tmp, pathJson(this.description, this.hops, stoppedAt));
+    renameSync(tmp, join(this.dir, 'path.json'));
   }
 
   /** Opens a hop's file once its capture knows the link type. */
@@ -56,7 +65,9 @@ export class TraceRecorder {
     for (const writer of this.writers) writer?.flush();
   }
 
-  close(): void {
+  /** `stoppedAt` (seconds since the epoch) lets replay tell packets in flight from lost ones. */
+  close(stoppedAt?: number): void {
     for (const writer of this.writers) writer?.close();
+    if (stoppedAt !== undefined) this.writePathJson(stoppedAt);
   }
 }

@@ -6,7 +6,7 @@ let screen: Screen | undefined;
 afterEach(() => screen?.close());
 
 function flowRows(screen: Screen): string[] {
-  return screen.lines().filter((line) => /^[› ] icmp /.test(line));
+  return screen.lines().filter((line) => /^[› ] +\d+ icmp /.test(line));
 }
 
 describe('filtering flows', () => {
@@ -22,7 +22,7 @@ describe('filtering flows', () => {
     // Nothing applies until enter.
     expect(flowRows(screen)).toHaveLength(2);
     await screen.press(KEY.enter);
-    expect(flowRows(screen)).toEqual([expect.stringMatching(/^› icmp +198\.18\.0\.2 → 203\.0\.113\.50 +✗ dropped/)]);
+    expect(flowRows(screen)).toEqual([expect.stringMatching(/^› 2 icmp +198\.18\.0\.2 → 203\.0\.113\.50 +✗ dropped/)]);
     expect(screen.lines()[3]).toMatch(/^Flows 1 of 2 match "113\.50"/);
     expect(screen.lines().at(-2)).toContain('filter "113.50"');
 
@@ -51,7 +51,7 @@ describe('keys typed while the process was busy', () => {
     playTwoPings(session);
     await screen.refresh();
     await screen.press('/113.50\r');
-    expect(flowRows(screen)).toEqual([expect.stringMatching(/^› icmp +198\.18\.0\.2 → 203\.0\.113\.50 /)]);
+    expect(flowRows(screen)).toEqual([expect.stringMatching(/^› 2 icmp +198\.18\.0\.2 → 203\.0\.113\.50 /)]);
     await screen.press(KEY.escape);
     await screen.press('jk j\r');
     expect(screen.frame()).toContain('Timeline of flow 1 (icmp 198.18.0.2 → 203.0.113.9)');

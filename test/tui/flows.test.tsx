@@ -19,8 +19,8 @@ describe('the flow list', () => {
     await screen.refresh();
     const lines = screen.lines();
     expect(lines[3]).toMatch(/^Flows 2 · newest first/);
-    expect(lines[4]).toMatch(/^› icmp +198\.18\.0\.2 → 203\.0\.113\.50 +✗ dropped between docker0 and eth0/);
-    expect(lines[5]).toMatch(/^  icmp +198\.18\.0\.2 → 203\.0\.113\.9 +✓ ok/);
+    expect(lines[4]).toMatch(/^› 2 icmp +198\.18\.0\.2 → 203\.0\.113\.50 +✗ dropped between docker0 and eth0/);
+    expect(lines[5]).toMatch(/^  1 icmp +198\.18\.0\.2 → 203\.0\.113\.9 +✓ ok/);
   });
 
   test('writes the NAT rewrite at the hop pair where it happened, in the row when there is room', async () => {

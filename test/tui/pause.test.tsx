@@ -13,7 +13,7 @@ describe('pausing the display', () => {
     playTwoPings(session);
     await screen.refresh();
     await screen.press('p');
-    expect(screen.lines().at(-2)).toMatch(/^‖ PAUSED /);
+    expect(screen.lines().at(-2)).toMatch(/^‖ PAUSED, capture goes on /);
 
     session.feed(pingFrames({ startUs: 9000, dst: '203.0.113.77', seq: 1, ipId: 700 }));
     session.settle();
@@ -21,11 +21,11 @@ describe('pausing the display', () => {
     expect(screen.frame()).not.toContain('203.0.113.77');
     expect(screen.lines()[2]).toMatch(/^3 pkts +3 pkts +3 pkts +2 pkts/);
     // The capture went on: the status says how much is waiting.
-    expect(screen.lines().at(-2)).toMatch(/^‖ PAUSED \(\+4 events\)/);
+    expect(screen.lines().at(-2)).toMatch(/^‖ PAUSED, capture goes on \(\+2 packets\) /);
 
     await screen.press('p');
     expect(screen.frame()).not.toContain('PAUSED');
-    expect(screen.lines()[4]).toMatch(/^› icmp +198\.18\.0\.2 → 203\.0\.113\.77 +✓ ok/);
+    expect(screen.lines()[4]).toMatch(/^› 3 icmp +198\.18\.0\.2 → 203\.0\.113\.77 +✓ ok/);
     expect(screen.lines()[2]).toMatch(/^5 pkts +5 pkts +5 pkts +4 pkts/);
   });
 });

@@ -78,7 +78,7 @@ describe.skipIf(!hasTmux)('the terminal UI in a real terminal (tmux)', () => {
       `eth0 198.18.0.2     ${veth.padEnd(20)}docker0 198.18.0…   eth0 203.0.113.1`,
       '6 pkts              6 pkts              6 pkts              6 pkts',
       'Flows 1 · newest first',
-      '› icmp   198.18.0.2 → 203.0.113.2  ✓ ok',
+      '› 1 icmp   198.18.0.2 → 203.0.113.2  ✓ ok',
       '  NAT SNAT 198.18.0.2 -> 203.0.113.1 @ docker0→eth0',
       '  3 request / 3 reply packets · reached eth0 · TTL -1 docker0→eth0',
     ]);

@@ -6,6 +6,8 @@ import { fit, type Segment } from './text.js';
 import type { Theme } from './theme.js';
 
 export interface FlowColumns {
+  /** The flow's number, as the final report numbers it. */
+  id: number;
   endpoints: number;
   verdict: number;
   /** 0 when the terminal is too narrow: the rewrite then shows in the detail lines below. */
@@ -17,13 +19,14 @@ const PROTO = 7;
 
 /** Column widths from the rows on screen, so short addresses leave room for the verdict. */
 export function flowColumns(rows: FlowRow[], width: number): FlowColumns {
+  const id = Math.max(1, ...rows.map((row) => String(row.flow.id).length)) + 1;
   const longestEndpoints = Math.max(12, ...rows.map((row) => endpointsText(row.flow).length));
   const endpoints = Math.min(longestEndpoints, Math.max(24, Math.floor(width * 0.42))) + 2;
-  const rest = Math.max(0, width - MARKER - PROTO - endpoints);
-  if (width < 110) return { endpoints, verdict: rest, rewrite: 0 };
+  const rest = Math.max(0, width - MARKER - id - PROTO - endpoints);
+  if (width < 110) return { id, endpoints, verdict: rest, rewrite: 0 };
   const longestVerdict = Math.max(14, ...rows.map((row) => verdictSegment(row).text.length));
   const verdict = Math.min(longestVerdict, 44) + 2;
-  return { endpoints, verdict, rewrite: Math.max(0, rest - verdict) };
+  return { id, endpoints, verdict, rewrite: Math.max(0, rest - verdict) };
 }
 
 interface FlowListProps {
@@ -61,6 +64,7 @@ export function flowSegments(row: FlowRow, selected: boolean, columns: FlowColum
   const verdict = verdictSegment(row);
   const segments: Segment[] = [
     { text: selected ? '› ' : '  ', tone: 'selected', bold: true },
+    { text: String(row.flow.id).padStart(columns.id - 1) + ' ', tone: 'muted' },
     { text: fit(row.flow.proto, PROTO - 1) + ' ' },
     { text: fit(endpointsText(row.flow), columns.endpoints - 2) + '  ' },
     { ...verdict, text: columns.rewrite > 0 ? fit(verdict.text, columns.verdict) : verdict.text },

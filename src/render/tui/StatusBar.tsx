@@ -39,8 +39,8 @@ export function stateSegments(view: TraceView, speedNote?: string): Segment[] {
 
 function stateTag(view: TraceView): Segment {
   if (view.paused) {
-    const since = view.eventsWhilePaused > 0 ? ` (+${view.eventsWhilePaused} events)` : '';
-    return { text: `‖ PAUSED${since}`, tone: 'warn', bold: true };
+    const since = view.packetsWhilePaused > 0 ? ` (+${view.packetsWhilePaused} packets)` : '';
+    return { text: `‖ PAUSED, capture goes on${since}`, tone: 'warn', bold: true };
   }
   if (view.state === 'stopping') return { text: '… stopping', tone: 'warn', bold: true };
   if (view.state === 'ended') return { text: '■ ended', tone: 'muted', bold: true };

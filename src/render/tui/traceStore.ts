@@ -21,8 +21,8 @@ export interface TraceView {
   notes: string[];
   filter: string;
   paused: boolean;
-  /** Tracer events that arrived while the display was paused. */
-  eventsWhilePaused: number;
+  /** Packets followed to their end while the display was paused. */
+  packetsWhilePaused: number;
   state: RunState;
   elapsedMs: number;
 }
@@ -74,6 +74,7 @@ export function createTraceStore(session: TraceSession, options: TraceStoreOptio
   let report: Report | undefined;
   let final = false;
   let pendingEvents = 0;
+  let pendingJourneys = 0;
   let timer: ReturnType<typeof setInterval> | undefined;
   let unsubscribe: (() => void) | undefined;
   let view = emptyView(session);
@@ -87,6 +88,7 @@ export function createTraceStore(session: TraceSession, options: TraceStoreOptio
   const onEvent = (event: TraceEvent): void => {
     pendingEvents += 1;
     if (event.kind === 'journey') {
+      pendingJourneys += 1;
       queue.push(event.journey);
       for (const hop of event.journey.missedAt ?? []) if (hop in hopMissed) hopMissed[hop]! += 1;
     }
@@ -111,20 +113,21 @@ export function createTraceStore(session: TraceSession, options: TraceStoreOptio
       totalFlows: report?.flows.length ?? 0,
       journeys: queue.view(nextRows),
       warnings: report?.summary.warnings ?? [],
-      eventsWhilePaused: 0,
+      packetsWhilePaused: 0,
       elapsedMs: now() - startedAt,
     });
   };
 
   const tick = (): void => {
     if (view.paused) {
-      if (pendingEvents !== view.eventsWhilePaused) publish({ ...view, eventsWhilePaused: pendingEvents });
+      if (pendingJourneys !== view.packetsWhilePaused) publish({ ...view, packetsWhilePaused: pendingJourneys });
       return;
     }
     const status = session.hopStatus();
     const changed = pendingEvents > 0 || !sameHopStatus(status, view.hopStatus);
     if (changed && !final) report = session.tracer.snapshot();
     pendingEvents = 0;
+    pendingJourneys = 0;
     if (changed) rebuild();
     // Once a second even when nothing came: the clock moves and quiet flows stop being "in progress".
     else if (view.state !== 'ended' && secondOf(now() - startedAt) !== secondOf(view.elapsedMs)) rebuild();
@@ -150,11 +153,12 @@ export function createTraceStore(session: TraceSession, options: TraceStoreOptio
     flush() {
       if (!final) report = session.tracer.snapshot();
       pendingEvents = 0;
+      pendingJourneys = 0;
       rebuild();
     },
     setPaused(paused) {
       if (paused === view.paused) return;
-      publish({ ...view, paused, eventsWhilePaused: 0 });
+      publish({ ...view, paused, packetsWhilePaused: 0 });
       if (!paused) this.flush();
     },
     setFilter(filter) {
@@ -169,6 +173,7 @@ export function createTraceStore(session: TraceSession, options: TraceStoreOptio
       report = finalReport;
       final = true;
       pendingEvents = 0;
+      pendingJourneys = 0;
       view = { ...view, state: 'ended', paused: false };
       rebuild();
     },
@@ -188,7 +193,7 @@ function emptyView(session: TraceSession): TraceView {
     notes: [...session.notes],
     filter: '',
     paused: false,
-    eventsWhilePaused: 0,
+    packetsWhilePaused: 0,
     state: 'running',
     elapsedMs: 0,
   };

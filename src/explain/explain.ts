@@ -125,7 +125,7 @@ function findingsOf(flow: FlowState, names: string[], blind: Set<number>, verdic
   if (flow.noSnat) {
     findings.push({
       code: 'no-snat',
-      message: `packets leave ${names[flow.noSnat.hop]} with the private source ${flow.noSnat.src}: nothing rewrote it (no SNAT/MASQUERADE), so no reply can find its way back`,
+      message: `packets leave ${names[flow.noSnat.hop]} with the container's own source ${flow.noSnat.src}, which is not routable outside: nothing rewrote it (no SNAT/MASQUERADE), so no reply can find its way back`,
     });
   }
   for (let hop = 0; hop < names.length; hop++) {

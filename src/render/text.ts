@@ -36,7 +36,14 @@ export function describeRewrite(rewrite: Rewrite): string {
 
 function formatUs(us: number): string {
   if (Math.abs(us) >= 1000) return `${(us / 1000).toFixed(2)} ms`;
-  return `${us.toFixed(1)} us`;
+  return `${Number.isInteger(us) ? us : us.toFixed(1)} us`;
+}
+
+/** "12..14 us", in the unit of the larger end. */
+function formatRange(minUs: number, maxUs: number): string {
+  const ms = Math.abs(maxUs) >= 1000 || Math.abs(minUs) >= 1000;
+  const show = (us: number) => (ms ? (us / 1000).toFixed(2) : Number.isInteger(us) ? String(us) : us.toFixed(1));
+  return `${show(minUs)}..${show(maxUs)} ${ms ? 'ms' : 'us'}`;
 }
 
 function stepText(flow: FlowReport, direction: Direction, a: string, b: string): string | undefined {
@@ -44,9 +51,11 @@ function stepText(flow: FlowReport, direction: Direction, a: string, b: string):
   if (!step) return undefined;
   const ttl = flow.ttl
     .filter((t) => t.direction === direction && t.between[0] === a && t.between[1] === b)
-    .map((t) => `ttl -${t.decrement}`)
+    .map((t) => (t.decrement === 0 ? 'ttl same' : `ttl -${t.decrement}`))
     .join('/');
-  return `${direction === 'request' ? 'requests' : 'replies'} ${formatUs(step.avgUs)} ${ttl}`;
+  // The mean alone hides an outlier: the range goes with it.
+  const range = step.samples > 1 ? ` (${formatRange(step.minUs, step.maxUs)})` : '';
+  return `${direction === 'request' ? 'requests' : 'replies'} ${formatUs(step.avgUs)}${range} ${ttl}`;
 }
 
 /** What happened between hop `i` and the next hop that saw the flow, shown under hop `i`. */

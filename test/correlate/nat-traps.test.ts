@@ -93,7 +93,7 @@ describe('NAT traps from real traffic', () => {
     expect(flow.findings).toEqual([
       {
         code: 'no-snat',
-        message: 'packets leave eth0 with the private source 198.18.0.2: nothing rewrote it (no SNAT/MASQUERADE), so no reply can find its way back',
+        message: "packets leave eth0 with the container's own source 198.18.0.2, which is not routable outside: nothing rewrote it (no SNAT/MASQUERADE), so no reply can find its way back",
       },
     ]);
   });

@@ -18,7 +18,7 @@ describe.skipIf(skip)(`hoptrace tcp between two containers on one bridge${skip ?
   afterAll(() => removeContainers(lab, CLIENT, SERVER));
 
   it('follows both veths across docker0 with no NAT and reports ok', () => {
-    const result = hoptrace(['tcp', CLIENT, `${serverIp}:80`, '--json'], { DOCKER_HOST: lab!.DOCKER_HOST });
+    const result = hoptrace(['tcp', CLIENT, `${serverIp}:80`, '--json'], { DOCKER_HOST: lab!.dockerHost });
     const report = jsonReport(result);
     expect(result.status, result.stderr).toBe(0);
     expect(report.hops.map((h) => h.role)).toEqual(['container', 'veth', 'bridge', 'veth', 'container']);

@@ -41,8 +41,8 @@ describe.skipIf(skip)(`Ctrl-C in the middle of a trace${skip ? ` (skipped: ${ski
   });
 
   it('stops every helper and the ping, prints the report and leaves a readable recording', async () => {
-    const cli = spawn(process.execPath, [CLI_PATH, 'ping', NAME, lab!.HT_OUTSIDE_ADDR, '--count', '500', '--interval', '0.1', '--text', '--record', dir], {
-      env: { ...process.env, DOCKER_HOST: lab!.DOCKER_HOST, NO_COLOR: '1' },
+    const cli = spawn(process.execPath, [CLI_PATH, 'ping', NAME, lab!.outsideAddr, '--count', '500', '--interval', '0.1', '--text', '--record', dir], {
+      env: { ...process.env, DOCKER_HOST: lab!.dockerHost, NO_COLOR: '1' },
     });
     let stdout = '';
     let stderr = '';

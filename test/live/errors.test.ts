@@ -29,7 +29,7 @@ describe.skipIf(skip)(`Docker errors${skip ? ` (skipped: ${skip})` : ''}`, () =>
   afterAll(() => removeContainers(lab, NAME, HOSTNET));
 
   it('names a container that does not exist, exit 4', () => {
-    const result = hoptrace(['ping', 'htl-no-such-container', '203.0.113.2'], { DOCKER_HOST: lab!.DOCKER_HOST });
+    const result = hoptrace(['ping', 'htl-no-such-container', '203.0.113.2'], { DOCKER_HOST: lab!.dockerHost });
     expect(result.status).toBe(4);
     expect(result.stderr).toBe('hoptrace: no such container: htl-no-such-container\n');
   });
@@ -41,16 +41,16 @@ describe.skipIf(skip)(`Docker errors${skip ? ` (skipped: ${skip})` : ''}`, () =>
   });
 
   it('says plainly that a container with network mode none cannot send anything', () => {
-    const path = hoptrace(['path', NAME], { DOCKER_HOST: lab!.DOCKER_HOST });
+    const path = hoptrace(['path', NAME], { DOCKER_HOST: lab!.dockerHost });
     expect(path.status).toBe(0);
     expect(path.stdout).toContain('has only a loopback interface (network mode none): nothing can leave it');
-    const ping = hoptrace(['ping', NAME, '203.0.113.2'], { DOCKER_HOST: lab!.DOCKER_HOST });
+    const ping = hoptrace(['ping', NAME, '203.0.113.2'], { DOCKER_HOST: lab!.dockerHost });
     expect(ping.status).toBe(4);
     expect(ping.stderr).toMatch(/has only a loopback interface \(network mode none\): nothing can leave it\n$/);
   });
 
   it('says that a host-network container has no veth, bridge or NAT, and traces the uplink only', () => {
-    const path = hoptrace(['path', HOSTNET, '203.0.113.2'], { DOCKER_HOST: lab!.DOCKER_HOST });
+    const path = hoptrace(['path', HOSTNET, '203.0.113.2'], { DOCKER_HOST: lab!.dockerHost });
     expect(path.status, path.stderr).toBe(0);
     expect(path.stdout).toContain("uses the host's network stack (network mode host): no veth, no bridge, no NAT");
     expect(path.stdout).toMatch(/1\. eth0 +uplink +netns host, 203\.0\.113\.1, mtu 1500/);

@@ -10,15 +10,15 @@ describe.skipIf(skip)(`hoptrace ping with forwarding off on the Docker host${ski
     buildCli();
     lab = labUp();
     runContainer(lab, NAME);
-    inNetns(lab.HT_NS_HOST, 'sysctl', '-qw', 'net.ipv4.ip_forward=0');
+    inNetns(lab.nsHost, 'sysctl', '-qw', 'net.ipv4.ip_forward=0');
   });
   afterAll(() => {
-    if (lab) inNetns(lab.HT_NS_HOST, 'sysctl', '-qw', 'net.ipv4.ip_forward=1');
+    if (lab) inNetns(lab.nsHost, 'sysctl', '-qw', 'net.ipv4.ip_forward=1');
     removeContainers(lab, NAME);
   });
 
   it('reports dropped between docker0 and the uplink, exit 1', () => {
-    const result = hoptrace(['ping', NAME, lab!.HT_OUTSIDE_ADDR, '--count', '2', '--interval', '0.2', '--json'], { DOCKER_HOST: lab!.DOCKER_HOST });
+    const result = hoptrace(['ping', NAME, lab!.outsideAddr, '--count', '2', '--interval', '0.2', '--json'], { DOCKER_HOST: lab!.dockerHost });
     const report = jsonReport(result);
     expect(result.status, result.stderr).toBe(1);
     expect(report.flows).toHaveLength(1);

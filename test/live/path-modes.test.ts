@@ -35,20 +35,20 @@ describe.skipIf(skip)(`hoptrace path on Docker's network modes${skip ? ` (skippe
   });
 
   it('follows a user-defined bridge network through its br-<id> bridge and names its MASQUERADE rule', () => {
-    const result = hoptrace(['path', `${tag}-u`, lab!.HT_OUTSIDE_ADDR, '--json'], { DOCKER_HOST: lab!.DOCKER_HOST });
+    const result = hoptrace(['path', `${tag}-u`, lab!.outsideAddr, '--json'], { DOCKER_HOST: lab!.dockerHost });
     expect(result.status, result.stderr).toBe(0);
     const path = JSON.parse(result.stdout);
     expect(path.mode).toBe('bridge');
     expect(path.hops.map((h: { role: string }) => h.role)).toEqual(['container', 'veth', 'bridge', 'uplink']);
     expect(path.hops[0]).toMatchObject({ name: `${tag}-u eth0`, addrs: ['198.18.3.2'], mtu: 1500 });
     expect(path.hops[2]).toMatchObject({ name: `br-${bridgeId}`, addrs: ['198.18.3.1'] });
-    expect(path.hops[3]).toMatchObject({ name: 'eth0', addrs: [lab!.HT_UPLINK_ADDR] });
-    expect(path.route).toMatchObject({ dev: 'eth0', prefsrc: lab!.HT_UPLINK_ADDR });
+    expect(path.hops[3]).toMatchObject({ name: 'eth0', addrs: [lab!.uplinkAddr] });
+    expect(path.route).toMatchObject({ dev: 'eth0', prefsrc: lab!.uplinkAddr });
     expect(path.natRules).toContain(`-A POSTROUTING -s 198.18.3.0/24 ! -o br-${bridgeId} -j MASQUERADE`);
   });
 
   it('says that macvlan is not supported yet instead of guessing, exit 4', () => {
-    const result = hoptrace(['path', `${tag}-m`], { DOCKER_HOST: lab!.DOCKER_HOST });
+    const result = hoptrace(['path', `${tag}-m`], { DOCKER_HOST: lab!.dockerHost });
     expect(result.status).toBe(4);
     expect(result.stderr).toMatch(
       new RegExp(`^hoptrace: container ${tag}-m \\([0-9a-f]{12}\\): Docker network driver macvlan is not supported yet: hoptrace follows veth and bridge paths only\\n$`),

@@ -15,7 +15,7 @@ describe.skipIf(skip)(`hoptrace ping through docker0 and MASQUERADE${skip ? ` (s
   afterAll(() => removeContainers(lab, NAME));
 
   it('reports ok with the SNAT of the source between docker0 and the uplink', () => {
-    const result = hoptrace(['ping', NAME, lab!.HT_OUTSIDE_ADDR, '--count', '3', '--interval', '0.2', '--json'], { DOCKER_HOST: lab!.DOCKER_HOST });
+    const result = hoptrace(['ping', NAME, lab!.outsideAddr, '--count', '3', '--interval', '0.2', '--json'], { DOCKER_HOST: lab!.dockerHost });
     const report = jsonReport(result);
     expect(result.status, result.stderr).toBe(0);
     expect(report.hops.map((h) => h.role)).toEqual(['container', 'veth', 'bridge', 'uplink']);
@@ -24,9 +24,9 @@ describe.skipIf(skip)(`hoptrace ping through docker0 and MASQUERADE${skip ? ` (s
     expect(report.hops[3]!.name).toBe('eth0');
     expect(report.flows).toHaveLength(1);
     const flow = report.flows[0]!;
-    expect(flow).toMatchObject({ proto: 'icmp', initiator: ip, responder: lab!.HT_OUTSIDE_ADDR, verdict: 'ok', dropBetween: null });
-    expect(flow.rewrites).toContainEqual({ between: ['docker0', 'eth0'], direction: 'request', field: 'src', from: ip, to: lab!.HT_UPLINK_ADDR });
-    expect(flow.rewrites).toContainEqual({ between: ['eth0', 'docker0'], direction: 'reply', field: 'dst', from: lab!.HT_UPLINK_ADDR, to: ip });
+    expect(flow).toMatchObject({ proto: 'icmp', initiator: ip, responder: lab!.outsideAddr, verdict: 'ok', dropBetween: null });
+    expect(flow.rewrites).toContainEqual({ between: ['docker0', 'eth0'], direction: 'request', field: 'src', from: ip, to: lab!.uplinkAddr });
+    expect(flow.rewrites).toContainEqual({ between: ['eth0', 'docker0'], direction: 'reply', field: 'dst', from: lab!.uplinkAddr, to: ip });
     // Nothing but the MASQUERADE happens on this path (the echo id may be remapped by it too).
     for (const r of flow.rewrites) expect([r.between[0], r.between[1]].sort()).toEqual(['docker0', 'eth0']);
     expect(report.summary.packetsPerHop).toEqual([6, 6, 6, 6]);

@@ -17,13 +17,13 @@ describe.skipIf(skip)(`hoptrace watch on a published port${skip ? ` (skipped: ${
   afterAll(() => removeContainers(lab, NAME));
 
   it('shows the DNAT of the request from the uplink to the container, and ok', async () => {
-    const cli = spawn(process.execPath, [CLI_PATH, 'watch', NAME, '--json'], { env: { ...process.env, DOCKER_HOST: lab!.DOCKER_HOST } });
+    const cli = spawn(process.execPath, [CLI_PATH, 'watch', NAME, '--json'], { env: { ...process.env, DOCKER_HOST: lab!.dockerHost } });
     let stdout = '';
     let stderr = '';
     cli.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     cli.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     await new Promise((resolve) => setTimeout(resolve, 3000));
-    const page = inNetns(lab!.HT_NS_OUTSIDE, 'busybox', 'wget', '-q', '-O-', `http://${lab!.HT_UPLINK_ADDR}:${PORT}/`);
+    const page = inNetns(lab!.nsOutside, 'busybox', 'wget', '-q', '-O-', `http://${lab!.uplinkAddr}:${PORT}/`);
     expect(page).toContain('hello from hoptrace-busybox');
     await new Promise((resolve) => setTimeout(resolve, 1500));
     cli.kill('SIGINT');
@@ -32,9 +32,9 @@ describe.skipIf(skip)(`hoptrace watch on a published port${skip ? ` (skipped: ${
     const report = JSON.parse(stdout);
     const web = report.flows.filter((f: { proto: string }) => f.proto === 'tcp');
     expect(web).toHaveLength(1);
-    expect(web[0]).toMatchObject({ initiator: expect.stringMatching(new RegExp(`^${lab!.HT_OUTSIDE_ADDR}:\\d+$`)), responder: `${lab!.HT_UPLINK_ADDR}:${PORT}`, verdict: 'ok' });
-    expect(web[0].rewrites).toContainEqual({ between: ['eth0', 'docker0'], direction: 'request', field: 'dst', from: lab!.HT_UPLINK_ADDR, to: ip });
+    expect(web[0]).toMatchObject({ initiator: expect.stringMatching(new RegExp(`^${lab!.outsideAddr}:\\d+$`)), responder: `${lab!.uplinkAddr}:${PORT}`, verdict: 'ok' });
+    expect(web[0].rewrites).toContainEqual({ between: ['eth0', 'docker0'], direction: 'request', field: 'dst', from: lab!.uplinkAddr, to: ip });
     expect(web[0].rewrites).toContainEqual({ between: ['eth0', 'docker0'], direction: 'request', field: 'dport', from: String(PORT), to: '80' });
-    expect(web[0].rewrites).toContainEqual({ between: ['docker0', 'eth0'], direction: 'reply', field: 'src', from: ip, to: lab!.HT_UPLINK_ADDR });
+    expect(web[0].rewrites).toContainEqual({ between: ['docker0', 'eth0'], direction: 'reply', field: 'src', from: ip, to: lab!.uplinkAddr });
   });
 });

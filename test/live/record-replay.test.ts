@@ -21,7 +21,7 @@ describe.skipIf(skip)(`hoptrace ping --record, then replay${skip ? ` (skipped: $
   });
 
   it('writes path.json and one pcap per hop that replay turns into the same report', () => {
-    const live = hoptrace(['ping', NAME, lab!.HT_OUTSIDE_ADDR, '--count', '3', '--interval', '0.2', '--json', '--record', dir], { DOCKER_HOST: lab!.DOCKER_HOST });
+    const live = hoptrace(['ping', NAME, lab!.outsideAddr, '--count', '3', '--interval', '0.2', '--json', '--record', dir], { DOCKER_HOST: lab!.dockerHost });
     const liveReport = jsonReport(live);
     const pathJson = JSON.parse(readFileSync(join(dir, 'path.json'), 'utf8'));
     expect(pathJson.hops.map((h: { file: string }) => h.file)).toEqual(readdirSync(dir).filter((f) => f.endsWith('.pcap')).sort());

@@ -3,9 +3,9 @@
 import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { createLab, labUnavailableReason, type LabEnv } from '../lab/lab.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
-const LAB = join(ROOT, 'test', 'lab', 'lab.sh');
 const CLI = join(ROOT, 'bin', 'hoptrace.js');
 
 function which(tool: string): boolean {
@@ -15,9 +15,8 @@ function which(tool: string): boolean {
 /** Why the live tests cannot run here, or undefined when they can. */
 export function skipReason(needDocker = true): string | undefined {
   if (process.getuid?.() !== 0) return 'live tests need root (network namespaces, packet capture): run as root, as CI does';
-  for (const tool of ['ip', 'nsenter', 'iptables']) if (!which(tool)) return `live tests need ${tool}`;
-  if (needDocker && !which('dockerd')) return 'live tests need dockerd (apt-get install docker.io busybox-static)';
-  return undefined;
+  for (const tool of ['ip', 'nsenter', 'iptables', 'setpriv']) if (!which(tool)) return `live tests need ${tool}`;
+  return needDocker ? (labUnavailableReason() ?? undefined) : undefined;
 }
 
 function newestSource(dir: string): number {
@@ -37,42 +36,27 @@ export function buildCli(): void {
   if (!existsSync(join(ROOT, 'dist', 'cli.js'))) throw new Error('npx tsc -p tsconfig.json did not produce dist/cli.js');
 }
 
-export interface LabEnv {
-  DOCKER_HOST: string;
-  HT_NS_HOST: string;
-  HT_NS_OUTSIDE: string;
-  HT_UPLINK_ADDR: string;
-  HT_OUTSIDE_ADDR: string;
-  HT_IMAGE: string;
-  HT_DOCKER_CLI: string;
-}
+export type { LabEnv };
 
-/** Brings the lab up (idempotent) and returns its names and addresses. */
+/** Brings the lab of $HT_LAB_ID (default: the shared lab) up, idempotently, through test/lab/lab.ts. */
 export function labUp(): LabEnv {
-  execFileSync(LAB, ['up'], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 240_000 });
-  const env: Record<string, string> = {};
-  for (const line of execFileSync(LAB, ['env']).toString().split('\n')) {
-    const eq = line.indexOf('=');
-    if (eq > 0) env[line.slice(0, eq)] = line.slice(eq + 1);
-  }
-  return env as unknown as LabEnv;
+  return createLab().up();
 }
 
 export function docker(lab: LabEnv, ...args: string[]): string {
-  const socket = lab.DOCKER_HOST;
-  return execFileSync(lab.HT_DOCKER_CLI, ['-H', socket, ...args], { timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();
+  return execFileSync(lab.dockerCli, ['-H', lab.dockerHost, ...args], { timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();
 }
 
 /** A container of the lab image; removed by the caller's afterAll through removeContainers. */
 export function runContainer(lab: LabEnv, name: string, ...args: string[]): string {
   removeContainers(lab, name);
-  docker(lab, 'run', '-d', '--name', name, ...args, lab.HT_IMAGE, ...(args.includes('--') ? [] : ['sleep', '3600']));
+  docker(lab, 'run', '-d', '--name', name, ...args, lab.image, ...(args.includes('--') ? [] : ['sleep', '3600']));
   return docker(lab, 'inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', name);
 }
 
 export function runServer(lab: LabEnv, name: string, ...args: string[]): string {
   removeContainers(lab, name);
-  docker(lab, 'run', '-d', '--name', name, ...args, lab.HT_IMAGE, 'httpd', '-f', '-p', '80', '-h', '/var/www');
+  docker(lab, 'run', '-d', '--name', name, ...args, lab.image, 'httpd', '-f', '-p', '80', '-h', '/var/www');
   return docker(lab, 'inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', name);
 }
 

@@ -87,9 +87,10 @@ describe.skipIf(!hasTmux)('the terminal UI in a real terminal (tmux)', () => {
     tmux('send-keys', '-t', 'tui80', 'Enter');
     const timeline = (await waitFor('tui80', 'Timeline of flow 1')).split('\n');
     const head = timeline.findIndex((line) => line.startsWith('packet'));
-    expect(timeline[head]).toBe(`packet            1 c1 eth0      ${`2 ${veth}`.padEnd(15)}3 docker0      4 eth0`);
+    // A 22-column label, then four 14-column hop columns: 22 + 4 * 14 = 78.
+    expect(timeline[head]).toBe(`${'packet'.padEnd(22)}${'1 c1 eth0'.padEnd(14)}${`2 ${veth}`.padEnd(13).slice(0, 13)} ${'3 docker0'.padEnd(14)}4 eth0`);
     const rows = timeline.slice(head + 1, head + 7);
-    const labels = rows.map((row) => row.slice(0, 18).trimEnd());
+    const labels = rows.map((row) => row.slice(0, 22).trimEnd());
     expect(labels.map((label) => label.replace(/\d\.\d{3}s/, 'T'))).toEqual([
       '→ T echo #0', '← T reply #0', '→ T echo #1', '← T reply #1', '→ T echo #2', '← T reply #2',
     ]);

@@ -23,7 +23,7 @@ const LEGEND = '● seen, +time since its first hop · field* changed here · �
  * bottom. Only the last rows that fit are drawn; the header says how many there are.
  */
 export const Timeline = memo(function Timeline({ flow, journeys, hops, lines, width, theme }: TimelineProps) {
-  const label = Math.min(34, Math.max(18, Math.floor(width * 0.22)));
+  const label = Math.min(34, Math.max(22, Math.floor(width * 0.22)));
   const cell = Math.max(6, Math.floor((width - label) / Math.max(1, hops.length)));
   const withLegend = lines >= 6;
   const room = Math.max(0, lines - 2 - (withLegend ? 1 : 0));

@@ -79,10 +79,10 @@ export function packetSummary(ip: IpPacket): string {
   switch (l4.kind) {
     case 'tcp': {
       const flags = TCP_FLAGS.filter(([bit]) => (l4.flags & bit) !== 0).map(([, name]) => name).join('');
-      return `tcp [${flags || '.'}] len ${l4.payloadLen}`;
+      return `tcp [${flags || '.'}] ${l4.payloadLen}B`;
     }
     case 'udp':
-      return `udp len ${l4.payloadLen}`;
+      return `udp ${l4.payloadLen}B`;
     case 'icmp':
       return icmpSummary(l4.v6, l4.type, l4.code, l4.seq);
     default:
@@ -94,11 +94,15 @@ function icmpSummary(v6: boolean, type: number, code: number, seq: number | unde
   const seqText = seq === undefined ? '' : ` #${seq}`;
   if ((!v6 && type === 8) || (v6 && type === 128)) return `echo${seqText}`;
   if ((!v6 && type === 0) || (v6 && type === 129)) return `reply${seqText}`;
-  if (!v6 && type === 3) return `unreachable code ${code}`;
-  if (v6 && type === 1) return `unreachable code ${code}`;
-  if ((!v6 && type === 11) || (v6 && type === 3)) return 'time exceeded';
+  if (!v6 && type === 3) return `${UNREACHABLE_V4[code] ?? `code ${code}`} unreach`;
+  if (v6 && type === 1) return `${UNREACHABLE_V6[code] ?? `code ${code}`} unreach`;
+  if ((!v6 && type === 11) || (v6 && type === 3)) return 'ttl exceeded';
   return `icmp type ${type} code ${code}`;
 }
+
+// Short on purpose: the label column is about 20 characters on an 80-column terminal.
+const UNREACHABLE_V4: Record<number, string> = { 0: 'net', 1: 'host', 2: 'proto', 3: 'port', 4: 'frag', 9: 'net admin', 10: 'host admin', 13: 'admin' };
+const UNREACHABLE_V6: Record<number, string> = { 0: 'route', 1: 'admin', 3: 'addr', 4: 'port' };
 
 /**
  * A cell as text for a column of `width`: a mark, the time since the packet's first hop, and
@@ -132,6 +136,8 @@ function seenSegments(offsetNs: number, changes: FieldChange[], width: number): 
     segments.push({ text, tone: nat ? 'rewrite' : 'muted', bold: nat });
     used += text.length;
   });
+  // Even when no name fits, the cell must still say that this hop changed something.
+  if (segments.length === 1 && changes.length > 0 && used + 2 <= width) segments.push({ text: ' *', tone: 'rewrite', bold: true });
   return segments;
 }
 

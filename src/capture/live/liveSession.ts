@@ -26,7 +26,7 @@ export interface LiveSessionOptions {
 }
 
 export const TIMESTAMP_NOTE =
-  'timestamps: taken on arrival in user space by each hop\'s capture helper (cap gives no kernel timestamps), on one monotonic clock shared by all hops; per-hop latency includes scheduling delay';
+  'timestamps: taken on arrival in user space by the capture helper of each network namespace (cap gives no kernel timestamps), on one monotonic clock; per-hop latency includes scheduling delay, and between namespaces it can be off by a millisecond or more';
 
 export const DROP_NOTE =
   'capture loss: cap reports no kernel drop counters; a packet a hop missed shows as a capture-gap finding, never as a drop';
@@ -68,7 +68,12 @@ class LiveSession implements TraceSession {
   }
 
   async start(): Promise<void> {
-    const sink = { frame: (f: Frame) => this.arrive(f), problem: (hop: number, m: string) => this.problem(hop, m) };
+    const sink = {
+      // The recorder opens a hop's file before that hop's first frame can arrive.
+      opened: (hop: number, linkType: number) => this.recorder?.open(hop, linkType),
+      frame: (f: Frame) => this.arrive(f),
+      problem: (hop: number, m: string) => this.problem(hop, m),
+    };
     this.captures = groupByNetns(this.options.where).map(({ netns, hops }) =>
       startNetnsCapture(
         {
@@ -84,11 +89,10 @@ class LiveSession implements TraceSession {
     const failed = opened.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
       await this.halt();
+      // A trace that never started is not left behind as a recording.
+      this.recorder?.discard();
       const error = failed.reason as Error;
       throw openFailure(this.hops[error instanceof CaptureOpenError ? error.hop : 0]!, error);
-    }
-    for (const result of opened) {
-      for (const [hop, linkType] of (result as PromiseFulfilledResult<Map<number, number>>).value) this.recorder?.open(hop, linkType);
     }
     this.timer = setInterval(() => this.release(false), this.options.tickMs ?? 100);
   }

@@ -112,7 +112,7 @@ function refuseUnreachable(path: DiscoveredPath): void {
 
 function describeTrace(path: DiscoveredPath, request: LiveTraceRequest): string {
   const to = request.destination ? ` to ${request.destination}` : '';
-  return `hoptrace ${request.commandLine.replace(/^hoptrace /, '')}: ${path.target.description}${to}, recorded live`;
+  return `hoptrace ${request.commandLine.replace(/^hoptrace /, '')}: ${path.target.description}${to}, recorded live (timestamps taken on arrival in user space, one clock per network namespace)`;
 }
 
 /** A capture ended on its own: if the container stopped, say so and end the trace. */

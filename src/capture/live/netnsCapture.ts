@@ -17,6 +17,8 @@ export interface NetnsCaptureOptions {
 
 /** What a running capture reports back; each hop's frames arrive in that hop's time order. */
 export interface CaptureSink {
+  /** A hop's interface is open: its frames follow. */
+  opened(hop: number, linkType: number): void;
   frame(frame: Frame): void;
   /** A hop's capture ended without being asked to (interface vanished, helper died). */
   problem(hop: number, message: string): void;
@@ -70,6 +72,7 @@ function watchHelper(child: ChildProcess, options: NetnsCaptureOptions, sink: Ca
       sink.frame({ hop: record.hop, linkType, tsSec: record.tsSec, tsNsec: record.tsNsec, data: record.data, origLen: record.origLen });
     } else if (record.type === 'ready') {
       state.linkTypes.set(record.hop, record.linkType);
+      sink.opened(record.hop, record.linkType);
       if (isReady()) settleReady.resolve(state.linkTypes);
     } else if (record.type === 'problem') {
       settleReady.reject(new CaptureOpenError(record.hop, record.message));

@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, Hop } from '../../model.js';
 import { ExitCode, FatalError } from '../../errors.js';
@@ -63,6 +63,13 @@ export class TraceRecorder {
 
   flush(): void {
     for (const writer of this.writers) writer?.flush();
+  }
+
+  /** Removes what this recorder wrote (a trace that could not start). */
+  discard(): void {
+    this.close();
+    rmSync(join(this.dir, 'path.json'), { force: true });
+    for (const writer of this.writers) if (writer) rmSync(writer.path, { force: true });
   }
 
   /** `stoppedAt` (seconds since the epoch) lets replay tell packets in flight from lost ones. */

@@ -52,17 +52,22 @@ function linkInfo(netns, dev) {
   return { mac: link.address, tx: link.stats64.tx.packets };
 }
 
-function pingChild(pid) {
+/** The CLI's children: whether the ping runs yet, and the CPU ticks of its capture helpers. */
+function children(pid, helperTicks) {
+  let ping = false;
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid && (stat.includes('(ping)') || stat.includes('(busybox)'))) return true;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[1]) !== pid) continue;
+      if (stat.includes('(ping)') || stat.includes('(busybox)')) ping = true;
+      if (stat.includes('(node)')) helperTicks.set(entry, Number(fields[11]) + Number(fields[12]));
     } catch {
       // gone
     }
   }
-  return false;
+  return ping;
 }
 
 /** Runs the CLI and samples its own CPU time (helpers are separate processes) until it exits. */
@@ -74,6 +79,7 @@ function traceWithCpu(args) {
     let stderr = '';
     let ticks = 0;
     let tracing;
+    const helperTicks = new Map();
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     const timer = setInterval(() => {
@@ -81,7 +87,7 @@ function traceWithCpu(args) {
         const stat = fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
         ticks = Number(stat[11]) + Number(stat[12]);
         // The ping starts once every hop captures: from then on it is tracing, not starting up.
-        if (!tracing && pingChild(child.pid)) tracing = { ticks, at: process.hrtime.bigint() };
+        if (children(child.pid, helperTicks) && !tracing) tracing = { ticks, at: process.hrtime.bigint() };
       } catch {
         // exited
       }
@@ -90,7 +96,8 @@ function traceWithCpu(args) {
       clearInterval(timer);
       const now = process.hrtime.bigint();
       const steady = tracing ? { cpuS: (ticks - tracing.ticks) / 100, seconds: Number(now - tracing.at) / 1e9 } : undefined;
-      resolve({ code, stdout, stderr, seconds: Number(now - started) / 1e9, cpuS: ticks / 100, steady });
+      const helpersCpuS = [...helperTicks.values()].reduce((a, b) => a + b, 0) / 100;
+      resolve({ code, stdout, stderr, seconds: Number(now - started) / 1e9, cpuS: ticks / 100, steady, helpersCpuS });
     });
   });
 }
@@ -129,6 +136,7 @@ async function step(rate, gatewayMac, containerMac) {
     mainCpuS: run.steady?.cpuS ?? null,
     tracingS: run.steady ? +run.steady.seconds.toFixed(2) : null,
     wholeRunCpuS: run.cpuS,
+    helpersCpuS: run.helpersCpuS,
     wallS: +run.seconds.toFixed(2),
   };
 }
@@ -140,12 +148,12 @@ try {
   const containerMac = linkInfo(C, 'eth0').mac;
   const rows = [];
   console.log(`\nlive capture: hoptrace ping at 10 pps (${COUNT} echoes) under background UDP load on all four hops; tcpdump on the uplink in the same run`);
-  console.log('target pps  background pps  expected/hop  hoptrace per hop        tcpdump uplink (kernel drops)  verdict   main CPU while tracing (whole run incl. start-up)');
+  console.log('target pps  background pps  expected/hop  hoptrace per hop        tcpdump uplink (kernel drops)  verdict   main CPU while tracing (whole run incl. start-up; helpers)');
   for (const rate of rates) {
     const r = await step(rate, gatewayMac, containerMac);
     rows.push(r);
     console.log(
-      `${String(r.targetPps).padStart(10)}  ${String(r.backgroundPps).padStart(14)}  ${String(r.expectedPerHop).padStart(12)}  ${JSON.stringify(r.hoptracePerHop).padEnd(22)}  ${`${r.tcpdumpUplink} (${r.tcpdumpKernelDrops})`.padEnd(29)}  ${r.verdict.padEnd(8)}  ${r.mainCpuPercent}% (${r.mainCpuS} s of ${r.tracingS} s; ${r.wholeRunCpuS} s of ${r.wallS} s)`,
+      `${String(r.targetPps).padStart(10)}  ${String(r.backgroundPps).padStart(14)}  ${String(r.expectedPerHop).padStart(12)}  ${JSON.stringify(r.hoptracePerHop).padEnd(22)}  ${`${r.tcpdumpUplink} (${r.tcpdumpKernelDrops})`.padEnd(29)}  ${r.verdict.padEnd(8)}  ${r.mainCpuPercent}% (${r.mainCpuS} s of ${r.tracingS} s; ${r.wholeRunCpuS} s of ${r.wallS} s; helpers ${r.helpersCpuS} s)`,
     );
   }
   fs.mkdirSync(path.join(here, 'out'), { recursive: true });

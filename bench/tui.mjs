@@ -14,10 +14,12 @@ const here = path.dirname(new URL(import.meta.url).pathname);
 const root = path.join(here, '..');
 const cli = path.join(root, 'bin', 'hoptrace.js');
 const total = Number(process.env.BENCH_TUI_PACKETS ?? 1_000_000);
-const socket = `ht-bench-tui-${process.pid}`;
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'hoptrace-bench-tui-'));
+// A tmux server of its own, on a socket inside the work directory that is removed at the end.
+const socket = path.join(work, 'tmux.sock');
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const tmux = (...args) => execFileSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const tmux = (...args) => execFileSync('tmux', ['-S', socket, '-f', '/dev/null', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 function hasTmux() {
   try {
@@ -73,8 +75,8 @@ function line(tool, packets, m) {
 
 if (!hasTmux()) {
   console.log('tui benchmark skipped: tmux is not installed (scripts/setup.sh installs it)');
+  fs.rmSync(work, { recursive: true, force: true });
 } else {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'hoptrace-bench-tui-'));
   try {
     const trace = generateTrace(path.join(work, 'trace'), Math.ceil(total / 4));
     const packets = trace.packets * trace.files.length;

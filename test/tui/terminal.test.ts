@@ -2,11 +2,14 @@
 // the screen back with capture-pane. Needs tmux (scripts/setup.sh installs it) and the build.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const socket = `ht-tui-${process.pid}`;
+// A tmux server of its own, on a socket in a directory of its own, removed afterwards.
+const socketDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ht-tui-'));
+const socket = path.join(socketDir, 'tmux.sock');
 const hasTmux = (() => {
   try {
     execFileSync('tmux', ['-V'], { stdio: 'ignore' });
@@ -17,7 +20,7 @@ const hasTmux = (() => {
 })();
 
 function tmux(...args: string[]): string {
-  return execFileSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
+  return execFileSync('tmux', ['-S', socket, '-f', '/dev/null', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** Starts the command in a fresh window of the given size; the shell stays so the exit code can be read. */
@@ -68,6 +71,7 @@ describe.skipIf(!hasTmux)('the terminal UI in a real terminal (tmux)', () => {
     } catch {
       // no server left to stop
     }
+    fs.rmSync(socketDir, { recursive: true, force: true });
   });
 
   test('replay --tui at 80x24 shows the path, the verdict, the SNAT at its hop pair, the timeline, then the report', async () => {
@@ -103,6 +107,19 @@ describe.skipIf(!hasTmux)('the terminal UI in a real terminal (tmux)', () => {
     const after = await waitFor('tui80', 'EXIT=');
     expect(after).toContain('flow 1: icmp 198.18.0.2 -> 203.0.113.2: ok (3 requests, 3 replies)');
     expect(after).toContain('EXIT=0');
+  }, 30_000);
+
+  test('Ctrl-C while a slow replay runs stops it at once and prints the report of what was read', async () => {
+    // At a tenth of real time the recording's three pings take about ten seconds to play.
+    start('ctrlc', [80, 24], `${REPLAY} --speed 0.1`, { ...TERMINAL_ENV, NO_COLOR: '1' });
+    const running = await waitFor('ctrlc', '● running');
+    expect(running).not.toContain('■ ended');
+    const stoppedAt = Date.now();
+    tmux('send-keys', '-t', 'ctrlc', 'C-c');
+    const after = await waitFor('ctrlc', 'EXIT=');
+    expect(Date.now() - stoppedAt).toBeLessThan(5000);
+    expect(after).toMatch(/packets per hop: c1 eth0 \d+, /);
+    expect(after).toMatch(/EXIT=[01]/);
   }, 30_000);
 
   test('with colour, the verdict is green; with NO_COLOR there is no colour at all', async () => {

@@ -37,6 +37,11 @@ interface FlowListProps {
   theme: Theme;
 }
 
+/**
+ * Not Ink's <Static>: that writes rows once above the live area, for good, which would take
+ * them out of the 24 lines, out of selection and out of the newest-first order. A finished
+ * flow's row is memoised instead: the store hands out the same row object while it does not change.
+ */
 export function FlowList({ rows, selectedId, columns, width, theme }: FlowListProps) {
   return (
     <Box flexDirection="column" flexShrink={0}>

@@ -27,7 +27,8 @@ export const Timeline = memo(function Timeline({ flow, journeys, hops, lines, wi
   const cell = Math.max(6, Math.floor((width - label) / Math.max(1, hops.length)));
   const withLegend = lines >= 6;
   const room = Math.max(0, lines - 2 - (withLegend ? 1 : 0));
-  const shown = journeys.slice(-room);
+  // Packets settle out of order (a vanished one waits out the window): show them in time order.
+  const shown = journeys.slice(-room).sort((a, b) => (a.sightings[0]?.t ?? 0) - (b.sightings[0]?.t ?? 0));
   const title = `Timeline of flow ${flow.id} (${flow.proto} ${flow.initiator} → ${flow.responder}): ${
     journeys.length === 0
       ? 'no packet kept (only the most recently active flows keep theirs)'

@@ -19,6 +19,8 @@ export interface LiveTraceRequest {
   /** How long to keep capturing after the traffic ended, for late replies. */
   lingerMs: number;
   recordDir?: string;
+  /** libpcap's ring per hop, in bytes. */
+  bufferBytes?: number;
   /** The command as typed, for "run as root: sudo ..." */
   commandLine: string;
   /** Told when the trace starts, what the traffic did, what went wrong on the way. */
@@ -42,6 +44,7 @@ export async function runLiveTrace(request: LiveTraceRequest, present: Presenter
     filters,
     description: describeTrace(path, request),
     recordDir: request.recordDir,
+    bufferBytes: request.bufferBytes,
     notes: [...path.notes, ...describeFilters(path.hops, filters)],
     onProblem,
   });

@@ -94,7 +94,10 @@ export function replaySession(trace: ReplayTrace, tracer: Tracer, pace: ReplayPa
     stop: () => {
       stopped = true;
     },
-    notes: [`replay of ${trace.description ?? 'a recorded trace'}`],
+    // Read warnings (a file cut short) turn up as the replay reaches them.
+    get notes() {
+      return [`replay of ${trace.description ?? 'a recorded trace'}`, ...trace.warnings.map((w) => `${w.file}: offset ${w.offset}: ${w.message}`)];
+    },
     hopStatus: (): HopStatus[] => counts.map((packets) => ({ packets })),
   };
 }

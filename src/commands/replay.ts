@@ -57,7 +57,8 @@ async function replay(inputs: string[], options: ReplayOptions): Promise<number>
   let report: Report;
   if (mode === 'tui') {
     const { runTui } = await import('../render/tui/index.js');
-    report = await runTui(replaySession(trace, tracer, { speed: options.speed }), { color: colorEnabled(process.stdout) });
+    const speedNote = options.speed === 0 ? 'replay as fast as possible' : `replay at ${options.speed}x real time`;
+    report = await runTui(replaySession(trace, tracer, { speed: options.speed }), { color: colorEnabled(process.stdout), speedNote });
   } else {
     report = playAll(trace, tracer);
   }

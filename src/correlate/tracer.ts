@@ -1,6 +1,6 @@
-import type { Frame, Hop, Journey, Report, TraceEvent } from '../model.js';
+import type { Frame, Hop, Journey, Report, TraceEvent, Verdict } from '../model.js';
 import { decodeFrame } from '../decode/index.js';
-import { explainFlow } from '../explain/explain.js';
+import { explainFlow, verdictOf } from '../explain/explain.js';
 import { accountJourney } from './account.js';
 import { FlowTable, type FlowState } from './flows.js';
 import { JourneyMatcher, type OpenJourney } from './journeys.js';
@@ -41,6 +41,8 @@ class PathTracer implements Tracer {
   /** The traced container's flows, in the order they were first recognised as such. */
   private readonly flows: FlowState[] = [];
   private readonly cache = new Map<FlowState, { version: number; report: Report['flows'][number] }>();
+  /** The verdict each flow had when listeners were last told about it. */
+  private readonly verdicts = new Map<FlowState, Verdict>();
   private readonly packetsPerHop: number[];
   private skippedFrames = 0;
   private otherFlows = 0;
@@ -133,7 +135,12 @@ class PathTracer implements Tracer {
     if (this.listeners.size === 0) return;
     const journey: Journey = { flowId: flow.publicId, direction, sightings: open.sightings, ...outcome };
     this.emit({ kind: 'journey', journey });
-    this.emit({ kind: 'flow', flow: this.flowReport(flow) });
+    // A flow event per packet would build a report per packet: only a new verdict is news.
+    const verdict = verdictOf(this.path, flow);
+    if (this.verdicts.get(flow) !== verdict) {
+      this.verdicts.set(flow, verdict);
+      this.emit({ kind: 'flow', flow: this.flowReport(flow) });
+    }
   }
 
   /** The traced container's packets cross its own hops, or carry its address on the shared ones. */

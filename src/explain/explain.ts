@@ -6,11 +6,8 @@ import type { PathModel } from '../correlate/path.js';
 export function explainFlow(path: PathModel, flow: FlowState): FlowReport {
   const names = path.hops.map((h) => h.name);
   const blind = blindHops(flow, path.size);
-  const travel = (direction: Direction) => travelOrder(path.size, (direction === 'request') === flow.outbound);
-  const requestDrop = dropPoint(flow.request, travel('request'), blind);
-  const replyDrop = dropPoint(flow.reply, travel('reply'), blind);
-  const { verdict, drop } = decide(flow, requestDrop, replyDrop);
-  const requestOrder = travel('request');
+  const { verdict, drop } = judge(path, flow, blind);
+  const requestOrder = travelOrder(path.size, flow.outbound);
   const reached = flow.request.farthest >= 0 ? names[requestOrder[flow.request.farthest]] : names[requestOrder[0]];
   return {
     id: flow.publicId,
@@ -28,6 +25,16 @@ export function explainFlow(path: PathModel, flow: FlowState): FlowReport {
     firstSeen: seconds(flow.firstSeen),
     lastSeen: seconds(flow.lastSeen),
   };
+}
+
+/** The verdict alone, without building the report: cheap enough to ask after every packet. */
+export function verdictOf(path: PathModel, flow: FlowState): Verdict {
+  return judge(path, flow, blindHops(flow, path.size)).verdict;
+}
+
+function judge(path: PathModel, flow: FlowState, blind: Set<number>): { verdict: Verdict; drop?: [number, number] } {
+  const travel = (direction: Direction) => travelOrder(path.size, (direction === 'request') === flow.outbound);
+  return decide(flow, dropPoint(flow.request, travel('request'), blind), dropPoint(flow.reply, travel('reply'), blind));
 }
 
 function travelOrder(size: number, increasing: boolean): number[] {

@@ -50,7 +50,11 @@ export function docker(lab: LabEnv, ...args: string[]): string {
 /** A container of the lab image; removed by the caller's afterAll through removeContainers. */
 export function runContainer(lab: LabEnv, name: string, ...args: string[]): string {
   removeContainers(lab, name);
-  docker(lab, 'run', '-d', '--name', name, ...args, lab.image, ...(args.includes('--') ? [] : ['sleep', '3600']));
+  // docker run options, then `--` and the command (default: sleep).
+  const split = args.indexOf('--');
+  const options = split < 0 ? args : args.slice(0, split);
+  const command = split < 0 ? ['sleep', '3600'] : args.slice(split + 1);
+  docker(lab, 'run', '-d', '--name', name, ...options, lab.image, ...command);
   return docker(lab, 'inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', name);
 }
 

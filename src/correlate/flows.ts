@@ -114,23 +114,22 @@ export class FlowTable {
 
   private create(sightings: Sighting[]): FlowState {
     const first = sightings[0];
-    const subject = subjectOf(first.ip);
-    let e = endpointsOf(subject);
     // Sides are named by who spoke first; a capture that starts with an answer is turned round.
-    const answer = subject === first.ip && isAnswer(subject);
-    if (answer) e = { proto: e.proto, src: e.dst, dst: e.src };
+    const answer = first.ip === subjectOf(first.ip) && isAnswer(first.ip);
     // An answer or an ICMP error travels against the requests.
-    const reversed = answer || subject !== first.ip;
-    const last = sightings[sightings.length - 1];
-    const outbound =
-      sightings.length > 1 ? last.hop > first.hop !== reversed : this.guessOutbound(first.hop, answer ? subject.dst : subject.src, answer ? subject.src : subject.dst, reversed);
+    const reversed = answer || first.ip !== subjectOf(first.ip);
+    const outbound = this.outboundByAddress(sightings, answer) ?? this.outboundByHops(sightings, reversed);
+    // The initiator as its own end of the path sees it (before NAT on the way out, after it on the way in).
+    const atInitiator = sightings.reduce((best, s) => ((outbound ? s.hop < best.hop : s.hop > best.hop) ? s : best));
+    const subject = subjectOf(atInitiator.ip);
+    const e = endpointsOf(subject);
     const hops = this.path.size;
     return {
       key: this.nextKey++,
       publicId: 0,
       proto: protoName(subject),
-      initiator: displayAddr(e.src),
-      responder: displayAddr(e.dst),
+      initiator: displayAddr(answer ? e.dst : e.src),
+      responder: displayAddr(answer ? e.src : e.dst),
       outbound,
       endpointsAt: new Map(),
       request: directionStats(hops),
@@ -143,11 +142,26 @@ export class FlowTable {
     };
   }
 
-  /** One sighting only: the traced container's address tells the way, else the hop's place. */
-  private guessOutbound(hop: number, requestSrc: string, requestDst: string, reversed: boolean): boolean {
-    if (this.path.tracedAddrs.has(requestSrc)) return true;
-    if (this.path.tracedAddrs.has(requestDst)) return false;
-    const increasing = hop < this.path.size - 1 || this.path.size === 1;
+  /**
+   * The traced container's own address says which way requests go. It is asked first: live
+   * captures in different namespaces are stamped on arrival in user space, so their times can
+   * be out of path order by milliseconds.
+   */
+  private outboundByAddress(sightings: Sighting[], answer: boolean): boolean | undefined {
+    for (const s of sightings) {
+      const subject = subjectOf(s.ip);
+      const [src, dst] = answer ? [subject.dst, subject.src] : [subject.src, subject.dst];
+      if (this.path.tracedAddrs.has(src)) return true;
+      if (this.path.tracedAddrs.has(dst)) return false;
+    }
+    return undefined;
+  }
+
+  /** Without a known address: the order the hops saw the packet in, or a lone sighting's place. */
+  private outboundByHops(sightings: Sighting[], reversed: boolean): boolean {
+    const first = sightings[0];
+    const last = sightings[sightings.length - 1];
+    const increasing = sightings.length > 1 ? last.hop > first.hop : first.hop < this.path.size - 1 || this.path.size === 1;
     return increasing !== reversed;
   }
 

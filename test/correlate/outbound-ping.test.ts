@@ -75,4 +75,15 @@ describe('an outbound ping through docker0 and a MASQUERADE uplink', () => {
       { code: 'capture-gap', message: '1 packet seen at later hops was missing at c1 eth0: capture loss there, not a network drop' },
     ]);
   });
+
+  it('keeps the way and the SNAT right when the uplink stamped a packet before the container did', () => {
+    // Live captures in different namespaces are stamped in user space, milliseconds apart.
+    const skewed = (frames: ReturnType<typeof echo>) => frames.map((f) => (f.hop === 3 ? frameAt(3, (f.tsSec - 1_700_000_000) * 1000 + f.tsNsec / 1e6 - 5, f.data) : f));
+    const tracer = createTracer(DOCKER_PATH);
+    const frames = [...skewed(echo(1, 7, 3)), ...skewed(echo(2, 7, 3))].sort((a, b) => a.tsSec - b.tsSec || a.tsNsec - b.tsNsec);
+    for (const f of frames) tracer.push(f);
+    const flow = tracer.finish().flows[0];
+    expect(flow).toMatchObject({ initiator: '198.18.0.2', responder: '203.0.113.2', verdict: 'ok', reached: 'eth0' });
+    expect(flow.rewrites[0]).toEqual({ between: ['docker0', 'eth0'], direction: 'request', field: 'src', from: '198.18.0.2', to: '203.0.113.1' });
+  });
 });

@@ -1,7 +1,8 @@
 import type { Direction, IpPacket, Sighting } from '../model.js';
 import type { DirectionStats, FlowState, RewriteRecord, StepStats } from './flows.js';
 import { TCP_RST } from './keys.js';
-import { isPrivateAddress, type PathModel } from './path.js';
+import { isPrivateAddress } from '../addresses.js';
+import type { PathModel } from './path.js';
 
 /**
  * Adds one settled journey to its flow: how far it got, where it vanished or was not seen,

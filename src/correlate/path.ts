@@ -1,3 +1,4 @@
+import { inCidr } from '../addresses.js';
 import type { Hop } from '../model.js';
 
 /** An address as path.json may give it: "198.18.0.2" or "198.18.0.2/24". */
@@ -20,7 +21,8 @@ export class PathModel {
   /** Addresses that are a hop's own and where packets start or end (gateway, container). */
   private readonly endpointHop = new Map<string, number>();
   readonly uplinks: ReadonlySet<number>;
-  readonly subnets: Array<{ base: number; mask: number }> = [];
+  /** Bridge subnets, from bridge addresses given with their prefix. */
+  readonly subnets: string[] = [];
 
   constructor(readonly hops: Hop[]) {
     this.size = hops.length;
@@ -33,7 +35,7 @@ export class PathModel {
         for (const a of hop.addrs) this.endpointHop.set(bareAddress(a), i);
       }
       if (hop.role === 'container') for (const a of hop.addrs) this.tracedAddrs.add(bareAddress(a));
-      if (hop.role === 'bridge') for (const a of hop.addrs) this.addSubnet(a);
+      if (hop.role === 'bridge') for (const a of hop.addrs) if (a.includes('/')) this.subnets.push(a);
     });
     if (!known || priv.size === 0) priv.add(0);
     if (!roles.includes('container')) for (const a of hops[0]?.addrs ?? []) this.tracedAddrs.add(bareAddress(a));
@@ -46,49 +48,8 @@ export class PathModel {
     return this.endpointHop.get(addr);
   }
 
-  /** A bridge subnet (from a bridge address given with its prefix) holds this IPv4 address. */
+  /** A bridge subnet holds this address. */
   inBridgeSubnet(addr: string): boolean {
-    const value = ipv4Value(addr);
-    return value !== undefined && this.subnets.some((s) => ((value & s.mask) >>> 0) === s.base);
+    return this.subnets.some((cidr) => inCidr(addr, cidr));
   }
-
-  private addSubnet(cidr: string): void {
-    const [addr, prefix] = cidr.split('/');
-    const value = ipv4Value(addr);
-    const bits = Number(prefix);
-    if (value === undefined || !prefix || !(bits >= 0 && bits <= 32)) return;
-    const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-    this.subnets.push({ base: (value & mask) >>> 0, mask });
-  }
-}
-
-export function ipv4Value(addr: string): number | undefined {
-  const parts = addr.split('.');
-  if (parts.length !== 4) return undefined;
-  let value = 0;
-  for (const p of parts) {
-    const n = Number(p);
-    if (!Number.isInteger(n) || n < 0 || n > 255) return undefined;
-    value = value * 256 + n;
-  }
-  return value;
-}
-
-const PRIVATE_V4: Array<[number, number]> = [
-  [0x0a000000, 8], // 10/8
-  [0xac100000, 12], // 172.16/12
-  [0xc0a80000, 16], // 192.168/16
-  [0x64400000, 10], // 100.64/10 carrier-grade NAT
-  [0xa9fe0000, 16], // 169.254/16 link-local
-  [0xc6120000, 15], // 198.18/15 benchmarking: not routed on the internet either
-];
-
-/** An address that no reply from the wider network can be routed back to. */
-export function isPrivateAddress(addr: string): boolean {
-  const value = ipv4Value(addr);
-  if (value === undefined) {
-    const lower = addr.toLowerCase();
-    return lower.startsWith('fc') || lower.startsWith('fd') || lower.startsWith('fe80:');
-  }
-  return PRIVATE_V4.some(([base, bits]) => ((value & ((~0 << (32 - bits)) >>> 0)) >>> 0) === base);
 }

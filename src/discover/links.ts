@@ -1,4 +1,5 @@
 import { ipJson, type Netns } from './netns.js';
+import { ipv4Value } from '../addresses.js';
 
 /** One interface as netlink describes it inside one namespace. */
 export interface Link {
@@ -87,35 +88,12 @@ export async function defaultRouteDev(ns: Netns): Promise<string | undefined> {
   return rows.find((r) => r.dev)?.dev;
 }
 
-/** Whether an IPv4 address lies in a CIDR; IPv6 compared textually on the whole address only. */
-export function inCidr(addr: string, cidr: string): boolean {
-  const [net, lenText] = cidr.split('/');
-  const len = Number(lenText);
-  const a = ipv4ToInt(addr);
-  const n = ipv4ToInt(net ?? '');
-  if (a === undefined || n === undefined) return addr === net;
-  if (len === 0) return true;
-  const mask = (0xffffffff << (32 - len)) >>> 0;
-  return ((a & mask) >>> 0) === ((n & mask) >>> 0);
-}
-
-export function ipv4ToInt(addr: string): number | undefined {
-  const parts = addr.split('.');
-  if (parts.length !== 4) return undefined;
-  let value = 0;
-  for (const part of parts) {
-    const octet = Number(part);
-    if (!/^\d{1,3}$/.test(part) || octet > 255) return undefined;
-    value = value * 256 + octet;
-  }
-  return value;
-}
 
 /** The network a CIDR lies in, e.g. 198.18.0.2/24 -> 198.18.0.0/24. */
 export function networkOf(cidr: string): string {
   const [addr, lenText] = cidr.split('/');
   const len = Number(lenText);
-  const a = ipv4ToInt(addr ?? '');
+  const a = ipv4Value(addr ?? '');
   if (a === undefined) return cidr;
   const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
   const n = (a & mask) >>> 0;

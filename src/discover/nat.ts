@@ -1,4 +1,4 @@
-import { inCidr } from './links.js';
+import { inCidr } from '../addresses.js';
 import { runIn, type Netns } from './netns.js';
 
 /** The nat-table rules that concern the traced container, verbatim as iptables-save prints them. */

@@ -1,6 +1,6 @@
 import { FatalError } from '../errors.js';
 import type { FlowReport } from '../model.js';
-import { ipv4Value } from '../correlate/path.js';
+import { inCidr } from '../addresses.js';
 
 /**
  * A pcap-filter-like selection of flows. It is applied to whole flows, not packets, so that
@@ -47,16 +47,6 @@ const PROTOS: Record<string, (proto: string) => boolean> = {
   icmp: (p) => p === 'icmp',
   icmp6: (p) => p === 'icmpv6',
 };
-
-function inNet(addr: string, cidr: string): boolean {
-  const [base, bitsText] = cidr.split('/');
-  const a = ipv4Value(addr);
-  const b = ipv4Value(base);
-  const bits = bitsText === undefined ? 32 : Number(bitsText);
-  if (a === undefined || b === undefined) return addr === base;
-  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-  return ((a & mask) >>> 0) === ((b & mask) >>> 0);
-}
 
 class Parser {
   private pos = 0;
@@ -131,7 +121,7 @@ class Parser {
     const which = sides ?? [0, 1];
     if (kind === 'host' || kind === 'net') {
       const value = this.take();
-      const test = kind === 'host' ? (a: string) => a === value : (a: string) => inNet(a, value);
+      const test = kind === 'host' ? (a: string) => a === value : (a: string) => inCidr(a, value);
       return (_f, s) => which.some((i) => [...s.addrs[i]].some(test));
     }
     if (kind === 'port') {

@@ -8,7 +8,17 @@ export default defineConfig({
   test: {
     projects: [
       { test: { name: 'unit', include: ['test/**/*.test.ts', 'test/**/*.test.tsx'], exclude: labTests } },
-      { test: { name: 'lab', include: labTests, fileParallelism: false, testTimeout: 120_000, hookTimeout: 300_000 } },
+      {
+        test: {
+          name: 'lab',
+          include: labTests,
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+          // One shared lab for the live tests, brought up once and always torn down at the end.
+          globalSetup: ['test/lab/global-setup.ts'],
+        },
+      },
     ],
   },
 });

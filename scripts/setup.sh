@@ -22,5 +22,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-npm ci --no-audit --no-fund
+# Not `npm ci`: with this machine's npm settings the lock file holds only this platform's
+# optional packages (rollup's native builds), and npm ci refuses such a lock as out of sync.
+# npm install with the committed lock installs the same versions and leaves the lock as it is.
+npm install --no-audit --no-fund
 npm run build

@@ -69,7 +69,7 @@ function pairLines(flow: FlowReport, names: string[], i: number, color: boolean)
     const to = j === i + 1 ? '' : ` (to ${j + 1}. ${b})`;
     lines.push(`       | ${steps.filter(Boolean).join(', ')}${to}`);
     for (const r of rewrites) {
-      lines.push(`       | ${paint(color, 36, `${rewriteLabel(r)} ${r.field} ${r.from} -> ${r.to}`)}${r.direction === 'reply' ? ' (replies)' : ''}`);
+      lines.push(`       | ${paint(color, 36, describeRewrite(r))}`);
     }
     break;
   }

@@ -7,7 +7,15 @@ const labTests = ['test/lab/**/*.test.ts', 'test/live/**/*.test.ts'];
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['test/**/*.test.ts', 'test/**/*.test.tsx'], exclude: labTests } },
+      {
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
+          exclude: labTests,
+          // The UI tests play a user at a terminal; with CI set, Ink draws only the last frame.
+          env: { CI: 'false' },
+        },
+      },
       {
         test: {
           name: 'lab',

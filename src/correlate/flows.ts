@@ -1,5 +1,5 @@
 import type { Direction, IpPacket, Sighting } from '../model.js';
-import { conversationKey, endpointsOf, isEchoReply, isIcmpError, protoName, TCP_ACK, TCP_SYN, type Endpoints } from './keys.js';
+import { conversationKey, endpointsOf, isEchoReply, isEchoRequest, isIcmpError, protoName, TCP_ACK, TCP_SYN, type Endpoints } from './keys.js';
 import type { PathModel } from './path.js';
 
 /** What happened to one direction of a flow, summed over its packets. */
@@ -50,6 +50,8 @@ export interface FlowState {
   outbound: boolean;
   /** Request-oriented endpoints as each hop saw them. */
   endpointsAt: Map<number, Endpoints>;
+  /** A packet of the flow as each hop saw it, and whether it was a request: compared field by field on the fast path. */
+  sampleAt: Map<number, { ip: IpPacket; request: boolean }>;
   request: DirectionStats;
   reply: DirectionStats;
   /** Distinct rewrites, by hop pair, direction and field. */
@@ -88,11 +90,34 @@ function displayAddr(e: string): string {
 /** Finds or creates the flow of a settled journey and tells which way the journey went. */
 export class FlowTable {
   private readonly byConversation = new Map<string, FlowState>();
+  /** Per hop, the flow the last journey seen there belonged to: packets of a flow come in runs. */
+  private readonly recent: (FlowState | undefined)[] = [];
   private nextKey = 1;
 
   constructor(private readonly path: PathModel) {}
 
   place(sightings: Sighting[]): { flow: FlowState; direction: Direction; created: boolean } {
+    const placed = this.placeLikeLast(sightings) ?? this.lookUp(sightings);
+    this.recent[sightings[0].hop] = placed.flow;
+    return placed;
+  }
+
+  /** The fast path: the same conversation as the last journey at this hop, told without building a key. */
+  private placeLikeLast(sightings: Sighting[]): { flow: FlowState; direction: Direction; created: boolean } | undefined {
+    const s = sightings[0];
+    const flow = this.recent[s.hop];
+    const sample = flow?.sampleAt.get(s.hop);
+    if (!flow || !sample) return undefined;
+    const subject = subjectOf(s.ip);
+    const way = orientation(sample.ip, subject);
+    if (way === undefined) return undefined;
+    const subjectIsRequest = (way === 'same') === sample.request;
+    const direction: Direction = subjectIsRequest !== (subject !== s.ip) ? 'request' : 'reply';
+    this.register(flow, sightings, direction);
+    return { flow, direction, created: false };
+  }
+
+  private lookUp(sightings: Sighting[]): { flow: FlowState; direction: Direction; created: boolean } {
     for (const s of sightings) {
       const subject = subjectOf(s.ip);
       const e = endpointsOf(subject);
@@ -132,6 +157,7 @@ export class FlowTable {
       responder: displayAddr(answer ? e.src : e.dst),
       outbound,
       endpointsAt: new Map(),
+      sampleAt: new Map(),
       request: directionStats(hops),
       reply: directionStats(hops),
       rewrites: new Map(),
@@ -175,9 +201,39 @@ export class FlowTable {
       const subjectIsRequest = (direction === 'request') !== quoted;
       const oriented = subjectIsRequest ? e : { proto: e.proto, src: e.dst, dst: e.src };
       flow.endpointsAt.set(s.hop, oriented);
+      flow.sampleAt.set(s.hop, { ip: subject, request: subjectIsRequest });
       this.byConversation.set(conversationKey(s.hop, oriented), flow);
     }
   }
+}
+
+/**
+ * Whether `b` belongs to the conversation of `a`, and which way it goes: the same fields
+ * that name a conversation in `endpointsOf`, compared directly.
+ */
+function orientation(a: IpPacket, b: IpPacket): 'same' | 'reversed' | undefined {
+  if (a.proto !== b.proto || a.version !== b.version) return undefined;
+  const same = a.src === b.src && a.dst === b.dst;
+  const reversed = a.src === b.dst && a.dst === b.src;
+  if (!same && !reversed) return undefined;
+  const la = a.l4;
+  const lb = b.l4;
+  if ((la.kind === 'tcp' || la.kind === 'udp') && la.kind === lb.kind) {
+    if (same && la.sport === lb.sport && la.dport === lb.dport) return 'same';
+    if (reversed && la.sport === lb.dport && la.dport === lb.sport) return 'reversed';
+    return undefined;
+  }
+  if (la.kind === 'icmp' && lb.kind === 'icmp') {
+    if (la.id === undefined || lb.id === undefined) return la.id === lb.id ? (same ? 'same' : 'reversed') : undefined;
+    // An echo id names one pinger's conversation: a request and its reply go opposite ways.
+    if (la.id !== lb.id) return undefined;
+    const sameKind = isEchoRequest(la) === isEchoRequest(lb);
+    if (same && sameKind) return 'same';
+    if (reversed && !sameKind) return 'reversed';
+    return undefined;
+  }
+  if (la.kind === 'other' && lb.kind === 'other') return same ? 'same' : 'reversed';
+  return undefined;
 }
 
 /** A packet that can only be an answer: a SYN-ACK, an echo reply. */

@@ -9,6 +9,8 @@ export interface OpenJourney {
   hopsSeen: number;
   last: number;
   settled: boolean;
+  /** The next older open journey with the same key: a short chain, usually empty. */
+  older: OpenJourney | undefined;
 }
 
 /**
@@ -18,7 +20,8 @@ export interface OpenJourney {
  * has passed since their last sighting: no hop can see them any more.
  */
 export class JourneyMatcher {
-  private readonly open = new Map<number, OpenJourney[]>();
+  /** Open journeys by key, newest first along `older`. */
+  private readonly open = new Map<number, OpenJourney>();
   private readonly queue: OpenJourney[] = [];
   private queueHead = 0;
   /** Seen at every hop: nothing more can happen to it, so it is settled at once. */
@@ -35,29 +38,25 @@ export class JourneyMatcher {
   add(hop: number, t: number, ip: IpPacket): void {
     const key = matchKey(ip);
     const sighting: Sighting = { hop, t, ip };
-    const candidates = this.open.get(key);
+    const newest = this.open.get(key);
     // Hops past 30 have no bit of their own and are looked up in the sightings.
     const bit = hop < 30 ? 1 << hop : 0;
-    if (candidates) {
-      for (let i = candidates.length - 1; i >= 0; i--) {
-        const journey = candidates[i];
-        const seen = bit !== 0 ? (journey.hopsSeen & bit) !== 0 : journey.sightings.some((x) => x.hop === hop);
-        if (!seen && t - journey.last <= this.windowNs) {
-          journey.sightings.push(sighting);
-          journey.hopsSeen |= bit;
-          journey.last = Math.max(journey.last, t);
-          if (journey.hopsSeen === this.allHops) this.settle(journey, false);
-          return;
-        }
+    for (let journey = newest; journey !== undefined; journey = journey.older) {
+      const seen = bit !== 0 ? (journey.hopsSeen & bit) !== 0 : journey.sightings.some((x) => x.hop === hop);
+      if (!seen && t - journey.last <= this.windowNs) {
+        journey.sightings.push(sighting);
+        journey.hopsSeen |= bit;
+        journey.last = Math.max(journey.last, t);
+        if (journey.hopsSeen === this.allHops) this.settle(journey, false);
+        return;
       }
     }
-    const journey: OpenJourney = { key, sightings: [sighting], hopsSeen: bit, last: t, settled: false };
+    const journey: OpenJourney = { key, sightings: [sighting], hopsSeen: bit, last: t, settled: false, older: newest };
     if (bit === this.allHops) {
       this.settle(journey, false);
       return;
     }
-    if (candidates) candidates.push(journey);
-    else this.open.set(key, [journey]);
+    this.open.set(key, journey);
     this.queue.push(journey);
   }
 
@@ -91,14 +90,25 @@ export class JourneyMatcher {
 
   private settle(journey: OpenJourney, inFlight: boolean): void {
     journey.settled = true;
-    const candidates = this.open.get(journey.key);
-    if (candidates) {
-      const index = candidates.indexOf(journey);
-      if (index >= 0) candidates.splice(index, 1);
-      if (candidates.length === 0) this.open.delete(journey.key);
-    }
+    this.unlink(journey);
+    journey.older = undefined;
     if (!inOrder(journey.sightings)) journey.sightings.sort((a, b) => a.t - b.t);
     this.onSettled(journey, inFlight);
+  }
+
+  private unlink(journey: OpenJourney): void {
+    const newest = this.open.get(journey.key);
+    if (newest === journey) {
+      if (journey.older) this.open.set(journey.key, journey.older);
+      else this.open.delete(journey.key);
+      return;
+    }
+    for (let newer = newest; newer !== undefined; newer = newer.older) {
+      if (newer.older === journey) {
+        newer.older = journey.older;
+        return;
+      }
+    }
   }
 
   private compact(): void {

@@ -87,6 +87,13 @@ function displayAddr(e: string): string {
   return id < 0 ? e : e.slice(0, id);
 }
 
+/** The flow a journey belongs to, which way it went, and whether the flow is new. */
+export interface Placement {
+  flow: FlowState;
+  direction: Direction;
+  created: boolean;
+}
+
 /** Finds or creates the flow of a settled journey and tells which way the journey went. */
 export class FlowTable {
   private readonly byConversation = new Map<string, FlowState>();
@@ -96,14 +103,14 @@ export class FlowTable {
 
   constructor(private readonly path: PathModel) {}
 
-  place(sightings: Sighting[]): { flow: FlowState; direction: Direction; created: boolean } {
+  place(sightings: Sighting[]): Placement {
     const placed = this.placeLikeLast(sightings) ?? this.lookUp(sightings);
     this.recent[sightings[0].hop] = placed.flow;
     return placed;
   }
 
   /** The fast path: the same conversation as the last journey at this hop, told without building a key. */
-  private placeLikeLast(sightings: Sighting[]): { flow: FlowState; direction: Direction; created: boolean } | undefined {
+  private placeLikeLast(sightings: Sighting[]): Placement | undefined {
     const s = sightings[0];
     const flow = this.recent[s.hop];
     const sample = flow?.sampleAt.get(s.hop);
@@ -117,7 +124,7 @@ export class FlowTable {
     return { flow, direction, created: false };
   }
 
-  private lookUp(sightings: Sighting[]): { flow: FlowState; direction: Direction; created: boolean } {
+  private lookUp(sightings: Sighting[]): Placement {
     for (const s of sightings) {
       const subject = subjectOf(s.ip);
       const e = endpointsOf(subject);

@@ -1,13 +1,12 @@
 // One capture file feeding one or more hops: which hop each record belongs to, and which
 // records are left out because no decoder stage knows their link type.
-import { LinkType } from '../../model.js';
+import { SUPPORTED_LINK_TYPES } from '../../decode/index.js';
 import type { Frame, SourceWarning } from '../../model.js';
 import { type CaptureInterface, type CaptureRecord, type OpenOptions, type RecordReader, openCaptureFile } from './open.js';
 
-const DECODED_LINK_TYPES: ReadonlySet<number> = new Set(Object.values(LinkType));
 
 export function isDecodedLinkType(linkType: number): boolean {
-  return DECODED_LINK_TYPES.has(linkType);
+  return SUPPORTED_LINK_TYPES.has(linkType);
 }
 
 /** The Linux "cooked v2" header holds the interface index at bytes 4-7, big-endian. */

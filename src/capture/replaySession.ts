@@ -1,4 +1,4 @@
-import type { Frame, Report } from '../model.js';
+import type { Frame, Report, SourceWarning } from '../model.js';
 import type { Tracer } from '../correlate/tracer.js';
 import type { HopStatus, TraceSession } from '../session.js';
 import type { ReplayTrace } from './trace.js';
@@ -10,13 +10,18 @@ export interface ReplayPace {
 
 const BATCH = 2048;
 
+/** A read warning as one line: the file, where in it, what. */
+export function warningText(w: SourceWarning): string {
+  return `${w.file}: offset ${w.offset}: ${w.message}`;
+}
+
 /** Reads a whole recorded trace into a tracer at once and returns the final report. */
-export function playTrace(trace: ReplayTrace, tracer: Tracer, progress?: (frames: number) => void): Report {
+export function playTrace(trace: ReplayTrace, tracer: Tracer, progress?: () => void): Report {
   let n = 0;
   try {
     for (const frame of trace.frames()) {
       tracer.push(frame);
-      if (progress && (++n & 0xffff) === 0) progress(n);
+      if (progress && (++n & 0xffff) === 0) progress();
     }
   } finally {
     trace.close();
@@ -96,7 +101,7 @@ export function replaySession(trace: ReplayTrace, tracer: Tracer, pace: ReplayPa
     },
     // Read warnings (a file cut short) turn up as the replay reaches them.
     get notes() {
-      return [`replay of ${trace.description ?? 'a recorded trace'}`, ...trace.warnings.map((w) => `${w.file}: offset ${w.offset}: ${w.message}`)];
+      return [`replay of ${trace.description ?? 'a recorded trace'}`, ...trace.warnings.map(warningText)];
     },
     hopStatus: (): HopStatus[] => counts.map((packets) => ({ packets })),
   };

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { setExitCode } from '../cli.js';
 import { openTrace, type ReplayTrace } from '../capture/trace.js';
-import { playTrace, replaySession } from '../capture/replaySession.js';
+import { playTrace, replaySession, warningText } from '../capture/replaySession.js';
 import { createTracer, type Tracer } from '../correlate/tracer.js';
 import { ExitCode, FatalError } from '../errors.js';
 import { compileFlowFilter } from '../explain/filter.js';
@@ -70,7 +70,7 @@ async function replay(inputs: string[], options: ReplayOptions): Promise<number>
 
 /** Reads the whole trace into the tracer, telling a person on a terminal how far it got. */
 function playAll(trace: ReplayTrace, tracer: Tracer): Report {
-  const progress = process.stderr.isTTY ? progressLine() : undefined;
+  const progress = process.stderr.isTTY ? progressLine(trace) : undefined;
   try {
     return playTrace(trace, tracer, progress?.update);
   } finally {
@@ -78,23 +78,21 @@ function playAll(trace: ReplayTrace, tracer: Tracer): Report {
   }
 }
 
-function progressLine() {
+/** The reader's own byte count gives a percentage, shown once a replay takes more than a second. */
+function progressLine(trace: ReplayTrace) {
   const started = Date.now();
   let shown = false;
   return {
-    update(packets: number) {
+    update() {
       if (Date.now() - started < 1000) return;
       shown = true;
-      process.stderr.write(`\rreading: ${(packets / 1e6).toFixed(1)}M packets`);
+      const { done, total } = trace.progress();
+      process.stderr.write(`\rreading: ${total > 0 ? Math.floor((100 * done) / total) : 0}%`);
     },
     clear() {
       if (shown) process.stderr.write('\r\u001b[K');
     },
   };
-}
-
-function warningText(w: SourceWarning): string {
-  return `${w.file}: offset ${w.offset}: ${w.message}`;
 }
 
 function printWarnings(warnings: SourceWarning[]): void {

@@ -79,10 +79,6 @@ export class JourneyMatcher {
     this.compact();
   }
 
-  get openCount(): number {
-    return this.queue.length - this.queueHead;
-  }
-
   private settleHead(inFlight: boolean): void {
     const journey = this.queue[this.queueHead++];
     if (!journey.settled) this.settle(journey, inFlight);

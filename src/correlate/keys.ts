@@ -119,7 +119,6 @@ export function conversationKey(hop: number, e: Endpoints): string {
   return e.src < e.dst ? `${hop}|${e.proto}|${e.src}|${e.dst}` : `${hop}|${e.proto}|${e.dst}|${e.src}`;
 }
 
-export const TCP_FIN = 0x01;
 export const TCP_SYN = 0x02;
 export const TCP_RST = 0x04;
 export const TCP_ACK = 0x10;

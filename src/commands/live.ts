@@ -17,6 +17,7 @@ import { resolveTarget } from '../discover/target.js';
 import { discoverPath } from '../discover/path.js';
 import { describePath, pathDocument } from '../discover/describe.js';
 import { requireCaptureRights } from '../capture/live/privilege.js';
+import { DEFAULTS, filterOption, numberOption, WINDOW_RANGE } from '../pipeline/options.js';
 
 interface TargetFlags {
   pid?: string;
@@ -27,6 +28,8 @@ interface TargetFlags {
 interface CaptureFlags extends TargetFlags, OutputFlags {
   record?: string;
   bufferMib: number;
+  window: number;
+  filter?: string;
   verbose?: boolean;
 }
 
@@ -43,8 +46,8 @@ function registerPing(program: Command): void {
   captureCommand(program, 'ping', 'send ICMP echo from inside a container and follow it across every hop')
     .argument('[container]', 'container name or id (omit with --pid/--netns)')
     .argument('[destination]', 'address or host name to ping')
-    .addOption(new Option('-c, --count <n>', 'echo requests to send').default(3).argParser(numberIn('--count', 1, 100_000)))
-    .addOption(new Option('-i, --interval <seconds>', 'time between echo requests').default(0.5).argParser(numberIn('--interval', 0.01, 60)))
+    .addOption(new Option('-c, --count <n>', 'echo requests to send').default(3).argParser(numberOption('--count', { min: 1, max: 100_000, integer: true })))
+    .addOption(new Option('-i, --interval <seconds>', 'time between echo requests').default(0.5).argParser(numberOption('--interval', { min: 0.01, max: 60 })))
     .action(async (a: string | undefined, b: string | undefined, flags: CaptureFlags & { count: number; interval: number }, cmd: Command) => {
       const [target, destination] = positionals(flags, a, b, 'destination');
       const dest = await resolveAddress(required(destination, 'destination'));
@@ -59,7 +62,7 @@ function registerProbe(program: Command, proto: 'tcp' | 'udp'): void {
   captureCommand(program, proto, `${what} from inside a container and follow it across every hop`)
     .argument('[container]', 'container name or id (omit with --pid/--netns)')
     .argument('[host:port]', 'destination')
-    .addOption(new Option('--timeout <seconds>', 'how long to wait for an answer').default(3).argParser(numberIn('--timeout', 0.1, 600)))
+    .addOption(new Option('--timeout <seconds>', 'how long to wait for an answer').default(3).argParser(numberOption('--timeout', { min: 0.1, max: 600 })))
     .action(async (a: string | undefined, b: string | undefined, flags: CaptureFlags & { timeout: number }, cmd: Command) => {
       const [target, hostPort] = positionals(flags, a, b, 'host:port');
       const { host, port } = parseHostPort(required(hostPort, 'host:port'));
@@ -87,10 +90,12 @@ function captureCommand(program: Command, name: string, description: string): Co
     .option('--text', 'print text even on a terminal')
     .option('--tui', 'show the live terminal UI (the default on a terminal)')
     .option('-v, --verbose', 'say how the path was found and what each hop captures')
+    .addOption(new Option('--filter <expr>', 'report only flows matching a pcap-filter-like expression (host, net, port, tcp, udp, icmp, icmp6, ip, ip6, and/or/not)').argParser(filterOption))
+    .addOption(new Option('--window <ms>', 'longest a packet may take from one hop to the next').default(DEFAULTS.windowMs).argParser(numberOption('--window', WINDOW_RANGE)))
     .addOption(
       new Option('--buffer-mib <MiB>', "libpcap's ring per hop: smaller rings lose packets in bursts (10 MiB lost them from ~40,000 packets/s on a veth)")
-        .default(64)
-        .argParser(numberIn('--buffer-mib', 1, 1024)),
+        .default(DEFAULTS.bufferMib)
+        .argParser(numberOption('--buffer-mib', { min: 1, max: 1024 })),
     );
 }
 
@@ -124,6 +129,7 @@ function baseRequest(cmd: Command, target: TargetSpec, destination: string | und
     lingerMs: 1500,
     recordDir: flags.record,
     bufferBytes: Math.round(flags.bufferMib * 1024 * 1024),
+    trace: { windowMs: flags.window, filter: flags.filter },
     commandLine: commandLine(cmd),
     say: () => undefined,
   };
@@ -146,10 +152,9 @@ async function finish(cmd: Command, request: LiveTraceRequest, flags: CaptureFla
 /** The one place that decides how a live session is shown while it runs. */
 function presenter(mode: 'tui' | 'text' | 'json', color: boolean, verbose: boolean): Presenter {
   if (mode === 'tui') {
-    return async (session: TraceSession): Promise<Report> => {
-      const { runTui } = await import('../render/tui/index.js');
-      return runTui(session, { color });
-    };
+    // Loaded now, before the capture starts, so the UI hears of the very first journey.
+    const tui = import('../render/tui/index.js');
+    return async (session: TraceSession): Promise<Report> => (await tui).runTui(session, { color });
   }
   return async (session: TraceSession): Promise<Report> => {
     let unsubscribe = (): void => undefined;
@@ -157,12 +162,13 @@ function presenter(mode: 'tui' | 'text' | 'json', color: boolean, verbose: boole
       process.stderr.write(`hoptrace: capturing on ${session.hops.map((h) => h.name).join(', ')} (Ctrl-C to stop)\n`);
       if (verbose) for (const note of session.notes) process.stderr.write(`hoptrace: note: ${note}\n`);
       // Progress on stderr; stdout gets the report alone, so it can be piped or diffed.
-      unsubscribe = streamFlowLines(session.tracer, (line) => process.stderr.write(line), colorEnabled(process.stderr));
+      unsubscribe = streamFlowLines(session, (line) => process.stderr.write(line), colorEnabled(process.stderr));
     }
-    await session.done;
-    const report = session.tracer.finish();
-    unsubscribe();
-    return report;
+    try {
+      return await session.report;
+    } finally {
+      unsubscribe();
+    }
   };
 }
 
@@ -204,14 +210,6 @@ async function resolveAddress(host: string): Promise<string> {
   } catch {
     throw new FatalError(`cannot resolve ${host}`, ExitCode.BAD_INPUT);
   }
-}
-
-function numberIn(name: string, min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < min || n > max) throw usage(`${name} must be a number from ${min} to ${max}, not '${value}'`);
-    return n;
-  };
 }
 
 function commandLine(cmd: Command): string {

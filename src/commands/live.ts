@@ -1,8 +1,8 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { Command, Option } from 'commander';
-import { setExitCode } from '../cli.js';
-import { ExitCode, FatalError } from '../errors.js';
+import type { CommandOutcome } from './outcome.js';
+import { ExitCode, InputError } from '../errors.js';
 import type { Report } from '../model.js';
 import type { TraceSession } from '../session.js';
 import { chooseOutput, colorEnabled, type OutputFlags } from '../render/output.js';
@@ -33,16 +33,16 @@ interface CaptureFlags extends TargetFlags, OutputFlags {
   verbose?: boolean;
 }
 
-/** The live commands (ping, tcp, udp, watch, path): issue 3. */
-export function registerLiveCommands(program: Command): void {
-  registerPing(program);
-  registerProbe(program, 'tcp');
-  registerProbe(program, 'udp');
-  registerWatch(program);
-  registerPathCommand(program);
+/** The live commands (ping, tcp, udp, watch, path). */
+export function registerLiveCommands(program: Command, outcome: CommandOutcome): void {
+  registerPing(program, outcome);
+  registerProbe(program, 'tcp', outcome);
+  registerProbe(program, 'udp', outcome);
+  registerWatch(program, outcome);
+  registerPathCommand(program, outcome);
 }
 
-function registerPing(program: Command): void {
+function registerPing(program: Command, outcome: CommandOutcome): void {
   captureCommand(program, 'ping', 'send ICMP echo from inside a container and follow it across every hop')
     .argument('[container]', 'container name or id (omit with --pid/--netns)')
     .argument('[destination]', 'address or host name to ping')
@@ -53,11 +53,11 @@ function registerPing(program: Command): void {
       const dest = await resolveAddress(required(destination, 'destination'));
       const request = baseRequest(cmd, target, dest, { proto: 'icmp', destination: dest }, flags);
       request.traffic = (ns) => pingFrom(ns, dest, flags.count, flags.interval);
-      await finish(cmd, request, flags, true);
+      outcome.code = await finish(cmd, request, flags, true);
     });
 }
 
-function registerProbe(program: Command, proto: 'tcp' | 'udp'): void {
+function registerProbe(program: Command, proto: 'tcp' | 'udp', outcome: CommandOutcome): void {
   const what = proto === 'tcp' ? 'open a TCP connection' : 'send one UDP datagram';
   captureCommand(program, proto, `${what} from inside a container and follow it across every hop`)
     .argument('[container]', 'container name or id (omit with --pid/--netns)')
@@ -69,17 +69,17 @@ function registerProbe(program: Command, proto: 'tcp' | 'udp'): void {
       const dest = await resolveAddress(host);
       const request = baseRequest(cmd, target, dest, { proto, destination: dest, port }, flags);
       request.traffic = (ns) => probeFrom(ns, { mode: proto, host: dest, port, timeoutMs: flags.timeout * 1000 });
-      await finish(cmd, request, flags, true);
+      outcome.code = await finish(cmd, request, flags, true);
     });
 }
 
-function registerWatch(program: Command): void {
+function registerWatch(program: Command, outcome: CommandOutcome): void {
   captureCommand(program, 'watch', "capture a container's traffic on every hop until Ctrl-C")
     .argument('[container]', 'container name or id (omit with --pid/--netns)')
     .argument('[filter]', 'pcap filter (compiled by libpcap) to keep only the flow being debugged')
     .action(async (a: string | undefined, b: string | undefined, flags: CaptureFlags, cmd: Command) => {
       const [target, filter] = positionals(flags, a, b, 'filter');
-      await finish(cmd, baseRequest(cmd, target, undefined, { proto: 'any', userFilter: filter }, flags), flags, false);
+      outcome.code = await finish(cmd, baseRequest(cmd, target, undefined, { proto: 'any', userFilter: filter }, flags), flags, false);
     });
 }
 
@@ -106,7 +106,7 @@ function targetOptions(command: Command): Command {
     .option('--host-netns <name|path>', "the namespace holding the veth peers and bridge (default: dockerd's, else ours)");
 }
 
-function registerPathCommand(program: Command): void {
+function registerPathCommand(program: Command, outcome: CommandOutcome): void {
   targetOptions(program.command('path').description('print the discovered path (interfaces, addresses, MTU, bridge, route, NAT rules) without capturing'))
     .argument('[container]', 'container name or id (omit with --pid/--netns)')
     .argument('[destination]', 'where the traffic goes (default: the default route)')
@@ -117,7 +117,7 @@ function registerPathCommand(program: Command): void {
       const dest = destination ? await resolveAddress(destination) : undefined;
       const path = await discoverPath(await resolveTarget(target), dest);
       process.stdout.write(flags.json ? `${JSON.stringify(pathDocument(path), null, 2)}\n` : describePath(path));
-      setExitCode(cmd, ExitCode.OK);
+      outcome.code = ExitCode.OK;
     });
 }
 
@@ -135,8 +135,8 @@ function baseRequest(cmd: Command, target: TargetSpec, destination: string | und
   };
 }
 
-/** Runs the trace, shows it, prints the final report and sets the exit code. */
-async function finish(cmd: Command, request: LiveTraceRequest, flags: CaptureFlags, needFlows: boolean): Promise<void> {
+/** Runs the trace, shows it, prints the final report and returns the exit code. */
+async function finish(cmd: Command, request: LiveTraceRequest, flags: CaptureFlags, needFlows: boolean): Promise<number> {
   const mode = chooseOutput(flags, Boolean(process.stdout.isTTY), true);
   const color = colorEnabled(process.stdout);
   const later: string[] = [];
@@ -146,7 +146,7 @@ async function finish(cmd: Command, request: LiveTraceRequest, flags: CaptureFla
   for (const line of later) process.stderr.write(`hoptrace: ${line}\n`);
   process.stdout.write(mode === 'json' ? renderJson(report) : renderText(report, { color }));
   const allOk = report.flows.every((f) => f.verdict === 'ok') && (!needFlows || report.flows.length > 0);
-  setExitCode(cmd, allOk ? ExitCode.OK : ExitCode.NOT_OK);
+  return allOk ? ExitCode.OK : ExitCode.NOT_OK;
 }
 
 /** The one place that decides how a live session is shown while it runs. */
@@ -192,8 +192,8 @@ function required(value: string | undefined, name: string): string {
   return value;
 }
 
-function usage(message: string): FatalError {
-  return new FatalError(message, ExitCode.BAD_INPUT);
+function usage(message: string): InputError {
+  return new InputError(message);
 }
 
 export function parseHostPort(text: string): { host: string; port: number } {
@@ -208,7 +208,7 @@ async function resolveAddress(host: string): Promise<string> {
   try {
     return (await lookup(host)).address;
   } catch {
-    throw new FatalError(`cannot resolve ${host}`, ExitCode.BAD_INPUT);
+    throw new InputError(`cannot resolve ${host}`);
   }
 }
 

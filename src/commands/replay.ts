@@ -1,8 +1,8 @@
 import { Command, Option } from 'commander';
-import { setExitCode } from '../cli.js';
 import { openTrace, type ReplayTrace } from '../capture/trace.js';
 import { replaySource, warningText } from '../capture/replaySession.js';
 import { ExitCode } from '../errors.js';
+import type { CommandOutcome } from './outcome.js';
 import { DEFAULTS, filterOption, numberOption, SPEED_RANGE, WINDOW_RANGE } from '../pipeline/options.js';
 import { runTrace } from '../pipeline/runTrace.js';
 import type { Report, SourceWarning } from '../model.js';
@@ -20,7 +20,7 @@ interface ReplayOptions {
   pcapReader: 'pcap-parser' | 'native';
 }
 
-export function registerReplayCommand(program: Command): void {
+export function registerReplayCommand(program: Command, outcome: CommandOutcome): void {
   program
     .command('replay')
     .description('report on recorded captures: a trace directory (path.json + one pcap per hop), several capture files (one hop each), one multi-interface pcapng, or one `tcpdump -i any` (LINUX_SLL2) capture')
@@ -36,8 +36,8 @@ export function registerReplayCommand(program: Command): void {
         .choices(['pcap-parser', 'native'])
         .default('pcap-parser'),
     )
-    .action(async (inputs: string[], options: ReplayOptions, command: Command) => {
-      setExitCode(command, await replay(inputs, options));
+    .action(async (inputs: string[], options: ReplayOptions) => {
+      outcome.code = await replay(inputs, options);
     });
 }
 

@@ -1,4 +1,4 @@
-import { FatalError } from '../errors.js';
+import { InputError } from '../errors.js';
 import type { FlowReport } from '../model.js';
 import { inCidr } from '../addresses.js';
 
@@ -62,7 +62,7 @@ class Parser {
   }
 
   private fail(problem: string): never {
-    throw new FatalError(`bad --filter '${this.text}': ${problem}`, 2);
+    throw new InputError(`bad --filter '${this.text}': ${problem}`);
   }
 
   private peek(): string | undefined {

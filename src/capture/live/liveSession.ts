@@ -1,5 +1,5 @@
 import type { Frame, Hop } from '../../model.js';
-import { ExitCode, FatalError } from '../../errors.js';
+import { EnvironmentError, type FatalError, InputError, PrivilegeError } from '../../errors.js';
 import type { FrameSink, FrameSource, HopStatus } from '../../pipeline/source.js';
 import { netnsInode, type Netns } from '../../discover/netns.js';
 import { CaptureOpenError, startNetnsCapture, type NetnsCapture } from './netnsCapture.js';
@@ -183,13 +183,13 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 function openFailure(hop: Hop, error: Error): FatalError {
   const message = error.message;
   if (/permission|not permitted|EPERM|EACCES/i.test(message)) {
-    return new FatalError(`cannot capture on ${hop.name}: ${message}`, ExitCode.NO_PRIVILEGE, 'run as root: sudo hoptrace ...');
+    return new PrivilegeError(`cannot capture on ${hop.name}: ${message}`, 'run as root: sudo hoptrace ...');
   }
   if (/syntax error|can't parse filter|parse error|illegal token|unknown host/i.test(message)) {
-    return new FatalError(`bad capture filter at ${hop.name}: ${message.replace(/^[^:]+: /, '')}`, ExitCode.BAD_INPUT);
+    return new InputError(`bad capture filter at ${hop.name}: ${message.replace(/^[^:]+: /, '')}`);
   }
   if (/no such device/i.test(message)) {
-    return new FatalError(`interface ${hop.iface ?? hop.name} (${hop.name}, netns ${hop.netns ?? 'host'}) vanished before capture started`, ExitCode.ENVIRONMENT);
+    return new EnvironmentError(`interface ${hop.iface ?? hop.name} (${hop.name}, netns ${hop.netns ?? 'host'}) vanished before capture started`);
   }
-  return new FatalError(`cannot capture on ${hop.name}: ${message}`, ExitCode.ENVIRONMENT);
+  return new EnvironmentError(`cannot capture on ${hop.name}: ${message}`);
 }

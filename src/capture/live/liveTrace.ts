@@ -1,5 +1,5 @@
 import type { Hop, Report } from '../../model.js';
-import { ExitCode, FatalError } from '../../errors.js';
+import { EnvironmentError } from '../../errors.js';
 import type { TraceSession } from '../../session.js';
 import { discoverPath, type DiscoveredPath } from '../../discover/path.js';
 import { resolveTarget, type TargetSpec } from '../../discover/target.js';
@@ -117,7 +117,7 @@ function filterContext(path: DiscoveredPath) {
 
 function refuseUnreachable(path: DiscoveredPath): void {
   if (path.mode === 'none' || path.hops.length === 0) {
-    throw new FatalError(path.notes[0] ?? `${path.target.description}: no interface to capture on`, ExitCode.ENVIRONMENT);
+    throw new EnvironmentError(path.notes[0] ?? `${path.target.description}: no interface to capture on`);
   }
 }
 

@@ -86,7 +86,7 @@ describe('hoptrace replay, run as a command', () => {
     expect(missing.stderr.trim().split('\n')).toHaveLength(1);
     expect(missing.stderr).toMatch(/^hoptrace: fixtures\/no-such-trace: /);
     const filter = hoptrace(['replay', 'fixtures/ping-out', '--filter', 'host']);
-    expect(filter).toMatchObject({ code: 2, stderr: "hoptrace: bad --filter 'host': it ends too early\n" });
+    expect(filter).toMatchObject({ code: 2, stderr: "hoptrace: bad --filter 'host': it ends too early: an address after 'host' expected\n" });
     const usage = hoptrace(['replay']);
     expect(usage).toMatchObject({ code: 2, stderr: "hoptrace: missing required argument 'trace' (hoptrace --help for usage)\n" });
   });

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { runTui } from '../../src/render/tui/index.js';
 import { KEY } from './harness.js';
 import { playTwoPings, twoPings } from './scenario.js';
@@ -45,6 +45,11 @@ const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 afterEach(() => expect(process.listeners('SIGINT').map((l) => l.name)).not.toContain('onSigint'));
 
 describe('runTui', () => {
+  // runTui loads Ink on first use; loaded once here, the timings below do not include it.
+  beforeAll(async () => {
+    await import('../../src/render/tui/runTui.js');
+  });
+
   test('q while capturing stops the session, waits for it, and returns the final report', async () => {
     const session = twoPings();
     const terminal = fakeTerminal();

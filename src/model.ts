@@ -160,6 +160,8 @@ export interface Report {
 /** One packet seen at one hop. */
 export interface Sighting {
   hop: number;
+  /** 0-based index of its frame in its hop's frame stream, counting every frame (decoded or not). */
+  frameSeq: number;
   /** Nanoseconds since the trace's first frame. */
   t: number;
   ip: IpPacket;
@@ -179,7 +181,9 @@ export interface Journey {
   missedAt?: number[];
 }
 
-/** What a running trace tells its listeners (TUI, text streaming). */
+/** What a running trace tells its listeners (TUI, text streaming, exporters). */
 export type TraceEvent =
   | { kind: 'journey'; journey: Journey }
-  | { kind: 'flow'; flow: FlowReport };
+  | { kind: 'flow'; flow: FlowReport }
+  /** A frame that did not decode to an IP packet (ARP, LLDP, an unknown link type...). */
+  | { kind: 'skipped'; hop: number; frameSeq: number; reason: string };

@@ -2,8 +2,11 @@ import type { Direction, Finding, FlowReport, LatencyStep, Rewrite, TtlStep, Ver
 import type { DirectionStats, FlowState } from '../correlate/flows.js';
 import type { PathModel } from '../correlate/path.js';
 
-/** Turns a flow's sums into the report a person reads: verdict, drop point, rewrites, findings. */
-export function explainFlow(path: PathModel, flow: FlowState): FlowReport {
+/**
+ * Turns a flow's sums into the report a person reads: verdict, drop point, rewrites, findings.
+ * `originNs` is the trace's earliest timestamp on the flow's clock: times are counted from it.
+ */
+export function explainFlow(path: PathModel, flow: FlowState, originNs = 0): FlowReport {
   const names = path.hops.map((h) => h.name);
   const blind = blindHops(flow, path.size);
   const { verdict, drop } = judge(path, flow, blind);
@@ -22,8 +25,8 @@ export function explainFlow(path: PathModel, flow: FlowState): FlowReport {
     latency: latencySteps(flow, names),
     findings: findingsOf(flow, names, blind, verdict),
     packets: { request: flow.request.packets, reply: flow.reply.packets },
-    firstSeen: seconds(flow.firstSeen),
-    lastSeen: seconds(flow.lastSeen),
+    firstSeen: seconds(flow.firstSeen - originNs),
+    lastSeen: seconds(flow.lastSeen - originNs),
   };
 }
 
@@ -108,7 +111,7 @@ function ttlSteps(flow: FlowState, names: string[]): TtlStep[] {
 }
 
 const us = (ns: number) => Math.round(ns) / 1000;
-/** Seconds since the trace's first frame, to the microsecond. */
+/** Seconds since the trace's earliest frame, to the microsecond. */
 const seconds = (ns: number) => Math.round(ns / 1000) / 1e6;
 
 function latencySteps(flow: FlowState, names: string[]): LatencyStep[] {

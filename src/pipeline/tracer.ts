@@ -40,7 +40,7 @@ class PathTracer implements Tracer {
   private readonly listeners = new Set<(event: TraceEvent) => void>();
   /** The traced container's flows, in the order they were first recognised as such. */
   private readonly flows: FlowState[] = [];
-  private readonly cache = new Map<FlowState, { version: number; report: Report['flows'][number] }>();
+  private readonly cache = new Map<FlowState, { version: number; origin: number; report: Report['flows'][number] }>();
   /** The verdict each flow had when listeners were last told about it. */
   private readonly verdicts = new Map<FlowState, Verdict>();
   private readonly packetsPerHop: number[];
@@ -48,6 +48,8 @@ class PathTracer implements Tracer {
   private otherFlows = 0;
   private epoch?: { sec: number; nsec: number };
   private now = 0;
+  /** The earliest time seen: records out of time order may come before the first one pushed. */
+  private origin = 0;
   private sinceAdvance = 0;
 
   constructor(
@@ -62,13 +64,15 @@ class PathTracer implements Tracer {
 
   push(frame: Frame): void {
     const t = this.clock(frame.tsSec, frame.tsNsec);
-    this.packetsPerHop[frame.hop]++;
+    if (t < this.origin) this.origin = t;
+    const frameSeq = this.packetsPerHop[frame.hop]++;
     const decoded = decodeFrame(frame.linkType, frame.data, frame.origLen);
     if ('skip' in decoded) {
       this.skippedFrames++;
+      if (this.listeners.size > 0) this.emit({ kind: 'skipped', hop: frame.hop, frameSeq, reason: decoded.skip });
       return;
     }
-    this.matcher.add(frame.hop, t, decoded.ip);
+    this.matcher.add(frame.hop, frameSeq, t, decoded.ip);
     if (t > this.now) this.now = t;
     // Settling is cheap but not free: do it in batches, the window is long against a batch.
     if (++this.sinceAdvance >= 64) {
@@ -114,9 +118,9 @@ class PathTracer implements Tracer {
 
   private flowReport(flow: FlowState) {
     const cached = this.cache.get(flow);
-    if (cached && cached.version === flow.version) return cached.report;
-    const report = explainFlow(this.path, flow);
-    this.cache.set(flow, { version: flow.version, report });
+    if (cached && cached.version === flow.version && cached.origin === this.origin) return cached.report;
+    const report = explainFlow(this.path, flow, this.origin);
+    this.cache.set(flow, { version: flow.version, origin: this.origin, report });
     return report;
   }
 

@@ -1,5 +1,5 @@
-// The values that flow through the pipeline:
-//   capture sources -> Frame -> decode -> Packet -> correlate -> Journey -> explain -> Report -> render
+// The values that flow through the pipeline (assembled by pipeline/runTrace.ts):
+//   capture sources -> Frame -> decode -> IpPacket -> correlate -> Sighting, Journey -> explain -> FlowReport, Report -> render
 // Every stage after the sources is pure: it takes these values and returns these values.
 
 /** Link-layer header types, as numbered in pcap/pcapng (LINKTYPE_*). */
@@ -27,8 +27,10 @@ export interface Frame {
   origLen: number;
 }
 
+/** The roles a hop can have: the one list (schema/report.schema.json is held to it by a test). */
+export const HOP_ROLES = ['container', 'veth', 'bridge', 'uplink', 'host', 'tunnel', 'other'] as const;
 /** A hop of the path: one interface on which packets were captured. */
-export type HopRole = 'container' | 'veth' | 'bridge' | 'uplink' | 'host' | 'tunnel' | 'other';
+export type HopRole = (typeof HOP_ROLES)[number];
 
 export interface Hop {
   name: string;
@@ -76,24 +78,10 @@ export interface IpPacket {
   truncated?: string;
 }
 
-/** A decoded frame: what the correlator sees of each captured packet. */
-export interface Packet {
-  hop: number;
-  /** Nanoseconds since the trace's first frame (fits a double for ~104 days). */
-  t: number;
-  ip: IpPacket;
-  /** VLAN ids and tunnels the packet was found inside, outermost first, e.g. ["vlan 100", "vxlan 42"]. */
-  encap: string[];
-}
-
-/** Why a frame produced no Packet (ARP, LLDP, an unknown link type...): counted, not reported. */
-export interface Skipped {
-  hop: number;
-  reason: string;
-}
-
 export type Direction = 'request' | 'reply';
-export type RewriteField = 'src' | 'dst' | 'sport' | 'dport' | 'icmp-id';
+/** The fields NAT can rewrite: the one list (the schema is held to it by a test; correlate/rewrites.ts reads them). */
+export const REWRITE_FIELDS = ['src', 'dst', 'sport', 'dport', 'icmp-id'] as const;
+export type RewriteField = (typeof REWRITE_FIELDS)[number];
 
 export interface Rewrite {
   between: [string, string];

@@ -9,14 +9,11 @@ import { chooseOutput, colorEnabled, type OutputFlags } from '../render/output.j
 import { renderJson } from '../render/json.js';
 import { renderText } from '../render/text.js';
 import { streamFlowLines } from '../render/stream.js';
-import { runLiveTrace, type LiveTraceRequest, type Presenter } from '../capture/live/liveTrace.js';
-import { pingFrom, probeFrom } from '../capture/live/traffic.js';
+// Live capture, Docker (dockerode, ssh2) and discovery are loaded by the commands that use them:
+// replay never loads them.
+import type { LiveTraceRequest, Presenter } from '../capture/live/liveTrace.js';
 import type { FlowSelector } from '../capture/live/bpf.js';
 import type { TargetSpec } from '../discover/target.js';
-import { resolveTarget } from '../discover/target.js';
-import { discoverPath } from '../discover/path.js';
-import { describePath, pathDocument } from '../discover/describe.js';
-import { requireCaptureRights } from '../capture/live/privilege.js';
 import { DEFAULTS, filterOption, numberOption, WINDOW_RANGE } from '../pipeline/options.js';
 
 interface TargetFlags {
@@ -52,6 +49,7 @@ function registerPing(program: Command, outcome: CommandOutcome): void {
       const [target, destination] = positionals(flags, a, b, 'destination');
       const dest = await resolveAddress(required(destination, 'destination'));
       const request = baseRequest(cmd, target, dest, { proto: 'icmp', destination: dest }, flags);
+      const { pingFrom } = await import('../capture/live/traffic.js');
       request.traffic = (ns) => pingFrom(ns, dest, flags.count, flags.interval);
       outcome.code = await finish(cmd, request, flags, true);
     });
@@ -68,6 +66,7 @@ function registerProbe(program: Command, proto: 'tcp' | 'udp', outcome: CommandO
       const { host, port } = parseHostPort(required(hostPort, 'host:port'));
       const dest = await resolveAddress(host);
       const request = baseRequest(cmd, target, dest, { proto, destination: dest, port }, flags);
+      const { probeFrom } = await import('../capture/live/traffic.js');
       request.traffic = (ns) => probeFrom(ns, { mode: proto, host: dest, port, timeoutMs: flags.timeout * 1000 });
       outcome.code = await finish(cmd, request, flags, true);
     });
@@ -112,6 +111,10 @@ function registerPathCommand(program: Command, outcome: CommandOutcome): void {
     .argument('[destination]', 'where the traffic goes (default: the default route)')
     .option('--json', 'print one JSON document')
     .action(async (a: string | undefined, b: string | undefined, flags: TargetFlags & { json?: boolean }, cmd: Command) => {
+      const { requireCaptureRights } = await import('../capture/live/privilege.js');
+      const { resolveTarget } = await import('../discover/target.js');
+      const { discoverPath } = await import('../discover/path.js');
+      const { describePath, pathDocument } = await import('../discover/describe.js');
       requireCaptureRights(commandLine(cmd));
       const [target, destination] = positionals(flags, a, b, 'destination');
       const dest = destination ? await resolveAddress(destination) : undefined;
@@ -142,6 +145,7 @@ async function finish(cmd: Command, request: LiveTraceRequest, flags: CaptureFla
   const later: string[] = [];
   // Lines on stderr would tear the UI apart: keep them until it is gone.
   request.say = (line) => (mode === 'tui' ? later.push(line) : process.stderr.write(`hoptrace: ${line}\n`));
+  const { runLiveTrace } = await import('../capture/live/liveTrace.js');
   const report = await runLiveTrace(request, presenter(mode, color, flags.verbose ?? false));
   for (const line of later) process.stderr.write(`hoptrace: ${line}\n`);
   process.stdout.write(mode === 'json' ? renderJson(report) : renderText(report, { color }));

@@ -32,9 +32,9 @@ export function registerReplayCommand(program: Command, outcome: CommandOutcome)
     .addOption(new Option('--filter <expr>', 'keep flows matching a pcap-filter-like expression (host, net, port, src, dst, tcp, udp, icmp, and/or/not)').argParser(filterOption))
     .addOption(new Option('--window <ms>', 'longest a packet may take from one hop to the next').default(DEFAULTS.windowMs).argParser(numberOption('--window', WINDOW_RANGE)))
     .addOption(
-      new Option('--pcap-reader <reader>', 'reader for classic microsecond pcap: pcap-parser, or native (hoptrace\'s own, several times faster)')
-        .choices(['pcap-parser', 'native'])
-        .default('pcap-parser'),
+      new Option('--pcap-reader <reader>', 'reader for classic pcap: native (hoptrace\'s own, several times faster), or the pcap-parser package')
+        .choices(['native', 'pcap-parser'])
+        .default(DEFAULTS.pcapReader),
     )
     .action(async (inputs: string[], options: ReplayOptions) => {
       outcome.code = await replay(inputs, options);

@@ -1,4 +1,5 @@
-import type { Direction, IpPacket, Sighting } from '../model.js';
+import { REWRITE_FIELDS, type Direction, type IpPacket, type Sighting } from '../model.js';
+import { fieldIndex, fieldValue, rewrittenFields } from './rewrites.js';
 import type { DirectionStats, FlowState, RewriteRecord, StepStats } from './flows.js';
 import { TCP_RST } from './keys.js';
 import { isPrivateAddress } from '../addresses.js';
@@ -89,15 +90,12 @@ function inTravelOrder(sightings: Sighting[], increasing: boolean): boolean {
 }
 
 function compareStep(flow: FlowState, direction: Direction, a: Sighting, b: Sighting): void {
-  if (a.ip.src !== b.ip.src) noteRewrite(flow, direction, a.hop, b.hop, 'src', a.ip.src, b.ip.src);
-  if (a.ip.dst !== b.ip.dst) noteRewrite(flow, direction, a.hop, b.hop, 'dst', a.ip.dst, b.ip.dst);
-  const la = a.ip.l4;
-  const lb = b.ip.l4;
-  if ((la.kind === 'tcp' || la.kind === 'udp') && (lb.kind === 'tcp' || lb.kind === 'udp')) {
-    if (la.sport !== lb.sport) noteRewrite(flow, direction, a.hop, b.hop, 'sport', la.sport, lb.sport);
-    if (la.dport !== lb.dport) noteRewrite(flow, direction, a.hop, b.hop, 'dport', la.dport, lb.dport);
-  } else if (la.kind === 'icmp' && lb.kind === 'icmp' && la.id !== undefined && lb.id !== undefined && la.id !== lb.id) {
-    noteRewrite(flow, direction, a.hop, b.hop, 'icmp-id', la.id, lb.id);
+  const rewritten = rewrittenFields(a.ip, b.ip);
+  if (rewritten !== 0) {
+    for (let i = 0; i < REWRITE_FIELDS.length; i++) {
+      const field = REWRITE_FIELDS[i]!;
+      if (rewritten & (1 << i)) noteRewrite(flow, direction, a.hop, b.hop, field, fieldValue(a.ip, field)!, fieldValue(b.ip, field)!);
+    }
   }
   const stepKey = (a.hop * 256 + b.hop) * 2 + (direction === 'request' ? 0 : 1);
   let step = flow.steps.get(stepKey);
@@ -114,8 +112,6 @@ function compareStep(flow: FlowState, direction: Direction, a: Sighting, b: Sigh
   if (latency > step.maxNs) step.maxNs = latency;
 }
 
-const FIELDS: RewriteRecord['field'][] = ['src', 'dst', 'sport', 'dport', 'icmp-id'];
-
 /** Keeps each distinct rewrite once; looked up without building a string, as NAT rewrites nearly every packet. */
 function noteRewrite(
   flow: FlowState,
@@ -126,7 +122,7 @@ function noteRewrite(
   before: string | number,
   after: string | number,
 ): void {
-  const key = ((from * 256 + to) * 2 + (direction === 'request' ? 0 : 1)) * 8 + FIELDS.indexOf(field);
+  const key = ((from * 256 + to) * 2 + (direction === 'request' ? 0 : 1)) * 8 + fieldIndex(field);
   const seen = flow.rewrites.get(key);
   const b = String(before);
   const a = String(after);

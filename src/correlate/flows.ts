@@ -1,4 +1,4 @@
-import type { Direction, IpPacket, Sighting } from '../model.js';
+import type { Direction, IpPacket, RewriteField, Sighting } from '../model.js';
 import { conversationKey, endpointsOf, isEchoReply, isEchoRequest, isIcmpError, protoName, TCP_ACK, TCP_SYN, type Endpoints } from './keys.js';
 import type { PathModel } from './path.js';
 
@@ -22,7 +22,7 @@ export interface RewriteRecord {
   from: number;
   to: number;
   direction: Direction;
-  field: 'src' | 'dst' | 'sport' | 'dport' | 'icmp-id';
+  field: RewriteField;
   before: string;
   after: string;
 }

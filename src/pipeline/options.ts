@@ -9,6 +9,8 @@ export const DEFAULTS = {
   speed: 0,
   /** libpcap's ring per hop: 10 MiB held ~160 GSO-sized slots and lost packets at ~40 kpps. */
   bufferMib: 64,
+  /** Classic pcap reader for replay: hoptrace's own; the pcap-parser package stays selectable. */
+  pcapReader: 'native',
 } as const;
 
 /** What the pipeline needs to know besides its source. */

@@ -1,5 +1,6 @@
 import type { Direction, FlowReport, Hop, Report, Rewrite, Verdict } from '../model.js';
 import { verdictSentence } from '../explain/explain.js';
+import { natName } from './nat.js';
 
 export interface TextOptions {
   color: boolean;
@@ -21,17 +22,10 @@ export function hopChain(hops: Hop[], withAddrs = true): string {
     .join('  ');
 }
 
-/** How NAT people name a rewrite: SNAT/DNAT on the way out, the undoing of it on the way back. */
-export function rewriteLabel(rewrite: Rewrite): string {
-  const source = rewrite.field === 'src' || rewrite.field === 'sport' || rewrite.field === 'icmp-id';
-  if (rewrite.direction === 'request') return source ? 'SNAT' : 'DNAT';
-  return rewrite.field === 'icmp-id' || !source ? 'un-SNAT' : 'un-DNAT';
-}
-
 export function describeRewrite(rewrite: Rewrite): string {
   const [a, b] = rewrite.between;
   const replies = rewrite.direction === 'reply' ? ' (replies)' : '';
-  return `${rewriteLabel(rewrite)} ${rewrite.field} ${rewrite.from} -> ${rewrite.to} between ${a} and ${b}${replies}`;
+  return `${natName(rewrite)} ${rewrite.field} ${rewrite.from} -> ${rewrite.to} between ${a} and ${b}${replies}`;
 }
 
 function formatUs(us: number): string {

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Ajv2020 from 'ajv/dist/2020.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -94,6 +94,17 @@ describe('hoptrace replay, run as a command', () => {
   it("says a usage error in one line, exit 2, as every other error", () => {
     expect(hoptrace(['--bogus'])).toMatchObject({ code: 2, stdout: '', stderr: "hoptrace: unknown option '--bogus' (hoptrace --help for usage)\n" });
     expect(hoptrace(['replay', 'fixtures/ping-out', '--bogus']).stderr.split('\n')).toHaveLength(2);
+  });
+
+  it('loads neither Docker (dockerode, ssh2) nor the UI (ink, react) for a replay', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hoptrace-loads-'));
+    fs.writeFileSync(path.join(dir, 'hooks.mjs'), "export async function load(url, context, next) { if (/node_modules\\/(dockerode|ssh2|docker-modem|ink|react)\\//.test(url)) process.stderr.write(`loaded ${url}\\n`); return next(url, context); }\n");
+    fs.writeFileSync(path.join(dir, 'register.mjs'), "import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n");
+    const run = (args: string[]) => spawnSync('node', ['--import', path.join(dir, 'register.mjs'), path.join(ROOT, 'bin', 'hoptrace.js'), ...args], { cwd: ROOT, encoding: 'utf8' });
+    expect(run(['replay', 'fixtures/ping-out', '--json'])).toMatchObject({ status: 0, stderr: '' });
+    // The hook does see them where they are used: the live commands' path loads dockerode.
+    expect(run(['path', 'web']).stderr).toContain('node_modules/dockerode/');
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('prints the package version for --version', () => {

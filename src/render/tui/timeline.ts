@@ -1,4 +1,5 @@
-import type { IpPacket, Journey, Sighting } from '../../model.js';
+import type { IpPacket, Journey, RewriteField, Sighting } from '../../model.js';
+import { fieldsOf, fieldValue, rewrittenFields } from '../../correlate/rewrites.js';
 import { formatOffset, formatTraceTime, type Segment } from './text.js';
 
 /** What a packet did at one hop, in path-order columns. */
@@ -9,7 +10,7 @@ export type TimelineCell =
   | { kind: 'none' };
 
 export interface FieldChange {
-  field: 'src' | 'dst' | 'sport' | 'dport' | 'icmp-id' | 'ttl';
+  field: RewriteField | 'ttl';
   from: string;
   to: string;
 }
@@ -39,22 +40,14 @@ export function timelineRow(journey: Journey, hopCount: number): TimelineRow {
   return { journey, label: journeyLabel(journey), cells };
 }
 
-/** The fields a hop changed, compared with the previous hop the packet was seen at. */
+/** The fields a hop changed, compared with the previous hop the packet was seen at: NAT's as correlate detects them, and the TTL. */
 export function fieldChanges(before: IpPacket, after: IpPacket): FieldChange[] {
-  const changes: FieldChange[] = [];
-  const add = (field: FieldChange['field'], from: unknown, to: unknown): void => {
-    if (from !== undefined && to !== undefined && from !== to) changes.push({ field, from: String(from), to: String(to) });
-  };
-  add('src', before.src, after.src);
-  add('dst', before.dst, after.dst);
-  const a = before.l4;
-  const b = after.l4;
-  if ((a.kind === 'tcp' || a.kind === 'udp') && a.kind === b.kind) {
-    add('sport', a.sport, b.sport);
-    add('dport', a.dport, b.dport);
-  }
-  if (a.kind === 'icmp' && b.kind === 'icmp') add('icmp-id', a.id, b.id);
-  add('ttl', before.ttl, after.ttl);
+  const changes: FieldChange[] = fieldsOf(rewrittenFields(before, after)).map((field) => ({
+    field,
+    from: String(fieldValue(before, field)),
+    to: String(fieldValue(after, field)),
+  }));
+  if (before.ttl !== after.ttl) changes.push({ field: 'ttl', from: String(before.ttl), to: String(after.ttl) });
   return changes;
 }
 

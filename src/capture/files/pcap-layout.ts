@@ -2,7 +2,7 @@
 // reader (nanoseconds): file header checks, record header checks, timestamp fractions.
 import { CaptureFileError } from '../../errors.js';
 import type { SourceWarning } from '../../model.js';
-import type { CaptureInterface } from './open.js';
+import type { CaptureInterface } from './types.js';
 
 export const PCAP_HEADER_LENGTH = 24;
 export const PCAP_RECORD_HEADER_LENGTH = 16;

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { CaptureFileError } from '../../errors.js';
 import type { SourceWarning } from '../../model.js';
 import { CHUNK_SIZE } from './file-window.js';
-import type { CaptureInterface, CaptureRecord, RecordReader } from './open.js';
+import type { CaptureInterface, CaptureRecord, RecordReader } from './types.js';
 import {
   PCAP_HEADER_LENGTH,
   PCAP_RECORD_HEADER_LENGTH,

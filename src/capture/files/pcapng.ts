@@ -2,7 +2,7 @@
 // file of any size is read in ~1 MiB pieces. Sections may change byte order; interface ids
 // restart in every section, so each section maps its ids to indexes in interfaces().
 import { CaptureFileError } from '../../errors.js';
-import type { CaptureInterface, CaptureRecord, RecordReader } from './open.js';
+import type { CaptureInterface, CaptureRecord, RecordReader } from './types.js';
 import {
   BlockType,
   MAX_BLOCK_LENGTH,

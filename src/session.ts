@@ -1,7 +1,7 @@
 import type { Hop, Report, TraceEvent } from './model.js';
-import type { HopStatus } from './pipeline/source.js';
+import type { HopStatus } from './source.js';
 
-export type { HopStatus } from './pipeline/source.js';
+export type { HopStatus } from './source.js';
 
 export type TraceListener = (event: TraceEvent) => void;
 

@@ -1,5 +1,5 @@
 import type { Frame, SourceWarning } from '../model.js';
-import type { FrameSink, FrameSource, HopStatus } from '../pipeline/source.js';
+import type { FrameSink, FrameSource, HopStatus } from '../source.js';
 import type { ReplayTrace } from './trace.js';
 
 export interface ReplayPace {

@@ -11,7 +11,7 @@ import { renderText } from '../render/text.js';
 import { streamFlowLines } from '../render/stream.js';
 // Live capture, Docker (dockerode, ssh2) and discovery are loaded by the commands that use them:
 // replay never loads them.
-import type { LiveTraceRequest, Presenter } from '../capture/live/liveTrace.js';
+import type { LiveTraceRequest, Presenter } from './liveTrace.js';
 import type { FlowSelector } from '../capture/live/bpf.js';
 import type { TargetSpec } from '../discover/target.js';
 import { DEFAULTS, filterOption, numberOption, WINDOW_RANGE } from '../pipeline/options.js';
@@ -145,7 +145,7 @@ async function finish(cmd: Command, request: LiveTraceRequest, flags: CaptureFla
   const later: string[] = [];
   // Lines on stderr would tear the UI apart: keep them until it is gone.
   request.say = (line) => (mode === 'tui' ? later.push(line) : process.stderr.write(`hoptrace: ${line}\n`));
-  const { runLiveTrace } = await import('../capture/live/liveTrace.js');
+  const { runLiveTrace } = await import('./liveTrace.js');
   const report = await runLiveTrace(request, presenter(mode, color, flags.verbose ?? false));
   for (const line of later) process.stderr.write(`hoptrace: ${line}\n`);
   process.stdout.write(mode === 'json' ? renderJson(report) : renderText(report, { color }));

@@ -2,7 +2,7 @@ import type { Report } from '../model.js';
 import type { TraceListener, TraceSession } from '../session.js';
 import type { FlowFilter } from '../explain/filter.js';
 import { resolveOptions, type TraceOptions } from './options.js';
-import type { FrameSource } from './source.js';
+import type { FrameSource } from '../source.js';
 import { createTracer } from './tracer.js';
 
 export interface RunOptions extends TraceOptions {

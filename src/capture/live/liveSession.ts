@@ -1,6 +1,6 @@
 import type { Frame, Hop } from '../../model.js';
 import { EnvironmentError, type FatalError, InputError, PrivilegeError } from '../../errors.js';
-import type { FrameSink, FrameSource, HopStatus } from '../../pipeline/source.js';
+import type { FrameSink, FrameSource, HopStatus } from '../../source.js';
 import { netnsInode, type Netns } from '../../discover/netns.js';
 import { CaptureOpenError, startNetnsCapture, type NetnsCapture } from './netnsCapture.js';
 import { hopFileName, TraceRecorder } from './recorder.js';

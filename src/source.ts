@@ -1,4 +1,4 @@
-import type { Frame, Hop } from '../model.js';
+import type { Frame, Hop } from './model.js';
 
 /** Per-hop capture state for the views: packet count and, if any, what went wrong there. */
 export interface HopStatus {

@@ -1,17 +1,17 @@
-import type { Hop, Report } from '../../model.js';
-import { EnvironmentError } from '../../errors.js';
-import type { TraceSession } from '../../session.js';
-import { discoverPath, type DiscoveredPath } from '../../discover/path.js';
-import { resolveTarget, type TargetSpec } from '../../discover/target.js';
-import { inspectContainer } from '../../discover/docker.js';
-import type { Netns } from '../../discover/netns.js';
-import { describeFilters, hopFilter, type FlowSelector } from './bpf.js';
-import { liveSource } from './liveSession.js';
-import { runTrace } from '../../pipeline/runTrace.js';
-import type { TraceOptions } from '../../pipeline/options.js';
-import type { FrameSource } from '../../pipeline/source.js';
-import { requireCaptureRights } from './privilege.js';
-import type { Traffic } from './traffic.js';
+import type { Hop, Report } from '../model.js';
+import { EnvironmentError } from '../errors.js';
+import type { TraceSession } from '../session.js';
+import { discoverPath, type DiscoveredPath } from '../discover/path.js';
+import { resolveTarget, type TargetSpec } from '../discover/target.js';
+import { inspectContainer } from '../discover/docker.js';
+import type { Netns } from '../discover/netns.js';
+import { describeFilters, hopFilter, type FlowSelector } from '../capture/live/bpf.js';
+import { liveSource } from '../capture/live/liveSession.js';
+import { runTrace } from '../pipeline/runTrace.js';
+import type { TraceOptions } from '../pipeline/options.js';
+import type { FrameSource } from '../source.js';
+import { requireCaptureRights } from '../capture/live/privilege.js';
+import type { Traffic } from '../capture/live/traffic.js';
 
 export interface LiveTraceRequest {
   target: TargetSpec;

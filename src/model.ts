@@ -91,6 +91,11 @@ export interface Rewrite {
   to: string;
 }
 
+/** What answered a request in the responder's place: an ICMP error about it, or a TCP reset. */
+export type Rejection =
+  | { kind: 'icmp-error'; v6: boolean; type: number; code: number; from: string }
+  | { kind: 'tcp-reset'; from: string };
+
 export type Verdict = 'ok' | 'no-reply' | 'dropped' | 'rejected' | 'reply-dropped';
 
 export interface Finding {

@@ -132,45 +132,11 @@ function noteRewrite(
   else flow.rewrites.set(key, [record]);
 }
 
-const ICMP_UNREACH: Record<number, string> = {
-  0: 'network unreachable',
-  1: 'host unreachable',
-  2: 'protocol unreachable',
-  3: 'port unreachable',
-  4: 'fragmentation needed',
-  9: 'network administratively prohibited',
-  10: 'host administratively prohibited',
-  13: 'communication administratively prohibited',
-};
-
-const ICMP6_UNREACH: Record<number, string> = {
-  0: 'no route to destination',
-  1: 'communication administratively prohibited',
-  3: 'address unreachable',
-  4: 'port unreachable',
-};
-
-/** Names an ICMP error the way `ping` and tcpdump users know it. */
-export function describeIcmpError(v6: boolean, type: number, code: number): string {
-  if (!v6) {
-    if (type === 3) return `ICMP ${ICMP_UNREACH[code] ?? `destination unreachable (code ${code})`}`;
-    if (type === 11) return code === 0 ? 'ICMP time exceeded in transit (TTL 0)' : 'ICMP fragment reassembly time exceeded';
-    if (type === 12) return 'ICMP parameter problem';
-    if (type === 5) return 'ICMP redirect';
-    return `ICMP error type ${type} code ${code}`;
-  }
-  if (type === 1) return `ICMPv6 ${ICMP6_UNREACH[code] ?? `destination unreachable (code ${code})`}`;
-  if (type === 2) return 'ICMPv6 packet too big';
-  if (type === 3) return 'ICMPv6 time exceeded (hop limit 0)';
-  if (type === 4) return 'ICMPv6 parameter problem';
-  return `ICMPv6 error type ${type} code ${code}`;
-}
-
 function noteRejection(flow: FlowState, ip: IpPacket): void {
   if (flow.rejection) return;
   const l4 = ip.l4;
-  if (l4.kind === 'icmp' && l4.quoted) flow.rejection = `${describeIcmpError(l4.v6, l4.type, l4.code)} from ${ip.src}`;
-  else if (l4.kind === 'tcp' && (l4.flags & TCP_RST) !== 0) flow.rejection = `TCP reset from ${ip.src}`;
+  if (l4.kind === 'icmp' && l4.quoted) flow.rejection = { kind: 'icmp-error', v6: l4.v6, type: l4.type, code: l4.code, from: ip.src };
+  else if (l4.kind === 'tcp' && (l4.flags & TCP_RST) !== 0) flow.rejection = { kind: 'tcp-reset', from: ip.src };
 }
 
 /** A request that leaves by the uplink still carrying the container's private source. */

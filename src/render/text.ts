@@ -1,5 +1,4 @@
 import type { Direction, FlowReport, Hop, Report, Rewrite, Verdict } from '../model.js';
-import { verdictSentence } from '../explain/explain.js';
 import { natName } from './nat.js';
 
 export interface TextOptions {
@@ -111,4 +110,21 @@ export function renderText(report: Report, options: TextOptions): string {
   const notOk = report.flows.filter((f) => f.verdict !== 'ok').length;
   lines.push(`${report.flows.length} flow${report.flows.length === 1 ? '' : 's'}, ${notOk} not ok`);
   return `${lines.join('\n')}\n`;
+}
+
+/** The verdict in one plain sentence. */
+export function verdictSentence(flow: FlowReport): string {
+  const drop = flow.dropBetween;
+  switch (flow.verdict) {
+    case 'ok':
+      return `ok: requests reached ${flow.reached} and the answers came back.`;
+    case 'no-reply':
+      return `no reply: requests reached ${flow.reached} and nothing came back.`;
+    case 'dropped':
+      return `dropped: requests vanished between ${drop?.[0]} and ${drop?.[1]} (last seen at ${drop?.[0]}).`;
+    case 'rejected':
+      return `rejected: ${flow.findings.find((f) => f.code === 'rejected')?.message ?? 'the answer was an error'}.`;
+    case 'reply-dropped':
+      return `reply dropped: answers came back as far as ${drop?.[0]} and vanished before ${drop?.[1]}.`;
+  }
 }

@@ -1,5 +1,6 @@
 import type { IpPacket, Journey, RewriteField, Sighting } from '../../model.js';
 import { fieldsOf, fieldValue, rewrittenFields } from '../../correlate/rewrites.js';
+import { unreachableShortName } from '../../explain/icmp.js';
 import { formatOffset, formatTraceTime, type Segment } from './text.js';
 
 /** What a packet did at one hop, in path-order columns. */
@@ -87,15 +88,11 @@ function icmpSummary(v6: boolean, type: number, code: number, seq: number | unde
   const seqText = seq === undefined ? '' : ` #${seq}`;
   if ((!v6 && type === 8) || (v6 && type === 128)) return `echo${seqText}`;
   if ((!v6 && type === 0) || (v6 && type === 129)) return `reply${seqText}`;
-  if (!v6 && type === 3) return `${UNREACHABLE_V4[code] ?? `code ${code}`} unreach`;
-  if (v6 && type === 1) return `${UNREACHABLE_V6[code] ?? `code ${code}`} unreach`;
+  const unreachable = unreachableShortName(v6, type, code);
+  if (unreachable !== undefined) return `${unreachable} unreach`;
   if ((!v6 && type === 11) || (v6 && type === 3)) return 'ttl exceeded';
   return `icmp type ${type} code ${code}`;
 }
-
-// Short on purpose: the label column is about 20 characters on an 80-column terminal.
-const UNREACHABLE_V4: Record<number, string> = { 0: 'net', 1: 'host', 2: 'proto', 3: 'port', 4: 'frag', 9: 'net admin', 10: 'host admin', 13: 'admin' };
-const UNREACHABLE_V6: Record<number, string> = { 0: 'route', 1: 'admin', 3: 'addr', 4: 'port' };
 
 /**
  * A cell as text for a column of `width`: a mark, the time since the packet's first hop, and

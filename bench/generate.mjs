@@ -92,6 +92,21 @@ export function generateFlood(outDir, copies, spacingNs = 1000) {
 }
 
 /**
+ * The same flood, dropped before the last hop (its capture is empty): no journey completes,
+ * so every copy stays open for the matching window and each new copy meets all the open
+ * ones with the same content.
+ */
+export function generateDroppedFlood(outDir, copies, spacingNs = 1000) {
+  const trace = generateFlood(outDir, copies, spacingNs);
+  const last = trace.files[trace.files.length - 1];
+  fs.truncateSync(last, 24);
+  const doc = JSON.parse(fs.readFileSync(path.join(outDir, 'path.json'), 'utf8'));
+  doc.description += `; the last hop saw none of them`;
+  fs.writeFileSync(path.join(outDir, 'path.json'), `${JSON.stringify(doc, null, 2)}\n`);
+  return trace;
+}
+
+/**
  * `flows` distinct flows: ping-out's first echo (request and reply at every hop) with the
  * echo id (16 bits) and the far end's last address byte (203.0.113.2 + flow / 65536) set per
  * flow, so that up to 16 million flows are distinct. Checksums are left as recorded.

@@ -1,5 +1,5 @@
-// The scale rows of `npm run bench`: matching on floods of identical packets, and memory as
-// the number of distinct flows grows. Each trace is generated on disk in chunks (never held
+// The scale rows of `npm run bench`: matching on floods of identical packets (seen at every
+// hop, and dropped before the last hop), and memory as the number of distinct flows grows. Each trace is generated on disk in chunks (never held
 // in memory), replayed once by `hoptrace replay --json --pcap-reader native` (the native
 // reader, so that the rows measure matching and flow keeping, not pcap-parser), then deleted.
 //
@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { generateFlood, generateFlows } from './generate.mjs';
+import { generateDroppedFlood, generateFlood, generateFlows } from './generate.mjs';
 import { measure } from './measure.mjs';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
@@ -42,7 +42,7 @@ async function runRow(kind, n, generate) {
     const packets = trace.packets * trace.files.length;
     const row = { kind, n, packets, fileMb: +mb.toFixed(0), generateS: +genS.toFixed(1), seconds: +m.seconds.toFixed(2), peakMb: +m.peakMb.toFixed(0), cpuS: +(m.cpu.user + m.cpu.system).toFixed(2), ok, outcome: outcome(m) };
     rows.push(row);
-    console.log(`${kind.padEnd(6)} ${String(n).padStart(9)} ${String(packets).padStart(10)} pkts ${String(row.fileMb).padStart(6)} MB  ${row.seconds.toFixed(2).padStart(8)} s  peak ${String(row.peakMb).padStart(5)} MB  ${row.outcome}`);
+    console.log(`${kind.padEnd(13)} ${String(n).padStart(9)} ${String(packets).padStart(10)} pkts ${String(row.fileMb).padStart(6)} MB  ${row.seconds.toFixed(2).padStart(8)} s  peak ${String(row.peakMb).padStart(5)} MB  ${row.outcome}`);
     return ok;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -54,7 +54,7 @@ async function series(kind, sizes, generate) {
   for (const n of sizes) {
     if (failed && !force) {
       rows.push({ kind, n, ok: false, outcome: 'skipped: a smaller size already failed (BENCH_FORCE=1 to run it)' });
-      console.log(`${kind.padEnd(6)} ${String(n).padStart(9)} skipped: a smaller size already failed (BENCH_FORCE=1 to run it)`);
+      console.log(`${kind.padEnd(13)} ${String(n).padStart(9)} skipped: a smaller size already failed (BENCH_FORCE=1 to run it)`);
       continue;
     }
     if (!(await runRow(kind, n, generate))) failed = true;
@@ -64,6 +64,8 @@ async function series(kind, sizes, generate) {
 console.log(`scale benchmark on ${os.cpus().length} cores, node ${process.version}; kind, N, packets, size, replay time, peak memory`);
 console.log('flood: N byte-identical copies of one echo request per hop (4 hops), 1 us apart');
 await series('flood', floods, generateFlood);
+console.log('flood-dropped: the same flood, none of it seen at the last hop (every copy stays open for the window)');
+await series('flood-dropped', floods, generateDroppedFlood);
 console.log('flows: N distinct echo flows, request and reply at each of 4 hops, 100 us apart');
 await series('flows', flowCounts, generateFlows);
 fs.mkdirSync(path.join(here, 'out'), { recursive: true });

@@ -23,7 +23,8 @@ const COUNT = Number(process.env.HOPTRACE_FUZZ_COUNT ?? 3000);
 const WATCHDOG_MS = 5000;
 
 const repo = new URL('../../', import.meta.url).pathname;
-const work = mkdtempSync(join(tmpdir(), 'hoptrace-fuzz-'));
+// Thousands of small writes: in memory (tmpfs) where there is one.
+const work = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'hoptrace-fuzz-'));
 let keep = false;
 afterAll(() => {
   if (!keep) rmSync(work, { recursive: true, force: true });

@@ -77,7 +77,8 @@ function writeTrace(outDir, pick, copies, spacingNs, mutate, description) {
     return { file, name: hop.name, role: hop.role, netns: hop.netns, iface: hop.iface, addrs: hop.addrs };
   });
   fs.writeFileSync(path.join(outDir, 'path.json'), `${JSON.stringify({ description, hops }, null, 2)}\n`);
-  return { dir: outDir, files: hops.map((h) => path.join(outDir, h.file)), packets: copies * Math.max(...packets.map((p) => p.length)) };
+  const total = copies * packets.reduce((n, ps) => n + ps.length, 0);
+  return { dir: outDir, files: hops.map((h) => path.join(outDir, h.file)), packets: copies * Math.max(...packets.map((p) => p.length)), total };
 }
 
 /**
@@ -100,6 +101,7 @@ export function generateDroppedFlood(outDir, copies, spacingNs = 1000) {
   const trace = generateFlood(outDir, copies, spacingNs);
   const last = trace.files[trace.files.length - 1];
   fs.truncateSync(last, 24);
+  trace.total -= copies;
   const doc = JSON.parse(fs.readFileSync(path.join(outDir, 'path.json'), 'utf8'));
   doc.description += `; the last hop saw none of them`;
   fs.writeFileSync(path.join(outDir, 'path.json'), `${JSON.stringify(doc, null, 2)}\n`);

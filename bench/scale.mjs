@@ -39,7 +39,7 @@ async function runRow(kind, n, generate) {
     const mb = trace.files.reduce((sum, f) => sum + fs.statSync(f).size, 0) / 1e6;
     const m = await measure('node', [cli, 'replay', trace.dir, '--json', '--pcap-reader', 'native'], { timeoutS });
     const ok = !m.timedOut && !m.signal && (m.code === 0 || m.code === 1);
-    const packets = trace.packets * trace.files.length;
+    const packets = trace.total;
     const row = { kind, n, packets, fileMb: +mb.toFixed(0), generateS: +genS.toFixed(1), seconds: +m.seconds.toFixed(2), peakMb: +m.peakMb.toFixed(0), cpuS: +(m.cpu.user + m.cpu.system).toFixed(2), ok, outcome: outcome(m) };
     rows.push(row);
     console.log(`${kind.padEnd(13)} ${String(n).padStart(9)} ${String(packets).padStart(10)} pkts ${String(row.fileMb).padStart(6)} MB  ${row.seconds.toFixed(2).padStart(8)} s  peak ${String(row.peakMb).padStart(5)} MB  ${row.outcome}`);

@@ -167,6 +167,31 @@ describe('files a trace directory names stay inside it', () => {
     expect([...trace.frames()].map((f) => [f.hop, f.tsNsec])).toEqual([[0, 1000], [1, 7000], [2, 7000]]);
   });
 
+  it('a trace directory reached through a link is read as the directory it leads to', () => {
+    const folder = traceDir('real-dir', { hops });
+    const link = dir.path('dir-link');
+    symlinkSync(folder, link);
+    const trace = openTrace([link]);
+    expect(trace.outsideFiles).toEqual([]);
+    expect([...trace.frames()]).toHaveLength(2);
+  });
+
+  it('a sub-folder that is a link out is refused like a file that is one', () => {
+    outsideFile();
+    const folder = traceDir('sub-link', { hops: [hops[0], { ...hops[1], file: 'sub/b.pcap' }] });
+    symlinkSync(dir.path('elsewhere'), join(folder, 'sub'));
+    expect(refusal(() => openTrace([folder]))).toBe(
+      `${folder}/path.json: hops[1].file: "sub/b.pcap" is a link to ${dir.path('elsewhere/b.pcap')}, outside the trace directory; refused (--allow-outside-files to read it)`,
+    );
+  });
+
+  it('a path.json linked from outside is listed too when allowed', () => {
+    const elsewhere = dir.write('elsewhere-allowed.json', Buffer.from(JSON.stringify({ hops })));
+    const folder = traceDir('out-path-json-allowed', null);
+    symlinkSync(elsewhere, join(folder, 'path.json'));
+    expect(openTrace([folder], { allowOutside: true }).outsideFiles).toEqual([{ named: 'path.json', target: elsewhere, how: 'link' }]);
+  });
+
   it("an error never shows a file's bytes: /etc/passwd's first bytes are not echoed", () => {
     const folder = traceDir('passwd', { hops: [hops[0], { ...hops[1], file: 'passwd' }] });
     symlinkSync('/etc/passwd', join(folder, 'passwd'));

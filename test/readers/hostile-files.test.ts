@@ -234,6 +234,11 @@ describe("path.json's values are checked", () => {
     expect(openTrace([plain]).stoppedAt).toEqual({ sec: 1700000000, nsec: 250000000 });
   });
 
+  it('a hop without a role is "other", as the README says roles are optional', () => {
+    const folder = traceDir('no-role', { hops: [hops[0], { file: '02-b.pcap', name: 'b' }] });
+    expect(openTrace([folder]).hops.map((h) => h.role)).toEqual(['container', 'other']);
+  });
+
   it('a UTF-8 byte-order mark before the JSON is accepted', () => {
     const folder = traceDir('bom', `\ufeff${JSON.stringify({ hops })}`);
     expect(openTrace([folder]).hops.map((h) => h.name)).toEqual(['a', 'b']);

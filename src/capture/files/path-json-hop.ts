@@ -10,8 +10,9 @@ const ROLES: readonly HopRole[] = ['container', 'veth', 'bridge', 'uplink', 'hos
 // Unknown fields are ignored on purpose: a newer --record may add some, and an older
 // hoptrace should still replay what it understands.
 export function validateHop(file: string, at: string, entry: unknown): Hop {
-  if (!isObject(entry)) throw bad(`${file}: ${at}: must be an object with "file", "name" and "role"`);
-  const role = text(file, `${at}.role`, entry.role);
+  if (!isObject(entry)) throw bad(`${file}: ${at}: must be an object with "file" and "name" (and optionally "role")`);
+  // The README promises roles are optional: a hop without one is "other", as a capture file named alone is.
+  const role = entry.role === undefined ? 'other' : text(file, `${at}.role`, entry.role);
   if (!ROLES.includes(role as HopRole)) {
     throw bad(`${file}: ${at}.role: must be one of ${ROLES.join(', ')} (got ${quoted(role)})`);
   }

@@ -1,8 +1,8 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { Command, Option } from 'commander';
-import { setExitCode } from '../cli.js';
-import { ExitCode, FatalError } from '../errors.js';
+import type { CommandOutcome } from './outcome.js';
+import { ExitCode, InputError } from '../errors.js';
 import type { Report } from '../model.js';
 import type { TraceSession } from '../session.js';
 import { chooseOutput, colorEnabled, type OutputFlags } from '../render/output.js';
@@ -17,6 +17,7 @@ import { resolveTarget } from '../discover/target.js';
 import { discoverPath } from '../discover/path.js';
 import { describePath, pathDocument } from '../discover/describe.js';
 import { requireCaptureRights } from '../capture/live/privilege.js';
+import { DEFAULTS, filterOption, numberOption, WINDOW_RANGE } from '../pipeline/options.js';
 
 interface TargetFlags {
   pid?: string;
@@ -27,56 +28,58 @@ interface TargetFlags {
 interface CaptureFlags extends TargetFlags, OutputFlags {
   record?: string;
   bufferMib: number;
+  window: number;
+  filter?: string;
   verbose?: boolean;
 }
 
-/** The live commands (ping, tcp, udp, watch, path): issue 3. */
-export function registerLiveCommands(program: Command): void {
-  registerPing(program);
-  registerProbe(program, 'tcp');
-  registerProbe(program, 'udp');
-  registerWatch(program);
-  registerPathCommand(program);
+/** The live commands (ping, tcp, udp, watch, path). */
+export function registerLiveCommands(program: Command, outcome: CommandOutcome): void {
+  registerPing(program, outcome);
+  registerProbe(program, 'tcp', outcome);
+  registerProbe(program, 'udp', outcome);
+  registerWatch(program, outcome);
+  registerPathCommand(program, outcome);
 }
 
-function registerPing(program: Command): void {
+function registerPing(program: Command, outcome: CommandOutcome): void {
   captureCommand(program, 'ping', 'send ICMP echo from inside a container and follow it across every hop')
     .argument('[container]', 'container name or id (omit with --pid/--netns)')
     .argument('[destination]', 'address or host name to ping')
-    .addOption(new Option('-c, --count <n>', 'echo requests to send').default(3).argParser(numberIn('--count', 1, 100_000)))
-    .addOption(new Option('-i, --interval <seconds>', 'time between echo requests').default(0.5).argParser(numberIn('--interval', 0.01, 60)))
+    .addOption(new Option('-c, --count <n>', 'echo requests to send').default(3).argParser(numberOption('--count', { min: 1, max: 100_000, integer: true })))
+    .addOption(new Option('-i, --interval <seconds>', 'time between echo requests').default(0.5).argParser(numberOption('--interval', { min: 0.01, max: 60 })))
     .action(async (a: string | undefined, b: string | undefined, flags: CaptureFlags & { count: number; interval: number }, cmd: Command) => {
       const [target, destination] = positionals(flags, a, b, 'destination');
       const dest = await resolveAddress(required(destination, 'destination'));
       const request = baseRequest(cmd, target, dest, { proto: 'icmp', destination: dest }, flags);
       request.traffic = (ns) => pingFrom(ns, dest, flags.count, flags.interval);
-      await finish(cmd, request, flags, true);
+      outcome.code = await finish(cmd, request, flags, true);
     });
 }
 
-function registerProbe(program: Command, proto: 'tcp' | 'udp'): void {
+function registerProbe(program: Command, proto: 'tcp' | 'udp', outcome: CommandOutcome): void {
   const what = proto === 'tcp' ? 'open a TCP connection' : 'send one UDP datagram';
   captureCommand(program, proto, `${what} from inside a container and follow it across every hop`)
     .argument('[container]', 'container name or id (omit with --pid/--netns)')
     .argument('[host:port]', 'destination')
-    .addOption(new Option('--timeout <seconds>', 'how long to wait for an answer').default(3).argParser(numberIn('--timeout', 0.1, 600)))
+    .addOption(new Option('--timeout <seconds>', 'how long to wait for an answer').default(3).argParser(numberOption('--timeout', { min: 0.1, max: 600 })))
     .action(async (a: string | undefined, b: string | undefined, flags: CaptureFlags & { timeout: number }, cmd: Command) => {
       const [target, hostPort] = positionals(flags, a, b, 'host:port');
       const { host, port } = parseHostPort(required(hostPort, 'host:port'));
       const dest = await resolveAddress(host);
       const request = baseRequest(cmd, target, dest, { proto, destination: dest, port }, flags);
       request.traffic = (ns) => probeFrom(ns, { mode: proto, host: dest, port, timeoutMs: flags.timeout * 1000 });
-      await finish(cmd, request, flags, true);
+      outcome.code = await finish(cmd, request, flags, true);
     });
 }
 
-function registerWatch(program: Command): void {
+function registerWatch(program: Command, outcome: CommandOutcome): void {
   captureCommand(program, 'watch', "capture a container's traffic on every hop until Ctrl-C")
     .argument('[container]', 'container name or id (omit with --pid/--netns)')
     .argument('[filter]', 'pcap filter (compiled by libpcap) to keep only the flow being debugged')
     .action(async (a: string | undefined, b: string | undefined, flags: CaptureFlags, cmd: Command) => {
       const [target, filter] = positionals(flags, a, b, 'filter');
-      await finish(cmd, baseRequest(cmd, target, undefined, { proto: 'any', userFilter: filter }, flags), flags, false);
+      outcome.code = await finish(cmd, baseRequest(cmd, target, undefined, { proto: 'any', userFilter: filter }, flags), flags, false);
     });
 }
 
@@ -87,10 +90,12 @@ function captureCommand(program: Command, name: string, description: string): Co
     .option('--text', 'print text even on a terminal')
     .option('--tui', 'show the live terminal UI (the default on a terminal)')
     .option('-v, --verbose', 'say how the path was found and what each hop captures')
+    .addOption(new Option('--filter <expr>', 'report only flows matching a pcap-filter-like expression (host, net, port, tcp, udp, icmp, icmp6, ip, ip6, and/or/not)').argParser(filterOption))
+    .addOption(new Option('--window <ms>', 'longest a packet may take from one hop to the next').default(DEFAULTS.windowMs).argParser(numberOption('--window', WINDOW_RANGE)))
     .addOption(
       new Option('--buffer-mib <MiB>', "libpcap's ring per hop: smaller rings lose packets in bursts (10 MiB lost them from ~40,000 packets/s on a veth)")
-        .default(64)
-        .argParser(numberIn('--buffer-mib', 1, 1024)),
+        .default(DEFAULTS.bufferMib)
+        .argParser(numberOption('--buffer-mib', { min: 1, max: 1024 })),
     );
 }
 
@@ -101,7 +106,7 @@ function targetOptions(command: Command): Command {
     .option('--host-netns <name|path>', "the namespace holding the veth peers and bridge (default: dockerd's, else ours)");
 }
 
-function registerPathCommand(program: Command): void {
+function registerPathCommand(program: Command, outcome: CommandOutcome): void {
   targetOptions(program.command('path').description('print the discovered path (interfaces, addresses, MTU, bridge, route, NAT rules) without capturing'))
     .argument('[container]', 'container name or id (omit with --pid/--netns)')
     .argument('[destination]', 'where the traffic goes (default: the default route)')
@@ -112,7 +117,7 @@ function registerPathCommand(program: Command): void {
       const dest = destination ? await resolveAddress(destination) : undefined;
       const path = await discoverPath(await resolveTarget(target), dest);
       process.stdout.write(flags.json ? `${JSON.stringify(pathDocument(path), null, 2)}\n` : describePath(path));
-      setExitCode(cmd, ExitCode.OK);
+      outcome.code = ExitCode.OK;
     });
 }
 
@@ -124,13 +129,14 @@ function baseRequest(cmd: Command, target: TargetSpec, destination: string | und
     lingerMs: 1500,
     recordDir: flags.record,
     bufferBytes: Math.round(flags.bufferMib * 1024 * 1024),
+    trace: { windowMs: flags.window, filter: flags.filter },
     commandLine: commandLine(cmd),
     say: () => undefined,
   };
 }
 
-/** Runs the trace, shows it, prints the final report and sets the exit code. */
-async function finish(cmd: Command, request: LiveTraceRequest, flags: CaptureFlags, needFlows: boolean): Promise<void> {
+/** Runs the trace, shows it, prints the final report and returns the exit code. */
+async function finish(cmd: Command, request: LiveTraceRequest, flags: CaptureFlags, needFlows: boolean): Promise<number> {
   const mode = chooseOutput(flags, Boolean(process.stdout.isTTY), true);
   const color = colorEnabled(process.stdout);
   const later: string[] = [];
@@ -140,16 +146,15 @@ async function finish(cmd: Command, request: LiveTraceRequest, flags: CaptureFla
   for (const line of later) process.stderr.write(`hoptrace: ${line}\n`);
   process.stdout.write(mode === 'json' ? renderJson(report) : renderText(report, { color }));
   const allOk = report.flows.every((f) => f.verdict === 'ok') && (!needFlows || report.flows.length > 0);
-  setExitCode(cmd, allOk ? ExitCode.OK : ExitCode.NOT_OK);
+  return allOk ? ExitCode.OK : ExitCode.NOT_OK;
 }
 
 /** The one place that decides how a live session is shown while it runs. */
 function presenter(mode: 'tui' | 'text' | 'json', color: boolean, verbose: boolean): Presenter {
   if (mode === 'tui') {
-    return async (session: TraceSession): Promise<Report> => {
-      const { runTui } = await import('../render/tui/index.js');
-      return runTui(session, { color });
-    };
+    // Loaded now, before the capture starts, so the UI hears of the very first journey.
+    const tui = import('../render/tui/index.js');
+    return async (session: TraceSession): Promise<Report> => (await tui).runTui(session, { color });
   }
   return async (session: TraceSession): Promise<Report> => {
     let unsubscribe = (): void => undefined;
@@ -157,12 +162,13 @@ function presenter(mode: 'tui' | 'text' | 'json', color: boolean, verbose: boole
       process.stderr.write(`hoptrace: capturing on ${session.hops.map((h) => h.name).join(', ')} (Ctrl-C to stop)\n`);
       if (verbose) for (const note of session.notes) process.stderr.write(`hoptrace: note: ${note}\n`);
       // Progress on stderr; stdout gets the report alone, so it can be piped or diffed.
-      unsubscribe = streamFlowLines(session.tracer, (line) => process.stderr.write(line), colorEnabled(process.stderr));
+      unsubscribe = streamFlowLines(session, (line) => process.stderr.write(line), colorEnabled(process.stderr));
     }
-    await session.done;
-    const report = session.tracer.finish();
-    unsubscribe();
-    return report;
+    try {
+      return await session.report;
+    } finally {
+      unsubscribe();
+    }
   };
 }
 
@@ -186,8 +192,8 @@ function required(value: string | undefined, name: string): string {
   return value;
 }
 
-function usage(message: string): FatalError {
-  return new FatalError(message, ExitCode.BAD_INPUT);
+function usage(message: string): InputError {
+  return new InputError(message);
 }
 
 export function parseHostPort(text: string): { host: string; port: number } {
@@ -202,16 +208,8 @@ async function resolveAddress(host: string): Promise<string> {
   try {
     return (await lookup(host)).address;
   } catch {
-    throw new FatalError(`cannot resolve ${host}`, ExitCode.BAD_INPUT);
+    throw new InputError(`cannot resolve ${host}`);
   }
-}
-
-function numberIn(name: string, min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < min || n > max) throw usage(`${name} must be a number from ${min} to ${max}, not '${value}'`);
-    return n;
-  };
 }
 
 function commandLine(cmd: Command): string {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, test } from 'vitest';
-import { runTui } from '../../src/render/tui/runTui.js';
+import { runTui } from '../../src/render/tui/index.js';
 import { KEY } from './harness.js';
 import { playTwoPings, twoPings } from './scenario.js';
 
@@ -106,7 +106,7 @@ describe('runTui', () => {
 
   test('a capture that fails ends the UI and hands the error to the caller', async () => {
     const session = twoPings();
-    const failing = { ...session, done: Promise.reject(new Error('eth0: capture stopped: device gone')) };
+    const failing = { ...session, report: Promise.reject(new Error('eth0: capture stopped: device gone')) };
     const terminal = fakeTerminal();
     await expect(runTui(failing, { color: false, ...terminal.streams })).rejects.toThrow('eth0: capture stopped: device gone');
   });

@@ -1,12 +1,15 @@
 import type { Hop, Report } from '../../model.js';
-import { ExitCode, FatalError } from '../../errors.js';
+import { EnvironmentError } from '../../errors.js';
 import type { TraceSession } from '../../session.js';
 import { discoverPath, type DiscoveredPath } from '../../discover/path.js';
 import { resolveTarget, type TargetSpec } from '../../discover/target.js';
 import { inspectContainer } from '../../discover/docker.js';
 import type { Netns } from '../../discover/netns.js';
 import { describeFilters, hopFilter, type FlowSelector } from './bpf.js';
-import { startLiveSession } from './liveSession.js';
+import { liveSource } from './liveSession.js';
+import { runTrace } from '../../pipeline/runTrace.js';
+import type { TraceOptions } from '../../pipeline/options.js';
+import type { FrameSource } from '../../pipeline/source.js';
 import { requireCaptureRights } from './privilege.js';
 import type { Traffic } from './traffic.js';
 
@@ -20,7 +23,9 @@ export interface LiveTraceRequest {
   lingerMs: number;
   recordDir?: string;
   /** libpcap's ring per hop, in bytes. */
-  bufferBytes?: number;
+  bufferBytes: number;
+  /** --window, --filter: the same options as replay. */
+  trace: TraceOptions;
   /** The command as typed, for "run as root: sudo ..." */
   commandLine: string;
   /** Told when the trace starts, what the traffic did, what went wrong on the way. */
@@ -36,9 +41,9 @@ export async function runLiveTrace(request: LiveTraceRequest, present: Presenter
   refuseUnreachable(path);
   const filters = path.hops.map((hop) => hopFilter(hop, request.selector, filterContext(path)));
   const warnings: string[] = [];
-  let session: TraceSession | undefined;
-  const onProblem = problemHandler(path, request, warnings, () => session);
-  session = await startLiveSession({
+  let source: FrameSource | undefined;
+  const onProblem = problemHandler(path, request, warnings, () => source);
+  source = liveSource({
     hops: path.hops,
     where: path.where,
     filters,
@@ -47,8 +52,10 @@ export async function runLiveTrace(request: LiveTraceRequest, present: Presenter
     bufferBytes: request.bufferBytes,
     notes: [...path.notes, ...describeFilters(path.hops, filters)],
     onProblem,
+    warnings: () => warnings,
   });
-  const stopOnSignal = (): void => session?.stop();
+  const session = await runTrace(source, request.trace);
+  const stopOnSignal = (): void => session.stop();
   process.on('SIGINT', stopOnSignal);
   process.on('SIGTERM', stopOnSignal);
   noteWatchUplink(path, request);
@@ -57,18 +64,19 @@ export async function runLiveTrace(request: LiveTraceRequest, present: Presenter
   try {
     const report = await present(session);
     traffic?.stop();
-    return { ...report, summary: { ...report.summary, warnings: [...report.summary.warnings, ...warnings] } };
+    return report;
   } finally {
     traffic?.stop();
+    // This command owns the trace: it ends it, whatever the view did.
     session.stop();
-    await session.done;
+    await session.report.catch(() => undefined);
     process.off('SIGINT', stopOnSignal);
     process.off('SIGTERM', stopOnSignal);
   }
 }
 
 /** A hop's capture ended on its own: warn, and if the container stopped, end the trace. */
-function problemHandler(path: DiscoveredPath, request: LiveTraceRequest, warnings: string[], session: () => TraceSession | undefined) {
+function problemHandler(path: DiscoveredPath, request: LiveTraceRequest, warnings: string[], source: () => FrameSource | undefined) {
   let stoppedSaid = false;
   return (hop: Hop, message: string): void => {
     warnings.push(`${hop.name}: ${message}`);
@@ -78,7 +86,7 @@ function problemHandler(path: DiscoveredPath, request: LiveTraceRequest, warning
       stoppedSaid = true;
       warnings.push(why);
       request.say(`warning: ${why}`);
-      session()?.stop();
+      source()?.stop();
     });
   };
 }
@@ -96,7 +104,7 @@ async function sendThenStop(traffic: Traffic, session: TraceSession, request: Li
   const outcome = await traffic.finished;
   request.say(outcome);
   const linger = setTimeout(() => session.stop(), request.lingerMs);
-  void session.done.then(() => clearTimeout(linger));
+  void session.report.finally(() => clearTimeout(linger)).catch(() => undefined);
 }
 
 function filterContext(path: DiscoveredPath) {
@@ -109,7 +117,7 @@ function filterContext(path: DiscoveredPath) {
 
 function refuseUnreachable(path: DiscoveredPath): void {
   if (path.mode === 'none' || path.hops.length === 0) {
-    throw new FatalError(path.notes[0] ?? `${path.target.description}: no interface to capture on`, ExitCode.ENVIRONMENT);
+    throw new EnvironmentError(path.notes[0] ?? `${path.target.description}: no interface to capture on`);
   }
 }
 

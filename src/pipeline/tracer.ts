@@ -1,10 +1,10 @@
 import type { Frame, Hop, Journey, Report, TraceEvent, Verdict } from '../model.js';
 import { decodeFrame } from '../decode/index.js';
 import { explainFlow, verdictOf } from '../explain/explain.js';
-import { accountJourney } from './account.js';
-import { FlowTable, type FlowState } from './flows.js';
-import { JourneyMatcher, type OpenJourney } from './journeys.js';
-import { PathModel } from './path.js';
+import { accountJourney } from '../correlate/account.js';
+import { FlowTable, type FlowState } from '../correlate/flows.js';
+import { JourneyMatcher, type OpenJourney } from '../correlate/journeys.js';
+import { PathModel } from '../correlate/path.js';
 
 export interface TracerOptions {
   /** How long a packet may take from one hop to the next before it counts as vanished. */

@@ -11,10 +11,9 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import vm from 'node:vm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { playTrace } from '../../src/capture/replaySession.js';
 import { openCaptureFile } from '../../src/capture/files/open.js';
 import { openTrace } from '../../src/capture/trace.js';
-import { createTracer } from '../../src/correlate/tracer.js';
+import { createTracer } from '../../src/pipeline/tracer.js';
 import { CaptureFileError, FatalError } from '../../src/errors.js';
 import { type Layout, layoutOf, mutate, random } from './mutants.js';
 
@@ -96,9 +95,17 @@ function readerOutcome(file: string, classicReader: 'pcap-parser' | 'native'): s
   return end === 'ok' ? summary : end;
 }
 
+/** openTrace and the tracer, as replay assembles them, to the final report. */
 function replay(inputs: string[]): void {
   const trace = openTrace(inputs);
-  const report = playTrace(trace, createTracer(trace.hops));
+  const tracer = createTracer(trace.hops);
+  try {
+    for (const frame of trace.frames()) tracer.push(frame);
+  } finally {
+    trace.close();
+  }
+  if (trace.stoppedAt) tracer.tick(trace.stoppedAt.sec, trace.stoppedAt.nsec);
+  const report = tracer.finish();
   if (!Array.isArray(report.flows)) throw new Error('the report has no flows');
 }
 

@@ -288,6 +288,14 @@ describe('a trace has at most 64 hops', () => {
     );
   });
 
+  it('a pcapng file of more than 65536 interface description blocks is refused at the one too many', () => {
+    const builder = new PcapngBuilder().section();
+    const idb = new PcapngBuilder().iface().build();
+    builder.raw(Buffer.concat(Array(65537).fill(idb)));
+    const file = dir.write('many-idbs.pcapng', builder.build());
+    expect(refusal(() => openTrace([file]))).toBe(`${file}: offset ${28 + 65536 * idb.length}: more than 65536 interface description blocks in one file`);
+  });
+
   it('a file named on the command line with a newline in its name gives a hop name with the newline escaped', () => {
     const file = dir.write('odd\nname.pcap', capture(1));
     const other = dir.write('plain.pcap', capture(2));

@@ -49,13 +49,7 @@ export interface TraceOptions extends OpenOptions {
 export function openTrace(inputs: string[], options: TraceOptions = {}): ReplayTrace {
   if (inputs.length === 0) throw new FatalError('no capture given: name a trace directory or capture files', ExitCode.BAD_INPUT);
   const warnings: SourceWarning[] = [];
-  const seen = new Set<string>();
-  const warn = (w: SourceWarning): void => {
-    const key = `${w.file}\0${w.offset}\0${w.message}`;
-    if (seen.has(key)) return;
-    seen.add(key);
-    warnings.push(w);
-  };
+  const warn = warningCollector(warnings);
   if (inputs.length > MAX_HOPS) throw new FatalError(`${inputs.length} capture files given, one hop each: ${tooManyHops(inputs.length)}`, ExitCode.BAD_INPUT);
   const { hops, maps, description, stoppedAt, outside } = describe(inputs, options, warn);
   const sources = maps.map(([file, map]) => new HopSource(file, map, options, warn));
@@ -73,6 +67,32 @@ export function openTrace(inputs: string[], options: TraceOptions = {}): ReplayT
   if (description !== undefined) trace.description = description;
   if (stoppedAt !== undefined) trace.stoppedAt = splitSeconds(stoppedAt);
   return trace;
+}
+
+/** Warnings of one file beyond this many are counted in one line instead of listed. */
+const WARNINGS_PER_FILE = 20;
+
+/**
+ * Adds each distinct warning once; past WARNINGS_PER_FILE for a file (a pcapng file can
+ * describe 65536 interfaces of a link type nothing decodes), one line counts the rest.
+ */
+function warningCollector(warnings: SourceWarning[]): (w: SourceWarning) => void {
+  const seen = new Set<string>();
+  const perFile = new Map<string, { count: number; rest?: SourceWarning }>();
+  return (w) => {
+    const key = `${w.file}\0${w.offset}\0${w.message}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    const tally = perFile.get(w.file) ?? { count: 0 };
+    perFile.set(w.file, tally);
+    if (++tally.count <= WARNINGS_PER_FILE) {
+      warnings.push(w);
+      return;
+    }
+    const more = tally.count - WARNINGS_PER_FILE;
+    if (!tally.rest) warnings.push((tally.rest = { file: w.file, offset: w.offset, message: '' }));
+    tally.rest.message = `${more} more warning${more === 1 ? '' : 's'} about this file left out`;
+  };
 }
 
 interface TraceShape {

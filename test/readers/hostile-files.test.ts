@@ -296,6 +296,20 @@ describe('a trace has at most 64 hops', () => {
     expect(refusal(() => openTrace([file]))).toBe(`${file}: offset ${28 + 65536 * idb.length}: more than 65536 interface description blocks in one file`);
   });
 
+  it('a pcapng file with 100 interfaces of an undecoded link type gives 20 warnings and one line counting the rest', () => {
+    const builder = new PcapngBuilder().section().iface({ name: 'eth0' });
+    for (let i = 1; i <= 100; i++) builder.iface({ name: `wlan${i}`, linkType: 105 });
+    for (let i = 0; i <= 100; i++) builder.epb({ iface: i, ts: BigInt(i), data: payload(40) });
+    const file = dir.write('many-skipped.pcapng', builder.build());
+    // More than 64 names would be refused: the file is named as one hop in a trace directory.
+    const folder = traceDir('many-skipped', { hops: [{ file: '../many-skipped.pcapng', name: 'any', role: 'other' }] });
+    const trace = openTrace([folder], { allowOutside: true });
+    for (const _ of trace.frames());
+    expect(trace.warnings).toHaveLength(21);
+    expect(trace.warnings[0].message).toBe('unsupported link type 105 (interface 1): its packets are skipped');
+    expect(trace.warnings[20].message).toBe('80 more warnings about this file left out');
+  });
+
   it('a file named on the command line with a newline in its name gives a hop name with the newline escaped', () => {
     const file = dir.write('odd\nname.pcap', capture(1));
     const other = dir.write('plain.pcap', capture(2));

@@ -146,3 +146,41 @@ export function mutate(original: Buffer, layout: Layout, next: () => number, oth
   }
   return { bytes, how: steps.join(', ') };
 }
+
+const HOSTILE_VALUES: unknown[] = [
+  1e300, -1, 0, 2 ** 32, 0.5, NaN, '', 'x'.repeat(5000), 'a\nb', '\u001b[2J', '../../../../etc/passwd', '/etc/passwd', '.', 'path.json',
+  '01-c1-eth0.pcap', null, true, [], {}, ['198.18.0.1/33'], ['999.1.1.1'], ['198.18.0.1', 7], 'veth', 'tunnel',
+];
+const HOP_FIELDS = ['file', 'name', 'role', 'netns', 'iface', 'addrs', 'mtu'];
+
+/**
+ * A mutant of a path.json: a field of the document or of one hop set to a hostile value,
+ * a field deleted, or the hops repeated past the hop limit; or, sometimes, its text damaged.
+ */
+export function mutatePathJson(original: Buffer, next: () => number, other: Buffer): Mutant {
+  if (next() < 0.25) return mutate(original, { kind: 'other', le: true, lengths: [], starts: [], types: [] }, next, other);
+  const doc = JSON.parse(original.toString('utf8')) as { hops: Record<string, unknown>[]; [k: string]: unknown };
+  const value = pick(next, HOSTILE_VALUES);
+  const choice = Math.floor(next() * 4);
+  let how: string;
+  if (choice === 0) {
+    const field = pick(next, ['stoppedAt', 'description', 'hops']);
+    doc[field] = value;
+    how = `${field} = ${JSON.stringify(value)?.slice(0, 40)}`;
+  } else if (choice === 1) {
+    const hop = doc.hops[Math.floor(next() * doc.hops.length)];
+    const field = pick(next, HOP_FIELDS);
+    hop[field] = value;
+    how = `a hop's ${field} = ${JSON.stringify(value)?.slice(0, 40)}`;
+  } else if (choice === 2) {
+    const hop = doc.hops[Math.floor(next() * doc.hops.length)];
+    const field = pick(next, HOP_FIELDS);
+    delete hop[field];
+    how = `a hop's ${field} deleted`;
+  } else {
+    const times = 1 + Math.floor(next() * 20);
+    doc.hops = Array.from({ length: times }, () => doc.hops).flat();
+    how = `hops repeated ${times} times (${doc.hops.length})`;
+  }
+  return { bytes: Buffer.from(JSON.stringify(doc)), how };
+}

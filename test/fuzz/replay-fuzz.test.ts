@@ -1,6 +1,7 @@
 // A seeded fuzz of the whole replay input side: a few thousand mutants of the fixtures'
 // captures, each through both classic readers, openTrace on the file alone, openTrace on a
-// trace directory where it replaces one hop, and the tracer. Each must end with a report or
+// trace directory where it replaces one hop, and the tracer; and mutants of the fixtures'
+// path.json (hostile field values, fields deleted, too many hops, damaged text). Each must end with a report or
 // with one FatalError line of exit code 2, never another throw, never a hang (a watchdog
 // interrupts a mutant after 5 s). The seed is fixed so CI is repeatable; on failure the
 // message gives the seed, the mutant and what was done, and the mutant is kept on disk.
@@ -15,7 +16,7 @@ import { openCaptureFile } from '../../src/capture/files/open.js';
 import { openTrace } from '../../src/capture/trace.js';
 import { createTracer } from '../../src/pipeline/tracer.js';
 import { CaptureFileError, FatalError } from '../../src/errors.js';
-import { type Layout, layoutOf, mutate, random } from './mutants.js';
+import { type Layout, layoutOf, mutate, mutatePathJson, random } from './mutants.js';
 
 const SEED = Number(process.env.HOPTRACE_FUZZ_SEED ?? 20261130);
 const COUNT = Number(process.env.HOPTRACE_FUZZ_COUNT ?? 3000);
@@ -36,6 +37,8 @@ interface Seed {
   /** A copy of the file's trace directory, whose hop `hopFile` the mutant replaces. */
   traceDir?: string;
   hopFile?: string;
+  /** The seed is the trace directory's path.json, mutated as JSON. */
+  pathJson?: boolean;
 }
 
 /** Every capture of the recorded traces, and the pinned corpus captures. */
@@ -51,6 +54,7 @@ function seeds(): Seed[] {
     mkdirSync(traceDir, { recursive: true });
     for (const f of readdirSync(dir)) if (f === 'path.json' || files.includes(f)) copyFileSync(join(dir, f), join(traceDir, f));
     for (const f of files) out.push(seed(join(dir, f), traceDir, f));
+    out.push({ ...seed(join(dir, 'path.json'), traceDir, 'path.json'), pathJson: true });
   }
   for (const sub of ['libpcap', 'pcapng', 'tcpdump', 'zeek/Traces']) {
     const dir = join(fixtures, 'corpus', sub);
@@ -111,6 +115,7 @@ function replay(inputs: string[]): void {
 
 /** The whole input side on one mutant; throws on anything but a clean end. */
 function exercise(s: Seed, file: string, bytes: Buffer): void {
+  if (s.pathJson) return replaceAndReplay(s, bytes);
   writeFileSync(file, bytes);
   const parser = readerOutcome(file, 'pcap-parser');
   const native = readerOutcome(file, 'native');
@@ -120,14 +125,18 @@ function exercise(s: Seed, file: string, bytes: Buffer): void {
     throw new Error(`readers disagree: pcap-parser ${parser} / native ${native}`);
   }
   endsCleanly(() => replay([file]));
-  if (s.traceDir && s.hopFile) {
-    const hop = join(s.traceDir, s.hopFile);
-    writeFileSync(hop, bytes);
-    try {
-      endsCleanly(() => replay([s.traceDir as string]));
-    } finally {
-      writeFileSync(hop, s.bytes);
-    }
+  replaceAndReplay(s, bytes);
+}
+
+/** Replays the seed's trace directory with the mutant in place of the seed's file. */
+function replaceAndReplay(s: Seed, bytes: Buffer): void {
+  if (!s.traceDir || !s.hopFile) return;
+  const replaced = join(s.traceDir, s.hopFile);
+  writeFileSync(replaced, bytes);
+  try {
+    endsCleanly(() => replay([s.traceDir as string]));
+  } finally {
+    writeFileSync(replaced, s.bytes);
   }
 }
 
@@ -142,7 +151,8 @@ describe('replay fuzz', () => {
     for (let i = 0; i < COUNT; i++) {
       const s = all[Math.floor(next() * all.length)];
       const other = all[Math.floor(next() * all.length)].bytes;
-      const m = mutate(s.bytes, s.layout, random(Math.floor(next() * 2 ** 32)), other);
+      const own = random(Math.floor(next() * 2 ** 32));
+      const m = s.pathJson ? mutatePathJson(s.bytes, own, other) : mutate(s.bytes, s.layout, own, other);
       watchdog.run = () => exercise(s, file, m.bytes);
       try {
         script.runInContext(watchdog, { timeout: WATCHDOG_MS });

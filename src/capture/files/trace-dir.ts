@@ -4,7 +4,7 @@
 // otherwise have hoptrace read whatever the trace's author chose. Such files are refused
 // unless the caller allows them, and then they are listed so that the report can name them.
 import { realpathSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 /** A file a trace names that lies outside its directory, read because the caller allowed it. */
 export interface OutsideFile {
@@ -43,7 +43,7 @@ export function outsideWhy(file: OutsideFile): string {
 
 function leaves(dir: string, path: string): boolean {
   const rel = relative(dir, path);
-  return rel === '..' || rel.startsWith(`..${'/'}`) || isAbsolute(rel);
+  return rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel);
 }
 
 /** The path with links followed, or null when it does not exist (opening it will say so). */

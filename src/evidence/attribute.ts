@@ -62,6 +62,10 @@ function blockingCause(v: Verdict, q: DropQuery, rs: Ruleset, ctx: MatchContext,
     const candidates = [rule, ...others].map((r) => ({ rule: r, packetsDelta: delta(r) }));
     return cause('rule', { type: 'ambiguous', candidates }, ev);
   }
+  if (delta(rule) < q.count) {
+    // The rule fits on paper but did not count these packets: something we do not model stopped them.
+    return cause('unknown', { type: 'not-known', reason: `the rule that fits them, \`${rule.text}\`, counted ${delta(rule)} of their ${q.count} packets` }, ev);
+  }
   if (rule.target.kind === 'reject') {
     return cause('rule', { type: 'reject-rule', rule, packetsDelta: delta(rule), rejectWith: rule.target.with }, ev);
   }
@@ -77,6 +81,11 @@ export function explainDrop(q: DropQuery, before: HostSnapshot, after: HostSnaps
   const rs = after.ruleset;
   const delta = counterDelta(before.ruleset, rs);
   let packet = q.packet;
+  if (q.leftHost && q.outIface) {
+    // Seen leaving by the uplink: every hook of this host was behind them (a capture on an
+    // outgoing interface sees packets after POSTROUTING), so nothing here stopped them.
+    return cause('remote', { type: 'left-host', outIface: q.outIface }, { counters: [], conntrack: flowEntries(packet, after.conntrack), sysctls: {} });
+  }
   const ctx = (p: PacketAtHop, iif?: string, oif?: string): MatchContext => ({ packet: p, iif, oif, ctState: q.ctState });
   const stop = (verdicts: Verdict[], c: MatchContext): Cause | undefined => {
     const v = firstBlocking(verdicts);
@@ -98,9 +107,6 @@ export function explainDrop(q: DropQuery, before: HostSnapshot, after: HostSnaps
   if (!q.local && q.outIface) {
     const post = stop(walkHook(rs, 'postrouting', ctx(packet, undefined, q.outIface), delta, q.count), ctx(packet, undefined, q.outIface));
     if (post) return post;
-  }
-  if (q.leftHost && q.outIface) {
-    return cause('remote', { type: 'left-host', outIface: q.outIface }, { counters: [], conntrack: flowEntries(packet, after.conntrack), sysctls: {} });
   }
   const neighbour = after.neighbours.find((n) => n.dev === q.outIface && n.state.some((s) => s === 'FAILED' || s === 'INCOMPLETE'));
   if (neighbour) return cause('neighbour', { type: 'neighbour-failed', neighbour }, { counters: [], conntrack: [], sysctls: {} });

@@ -23,7 +23,8 @@ export function parseNftText(text: string): { managed: Set<string>; ruleText: Ma
     const c = /^\s+chain (\S+) \{/.exec(line);
     if (c) chain = c[1] as string;
     const r = /^\s+(.*\S)\s+# handle (\d+)$/.exec(line);
-    if (r && !c && !t) ruleText.set(`${table}/${chain}/${r[2]}`, (r[1] as string).trim());
+    // The counter's values are evidence elsewhere; in the rule's text they would only date it.
+    if (r && !c && !t) ruleText.set(`${table}/${chain}/${r[2]}`, (r[1] as string).trim().replace(/counter packets \d+ bytes \d+/, 'counter'));
   }
   return { managed, ruleText };
 }

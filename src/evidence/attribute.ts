@@ -94,12 +94,11 @@ export function explainDrop(q: DropQuery, before: HostSnapshot, after: HostSnaps
   const pre = stop(walkHook(rs, 'prerouting', ctx(packet, q.inIface), delta, q.count), ctx(packet, q.inIface));
   if (pre) return pre;
   if (q.ctState !== 'NEW') packet = undoNat(packet, after.conntrack).packet;
-  if (!q.local) {
-    const off = forwardingOff(after, packet.family, q.inIface);
-    if (off) return cause('sysctl', off, { counters: [], conntrack: [], sysctls: { [off.sysctl]: off.value } });
-    const route = routeProblem(after, packet, q.inIface);
-    if (route) return route;
-  }
+  const off = q.local ? undefined : forwardingOff(after, packet.family, q.inIface);
+  if (off) return cause('sysctl', off, { counters: [], conntrack: [], sysctls: { [off.sysctl]: off.value } });
+  // The input route lookup (and its reverse-path check) is made for local delivery too.
+  const route = routeProblem(after, packet, q.inIface);
+  if (route) return route;
   const hook = q.local ? 'input' : 'forward';
   const oif = q.local ? undefined : q.outIface;
   const fwd = stop(walkHook(rs, hook, ctx(packet, q.inIface, oif), delta, q.count), ctx(packet, q.inIface, oif));

@@ -46,9 +46,24 @@ describe.skipIf(skip)(`causes named from the Docker host's evidence${skip ? ` (s
     expect(explainDrop(dropAtUplink(c1, { leftHost: true }), ok.before, ok.after).kind).toBe('remote');
   });
 
+  it('names a rule written in nftables directly, and one in iptables-legacy beside iptables-nft', async () => {
+    c1 = testContainer(l, 'why1');
+    l.lab.exec('host', ['nft', '-f', '-'], { input: `table inet whyfw {\n chain forward_filter {\n  type filter hook forward priority -10; policy accept;\n  ip daddr ${OUT} icmp type echo-request counter drop\n }\n}\n` });
+    let snaps = await l.around({ packet: ping(c1, OUT), iif: 'docker0' }, () => pingOut('why1'));
+    expect(whyText(explainDrop(dropAtUplink(c1), snaps.before, snaps.after))).toBe(`dropped by a rule in chain forward_filter of table whyfw (nftables), which counted 3 packets during the trace: \`ip daddr ${OUT} icmp type echo-request counter drop\``);
+    l.restore();
+    c1 = testContainer(l, 'why1');
+    l.lab.exec('host', ['iptables-legacy', '-I', 'FORWARD', '-d', OUT, '-p', 'icmp', '-j', 'DROP']);
+    snaps = await l.around({ packet: ping(c1, OUT), iif: 'docker0' }, () => pingOut('why1'));
+    expect(snaps.after.ruleset.backends.sort()).toEqual(['iptables-legacy', 'iptables-nft']);
+    expect(whyText(explainDrop(dropAtUplink(c1), snaps.before, snaps.after))).toBe(`dropped by a rule in chain FORWARD of table filter (iptables-legacy), which counted 3 packets during the trace: \`-A FORWARD -d ${OUT}/32 -p icmp -j DROP\``);
+  });
+
   it('names the FORWARD policy DROP when Docker\'s accept rules are removed', async () => {
     c1 = testContainer(l, 'why1');
-    l.lab.exec('host', 'iptables -P FORWARD DROP && iptables -D FORWARD -i docker0 ! -o docker0 -j ACCEPT');
+    // Docker's accept rules for traffic from docker0, wherever this engine keeps them (20.10:
+    // FORWARD; 28: DOCKER-FORWARD), are deleted by their own text.
+    l.lab.exec('host', `iptables -P FORWARD DROP && iptables-save -t filter | grep -E '^-A .*-i docker0 .*-j ACCEPT$' | sed 's/^-A/-D/' | while read -r r; do eval iptables $r; done`);
     const { before, after } = await l.around({ packet: ping(c1, OUT), iif: 'docker0' }, () => pingOut('why1'));
     const cause = explainDrop(dropAtUplink(c1), before, after);
     expect(cause.kind).toBe('policy');
@@ -94,15 +109,21 @@ describe.skipIf(skip)(`causes named from the Docker host's evidence${skip ? ` (s
   });
 
   it('names rp_filter = 1 when the route back to the source leaves by another interface', async () => {
-    c1 = testContainer(l, 'why1');
-    const src = l.lab.env.internetAddr; // 198.19.0.1, on the outside host's lo
+    // The outside host pings the Docker host's uplink address from 198.19.0.1, to which the
+    // Docker host routes by another interface (asym0): strict reverse-path filtering drops it.
+    const src = l.lab.env.internetAddr;
+    const up = l.lab.env.uplinkAddr;
     l.lab.exec('host', `ip link add asym0 type veth peer name asym1 && ip link set asym0 up && ip link set asym1 up && ip route add ${src}/32 dev asym0 && sysctl -qw net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.eth0.rp_filter=1`);
-    l.lab.exec('outside', `ip route add 198.18.0.0/16 via ${l.lab.env.uplinkAddr}`);
-    const inbound = { family: 4 as const, src, dst: c1, proto: 1, icmpType: 8 };
-    const { before, after } = await l.around({ packet: inbound, iif: 'eth0' }, () => l.tryExec('outside', `ping -c 3 -i 0.3 -W 1 -I ${src} ${c1}`));
-    const cause = explainDrop({ packet: inbound, inIface: 'eth0', outIface: 'docker0', leftHost: false, count: 3, ctState: 'NEW' }, before, after);
+    const inbound = { family: 4 as const, src, dst: up, proto: 1, icmpType: 8 };
+    const { before, after } = await l.around({ packet: inbound, iif: 'eth0' }, () => l.tryExec('outside', `busybox ping -c 3 -i 0.3 -W 1 -I ${src} ${up}`));
+    const q = { packet: inbound, inIface: 'eth0', leftHost: false, count: 3, ctState: 'NEW' as const, local: true };
+    const cause = explainDrop(q, before, after);
     expect(cause.kind).toBe('sysctl');
     expect(whyText(cause)).toBe('reverse-path filtering drops them: the route back to their source does not leave by eth0 (it leaves by asym0): net.ipv4.conf.all.rp_filter = 1');
+    // With loose reverse-path filtering (2) the same traffic is not blamed on rp_filter.
+    l.lab.exec('host', 'sysctl -qw net.ipv4.conf.all.rp_filter=2 net.ipv4.conf.eth0.rp_filter=2');
+    const loose = await l.around({ packet: inbound, iif: 'eth0' }, () => l.tryExec('outside', `busybox ping -c 3 -i 0.3 -W 1 -I ${src} ${up}`));
+    expect(explainDrop(q, loose.before, loose.after).kind).not.toBe('sysctl');
   });
 
   it('says a user bridge with enable_ip_masquerade=false has no source NAT, and which rule does not cover it', async () => {
@@ -118,7 +139,7 @@ describe.skipIf(skip)(`causes named from the Docker host's evidence${skip ? ` (s
     l.lab.waitForListen('container:why3', 80);
     const up = l.lab.env.uplinkAddr;
     const before = { family: 4 as const, src: OUT, dst: up, proto: 6, dport: 8080 };
-    const snaps = await l.around({ packet: before, iif: 'eth0' }, () => l.tryExec('outside', `wget -q -O /dev/null http://${up}:8080/`));
+    const snaps = await l.around({ packet: before, iif: 'eth0' }, () => l.tryExec('outside', `busybox wget -q -O /dev/null http://${up}:8080/`));
     // The client's port, read apart from the module under test (busybox picks it).
     const sport = /sport=(\d+) dport=8080/.exec(l.lab.exec('host', 'conntrack -L -p tcp --orig-port-dst 8080 2>/dev/null'))?.[1];
     const cause = explainRewrite({ before, after: { ...before, dst: c3, dport: 80 }, inIface: 'eth0', outIface: 'docker0' }, snaps.before, snaps.after);

@@ -43,9 +43,9 @@ export function causeLab(): CauseLab {
   const savedSysctls = lab.exec('host', ['sysctl', ...SYSCTLS]).trim().split('\n').map((l) => l.replace(' = ', '='));
   const tryExec: CauseLab['tryExec'] = (ns, cmd) => {
     try {
-      // In a container its own busybox runs (docker exec); the lab's hosts have busybox too.
+      // In a container its own busybox runs (docker exec); on the lab's hosts, say `busybox ping`.
       if (ns.startsWith('container:')) lab.docker('exec', ns.slice('container:'.length), 'sh', '-c', cmd);
-      else lab.exec(ns, `busybox ${cmd}`, { timeoutMs: 30_000 });
+      else lab.exec(ns, cmd, { timeoutMs: 30_000 });
     } catch {
       // The scenario's traffic is meant to fail; the evidence tells what happened.
     }
@@ -71,9 +71,8 @@ export function causeLab(): CauseLab {
       lab.exec('host', ['iptables-restore'], { input: savedHost });
       lab.exec('outside', ['iptables-restore'], { input: savedOutside });
       lab.exec('host', ['sysctl', '-qw', ...savedSysctls]);
-      tryExec('host', 'ip link del asym0 2>/dev/null; true');
-      tryExec('outside', 'ip route del 198.18.0.0/16 via 203.0.113.1 2>/dev/null; true');
-      tryExec('host', 'conntrack -F');
+      lab.exec('host', 'ip link del asym0 2>/dev/null; nft delete table inet whyfw 2>/dev/null; iptables-legacy -F FORWARD 2>/dev/null; conntrack -F 2>/dev/null; true');
+      lab.exec('outside', 'ip route del 198.18.0.0/16 2>/dev/null; true');
     },
   };
 }

@@ -1,7 +1,7 @@
 // Attribution: pure functions from what the pipeline saw (a drop point, a rewrite) and the
 // host's state before and after the trace, to a Cause. No words here: see words.ts.
 import type {
-  Cause, CauseDetail, CtEntry, DropQuery, HostSnapshot, PacketAtHop, Rule, RuleEvidence, RewriteQuery, Ruleset,
+  Cause, Chain, CauseDetail, CtEntry, DropQuery, HostSnapshot, PacketAtHop, Rule, RuleEvidence, RewriteQuery, Ruleset,
 } from './types.js';
 import { type MatchContext, failedConditions, ruleFits } from './match.js';
 import { type Delta, type Verdict, walkHook } from './walk.js';
@@ -52,9 +52,18 @@ function firstBlocking(verdicts: Verdict[]): Verdict | undefined {
   return verdicts.find((v) => v.kind === 'drop' || v.kind === 'reject' || v.kind === 'policy');
 }
 
-function blockingCause(v: Verdict, q: DropQuery, rs: Ruleset, ctx: MatchContext, delta: Delta, snap: HostSnapshot): Cause {
+function policyCause(chain: Chain, q: DropQuery, prior: Chain | undefined, ev: Cause['evidence']): Cause {
+  if (chain.policyPackets === undefined) return cause('policy', { type: 'chain-policy', chain }, ev);
+  const policyDelta = chain.policyPackets - (prior?.policyPackets ?? 0);
+  if (policyDelta < q.count) {
+    return cause('unknown', { type: 'not-known', reason: `the policy drop of chain ${chain.name} would stop them, but it counted ${policyDelta} of their ${q.count} packets` }, ev);
+  }
+  return cause('policy', { type: 'chain-policy', chain, policyDelta }, ev);
+}
+
+function blockingCause(v: Verdict, q: DropQuery, rs: Ruleset, ctx: MatchContext, delta: Delta, snap: HostSnapshot, before: (c: Chain) => Chain | undefined): Cause {
   const ev = evidence(v.path, delta, snap.conntrack, {});
-  if (v.kind === 'policy') return cause('policy', { type: 'chain-policy', chain: v.chain }, ev);
+  if (v.kind === 'policy') return policyCause(v.chain, q, before(v.chain), ev);
   const rule = v.rule as Rule;
   const others = rs.rules.filter((r) => r !== rule && (r.target.kind === 'drop' || r.target.kind === 'reject') &&
     ruleFits(r, ctx) !== 'no' && delta(r) >= q.count);
@@ -80,6 +89,8 @@ function blockingCause(v: Verdict, q: DropQuery, rs: Ruleset, ctx: MatchContext,
 export function explainDrop(q: DropQuery, before: HostSnapshot, after: HostSnapshot): Cause {
   const rs = after.ruleset;
   const delta = counterDelta(before.ruleset, rs);
+  const priorChain = (c: Chain): Chain | undefined => before.ruleset.chains.find((b) =>
+    b.source === c.source && b.family === c.family && b.table === c.table && b.name === c.name);
   let packet = q.packet;
   if (q.leftHost && q.outIface) {
     // Seen leaving by the uplink: every hook of this host was behind them (a capture on an
@@ -89,7 +100,7 @@ export function explainDrop(q: DropQuery, before: HostSnapshot, after: HostSnaps
   const ctx = (p: PacketAtHop, iif?: string, oif?: string): MatchContext => ({ packet: p, iif, oif, ctState: q.ctState });
   const stop = (verdicts: Verdict[], c: MatchContext): Cause | undefined => {
     const v = firstBlocking(verdicts);
-    return v ? blockingCause(v, q, rs, c, delta, after) : undefined;
+    return v ? blockingCause(v, q, rs, c, delta, after, priorChain) : undefined;
   };
   const pre = stop(walkHook(rs, 'prerouting', ctx(packet, q.inIface), delta, q.count), ctx(packet, q.inIface));
   if (pre) return pre;

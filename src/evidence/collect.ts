@@ -37,8 +37,6 @@ async function readRuleset(ns: Netns, gaps: string[]): Promise<Ruleset> {
     const r = await runIn(ns, tool, ['-c']);
     if (r.code !== 0) { gaps.push(`${tool}: ${firstLine(r.stderr, r.code)}`); continue; }
     const parsed = parseIptablesSave(r.stdout, source, family);
-    // iptables-nft shows no policy counters (nftables keeps none): do not pretend it does.
-    if (source === 'iptables-nft') for (const c of parsed.chains) delete c.policyPackets;
     chains.push(...parsed.chains);
     rules.push(...parsed.rules);
     if (parsed.rules.length > 0) backends.add(source);

@@ -53,7 +53,7 @@ export interface Chain {
   /** 'filter' | 'nat' | 'route' for nft base chains; the table name's kind for iptables. */
   type?: string;
   policy?: 'accept' | 'drop';
-  /** Packets that met the policy, where the tool counts them (iptables-legacy does). */
+  /** Packets that met the policy, where the tool counts them (iptables-save -c of both backends does; nft does not). */
   policyPackets?: number;
 }
 

@@ -57,7 +57,7 @@ export function whyText(cause: Cause): string {
     case 'ambiguous':
       return `dropped by one of ${d.candidates.length} rules that fit these packets and counted packets during the trace (ambiguous): ${d.candidates.map((c) => `${verbatim(c.rule)} (${c.packetsDelta})`).join(', ')}`;
     case 'chain-policy':
-      return `dropped by the policy of chain ${d.chain.name} of table ${d.chain.table}: no rule accepted them: ${chainText(d.chain)}`;
+      return `dropped by the policy of chain ${d.chain.name} of table ${d.chain.table}${d.policyDelta === undefined ? '' : `, which counted ${plural(d.policyDelta, 'packet')} during the trace`}: no rule accepted them: ${chainText(d.chain)}`;
     case 'forwarding-off':
       return `the host does not forward ${d.sysctl.startsWith('net.ipv6') ? 'IPv6' : 'IPv4'} packets: ${d.sysctl} = ${d.value}`;
     case 'rp-filter':

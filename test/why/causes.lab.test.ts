@@ -67,7 +67,7 @@ describe.skipIf(skip)(`causes named from the Docker host's evidence${skip ? ` (s
     const { before, after } = await l.around({ packet: ping(c1, OUT), iif: 'docker0' }, () => pingOut('why1'));
     const cause = explainDrop(dropAtUplink(c1), before, after);
     expect(cause.kind).toBe('policy');
-    expect(whyText(cause)).toBe('dropped by the policy of chain FORWARD of table filter: no rule accepted them: `:FORWARD DROP`');
+    expect(whyText(cause)).toBe('dropped by the policy of chain FORWARD of table filter, which counted 3 packets during the trace: no rule accepted them: `:FORWARD DROP`');
   });
 
   it('says which rule was needed when the MASQUERADE rule is deleted, and that the drop is beyond this host', async () => {

@@ -24,3 +24,12 @@ export function snapshot(when: 'before' | 'after', edit: (save: string) => strin
     routes: [], neighbours: [], gaps: [],
   };
 }
+
+/** A snapshot holding only an iptables-save -c capture (e.g. engine28.after.iptables-nft-save.txt). */
+export function xtSnapshot(file: string): HostSnapshot {
+  const xt = parseIptablesSave(read(file), 'iptables-nft', 4);
+  return {
+    takenAt: 0, netns: 'ht-dockerhost', ruleset: { ...xt, backends: ['iptables-nft'] }, conntrack: [],
+    sysctls: { 'net.ipv4.ip_forward': '1' }, routes: [], neighbours: [], gaps: [],
+  };
+}

@@ -69,7 +69,9 @@ export function causeLab(): CauseLab {
       const nets = lab.docker('network', 'ls', '-q', '--filter', 'label=ht-why').trim().split('\n').filter(Boolean);
       if (nets.length) lab.docker('network', 'rm', ...nets);
       lab.exec('host', ['iptables-restore'], { input: savedHost });
-      lab.exec('outside', ['iptables-restore'], { input: savedOutside });
+      // A fresh namespace has no tables, so iptables-save printed nothing to restore: flush instead.
+      if (savedOutside.includes('*filter')) lab.exec('outside', ['iptables-restore'], { input: savedOutside });
+      else lab.exec('outside', ['iptables', '-F']);
       lab.exec('host', ['sysctl', '-qw', ...savedSysctls]);
       lab.exec('host', 'ip link del asym0 2>/dev/null; nft delete table inet whyfw 2>/dev/null; iptables-legacy -F FORWARD 2>/dev/null; conntrack -F 2>/dev/null; true');
       lab.exec('outside', 'ip route del 198.18.0.0/16 2>/dev/null; true');

@@ -4,7 +4,7 @@
 import type Dockerode from 'dockerode';
 import { type Netns, runIn } from '../discover/netns.js';
 import { parseIptablesSave } from './iptables.js';
-import { parseNftRuleset } from './nft.js';
+import { handlesByChain, parseNftRuleset } from './nft.js';
 import { parseConntrack } from './conntrack.js';
 import type { Chain, DockerNetwork, Family, HostSnapshot, Neighbour, PublishedPort, RouteProbe, Rule, RuleSource, Ruleset } from './types.js';
 
@@ -46,6 +46,12 @@ async function readRuleset(ns: Netns, gaps: string[]): Promise<Ruleset> {
   if (json.code !== 0 || text.code !== 0) gaps.push(`nft list ruleset: ${firstLine(json.stderr || text.stderr, json.code || text.code)}`);
   else {
     const parsed = parseNftRuleset(json.stdout, `${text.stdout}\n${text.stderr}`, iptablesNftTables(rules));
+    const handles = handlesByChain(json.stdout);
+    for (const r of rules) {
+      if (r.source !== 'iptables-nft') continue;
+      const handle = handles.get(`${r.family === 4 ? 'ip' : 'ip6'} ${r.table} ${r.chain}`)?.[r.id - 1];
+      if (handle !== undefined) r.handle = handle;
+    }
     chains.push(...parsed.chains);
     rules.push(...parsed.rules);
     if (parsed.rules.length > 0) backends.add('nft');

@@ -123,7 +123,7 @@ function ruleFrom(r: Json, family: Family, text: string | undefined): Rule {
   }
   const handle = Number(r.handle);
   return {
-    source: 'nft', family, table: String(r.table), chain: String(r.chain), id: handle,
+    source: 'nft', family, table: String(r.table), chain: String(r.chain), id: handle, handle,
     text: text ?? JSON.stringify(r.expr), packets, bytes, conditions, target,
   };
 }
@@ -157,4 +157,16 @@ export function parseNftRuleset(json: string, text: string, alsoManaged: Set<str
     }
   }
   return { chains, rules };
+}
+
+/** Handles of every rule, in order, by "family table chain": iptables-nft's rules get theirs by position. */
+export function handlesByChain(json: string): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const item of ((JSON.parse(json) as Json).nftables ?? []) as Json[]) {
+    const r = item.rule as Json | undefined;
+    if (!r) continue;
+    const key = `${String(r.family)} ${String(r.table)} ${String(r.chain)}`;
+    out.set(key, [...(out.get(key) ?? []), Number(r.handle)]);
+  }
+  return out;
 }

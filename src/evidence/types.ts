@@ -34,6 +34,8 @@ export interface Rule {
   chain: string;
   /** iptables: 1-based position in its chain; nft: the rule's handle. */
   id: number;
+  /** The nftables handle (nft rules, and iptables-nft rules, which live in nftables too): how `nft monitor trace` names a rule. */
+  handle?: number;
   /** The rule as its tool prints it, e.g. "-A DOCKER-USER -j DROP". */
   text: string;
   packets: number;

@@ -73,7 +73,7 @@ export function causeLab(): CauseLab {
       if (savedOutside.includes('*filter')) lab.exec('outside', ['iptables-restore'], { input: savedOutside });
       else lab.exec('outside', ['iptables', '-F']);
       lab.exec('host', ['sysctl', '-qw', ...savedSysctls]);
-      lab.exec('host', 'ip link del asym0 2>/dev/null; nft delete table inet whyfw 2>/dev/null; iptables-legacy -F FORWARD 2>/dev/null; conntrack -F 2>/dev/null; true');
+      lab.exec('host', 'ip link del asym0 2>/dev/null; nft delete table inet whyfw 2>/dev/null; nft delete table inet hoptrace_trace_test 2>/dev/null; nft delete table inet hoptrace_trace_sig 2>/dev/null; iptables-legacy -F FORWARD 2>/dev/null; conntrack -F 2>/dev/null; true');
       lab.exec('outside', 'ip route del 198.18.0.0/16 2>/dev/null; true');
     },
   };

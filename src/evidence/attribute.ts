@@ -133,6 +133,8 @@ export function flowEntries(p: PacketAtHop, entries: CtEntry[]): CtEntry[] {
 
 /** Which rule made a rewrite seen between two hops, and the conntrack entry that holds it. */
 export function explainRewrite(q: RewriteQuery, before: HostSnapshot, after: HostSnapshot): Cause {
+  const back = undoNat(q.before, after.conntrack).entry;
+  if (back) return explainReverse(q, back, before, after);
   const rs = after.ruleset;
   const delta = counterDelta(before.ruleset, rs);
   const dnat = q.before.dst !== q.after.dst || q.before.dport !== q.after.dport;
@@ -166,4 +168,32 @@ export function explainMissingSnat(packet: PacketAtHop, outIface: string, before
   const network = after.docker?.networks.find((n) => n.subnets.some((s) => inPrefix(packet.src, s, packet.family)));
   return cause('rule', { type: 'missing-snat', outIface, src: packet.src, nearMisses, ...(network ? { network } : {}) },
     { counters: [], conntrack: flowEntries(packet, after.conntrack), sysctls: {} });
+}
+
+/** The flow's first packet as conntrack recorded it (original direction). */
+function originalPacket(e: CtEntry): PacketAtHop {
+  const o = e.original;
+  return {
+    family: e.family, src: o.src, dst: o.dst, proto: e.proto,
+    ...(o.sport !== undefined ? { sport: o.sport } : {}), ...(o.dport !== undefined ? { dport: o.dport } : {}),
+    ...(o.type !== undefined ? { icmpType: o.type } : {}), ...(o.id !== undefined ? { icmpId: o.id } : {}),
+  };
+}
+
+/**
+ * A reply rewritten on its way back: no rule runs for it, conntrack undoes the mapping made
+ * for the first packet. Name that mapping's rule, found with the original tuple: a source NAT
+ * was made leaving by the interface the reply came in on, a destination NAT arriving by the
+ * one the reply leaves by.
+ */
+function explainReverse(q: RewriteQuery, entry: CtEntry, before: HostSnapshot, after: HostSnapshot): Cause {
+  const rs = after.ruleset;
+  const delta = counterDelta(before.ruleset, rs);
+  const snat = entry.original.src !== entry.reply.dst;
+  const packet = originalPacket(entry);
+  const ctx: MatchContext = snat ? { packet, oif: q.inIface, ctState: 'NEW' } : { packet, iif: q.outIface, ctState: 'NEW' };
+  const nat = walkHook(rs, snat ? 'postrouting' : 'prerouting', ctx, () => 1, 1).find((v) => v.kind === 'nat');
+  const ev = { counters: nat ? nat.path.map((rule) => ({ rule, packetsDelta: delta(rule) })) : [], conntrack: [entry], sysctls: {} };
+  if (!nat?.rule) return cause('unknown', { type: 'not-known', reason: `conntrack rewrote the reply, but no rule on this host fits the flow's first packet` }, ev);
+  return cause('rule', { type: 'nat-rule', rule: nat.rule, packetsDelta: delta(nat.rule), conntrack: entry, reverse: true }, ev);
 }

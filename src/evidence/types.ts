@@ -178,7 +178,8 @@ export type CauseDetail =
   | { type: 'no-route'; probe: RouteProbe }
   | { type: 'neighbour-failed'; neighbour: Neighbour }
   | { type: 'left-host'; outIface: string }
-  | { type: 'nat-rule'; rule: Rule; packetsDelta: number; conntrack?: CtEntry }
+  /** `reverse`: a reply rewritten by conntrack, undoing the mapping this rule made for the flow's first packet. */
+  | { type: 'nat-rule'; rule: Rule; packetsDelta: number; conntrack?: CtEntry; reverse?: boolean }
   | { type: 'missing-snat'; outIface: string; src: string; nearMisses: NearMiss[]; network?: DockerNetwork }
   | { type: 'not-known'; reason: string };
 

@@ -72,6 +72,10 @@ export function whyText(cause: Cause): string {
     case 'left-host':
       return `no rule or setting here accounts for it: the packets left this host by ${d.outIface}`;
     case 'nat-rule': {
+      if (d.reverse) {
+        const undone = d.rule.target.kind === 'dnat' ? 'destination' : 'source';
+        return `reply rewritten by conntrack, undoing the ${undone} NAT made by a rule in ${where(d.rule)}: ${verbatim(d.rule)}${d.conntrack ? `; ${conntrackText(d.conntrack)}` : ''}`;
+      }
       const what = d.rule.target.kind === 'dnat' ? 'destination' : 'source';
       return `${what} rewritten by a rule in ${where(d.rule)}: ${verbatim(d.rule)}${d.conntrack ? `; ${conntrackText(d.conntrack)}` : '; no conntrack entry of it was left'}`;
     }

@@ -144,12 +144,20 @@ describe.skipIf(skip)(`causes named from the Docker host's evidence${skip ? ` (s
     const sport = /sport=(\d+) dport=8080/.exec(l.lab.exec('host', 'conntrack -L -p tcp --orig-port-dst 8080 2>/dev/null'))?.[1];
     const cause = explainRewrite({ before, after: { ...before, dst: c3, dport: 80 }, inIface: 'eth0', outIface: 'docker0' }, snaps.before, snaps.after);
     expect(whyText(cause)).toBe(`destination rewritten by a rule in chain DOCKER of table nat (iptables-nft): \`-A DOCKER ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination ${c3}:80\`; conntrack 203.0.113.2:${sport} -> 203.0.113.1:8080 <-> ${c3}:80 -> 203.0.113.2:${sport}`);
+    // The reply, rewritten back at the Docker host, is conntrack undoing that DNAT.
+    const reply = { family: 4 as const, src: c3, dst: OUT, proto: 6, sport: 80, dport: Number(sport) };
+    const back = explainRewrite({ before: reply, after: { ...reply, src: up, sport: 8080 }, inIface: 'docker0', outIface: 'eth0' }, snaps.before, snaps.after);
+    expect(whyText(back)).toBe(`reply rewritten by conntrack, undoing the destination NAT made by a rule in chain DOCKER of table nat (iptables-nft): \`-A DOCKER ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination ${c3}:80\`; conntrack 203.0.113.2:${sport} -> 203.0.113.1:8080 <-> ${c3}:80 -> 203.0.113.2:${sport}`);
   });
 
   it('names the MASQUERADE rule and the conntrack entry of an outbound ping', async () => {
     c1 = testContainer(l, 'why1');
     const { before, after } = await l.around({ packet: ping(c1, OUT), iif: 'docker0' }, () => pingOut('why1', 1));
     const cause = explainRewrite({ before: ping(c1, OUT), after: { ...ping(c1, OUT), src: l.lab.env.uplinkAddr }, inIface: 'docker0', outIface: 'eth0' }, before, after);
+    const up = l.lab.env.uplinkAddr;
+    const reply = { family: 4 as const, src: OUT, dst: up, proto: 1, icmpType: 0 };
+    const back = explainRewrite({ before: reply, after: { ...reply, dst: c1 }, inIface: 'eth0', outIface: 'docker0' }, before, after);
+    expect(whyText(back)).toMatch(new RegExp(`^reply rewritten by conntrack, undoing the source NAT made by a rule in chain POSTROUTING of table nat \\(iptables-nft\\): \`-A POSTROUTING -s 198\\.18\\.0\\.0/24 ! -o docker0 -j MASQUERADE\`; conntrack ${c1} -> ${OUT} id (\\d+) <-> ${OUT} -> 203\\.0\\.113\\.1 id \\1$`));
     expect(whyText(cause)).toMatch(new RegExp(`^source rewritten by a rule in chain POSTROUTING of table nat \\(iptables-nft\\): \`-A POSTROUTING -s 198\\.18\\.0\\.0/24 ! -o docker0 -j MASQUERADE\`; conntrack ${c1} -> ${OUT} id (\\d+) <-> ${OUT} -> 203\\.0\\.113\\.1 id \\1$`));
   });
 });

@@ -33,3 +33,17 @@ describe('Docker 28\'s renamed chains', () => {
     expect(whyText(cause)).toBe('dropped by a rule in chain PREROUTING of table raw (iptables-nft), which counted 0 packets during the trace: `-A PREROUTING -d 198.18.0.2/32 ! -i docker0 -j DROP`');
   });
 });
+
+describe('a missing source NAT', () => {
+  it('says the only MASQUERADE rule excludes the interface the packets left by', async () => {
+    const { explainMissingSnat } = await import('../../src/evidence/attribute.js');
+    const packet = { family: 4 as const, src: '198.18.0.2', dst: '198.18.0.9', proto: 1, icmpType: 8 };
+    expect(whyText(explainMissingSnat(packet, 'docker0', before, after))).toBe('no source NAT rule covers 198.18.0.2 leaving by docker0: `-A POSTROUTING -s 198.18.0.0/24 ! -o docker0 -j MASQUERADE` needs leaving not by docker0');
+  });
+
+  it('is not reported when a rule does cover the packet', async () => {
+    const { explainMissingSnat } = await import('../../src/evidence/attribute.js');
+    const packet = { family: 4 as const, src: '198.18.0.2', dst: '203.0.113.2', proto: 1, icmpType: 8 };
+    expect(explainMissingSnat(packet, 'eth0', before, after).detail.type).toBe('nat-rule');
+  });
+});

@@ -45,18 +45,27 @@ async function readRuleset(ns: Netns, gaps: string[]): Promise<Ruleset> {
   const text = await runIn(ns, 'nft', ['-a', 'list', 'ruleset']);
   if (json.code !== 0 || text.code !== 0) gaps.push(`nft list ruleset: ${firstLine(json.stderr || text.stderr, json.code || text.code)}`);
   else {
-    const parsed = parseNftRuleset(json.stdout, `${text.stdout}\n${text.stderr}`, iptablesNftTables(rules));
-    const handles = handlesByChain(json.stdout);
-    for (const r of rules) {
-      if (r.source !== 'iptables-nft') continue;
-      const handle = handles.get(`${r.family === 4 ? 'ip' : 'ip6'} ${r.table} ${r.chain}`)?.[r.id - 1];
-      if (handle !== undefined) r.handle = handle;
+    try {
+      readNft(json.stdout, `${text.stdout}\n${text.stderr}`, chains, rules, backends);
+    } catch (err) {
+      gaps.push(`nft -j list ruleset: unreadable output: ${(err as Error).message}`);
     }
-    chains.push(...parsed.chains);
-    rules.push(...parsed.rules);
-    if (parsed.rules.length > 0) backends.add('nft');
   }
   return { chains, rules, backends: [...backends] };
+}
+
+/** Adds the native nft rules, and gives iptables-nft's rules their nft handles (for --trace-rules). */
+function readNft(json: string, text: string, chains: Chain[], rules: Rule[], backends: Set<RuleSource>): void {
+  const parsed = parseNftRuleset(json, text, iptablesNftTables(rules));
+  const handles = handlesByChain(json);
+  for (const r of rules) {
+    if (r.source !== 'iptables-nft') continue;
+    const handle = handles.get(`${r.family === 4 ? 'ip' : 'ip6'} ${r.table} ${r.chain}`)?.[r.id - 1];
+    if (handle !== undefined) r.handle = handle;
+  }
+  chains.push(...parsed.chains);
+  rules.push(...parsed.rules);
+  if (parsed.rules.length > 0) backends.add('nft');
 }
 
 /** "ip nat", "ip6 filter"...: the nft tables iptables-nft wrote, so nft's view of them is skipped. */

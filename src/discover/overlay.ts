@@ -12,8 +12,13 @@ import { addrsOf, networkOf, parseLinks, type Link } from './links.js';
 import { filterNatRules } from './nat.js';
 import { runIn, type Netns, type RunResult } from './netns.js';
 
-/** Runs a command in a namespace of the host being examined (locally: nsenter; remotely: in a helper). */
-export type CommandRunner = (ns: Netns, cmd: string, args: string[]) => Promise<RunResult>;
+/** A command to run in a namespace of the host being examined (locally: nsenter; remotely: in a helper). */
+export interface NsCommand {
+  ns: Netns;
+  cmd: string;
+  args: string[];
+}
+export type CommandRunner = (commands: NsCommand[]) => Promise<RunResult[]>;
 
 /** Everything read on one host, as the tools print it; saved verbatim for the unit tests. */
 export interface OverlayFacts {
@@ -28,7 +33,8 @@ export interface OverlayFacts {
   neigh: NeighRow[];
   hostLinks: unknown[];
   hostRoutes: RouteRow[];
-  hostNat: string;
+  /** `iptables-save -t nat` on the host; undefined when it could not be read. */
+  hostNat?: string;
 }
 
 interface NetworkInspect {
@@ -69,8 +75,8 @@ export interface OverlayPath {
   peers: OverlayPeer[];
   /** Endpoints on this host (reached through br0, never through vxlan0). */
   local: { addr: string; name: string }[];
-  /** The way out of the overlay: eth1 -> docker_gwbridge -> uplink, with the NAT rules that match it. */
-  outside?: { hops: Hop[]; where: Netns[]; subnet: string; natRules: string[] };
+  /** The way out of the overlay: eth1 -> docker_gwbridge -> uplink, with the NAT rules that match it (undefined: not read). */
+  outside?: { hops: Hop[]; where: Netns[]; subnet: string; natRules?: string[] };
   notes: string[];
 }
 
@@ -198,13 +204,16 @@ function outsidePath(facts: OverlayFacts, ns: OverlayNamespaces, name: string, c
     ],
     where: [ns.container, ns.host, ns.host, ns.host],
     subnet,
-    natRules: filterNatRules(facts.hostNat, { addrs: addrsOf(eth), subnets: [subnet], bridge: bridge.name }),
+    natRules: facts.hostNat === undefined ? undefined : filterNatRules(facts.hostNat, { addrs: addrsOf(eth), subnets: [subnet], bridge: bridge.name }),
   };
 }
 
+/** The commands discovery runs, all at once (remotely they share one helper container). */
+export const localRunner: CommandRunner = (commands) => Promise.all(commands.map((c) => runIn(c.ns, c.cmd, c.args)));
+
 /** Reads the facts on one host: the container and network from its engine, the rest from netlink. */
 export async function collectOverlayFacts(
-  docker: Docker, containerRef: string, networkRef: string, host: Netns, run: CommandRunner = runIn,
+  docker: Docker, containerRef: string, networkRef: string, host: Netns, run: CommandRunner = localRunner,
 ): Promise<{ facts: OverlayFacts; namespaces: OverlayNamespaces }> {
   const container = (await docker.getContainer(containerRef).inspect()) as unknown as OverlayFacts['container'];
   // Typed without options in @types/dockerode; the engine reads ?verbose=true for the peers' tasks.
@@ -217,22 +226,25 @@ export async function collectOverlayFacts(
     overlay: { label: `overlay:${network.Name}`, path: overlayNetnsPath(container.NetworkSettings.SandboxKey, network.Id) },
     host,
   };
-  const json = async <T>(ns: Netns, cmd: string, args: string[]): Promise<T> => {
-    const r = await run(ns, cmd, ['-j', ...args]);
-    if (r.code !== 0) throw new OverlayDiscoveryError(`${cmd} ${args.join(' ')} in ${ns.label} failed: ${r.stderr.trim().split('\n')[0] ?? `exit ${r.code}`}`);
-    return (r.stdout.trim() === '' ? [] : JSON.parse(r.stdout)) as T;
+  const { container: c, overlay: o } = namespaces;
+  const commands: NsCommand[] = [
+    [c, 'ip', ['-d', 'addr', 'show']], [c, 'ip', ['route', 'show']], [o, 'ip', ['-d', 'addr', 'show']],
+    [o, 'bridge', ['fdb', 'show', 'dev', 'vxlan0']], [o, 'ip', ['neigh', 'show', 'dev', 'vxlan0']],
+    [host, 'ip', ['-d', 'addr', 'show']], [host, 'ip', ['route', 'show']],
+  ].map(([ns, cmd, args]) => ({ ns: ns as Netns, cmd: cmd as string, args: ['-j', ...(args as string[])] }));
+  const results = await run([...commands, { ns: host, cmd: 'iptables-save', args: ['-t', 'nat'] }]);
+  const json = (i: number): never => {
+    const { ns, cmd, args } = commands[i]!;
+    const r = results[i]!;
+    if (r.code !== 0) throw new OverlayDiscoveryError(`${cmd} ${args.join(' ')} in ${ns.label} failed: ${r.stderr.trim().split('\n')[0] || `exit ${r.code}`}`);
+    return (r.stdout.trim() === '' ? [] : JSON.parse(r.stdout)) as never;
   };
-  const nat = await run(host, 'iptables-save', ['-t', 'nat']);
+  const nat = results[commands.length]!;
   const facts: OverlayFacts = {
     container, network,
-    containerLinks: await json(namespaces.container, 'ip', ['-d', 'addr', 'show']),
-    containerRoutes: await json(namespaces.container, 'ip', ['route', 'show']),
-    overlayLinks: await json(namespaces.overlay, 'ip', ['-d', 'addr', 'show']),
-    fdb: await json(namespaces.overlay, 'bridge', ['fdb', 'show', 'dev', 'vxlan0']),
-    neigh: await json(namespaces.overlay, 'ip', ['neigh', 'show', 'dev', 'vxlan0']),
-    hostLinks: await json(host, 'ip', ['-d', 'addr', 'show']),
-    hostRoutes: await json(host, 'ip', ['route', 'show']),
-    hostNat: nat.code === 0 ? nat.stdout : '',
+    containerLinks: json(0), containerRoutes: json(1), overlayLinks: json(2), fdb: json(3), neigh: json(4),
+    hostLinks: json(5), hostRoutes: json(6),
+    hostNat: nat.code === 0 ? nat.stdout : undefined,
   };
   return { facts, namespaces };
 }

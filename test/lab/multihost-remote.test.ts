@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeFrame } from '../../src/decode/index.js';
+import type { OverlayPath } from '../../src/discover/overlay.js';
 import { labAvailable, labUnavailableReason } from './lab.js';
 import { createMultihost } from './multihost.js';
 
@@ -92,6 +93,24 @@ describe.skipIf(!labAvailable())(`remote capture over the Docker API (${labUnava
     const underlay = [['203.0.113.1', '203.0.113.3'], ['203.0.113.3', '203.0.113.1']];
     expect(uplink.map((f) => [ipv4At(f, 26), ipv4At(f, 30), f[23], f.readUInt16BE(36), f.readUIntBE(46, 3)]))
       .toEqual([0, 1, 0, 1].map((i) => [...underlay[i]!, 17, 4789, vni]));
+  });
+
+  it("discovers c2's overlay path on h2 through a helper container, over TCP, as it is found locally", async () => {
+    const driver = startDriver(lab.env.nsOutside, { name: 'h2', endpoint: h2.dockerHost, discover: { container: 'c2', network: lab.env.overlayNet }, taps: [] });
+    const { path, ms } = (await driver.until('path', 120_000)) as unknown as { path: OverlayPath; ms: number };
+    console.log(`h2: remote discovery in ${ms} ms`);
+    const netId = lab.docker('h2', 'network', 'inspect', '-f', '{{.Id}}', lab.env.overlayNet).trim();
+    expect(path.hops.map((h) => [h.role, h.netns, h.iface])).toEqual([
+      ['container', 'container:c2', 'eth0'], ['veth', `overlay:${lab.env.overlayNet}`, expect.stringMatching(/^veth\d+$/)],
+      ['bridge', `overlay:${lab.env.overlayNet}`, 'br0'], ['tunnel', `overlay:${lab.env.overlayNet}`, 'vxlan0'], ['uplink', 'h2', 'eth0'],
+    ]);
+    expect(path.where[1]!.path).toBe(`${h2.execRoot}/netns/1-${netId.slice(0, 10)}`);
+    expect(path.where[0]!.path).toBe(lab.containerNetns('h2', 'c2'));
+    const c1 = lab.docker('h1', 'inspect', '-f', `{{(index .NetworkSettings.Networks "${lab.env.overlayNet}").IPAddress}}`, 'c1').trim();
+    expect(path.peers.find((p) => p.addr === c1)).toMatchObject({ underlay: '203.0.113.1', sources: ['fdb', 'inspect'], name: 'c1' });
+    expect(path.outside?.natRules).toEqual([`-A POSTROUTING -s ${path.outside?.subnet} ! -o docker_gwbridge -j MASQUERADE`, '-A DOCKER -i docker_gwbridge -j RETURN']);
+    await new Promise((resolve) => driver.child.on('exit', resolve));
+    expect(helpersOnH2()).toBe('');
   });
 
   it('a run killed without cleaning up leaves no helper: the engine sees stdin close, the helper exits, AutoRemove deletes it', async () => {

@@ -73,6 +73,12 @@ describe('overlay path discovery', () => {
     expect(out.natRules.join('\n')).not.toContain('198.18.0.0/24');
   });
 
+  it('says nothing about NAT when the nat table could not be read (not: no rules)', () => {
+    const f = facts('h1');
+    f.hostNat = undefined;
+    expect(overlayPath(f, ns('h1')).outside!.natRules).toBeUndefined();
+  });
+
   it('alone on the overlay: no peer, no uplink hop, and says why', () => {
     const f = facts('h1');
     f.fdb = f.fdb.filter((e) => e.dst === undefined);

@@ -4,6 +4,7 @@
 // Prints one JSON line per event; "stop" on stdin stops the helper; exits after "end".
 import { createInterface } from 'node:readline';
 import { DockerCaptureNode } from '../../dist/capture/remote/dockerNode.js';
+import { collectOverlayFacts, overlayPath } from '../../dist/discover/overlay.js';
 
 const say = (event, body = {}) => process.stdout.write(`${JSON.stringify({ event, ...body })}\n`);
 const opts = JSON.parse(process.argv[2]);
@@ -15,7 +16,12 @@ try {
   say('prepared', { ms: Math.round(performance.now() - t) });
   const clock = await node.measureClock(8);
   say('clock', { offsetNs: String(clock.offsetNs), uncertaintyNs: String(clock.uncertaintyNs), samples: clock.samples });
-  if (opts.clockOnly) process.exit(0);
+  if (opts.discover) {
+    t = performance.now();
+    const { facts, namespaces } = await collectOverlayFacts(node.docker, opts.discover.container, opts.discover.network, { label: opts.name }, node.commandRunner);
+    say('path', { path: overlayPath(facts, namespaces), ms: Math.round(performance.now() - t) });
+  }
+  if (opts.clockOnly || opts.discover) process.exit(0);
   t = performance.now();
   const helper = await node.startHelper({ taps: opts.taps, bufferBytes: opts.bufferBytes ?? 1 << 20 });
   let readies = 0;

@@ -3,7 +3,7 @@
 // its taps, through nsenter, and merges their record streams onto its stdout, which Docker
 // carries back over the container's attached output. It ends when its stdin closes (the
 // client stopped, or its connection died), on SIGTERM/SIGINT, or when every helper has ended.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { encodeMessage, encodePacket, RecordType, WireReader, type WireRecord } from '../live/wire.js';
 import type { CaptureSpec } from '../live/helper.js';
@@ -51,8 +51,33 @@ function startHelper(netns: string, taps: RemoteTap[], spec: Omit<CaptureSpec, '
   return child;
 }
 
+/** A batch of short commands (discovery's ip/bridge/iptables-save), each in its namespace. */
+export interface CommandBatch {
+  commands: { netns?: string; cmd: string; args: string[] }[];
+}
+
+/** Runs the batch and prints one JSON array of { stdout, stderr, code }. */
+async function runCommands(batch: CommandBatch): Promise<void> {
+  const results = await Promise.all(batch.commands.map((c) => new Promise<{ stdout: string; stderr: string; code: number }>((resolve) => {
+    const [file, argv] = c.netns ? ['nsenter', [`--net=${c.netns}`, '--', c.cmd, ...c.args]] : [c.cmd, c.args];
+    execFile(file, argv, { timeout: 10_000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 127) : 0;
+      resolve({ stdout, stderr: error && typeof error.code !== 'number' ? `${error.message}\n${stderr}` : stderr, code });
+    });
+  })));
+  process.stdout.write(JSON.stringify(results), () => process.exit(0));
+}
+
 function main(): void {
-  const options = JSON.parse(process.argv[2] ?? '{}') as HelperOptions;
+  const spec = JSON.parse(process.argv[2] ?? '{}') as HelperOptions | CommandBatch;
+  if ('commands' in spec) {
+    void runCommands(spec);
+    return;
+  }
+  startCaptures(spec);
+}
+
+function startCaptures(options: HelperOptions): void {
   // Every helper stamps with this one anchor, so the node's hops share one clock.
   const anchorNs = (wallClockNs() - process.hrtime.bigint()).toString();
   const write = (b: Buffer): void => void process.stdout.write(b);

@@ -10,7 +10,9 @@ import { WireReader, type WireRecord } from '../live/wire.js';
 import { offsetFromSamples, parseRfc3339Ns, rfc3339ResolutionNs, wallClockNs, type ClockSample } from './clock.js';
 import { dockerOptions } from './endpoint.js';
 import { FINGERPRINT_LABEL, helperImageTar, IMAGE_ROOT, packageVersion, planHelperImage } from './image.js';
-import { AGENT_SCRIPT } from './agent.js';
+import { AGENT_SCRIPT, type CommandBatch } from './agent.js';
+import type { CommandRunner } from '../../discover/overlay.js';
+import type { RunResult } from '../../discover/netns.js';
 import type { CaptureNode, ClockOffset, HelperEnd, HelperOptions, RemoteHelper } from './transport.js';
 
 export const HELPER_LABEL = 'org.hoptrace.helper';
@@ -20,7 +22,8 @@ const CLIENT_LABEL = 'org.hoptrace.client';
 export class NodeError extends Error {}
 
 export class DockerCaptureNode implements CaptureNode {
-  private readonly docker: Docker;
+  /** The engine API client (discovery asks it for inspects). */
+  readonly docker: Docker;
   private image?: string;
 
   constructor(readonly name: string, readonly endpoint: string) {
@@ -59,14 +62,33 @@ export class DockerCaptureNode implements CaptureNode {
   }
 
   async startHelper(options: HelperOptions): Promise<RemoteHelper> {
-    const image = this.image ?? (await this.ensureImage());
-    // Namespace files other than /proc/<pid>/ns/net (visible through --pid host) are bound in at the same path.
-    const dirs = [...new Set(options.taps.flatMap((t) => (t.netns && !t.netns.startsWith('/proc/') ? [posix.dirname(t.netns)] : [])))];
-    let container: Docker.Container;
+    const container = await this.createAgent(options, options.taps.map((t) => t.netns));
+    return this.attachAndStart(container);
+  }
+
+  /** Discovery's commands, run together in one short-lived helper container on the node. */
+  readonly commandRunner: CommandRunner = async (commands) => {
+    const batch: CommandBatch = { commands: commands.map((c) => ({ netns: c.ns.path, cmd: c.cmd, args: c.args })) };
+    const helper = await this.attachAndStart(await this.createAgent(batch, batch.commands.map((c) => c.netns)));
+    const text = await helper.stdoutText();
+    await helper.stop(); // returns once the container is gone, not only exited
     try {
-      container = await this.docker.createContainer({
+      return JSON.parse(text) as RunResult[];
+    } catch {
+      throw new NodeError(`host ${this.name} (${this.endpoint}): the command helper printed no results (${(await helper.ended).problem ?? 'empty output'})`);
+    }
+  };
+
+  /** A container of our image running the agent with `spec`; namespace files other than /proc/<pid>/ns/net are bound in. */
+  private async createAgent(spec: object, netnsPaths: (string | undefined)[]): Promise<Docker.Container> {
+    const image = this.image ?? (await this.ensureImage());
+    this.image = image;
+    // /proc/<pid>/ns/net is visible through --pid host; other namespace files (an overlay's) are bound in at the same path.
+    const dirs = [...new Set(netnsPaths.flatMap((p) => (p && !p.startsWith('/proc/') ? [posix.dirname(p)] : [])))];
+    try {
+      return await this.docker.createContainer({
         Image: image,
-        Cmd: [posix.join(IMAGE_ROOT, AGENT_SCRIPT), JSON.stringify(options)],
+        Cmd: [posix.join(IMAGE_ROOT, AGENT_SCRIPT), JSON.stringify(spec)],
         Labels: { [HELPER_LABEL]: packageVersion(), [CLIENT_LABEL]: `${hostname()}:${process.pid}` },
         AttachStdin: true, AttachStdout: true, AttachStderr: true, OpenStdin: true, StdinOnce: true, Tty: false,
         HostConfig: {
@@ -82,10 +104,9 @@ export class DockerCaptureNode implements CaptureNode {
     } catch (error) {
       throw this.fail('creating the capture helper', error);
     }
-    return this.attachAndStart(container);
   }
 
-  private async attachAndStart(container: Docker.Container): Promise<RemoteHelper> {
+  private async attachAndStart(container: Docker.Container): Promise<DockerHelper> {
     let stream: Duplex;
     try {
       // Attached before start, so not one byte of the helper's output is missed.
@@ -138,20 +159,18 @@ class DockerHelper implements RemoteHelper {
   private readonly listeners: ((record: WireRecord) => void)[] = [];
   private readonly reader = new WireReader();
   private stopping?: Promise<HelperEnd>;
+  private readonly stdout = new PassThrough();
 
   constructor(readonly node: string, private readonly container: Docker.Container, private readonly stream: Duplex, docker: Docker) {
-    const stdout = new PassThrough();
     const stderr = new PassThrough();
     let errText = '';
-    docker.modem.demuxStream(stream, stdout, stderr);
-    stdout.on('data', (chunk: Buffer) => {
-      for (const record of this.reader.push(chunk)) for (const l of this.listeners) l(record);
-    });
+    docker.modem.demuxStream(stream, this.stdout, stderr);
     stderr.on('data', (chunk: Buffer) => (errText = (errText + chunk.toString()).slice(-400)));
     this.ended = new Promise((resolve) => {
       let lost: string | undefined;
       stream.on('error', (error) => (lost = error.message));
       stream.on('close', () => {
+        this.stdout.end();
         void container.wait().then((r: { StatusCode: number }) => r.StatusCode, () => undefined).then((exitCode) => {
           const tail = errText.trim().split('\n').pop();
           const problem = lost ? `connection lost: ${lost}` : exitCode !== 0 ? `helper exited ${exitCode ?? '(unknown)'}${tail ? `: ${tail}` : ''}` : undefined;
@@ -162,7 +181,21 @@ class DockerHelper implements RemoteHelper {
   }
 
   onRecord(listener: (record: WireRecord) => void): void {
+    if (this.listeners.length === 0) {
+      this.stdout.on('data', (chunk: Buffer) => {
+        for (const record of this.reader.push(chunk)) for (const l of this.listeners) l(record);
+      });
+    }
     this.listeners.push(listener);
+  }
+
+  /** The whole stdout as text, once the stream has ended (the command batch's JSON). */
+  async stdoutText(): Promise<string> {
+    const chunks: Buffer[] = [];
+    this.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    await new Promise((resolve) => this.stdout.once('end', resolve));
+    await this.ended;
+    return Buffer.concat(chunks).toString();
   }
 
   stop(): Promise<HelperEnd> {

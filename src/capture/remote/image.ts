@@ -6,7 +6,7 @@
 // once to send it), so memory stays flat although node alone is ~100 MB.
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
-import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, dirname, join, posix, relative, resolve } from 'node:path';
 import { PassThrough, Writable, type Readable } from 'node:stream';
@@ -65,7 +65,9 @@ function walk(dir: string, keep: (path: string) => boolean): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const path = join(dir, e.name);
     if (e.isDirectory()) return walk(path, keep);
-    return e.isFile() && keep(path) ? [path] : [];
+    // A symlink to a file (xtables names many modules by links) goes in as the file it points to.
+    const isFile = e.isFile() || (e.isSymbolicLink() && existsSync(path) && statSync(path).isFile());
+    return isFile && keep(path) ? [path] : [];
   });
 }
 
@@ -83,7 +85,8 @@ export async function planHelperImage(version: string): Promise<HelperImagePlan>
   const capDir = dirname(require.resolve('cap/package.json'));
   const capBinary = join(capDir, 'build/Release/cap.node');
   const bins: [string, string][] = [['node', process.execPath]];
-  for (const tool of ['nsenter', 'ip', 'bridge']) {
+  // nsenter enters namespaces; ip, bridge and iptables-save let discovery run on the node too.
+  for (const tool of ['nsenter', 'ip', 'bridge', 'iptables-save']) {
     const found = onPath(tool);
     if (found) bins.push([tool, found]);
     else if (tool === 'nsenter') throw new Error('nsenter (util-linux) is needed to build the capture helper image');
@@ -100,6 +103,9 @@ export async function planHelperImage(version: string): Promise<HelperImagePlan>
     for (const lib of await sharedLibraries(elf)) libs.add(lib);
   }
   for (const lib of libs) entries.push([lib, lib]);
+  // iptables-save (xtables-nft-multi, which acts by its argv[0]) prints each rule through its extension modules.
+  const xtables = [...libs].some((l) => l.includes('libxtables')) ? xtablesDir() : undefined;
+  if (xtables) entries.push(...walk(xtables, (p) => p.endsWith('.so')).map((p): [string, string] => [p, p]));
   const files = entries.map(([path, source]) => {
     const st = statSync(source);
     return { path, source, size: st.size, mode: st.mode & 0o777, mtimeMs: st.mtimeMs };
@@ -111,8 +117,13 @@ export async function planHelperImage(version: string): Promise<HelperImagePlan>
     tag: `${HELPER_REPO}:${version}`,
     files: files.map(({ path, source, size, mode }) => ({ path, source, size, mode })),
     fingerprint: hash.digest('hex').slice(0, 32),
-    env: [`PATH=${IMAGE_ROOT}/bin:/usr/sbin:/usr/bin:/sbin:/bin`, `LD_LIBRARY_PATH=${libDirs.join(':')}`],
+    env: [`PATH=${IMAGE_ROOT}/bin:/usr/sbin:/usr/bin:/sbin:/bin`, `LD_LIBRARY_PATH=${libDirs.join(':')}`, ...(xtables ? [`XTABLES_LIBDIR=${xtables}`] : [])],
   };
+}
+
+function xtablesDir(): string | undefined {
+  const candidates = [process.env.XTABLES_LIBDIR, `/usr/lib/${process.arch === 'x64' ? 'x86_64' : 'aarch64'}-linux-gnu/xtables`, '/usr/lib/xtables', '/usr/lib64/xtables'];
+  return candidates.find((d) => d !== undefined && existsSync(d));
 }
 
 const EPOCH = new Date(0);

@@ -17,8 +17,8 @@ type Event = { event: string; [k: string]: unknown };
 const driverPath = join(import.meta.dirname, '../overlay/remote-driver.mjs');
 
 /** The driver in the outside namespace; its events as they come, and a way to wait for one. */
-function startDriver(outsideNs: string, options: object): { child: ChildProcess; events: Event[]; until: (name: string, ms?: number) => Promise<Event> } {
-  const child = spawn('nsenter', [`--net=/var/run/netns/${outsideNs}`, process.execPath, driverPath, JSON.stringify(options)], { stdio: ['pipe', 'pipe', 'inherit'] });
+function startDriver(outsideNs: string, options: object, env: NodeJS.ProcessEnv = process.env): { child: ChildProcess; events: Event[]; until: (name: string, ms?: number) => Promise<Event> } {
+  const child = spawn('nsenter', [`--net=/var/run/netns/${outsideNs}`, process.execPath, driverPath, JSON.stringify(options)], { stdio: ['pipe', 'pipe', 'inherit'], env });
   const events: Event[] = [];
   const waiters: [string, (e: Event) => void][] = [];
   createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -110,6 +110,27 @@ describe.skipIf(!labAvailable())(`remote capture over the Docker API (${labUnava
     expect(path.peers.find((p) => p.addr === c1)).toMatchObject({ underlay: '203.0.113.1', sources: ['fdb', 'inspect'], name: 'c1' });
     expect(path.outside?.natRules).toEqual([`-A POSTROUTING -s ${path.outside?.subnet} ! -o docker_gwbridge -j MASQUERADE`, '-A DOCKER -i docker_gwbridge -j RETURN']);
     await new Promise((resolve) => driver.child.on('exit', resolve));
+    expect(helpersOnH2()).toBe('');
+  });
+
+  it.skipIf(!lab.env.h2Ssh)('over ssh:// (sshd in h2\'s namespace): the VXLAN ping at the uplink, the clock within its bound, helper gone', async () => {
+    const { SSH_AUTH_SOCK: _agent, ...env } = process.env;
+    const driver = startDriver(lab.env.nsOutside, { name: 'h2', endpoint: lab.env.h2Ssh, taps: [{ hop: 0, iface: 'eth0', filter: 'udp port 4789' }] }, { ...env, HOME: lab.env.sshHome });
+    const clock = await driver.until('clock', 120_000);
+    const offset = BigInt(clock.offsetNs as string);
+    console.log(`h2 over ssh: image ${String((await driver.until('prepared')).ms)} ms, clock offset ${offset} ns +- ${String(clock.uncertaintyNs)} ns`);
+    expect(offset < 0n ? -offset : offset).toBeLessThanOrEqual(BigInt(clock.uncertaintyNs as string));
+    await driver.until('all-ready', 60_000);
+    const c2 = lab.docker('h2', 'inspect', '-f', `{{(index .NetworkSettings.Networks "${lab.env.overlayNet}").IPAddress}}`, 'c2').trim();
+    expect(lab.docker('h1', 'exec', 'c1', 'ping', '-c', '2', '-W', '2', c2)).toMatch(/2 packets received/);
+    const deadline = Date.now() + 10_000;
+    while (driver.events.filter((e) => e.event === 'packet').length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    driver.child.stdin!.write('stop\n');
+    expect(await driver.until('end', 60_000)).toEqual({ event: 'end', exitCode: 0 });
+    const uplink = driver.events.filter((e) => e.event === 'packet').map((e) => Buffer.from(e.hex as string, 'hex'));
+    expect(uplink.map((f) => [ipv4At(f, 26), ipv4At(f, 30), f.readUInt16BE(36)])).toEqual([
+      ['203.0.113.1', '203.0.113.3', 4789], ['203.0.113.3', '203.0.113.1', 4789], ['203.0.113.1', '203.0.113.3', 4789], ['203.0.113.3', '203.0.113.1', 4789],
+    ]);
     expect(helpersOnH2()).toBe('');
   });
 

@@ -191,6 +191,33 @@ make_swarm() {
   dk h2 run -d --name c2 --hostname c2 --network "$OVERLAY_NET" "$IMAGE" sleep 1d >/dev/null
 }
 
+# An SSH server in h2's namespace on 203.0.113.3:22 (when openssh-server is installed), so
+# h2's engine can also be reached as ssh://root@203.0.113.3: key login only, with a lab key, and
+# DOCKER_HOST set for the session so `docker system dial-stdio` reaches h2's dockerd.
+start_sshd() {
+  [[ -x /usr/sbin/sshd ]] || { log "no /usr/sbin/sshd: ssh:// endpoint not available (apt-get install openssh-server)"; return 0; }
+  local d="$LAB_DIR/ssh"
+  mkdir -p "$d/home/.ssh" && chmod 700 "$d" "$d/home/.ssh"
+  ssh-keygen -q -t ed25519 -N '' -C ht-lab-host -f "$d/host_ed25519"
+  ssh-keygen -q -t ed25519 -N '' -C ht-lab-client -f "$d/home/.ssh/id_ed25519"
+  cp "$d/home/.ssh/id_ed25519.pub" "$d/authorized_keys"
+  cat >"$d/sshd_config" <<EOF
+ListenAddress $H2_ADDR:22
+HostKey $d/host_ed25519
+AuthorizedKeysFile $d/authorized_keys
+PidFile $d/sshd.pid
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+SetEnv DOCKER_HOST=unix://$(sock h2)
+EOF
+  # sshd refuses to start without its privilege separation directory; `down` removes it if we made it.
+  if [[ ! -d /run/sshd ]]; then mkdir -p /run/sshd && touch "$LAB_DIR/made-run-sshd"; fi
+  nsenter --net="/var/run/netns/$NS_H2" /usr/sbin/sshd -f "$d/sshd_config" -E "$d/sshd.log"
+}
+
 cmd_up() {
   [[ $(id -u) -eq 0 ]] || die "must run as root (network namespaces, dockerd)"
   local t
@@ -216,6 +243,7 @@ cmd_up() {
   make_image h2
   rm -rf "$LAB_DIR/rootfs"
   make_swarm
+  start_sshd
   trap - EXIT
   log "up: swarm of $NS_H1 ($H1_ADDR, manager) and $NS_H2 ($H2_ADDR, tcp://$H2_ADDR:$TCP_PORT); c1, c2 on $OVERLAY_NET"
 }
@@ -259,6 +287,7 @@ cmd_down() {
     for ((i = 0; i < 25; i++)); do [[ -z "$(lab_processes)" ]] && break; sleep 0.2; done
   done
   for m in $(lab_mounts); do umount -l "$m" 2>/dev/null; done
+  [[ -e "$LAB_DIR/made-run-sshd" ]] && rmdir /run/sshd 2>/dev/null
   for ns in "${NAMESPACES[@]}"; do ns_exists "$ns" && ip netns del "$ns"; done
   for cg in $(lab_cgroups); do find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null; done
   [[ -d "$LAB_DIR" && -z "$(lab_mounts)" ]] && rm -rf --one-file-system "$LAB_DIR"
@@ -308,6 +337,8 @@ HT_H1_ADDR=$H1_ADDR
 HT_H2_DOCKER_HOST=tcp://$H2_ADDR:$TCP_PORT
 HT_H2_EXEC_ROOT=$LAB_DIR/h2/exec
 HT_H2_ADDR=$H2_ADDR
+HT_H2_SSH=$([[ -x /usr/sbin/sshd ]] && echo "ssh://root@$H2_ADDR")
+HT_SSH_HOME=$LAB_DIR/ssh/home
 HT_OUTSIDE_ADDR=$OUT_ADDR
 HT_INTERNET_ADDR=$INTERNET_ADDR
 HT_OVERLAY_NET=$OVERLAY_NET

@@ -34,6 +34,10 @@ export interface MultihostEnv {
   overlaySubnet: string;
   image: string;
   dockerCli: string;
+  /** ssh://root@203.0.113.3 when sshd runs in h2's namespace (openssh-server installed), else ''. */
+  h2Ssh: string;
+  /** A HOME whose .ssh/id_ed25519 logs in there. */
+  sshHome: string;
 }
 
 export interface Multihost {
@@ -72,7 +76,7 @@ function parseEnv(text: string): MultihostEnv {
     id: get('HT_LAB_ID'), stateDir: get('HT_MH_DIR'), hosts: { h1: host('h1', 'H1'), h2: host('h2', 'H2') },
     nsUnderlay: get('HT_NS_UNDERLAY'), nsOutside: get('HT_NS_OUTSIDE'), outsideAddr: get('HT_OUTSIDE_ADDR'),
     internetAddr: get('HT_INTERNET_ADDR'), overlayNet: get('HT_OVERLAY_NET'), overlaySubnet: get('HT_OVERLAY_SUBNET'),
-    image: get('HT_IMAGE'), dockerCli: get('HT_DOCKER_CLI'),
+    image: get('HT_IMAGE'), dockerCli: get('HT_DOCKER_CLI'), h2Ssh: get('HT_H2_SSH'), sshHome: get('HT_SSH_HOME'),
   };
 }
 

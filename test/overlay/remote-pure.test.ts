@@ -70,3 +70,24 @@ describe('remote agent', () => {
     expect(new WireReader().push(reencode(corrupt, 5))).toEqual([{ type: 'problem', hop: 5, message: 'helper stream: record length 2147483647 at offset 0 is impossible' }]);
   });
 });
+
+describe('ssh identity', () => {
+  it('uses the agent when there is one, else the first default key file, else nothing', async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { sshIdentity } = await import('../../src/capture/remote/endpoint.js');
+    const home = mkdtempSync(join(tmpdir(), 'ht-ssh-'));
+    try {
+      expect(sshIdentity({ SSH_AUTH_SOCK: '/tmp/agent.sock', HOME: home })).toEqual({ agent: '/tmp/agent.sock' });
+      expect(sshIdentity({ HOME: home })).toEqual({});
+      mkdirSync(join(home, '.ssh'));
+      writeFileSync(join(home, '.ssh', 'id_rsa'), 'rsa key');
+      expect(sshIdentity({ HOME: home })).toEqual({ privateKey: Buffer.from('rsa key') });
+      writeFileSync(join(home, '.ssh', 'id_ed25519'), 'ed25519 key');
+      expect(sshIdentity({ HOME: home })).toEqual({ privateKey: Buffer.from('ed25519 key') });
+    } finally {
+      rmSync(home, { recursive: true });
+    }
+  });
+});

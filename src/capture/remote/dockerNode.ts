@@ -108,15 +108,19 @@ export class DockerCaptureNode implements CaptureNode {
 
   private async attachAndStart(container: Docker.Container): Promise<DockerHelper> {
     let stream: Duplex;
+    let exit: Promise<number | undefined>;
     try {
-      // Attached before start, so not one byte of the helper's output is missed.
+      // Attached before start, so not one byte of the helper's output is missed; the wait is
+      // asked before start too, as `docker run --rm` does: with AutoRemove a wait asked after
+      // the exit can find the container already gone and no exit code.
       stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as Duplex;
+      exit = container.wait({ condition: 'removed' }).then((r: { StatusCode: number }) => r.StatusCode, () => undefined);
       await container.start();
     } catch (error) {
       await container.remove({ force: true }).catch(() => undefined);
       throw this.fail('starting the capture helper', error);
     }
-    return new DockerHelper(this.name, container, stream, this.docker);
+    return new DockerHelper(this.name, container, stream, exit, this.docker);
   }
 
   async measureClock(roundTrips = 8): Promise<ClockOffset> {
@@ -161,7 +165,7 @@ class DockerHelper implements RemoteHelper {
   private stopping?: Promise<HelperEnd>;
   private readonly stdout = new PassThrough();
 
-  constructor(readonly node: string, private readonly container: Docker.Container, private readonly stream: Duplex, docker: Docker) {
+  constructor(readonly node: string, private readonly container: Docker.Container, private readonly stream: Duplex, exit: Promise<number | undefined>, docker: Docker) {
     const stderr = new PassThrough();
     let errText = '';
     docker.modem.demuxStream(stream, this.stdout, stderr);
@@ -171,7 +175,8 @@ class DockerHelper implements RemoteHelper {
       stream.on('error', (error) => (lost = error.message));
       stream.on('close', () => {
         this.stdout.end();
-        void container.wait().then((r: { StatusCode: number }) => r.StatusCode, () => undefined).then((exitCode) => {
+        // A lost connection may never answer the wait: 10 s, then the exit code is unknown.
+        void Promise.race([exit, sleep(10_000, undefined, { ref: false })]).then((exitCode) => {
           const tail = errText.trim().split('\n').pop();
           const problem = lost ? `connection lost: ${lost}` : exitCode !== 0 ? `helper exited ${exitCode ?? '(unknown)'}${tail ? `: ${tail}` : ''}` : undefined;
           resolve({ exitCode, problem });

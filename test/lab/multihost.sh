@@ -38,8 +38,14 @@ H1_ADDR="203.0.113.1" H2_ADDR="203.0.113.3" OUT_ADDR="203.0.113.2" INTERNET_ADDR
 TCP_PORT=2375
 OVERLAY_NET="ht-overlay" OVERLAY_SUBNET="198.18.100.0/24"
 UP_TIMEOUT="${HT_LAB_TIMEOUT:-90}"
-if [[ "${HT_ENGINE:-20.10}" == 28 ]]; then PATH="/opt/ht-engine-28/usr/bin:$PATH"; fi
-if [[ "${HT_ENGINE:-20.10}" != 28 && -x /usr/bin/docker ]]; then CLI=/usr/bin/docker; else CLI="$(command -v docker)"; fi
+# HT_ENGINE as in lab-env.sh: 20.10 (Debian bookworm's docker.io) or 28 (unpacked by scripts/setup.sh).
+HT_ENGINE="${HT_ENGINE:-20.10}"
+case "$HT_ENGINE" in
+  20.10) ;;
+  28) PATH="${HT_ENGINE28_DIR:-/opt/ht-engine-28}/usr/sbin:${HT_ENGINE28_DIR:-/opt/ht-engine-28}/usr/bin:$PATH" ;;
+  *) echo "HT_ENGINE must be 20.10 or 28 (got '$HT_ENGINE')" >&2; exit 2 ;;
+esac
+if [[ -x /usr/bin/docker ]]; then CLI=/usr/bin/docker; else CLI="$(command -v docker)"; fi
 
 log() { echo "multihost: $*" >&2; }
 die() { echo "multihost: error: $*" >&2; exit 1; }
@@ -126,9 +132,11 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
   path = "$d/containerd/opt"
 EOF
   # default-address-pools: docker_gwbridge and any local network come from 198.18.0.0/15.
+  # 28 has no key.json any more and refuses the option.
+  local key=""
+  [[ "$HT_ENGINE" == 28 ]] || key="\"deprecated-key-path\": \"$d/key.json\", "
   cat >"$d/daemon.json" <<EOF
-{"deprecated-key-path": "$d/key.json", "bip": "$bip",
- "default-address-pools": [{"base": "$pool", "size": 24}]}
+{$key"bip": "$bip", "default-address-pools": [{"base": "$pool", "size": 24}]}
 EOF
 }
 
@@ -149,7 +157,8 @@ start_host() { # start_host h1|h2
   wait_for 30 "$h containerd" "$d/containerd.pid" test -S "$d/containerd/containerd.sock" ||
     { tail -n 30 "$d/containerd.log" >&2; return 1; }
   local tls=()
-  [[ "${HT_ENGINE:-20.10}" == 28 ]] && tls=(--tls=false)
+  # 28 refuses a TCP socket without TLS unless told --tls=false (the underlay is the lab's own).
+  [[ "$HT_ENGINE" == 28 ]] && tls=(--tls=false)
   nsenter --net="/var/run/netns/$ns" dockerd --config-file "$d/daemon.json" \
     --containerd "$d/containerd/containerd.sock" \
     --storage-driver vfs --data-root "$d/data" --exec-root "$d/exec" --pidfile "$d/dockerd.pid" \
@@ -326,6 +335,7 @@ cmd_status() {
 cmd_env() {
   cat <<EOF
 HT_LAB_ID=$HT_LAB_ID
+HT_ENGINE=$HT_ENGINE
 HT_MH_DIR=$LAB_DIR
 HT_NS_H1=$NS_H1
 HT_NS_H2=$NS_H2

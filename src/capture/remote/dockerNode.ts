@@ -178,7 +178,9 @@ class DockerHelper implements RemoteHelper {
         // A lost connection may never answer the wait: 10 s, then the exit code is unknown.
         void Promise.race([exit, sleep(10_000, undefined, { ref: false })]).then((exitCode) => {
           const tail = errText.trim().split('\n').pop();
-          const problem = lost ? `connection lost: ${lost}` : exitCode !== 0 ? `helper exited ${exitCode ?? '(unknown)'}${tail ? `: ${tail}` : ''}` : undefined;
+          const problem = lost ? `connection lost: ${lost}`
+            : exitCode === undefined ? 'the stream closed before the helper\'s exit status was known'
+              : exitCode !== 0 ? `helper exited ${exitCode}${tail ? `: ${tail}` : ''}` : undefined;
           resolve({ exitCode, problem });
         });
       });

@@ -70,7 +70,7 @@ describe('overlay path discovery', () => {
     expect(out.subnet).toBe('198.18.64.0/24');
     expect(out.natRules).toEqual(['-A POSTROUTING -s 198.18.64.0/24 ! -o docker_gwbridge -j MASQUERADE', '-A DOCKER -i docker_gwbridge -j RETURN']);
     // The docker0 rule is another subnet's: it must not be listed.
-    expect(out.natRules.join('\n')).not.toContain('198.18.0.0/24');
+    expect(out.natRules!.join('\n')).not.toContain('198.18.0.0/24');
   });
 
   it('says nothing about NAT when the nat table could not be read (not: no rules)', () => {

@@ -160,6 +160,8 @@ export interface Report {
 /** One packet seen at one hop. */
 export interface Sighting {
   hop: number;
+  /** 0-based index of its frame among all frames of its hop (skipped ones counted): ties it to an exported frame. */
+  frameSeq: number;
   /** Nanoseconds since the trace's first frame. */
   t: number;
   ip: IpPacket;

@@ -9,6 +9,8 @@ export interface OpenJourney {
   hopsSeen: number;
   last: number;
   settled: boolean;
+  /** Which frame of the trace (counted from 0 in push order) started it. */
+  born: number;
   /** The next older open journey with the same key: a short chain, usually empty. */
   older: OpenJourney | undefined;
 }
@@ -35,9 +37,9 @@ export class JourneyMatcher {
     this.allHops = hops >= 30 ? -1 : (1 << hops) - 1;
   }
 
-  add(hop: number, t: number, ip: IpPacket): void {
+  add(hop: number, t: number, ip: IpPacket, frameSeq = 0, born = 0): void {
     const key = matchKey(ip);
-    const sighting: Sighting = { hop, t, ip };
+    const sighting: Sighting = { hop, frameSeq, t, ip };
     const newest = this.open.get(key);
     // Hops past 30 have no bit of their own and are looked up in the sightings.
     const bit = hop < 30 ? 1 << hop : 0;
@@ -51,7 +53,7 @@ export class JourneyMatcher {
         return;
       }
     }
-    const journey: OpenJourney = { key, sightings: [sighting], hopsSeen: bit, last: t, settled: false, older: newest };
+    const journey: OpenJourney = { key, sightings: [sighting], hopsSeen: bit, last: t, settled: false, born, older: newest };
     if (bit === this.allHops) {
       this.settle(journey, false);
       return;
@@ -68,6 +70,12 @@ export class JourneyMatcher {
       this.settleHead(false);
     }
     this.compact();
+  }
+
+  /** The push ordinal that started the oldest journey still open: every frame pushed before it is settled. */
+  oldestOpen(): number | undefined {
+    for (let i = this.queueHead; i < this.queue.length; i++) if (!this.queue[i].settled) return this.queue[i].born;
+    return undefined;
   }
 
   /** End of the trace: whatever is still open was in flight when the capture stopped. */

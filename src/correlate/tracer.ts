@@ -27,6 +27,8 @@ export interface Tracer {
   snapshot(): Report;
   /** Settles everything still open and returns the final report. */
   finish(): Report;
+  /** How many frames, counted in push order, have had their journeys settled (and told to listeners). */
+  settledFrames(): number;
 }
 
 export function createTracer(hops: Hop[], options: TracerOptions = {}): Tracer {
@@ -49,6 +51,8 @@ class PathTracer implements Tracer {
   private epoch?: { sec: number; nsec: number };
   private now = 0;
   private sinceAdvance = 0;
+  private readonly frameSeqs: number[];
+  private pushed = 0;
 
   constructor(
     readonly hops: Hop[],
@@ -57,18 +61,21 @@ class PathTracer implements Tracer {
     this.path = new PathModel(hops);
     this.table = new FlowTable(this.path);
     this.packetsPerHop = new Array<number>(hops.length).fill(0);
+    this.frameSeqs = new Array<number>(hops.length).fill(0);
     this.matcher = new JourneyMatcher(hops.length, (options.windowMs ?? 500) * 1e6, (j, inFlight) => this.settle(j, inFlight));
   }
 
   push(frame: Frame): void {
     const t = this.clock(frame.tsSec, frame.tsNsec);
     this.packetsPerHop[frame.hop]++;
+    const frameSeq = this.frameSeqs[frame.hop]++;
+    const ordinal = this.pushed++;
     const decoded = decodeFrame(frame.linkType, frame.data, frame.origLen);
     if ('skip' in decoded) {
       this.skippedFrames++;
       return;
     }
-    this.matcher.add(frame.hop, t, decoded.ip);
+    this.matcher.add(frame.hop, t, decoded.ip, frameSeq, ordinal);
     if (t > this.now) this.now = t;
     // Settling is cheap but not free: do it in batches, the window is long against a batch.
     if (++this.sinceAdvance >= 64) {
@@ -81,6 +88,10 @@ class PathTracer implements Tracer {
     const t = this.clock(tsSec, tsNsec);
     if (t > this.now) this.now = t;
     this.matcher.advance(this.now);
+  }
+
+  settledFrames(): number {
+    return this.matcher.oldestOpen() ?? this.pushed;
   }
 
   subscribe(listener: (event: TraceEvent) => void): () => void {

@@ -1,0 +1,174 @@
+// pcapng block builders (draft-ietf-opsawg-pcapng), the writing side of pcapng-blocks.ts:
+// one function per block type, each returning the block's bytes, little-endian. No npm
+// package writes pcapng and libpcap cannot, so these are ours. A PcapngFile streams blocks
+// to a file in ~1 MiB writes, so a trace of any length is written with flat memory.
+import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { BYTE_ORDER_MAGIC, BlockType, MAX_BLOCK_LENGTH } from './pcapng-blocks.js';
+
+/** Block types the reader has no use for, so pcapng-blocks.ts does not name them. */
+export const INTERFACE_STATISTICS = 5;
+
+/** Option codes (draft section 3.5 and each block's option table). */
+export const Option = {
+  END: 0,
+  COMMENT: 1,
+  SHB_HARDWARE: 2,
+  SHB_OS: 3,
+  SHB_USERAPPL: 4,
+  IF_NAME: 2,
+  IF_DESCRIPTION: 3,
+  IF_TSRESOL: 9,
+  EPB_FLAGS: 2,
+  ISB_STARTTIME: 2,
+  ISB_ENDTIME: 3,
+} as const;
+
+/** if_tsresol 9: timestamps count nanoseconds. */
+export const TSRESOL_NANOSECONDS = 9;
+
+/** epb_flags bits 0-1: which way the packet crossed the interface. */
+export const EpbDirection = { UNKNOWN: 0, INBOUND: 1, OUTBOUND: 2 } as const;
+
+const MAX_OPTION_LENGTH = 0xffff;
+
+/** One option: its code and value bytes (strings are UTF-8, without a terminating NUL). */
+export type BlockOption = [code: number, value: Uint8Array | string];
+
+function optionBytes(options: BlockOption[]): Buffer {
+  if (options.length === 0) return Buffer.alloc(0);
+  const parts: Buffer[] = [];
+  for (const [code, value] of options) {
+    const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    // An over-long comment is cut rather than making the block unreadable.
+    const length = Math.min(bytes.length, MAX_OPTION_LENGTH);
+    const option = Buffer.alloc(4 + ((length + 3) & ~3));
+    option.writeUInt16LE(code, 0);
+    option.writeUInt16LE(length, 2);
+    bytes.copy(option, 4, 0, length);
+    parts.push(option);
+  }
+  parts.push(Buffer.alloc(4)); // opt_endofopt
+  return Buffer.concat(parts);
+}
+
+/** Type, length, body, options, trailing length: the frame every block shares. */
+function block(type: number, body: Buffer, options: BlockOption[], data?: Uint8Array): Buffer {
+  const opts = optionBytes(options);
+  const dataLength = data ? (data.length + 3) & ~3 : 0;
+  const length = 12 + body.length + dataLength + opts.length;
+  if (length > MAX_BLOCK_LENGTH) throw new RangeError(`pcapng block of ${length} bytes exceeds the limit of ${MAX_BLOCK_LENGTH}`);
+  const out = Buffer.alloc(length);
+  out.writeUInt32LE(type, 0);
+  out.writeUInt32LE(length, 4);
+  body.copy(out, 8);
+  if (data) out.set(data, 8 + body.length);
+  opts.copy(out, 8 + body.length + dataLength);
+  out.writeUInt32LE(length, length - 4);
+  return out;
+}
+
+/** A Section Header Block, version 1.0, section length unknown (-1), as a streaming writer must. */
+export function sectionHeaderBlock(options: BlockOption[]): Buffer {
+  const body = Buffer.alloc(16);
+  body.writeUInt32LE(BYTE_ORDER_MAGIC, 0);
+  body.writeUInt16LE(1, 4);
+  body.writeUInt16LE(0, 6);
+  body.writeBigInt64LE(-1n, 8);
+  return block(BlockType.SECTION_HEADER, body, options);
+}
+
+/** An Interface Description Block; snaplen 0 means no limit. */
+export function interfaceDescriptionBlock(linkType: number, snaplen: number, options: BlockOption[]): Buffer {
+  const body = Buffer.alloc(8);
+  body.writeUInt16LE(linkType, 0);
+  body.writeUInt32LE(snaplen, 4);
+  return block(BlockType.INTERFACE_DESCRIPTION, body, options);
+}
+
+/** A 64-bit nanosecond count, as the two 32-bit halves pcapng stores it (high first). */
+export function nanosecondHalves(tsSec: number, tsNsec: number): [number, number] {
+  const ns = BigInt(tsSec) * 1_000_000_000n + BigInt(tsNsec);
+  return [Number(ns >> 32n), Number(ns & 0xffffffffn)];
+}
+
+export interface PacketToWrite {
+  iface: number;
+  tsSec: number;
+  tsNsec: number;
+  data: Uint8Array;
+  origLen: number;
+}
+
+/** An Enhanced Packet Block, timestamped in nanoseconds (the interface must say if_tsresol 9). */
+export function enhancedPacketBlock(packet: PacketToWrite, options: BlockOption[]): Buffer {
+  const body = Buffer.alloc(20);
+  const [high, low] = nanosecondHalves(packet.tsSec, packet.tsNsec);
+  body.writeUInt32LE(packet.iface, 0);
+  body.writeUInt32LE(high, 4);
+  body.writeUInt32LE(low, 8);
+  body.writeUInt32LE(packet.data.length, 12);
+  body.writeUInt32LE(Math.max(packet.origLen, packet.data.length), 16);
+  return block(BlockType.ENHANCED_PACKET, body, options, packet.data);
+}
+
+/** epb_flags with only the direction bits set. */
+export function epbFlags(direction: number): Uint8Array {
+  const value = Buffer.alloc(4);
+  value.writeUInt32LE(direction & 3, 0);
+  return value;
+}
+
+/** A 64-bit timestamp option (isb_starttime, isb_endtime) in the interface's nanoseconds. */
+export function timestampOption(code: number, tsSec: number, tsNsec: number): BlockOption {
+  const [high, low] = nanosecondHalves(tsSec, tsNsec);
+  const value = Buffer.alloc(8);
+  value.writeUInt32LE(high, 0);
+  value.writeUInt32LE(low, 4);
+  return [code, value];
+}
+
+/** An Interface Statistics Block; its timestamp is when the statistics were taken. */
+export function interfaceStatisticsBlock(iface: number, tsSec: number, tsNsec: number, options: BlockOption[]): Buffer {
+  const body = Buffer.alloc(12);
+  const [high, low] = nanosecondHalves(tsSec, tsNsec);
+  body.writeUInt32LE(iface, 0);
+  body.writeUInt32LE(high, 4);
+  body.writeUInt32LE(low, 8);
+  return block(INTERFACE_STATISTICS, body, options);
+}
+
+/** Blocks appended to a file, written out in pieces of about 1 MiB. */
+export class PcapngFile {
+  private readonly fd: number;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private closed = false;
+
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'w');
+  }
+
+  append(blockBytes: Buffer): void {
+    if (this.closed) return;
+    this.pending.push(blockBytes);
+    this.pendingBytes += blockBytes.length;
+    if (this.pendingBytes >= 1 << 20) this.flush();
+  }
+
+  flush(): void {
+    if (this.pending.length === 0 || this.closed) return;
+    const data = Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    let offset = 0;
+    while (offset < data.length) offset += writeSync(this.fd, data, offset);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    fsyncSync(this.fd);
+    closeSync(this.fd);
+    this.closed = true;
+  }
+}

@@ -8,6 +8,7 @@ import { HopSource, type HopMap, isDecodedLinkType, skippedInterface, unsupporte
 import { type CaptureInterface, type OpenOptions, openCaptureFile } from './files/open.js';
 import { readPathJson } from './files/path-json.js';
 import { splitSingleFile } from './files/single-file.js';
+import { withHoptraceDetails } from './files/pcapng-hops.js';
 
 export interface ReplayTrace {
   hops: Hop[];
@@ -80,7 +81,7 @@ function describe(inputs: string[], options: OpenOptions, warn: (w: SourceWarnin
   }
   if (inputs.length === 1) {
     const split = splitSingleFile(inputs[0], options, warn);
-    if (split) return split;
+    if (split) return withHoptraceDetails(inputs[0], split);
   }
   const hops: Hop[] = hopNames(inputs).map((name, i) => ({ name, role: 'other', addrs: [], file: inputs[i] }));
   const shape: TraceShape = { hops, maps: inputs.map((file, i) => [file, { kind: 'whole', hop: i }]) };

@@ -9,6 +9,8 @@ import type { Report, SourceWarning } from '../model.js';
 import { renderJson } from '../render/json.js';
 import { chooseOutput, colorEnabled } from '../render/output.js';
 import { renderText } from '../render/text.js';
+import { exportingTracer, type TraceExport } from '../export/trace-export.js';
+import { PcapngExport } from '../export/pcapng-export.js';
 
 interface ReplayOptions {
   json?: boolean;
@@ -18,6 +20,7 @@ interface ReplayOptions {
   filter?: string;
   window: number;
   pcapReader: 'pcap-parser' | 'native';
+  pcapng?: string;
 }
 
 function positiveNumber(name: string) {
@@ -39,6 +42,7 @@ export function registerReplayCommand(program: Command): void {
     .addOption(new Option('--speed <factor>', 'with --tui: 0 as fast as possible, 1 real time').default(0).argParser(positiveNumber('--speed')))
     .option('--filter <expr>', 'keep flows matching a pcap-filter-like expression (host, net, port, src, dst, tcp, udp, icmp, and/or/not)')
     .addOption(new Option('--window <ms>', 'longest a packet may take from one hop to the next').default(500).argParser(positiveNumber('--window')))
+    .option('--pcapng <file>', 'also write the trace as one pcapng for Wireshark: one interface per hop, each packet commented with its flow, journey and rewrites')
     .addOption(
       new Option('--pcap-reader <reader>', 'reader for classic microsecond pcap: pcap-parser, or native (hoptrace\'s own, several times faster)')
         .choices(['pcap-parser', 'native'])
@@ -52,7 +56,9 @@ export function registerReplayCommand(program: Command): void {
 async function replay(inputs: string[], options: ReplayOptions): Promise<number> {
   const keep = options.filter ? compileFlowFilter(options.filter) : () => true;
   const trace = openTrace(inputs, { classicReader: options.pcapReader });
-  const tracer = createTracer(trace.hops, { windowMs: options.window });
+  const exports: TraceExport[] = [];
+  if (options.pcapng) exports.push(new PcapngExport(options.pcapng, trace.hops, { description: trace.description }));
+  const tracer = exportingTracer(createTracer(trace.hops, { windowMs: options.window }), exports);
   const mode = chooseOutput(options, Boolean(process.stdout.isTTY), false);
   let report: Report;
   if (mode === 'tui') {

@@ -3,6 +3,7 @@
 // package writes pcapng and libpcap cannot, so these are ours. A PcapngFile streams blocks
 // to a file in ~1 MiB writes, so a trace of any length is written with flat memory.
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { ExitCode, FatalError } from '../../errors.js';
 import { BYTE_ORDER_MAGIC, BlockType, MAX_BLOCK_LENGTH } from './pcapng-blocks.js';
 
 /** Block types the reader has no use for, so pcapng-blocks.ts does not name them. */
@@ -145,7 +146,11 @@ export class PcapngFile {
   private closed = false;
 
   constructor(readonly path: string) {
-    this.fd = openSync(path, 'w');
+    try {
+      this.fd = openSync(path, 'w');
+    } catch (error) {
+      throw new FatalError(`cannot write ${path}: ${(error as Error).message}`, ExitCode.BAD_INPUT);
+    }
   }
 
   append(blockBytes: Buffer): void {

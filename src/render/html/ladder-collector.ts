@@ -1,0 +1,73 @@
+// Keeps what the HTML ladders draw, as journeys settle: per flow, the first and the last
+// journeys and a count of those in between, so a flow of a million packets costs the same
+// memory as one of forty.
+import type { Journey } from '../../model.js';
+import { type JourneyNote, noteJourney } from '../../export/journey-note.js';
+import type { TraceExport } from '../../export/trace-export.js';
+
+export interface FlowLadder {
+  flowId: number;
+  /** Journeys drawn before the gap, in time order. */
+  first: JourneyNote[];
+  /** Journeys drawn after the gap, in time order. */
+  last: JourneyNote[];
+  /** Journeys not drawn, by direction. */
+  skipped: { request: number; reply: number };
+}
+
+interface Kept {
+  count: number;
+  first: JourneyNote[];
+  /** A ring of the newest journeys once `first` is full. */
+  last: JourneyNote[];
+  lastAt: number;
+  skipped: { request: number; reply: number };
+}
+
+const byTime = (a: JourneyNote, b: JourneyNote): number => Math.min(...a.steps.map((s) => s.t)) - Math.min(...b.steps.map((s) => s.t));
+
+export class LadderCollector implements TraceExport {
+  private readonly flows = new Map<number, Kept>();
+
+  /** `head` journeys are drawn from the start of each flow and `tail` from its end. */
+  constructor(
+    private readonly head = 12,
+    private readonly tail = 8,
+  ) {}
+
+  frame(): void {}
+
+  settled(): void {}
+
+  close(): void {}
+
+  journey(journey: Journey): void {
+    let kept = this.flows.get(journey.flowId);
+    if (!kept) {
+      kept = { count: 0, first: [], last: [], lastAt: 0, skipped: { request: 0, reply: 0 } };
+      this.flows.set(journey.flowId, kept);
+    }
+    kept.count++;
+    const note = noteJourney(journey, kept.count);
+    if (kept.first.length < this.head) {
+      kept.first.push(note);
+      return;
+    }
+    if (kept.last.length < this.tail) {
+      kept.last.push(note);
+      return;
+    }
+    // The oldest of the tail ring falls into the gap.
+    const out = kept.last[kept.lastAt];
+    kept.skipped[out.direction]++;
+    kept.last[kept.lastAt] = note;
+    kept.lastAt = (kept.lastAt + 1) % this.tail;
+  }
+
+  ladder(flowId: number): FlowLadder | undefined {
+    const kept = this.flows.get(flowId);
+    if (!kept) return undefined;
+    const last = [...kept.last.slice(kept.lastAt), ...kept.last.slice(0, kept.lastAt)];
+    return { flowId, first: [...kept.first].sort(byTime), last: last.sort(byTime), skipped: { ...kept.skipped } };
+  }
+}

@@ -11,6 +11,8 @@ import { chooseOutput, colorEnabled } from '../render/output.js';
 import { renderText } from '../render/text.js';
 import { exportingTracer, type TraceExport } from '../export/trace-export.js';
 import { PcapngExport } from '../export/pcapng-export.js';
+import { hoptraceVersion } from '../export/version.js';
+import { LadderCollector, writeHtmlReport } from '../render/html/index.js';
 
 interface ReplayOptions {
   json?: boolean;
@@ -21,6 +23,7 @@ interface ReplayOptions {
   window: number;
   pcapReader: 'pcap-parser' | 'native';
   pcapng?: string;
+  html?: string;
 }
 
 function positiveNumber(name: string) {
@@ -43,6 +46,7 @@ export function registerReplayCommand(program: Command): void {
     .option('--filter <expr>', 'keep flows matching a pcap-filter-like expression (host, net, port, src, dst, tcp, udp, icmp, and/or/not)')
     .addOption(new Option('--window <ms>', 'longest a packet may take from one hop to the next').default(500).argParser(positiveNumber('--window')))
     .option('--pcapng <file>', 'also write the trace as one pcapng for Wireshark: one interface per hop, each packet commented with its flow, journey and rewrites')
+    .option('--html <file>', 'also write the report as one self-contained HTML page with a ladder diagram per flow')
     .addOption(
       new Option('--pcap-reader <reader>', 'reader for classic microsecond pcap: pcap-parser, or native (hoptrace\'s own, several times faster)')
         .choices(['pcap-parser', 'native'])
@@ -58,6 +62,8 @@ async function replay(inputs: string[], options: ReplayOptions): Promise<number>
   const trace = openTrace(inputs, { classicReader: options.pcapReader });
   const exports: TraceExport[] = [];
   if (options.pcapng) exports.push(new PcapngExport(options.pcapng, trace.hops, { description: trace.description }));
+  const ladders = options.html ? new LadderCollector() : undefined;
+  if (ladders) exports.push(ladders);
   const tracer = exportingTracer(createTracer(trace.hops, { windowMs: options.window }), exports);
   const mode = chooseOutput(options, Boolean(process.stdout.isTTY), false);
   let report: Report;
@@ -70,6 +76,7 @@ async function replay(inputs: string[], options: ReplayOptions): Promise<number>
   }
   printWarnings(trace.warnings);
   report = { ...report, flows: report.flows.filter(keep), summary: { ...report.summary, warnings: trace.warnings.map(warningText) } };
+  if (options.html && ladders) writeHtmlReport(options.html, report, ladders, { description: trace.description, version: hoptraceVersion() });
   process.stdout.write(mode === 'json' ? renderJson(report) : renderText(report, { color: colorEnabled(process.stdout) }));
   return report.flows.length > 0 && report.flows.every((f) => f.verdict === 'ok') ? ExitCode.OK : ExitCode.NOT_OK;
 }

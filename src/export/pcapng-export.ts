@@ -63,6 +63,10 @@ export class PcapngExport implements TraceExport {
     return this.annotator.peakHeld;
   }
 
+  hopLinkType(hop: number, linkType: number): void {
+    this.linkTypes[hop] ??= linkType;
+  }
+
   frame(frame: Frame): void {
     this.linkTypes[frame.hop] ??= frame.linkType;
     this.annotator.frame(frame);

@@ -20,6 +20,8 @@ export interface TraceExport {
   /** The first `frames` frames pushed have settled (Tracer.settledFrames()). */
   settled(frames: number): void;
   close(report: Report, stoppedAt?: StopTime): void;
+  /** A live capture knows a hop's link type once it opens, before its first frame. */
+  hopLinkType?(hop: number, linkType: number): void;
 }
 
 /**

@@ -17,6 +17,10 @@ import { resolveTarget } from '../discover/target.js';
 import { discoverPath } from '../discover/path.js';
 import { describePath, pathDocument } from '../discover/describe.js';
 import { requireCaptureRights } from '../capture/live/privilege.js';
+import type { TraceExport } from '../export/trace-export.js';
+import { PcapngExport } from '../export/pcapng-export.js';
+import { hoptraceVersion } from '../export/version.js';
+import { LadderCollector, writeHtmlReport } from '../render/html/index.js';
 
 interface TargetFlags {
   pid?: string;
@@ -26,6 +30,8 @@ interface TargetFlags {
 
 interface CaptureFlags extends TargetFlags, OutputFlags {
   record?: string;
+  pcapng?: string;
+  html?: string;
   bufferMib: number;
   verbose?: boolean;
 }
@@ -83,6 +89,8 @@ function registerWatch(program: Command): void {
 function captureCommand(program: Command, name: string, description: string): Command {
   return targetOptions(program.command(name).description(description))
     .option('--record <dir>', 'also write a trace directory (path.json + one pcap per hop) for `hoptrace replay`')
+    .option('--pcapng <file>', 'also write the trace as one pcapng for Wireshark: one interface per hop, each packet commented with its flow, journey and rewrites')
+    .option('--html <file>', 'also write the report as one self-contained HTML page with a ladder diagram per flow')
     .option('--json', 'print one JSON document (see schema/report.schema.json)')
     .option('--text', 'print text even on a terminal')
     .option('--tui', 'show the live terminal UI (the default on a terminal)')
@@ -136,7 +144,17 @@ async function finish(cmd: Command, request: LiveTraceRequest, flags: CaptureFla
   const later: string[] = [];
   // Lines on stderr would tear the UI apart: keep them until it is gone.
   request.say = (line) => (mode === 'tui' ? later.push(line) : process.stderr.write(`hoptrace: ${line}\n`));
+  const ladders = flags.html ? new LadderCollector() : undefined;
+  let description: string | undefined;
+  request.exports = (hops, said) => {
+    description = said;
+    const exports: TraceExport[] = [];
+    if (flags.pcapng) exports.push(new PcapngExport(flags.pcapng, hops, { description: said }));
+    if (ladders) exports.push(ladders);
+    return exports;
+  };
   const report = await runLiveTrace(request, presenter(mode, color, flags.verbose ?? false));
+  if (flags.html && ladders) writeHtmlReport(flags.html, report, ladders, { description, version: hoptraceVersion() });
   for (const line of later) process.stderr.write(`hoptrace: ${line}\n`);
   process.stdout.write(mode === 'json' ? renderJson(report) : renderText(report, { color }));
   const allOk = report.flows.every((f) => f.verdict === 'ok') && (!needFlows || report.flows.length > 0);

@@ -5,6 +5,7 @@ import type { HopStatus, TraceSession } from '../../session.js';
 import { netnsInode, type Netns } from '../../discover/netns.js';
 import { CaptureOpenError, startNetnsCapture, type NetnsCapture } from './netnsCapture.js';
 import { hopFileName, TraceRecorder } from './recorder.js';
+import { exportingTracer, type TraceExport } from '../../export/trace-export.js';
 
 /** libpcap's ring: 10 MiB held ~160 GSO-sized slots and lost packets at ~40 kpps (issue 3). */
 export const CAPTURE_BUFFER_BYTES = 64 * 1024 * 1024;
@@ -23,6 +24,8 @@ export interface LiveSessionOptions {
   /** Called once when a hop's capture ends on its own (interface vanished...). */
   onProblem?: (hop: Hop, message: string) => void;
   notes?: string[];
+  /** --pcapng, --html: fed every frame and settled journey; closed when the tracer finishes. */
+  exports?: TraceExport[];
 }
 
 export const TIMESTAMP_NOTE =
@@ -38,7 +41,7 @@ function clockAnchor(): bigint {
 
 export async function startLiveSession(options: LiveSessionOptions): Promise<TraceSession> {
   const hops = options.recordDir ? options.hops.map((hop, i) => ({ ...hop, file: hopFileName(i, hop) })) : options.hops;
-  const tracer = createTracer(hops, { timestamps: TIMESTAMP_NOTE.replace(/^timestamps: /, '') });
+  const tracer = exportingTracer(createTracer(hops, { timestamps: TIMESTAMP_NOTE.replace(/^timestamps: /, '') }), options.exports ?? []);
   const recorder = options.recordDir ? new TraceRecorder(options.recordDir, hops, options.description) : undefined;
   const session = new LiveSession(hops, tracer, options, recorder);
   await session.start();
@@ -70,7 +73,10 @@ class LiveSession implements TraceSession {
   async start(): Promise<void> {
     const sink = {
       // The recorder opens a hop's file before that hop's first frame can arrive.
-      opened: (hop: number, linkType: number) => this.recorder?.open(hop, linkType),
+      opened: (hop: number, linkType: number) => {
+        this.recorder?.open(hop, linkType);
+        for (const e of this.options.exports ?? []) e.hopLinkType?.(hop, linkType);
+      },
       frame: (f: Frame) => this.arrive(f),
       problem: (hop: number, m: string) => this.problem(hop, m),
     };

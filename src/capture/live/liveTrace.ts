@@ -9,6 +9,7 @@ import { describeFilters, hopFilter, type FlowSelector } from './bpf.js';
 import { startLiveSession } from './liveSession.js';
 import { requireCaptureRights } from './privilege.js';
 import type { Traffic } from './traffic.js';
+import type { TraceExport } from '../../export/trace-export.js';
 
 export interface LiveTraceRequest {
   target: TargetSpec;
@@ -25,6 +26,8 @@ export interface LiveTraceRequest {
   commandLine: string;
   /** Told when the trace starts, what the traffic did, what went wrong on the way. */
   say: (line: string) => void;
+  /** --pcapng, --html: made once the path (and so the hops) is known. */
+  exports?: (hops: Hop[], description: string) => TraceExport[];
 }
 
 /** Shows a running session and returns its final report (the TUI, or waiting and rendering). */
@@ -38,11 +41,13 @@ export async function runLiveTrace(request: LiveTraceRequest, present: Presenter
   const warnings: string[] = [];
   let session: TraceSession | undefined;
   const onProblem = problemHandler(path, request, warnings, () => session);
+  const description = describeTrace(path, request);
   session = await startLiveSession({
     hops: path.hops,
     where: path.where,
     filters,
-    description: describeTrace(path, request),
+    description,
+    exports: request.exports?.(path.hops, description),
     recordDir: request.recordDir,
     bufferBytes: request.bufferBytes,
     notes: [...path.notes, ...describeFilters(path.hops, filters)],

@@ -144,7 +144,8 @@ class PathTracer implements Tracer {
       this.flows.push(flow);
     }
     if (this.listeners.size === 0) return;
-    const journey: Journey = { flowId: flow.publicId, direction, sightings: open.sightings, ...outcome };
+    const ascending = (direction === 'request') === flow.outbound;
+    const journey: Journey = { flowId: flow.publicId, direction, ascending, sightings: open.sightings, ...outcome };
     this.emit({ kind: 'journey', journey });
     // A flow event per packet would build a report per packet: only a new verdict is news.
     const verdict = verdictOf(this.path, flow);

@@ -52,7 +52,7 @@ export function fieldChanges(a: IpPacket, b: IpPacket): FieldChange[] {
 }
 
 /**
- * Whether the packet travelled towards higher hop indexes. A packet crosses the hops in
+ * Whether the packet travelled towards higher hop indexes, when the tracer did not say. A packet crosses the hops in
  * path order one way or the other; the two ends of its journey are the sightings farthest
  * apart in time, so their order is the one least disturbed by user-space timestamps.
  */
@@ -67,7 +67,7 @@ export function travelsUp(journey: Journey): boolean {
   return low.t <= high.t;
 }
 
-export function noteJourney(journey: Journey, journeyId: number, ascending = travelsUp(journey)): JourneyNote {
+export function noteJourney(journey: Journey, journeyId: number, ascending = journey.ascending ?? travelsUp(journey)): JourneyNote {
   const ordered = [...journey.sightings].sort((a, b) => (ascending ? a.hop - b.hop : b.hop - a.hop));
   const steps = ordered.map((s, i): JourneyStep => {
     const step: JourneyStep = { hop: s.hop, frameSeq: s.frameSeq, t: s.t, changes: [] };

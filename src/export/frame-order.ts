@@ -16,19 +16,15 @@ export interface AnnotatedFrame {
   step?: number;
 }
 
-interface Held extends AnnotatedFrame {
-  key: number;
-}
-
-/** hop and frameSeq in one Map key; a hop's frame count stays far below 2^32. */
-const refKey = (hop: number, frameSeq: number): number => hop * 0x100000000 + frameSeq;
+type Held = AnnotatedFrame;
 
 export class FrameAnnotator {
   private queue: Held[] = [];
   private head = 0;
   /** Push ordinal of queue[head]. */
   private released = 0;
-  private readonly held = new Map<number, Held>();
+  /** Per hop, frames not yet written by frameSeq (small integers: the Map stays cheap). */
+  private readonly held: Map<number, Held>[] = [];
   private readonly frameSeqs: number[] = [];
   private readonly journeyIds = new Map<number, number>();
   /** Journeys that named a frame no longer held (it was written before its journey settled): 0 unless the caller breaks the contract. */
@@ -42,9 +38,9 @@ export class FrameAnnotator {
   frame(frame: Frame): void {
     const frameSeq = this.frameSeqs[frame.hop] ?? 0;
     this.frameSeqs[frame.hop] = frameSeq + 1;
-    const entry: Held = { frame, frameSeq, key: refKey(frame.hop, frameSeq) };
+    const entry: Held = { frame, frameSeq };
     this.queue.push(entry);
-    this.held.set(entry.key, entry);
+    (this.held[frame.hop] ??= new Map()).set(frameSeq, entry);
     const holding = this.queue.length - this.head;
     if (holding > this.peakHeld) this.peakHeld = holding;
   }
@@ -55,7 +51,7 @@ export class FrameAnnotator {
     this.journeyIds.set(journey.flowId, id);
     const note = noteJourney(journey, id);
     note.steps.forEach((step, i) => {
-      const entry = this.held.get(refKey(step.hop, step.frameSeq));
+      const entry = this.held[step.hop]?.get(step.frameSeq);
       if (!entry) {
         this.lateClaims++;
         return;
@@ -71,13 +67,8 @@ export class FrameAnnotator {
     while (this.released < frames && this.head < this.queue.length) {
       const entry = this.queue[this.head++];
       this.released++;
-      this.held.delete(entry.key);
-      const out: AnnotatedFrame = { frame: entry.frame, frameSeq: entry.frameSeq };
-      if (entry.note) {
-        out.note = entry.note;
-        out.step = entry.step;
-      }
-      this.write(out);
+      this.held[entry.frame.hop]?.delete(entry.frameSeq);
+      this.write(entry);
     }
     if (this.head > 4096 && this.head * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.head);

@@ -7,8 +7,6 @@ import {
   PcapngFile,
   TSRESOL_NANOSECONDS,
   type BlockOption,
-  enhancedPacketBlock,
-  epbFlags,
   interfaceDescriptionBlock,
   interfaceStatisticsBlock,
   sectionHeaderBlock,
@@ -36,6 +34,8 @@ export function captureDirection(frame: Frame): number {
   if (type < 0) return EpbDirection.UNKNOWN;
   return type === 4 ? EpbDirection.OUTBOUND : type <= 3 ? EpbDirection.INBOUND : EpbDirection.UNKNOWN;
 }
+
+const NO_COMMENTS: string[] = [];
 
 export class PcapngExport implements TraceExport {
   private readonly file: PcapngFile;
@@ -120,13 +120,9 @@ export class PcapngExport implements TraceExport {
   private writeFrame({ frame, note, step }: AnnotatedFrame): void {
     this.start();
     const iface = this.ifaces.get(`${frame.hop}/${frame.linkType}`) ?? this.addInterface(frame.hop, frame.linkType);
-    const options: BlockOption[] = [];
-    if (note && step !== undefined) {
-      options.push([Option.COMMENT, frameComment(note, step, this.hops)], [Option.COMMENT, frameFields(note, step)]);
-    }
-    const direction = captureDirection(frame);
-    if (direction !== EpbDirection.UNKNOWN) options.push([Option.EPB_FLAGS, epbFlags(direction)]);
-    this.file.append(enhancedPacketBlock({ iface, tsSec: frame.tsSec, tsNsec: frame.tsNsec, data: frame.data, origLen: frame.origLen }, options));
+    const comments = note && step !== undefined ? [frameComment(note, step, this.hops), frameFields(note, step)] : NO_COMMENTS;
+    const packet = { iface, tsSec: frame.tsSec, tsNsec: frame.tsNsec, data: frame.data, origLen: frame.origLen };
+    this.file.appendPacket(packet, comments, captureDirection(frame));
     this.framesWritten++;
   }
 }

@@ -28,6 +28,13 @@ describe('pcapng blocks hoptrace writes', () => {
   it('splits a nanosecond timestamp past 2^53 ns into exact halves', () => {
     const [high, low] = nanosecondHalves(1795461744, 470406123);
     expect(BigInt(high) * 2n ** 32n + BigInt(low)).toBe(1795461744470406123n);
+    for (const sec of [0, 1, 4294, 4295, 65535, 65536, 1_700_000_000, 2 ** 32 - 1]) {
+      for (const nsec of [0, 1, 705032703, 999_999_999]) {
+        const [h, l] = nanosecondHalves(sec, nsec);
+        expect(BigInt(h) * 2n ** 32n + BigInt(l)).toBe(BigInt(sec) * 1_000_000_000n + BigInt(nsec));
+        expect(l).toBeLessThan(2 ** 32);
+      }
+    }
   });
 
   it('pads every option and packet to 4 bytes and puts the length at both ends', () => {

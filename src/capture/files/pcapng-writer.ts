@@ -86,10 +86,21 @@ export function interfaceDescriptionBlock(linkType: number, snaplen: number, opt
   return block(BlockType.INTERFACE_DESCRIPTION, body, options);
 }
 
-/** A 64-bit nanosecond count, as the two 32-bit halves pcapng stores it (high first). */
+/**
+ * A 64-bit nanosecond count, as the two 32-bit halves pcapng stores it (high first). Today's
+ * counts pass 2^53, so the seconds are split in 16-bit limbs and every product stays exact;
+ * no BigInt, as it runs once per packet.
+ */
 export function nanosecondHalves(tsSec: number, tsNsec: number): [number, number] {
-  const ns = BigInt(tsSec) * 1_000_000_000n + BigInt(tsNsec);
-  return [Number(ns >> 32n), Number(ns & 0xffffffffn)];
+  const secHigh = Math.floor(tsSec / 65536);
+  const secLow = tsSec - secHigh * 65536;
+  // ns = secHigh * 1e9 * 2^16 + (secLow * 1e9 + tsNsec); both products below 2^53.
+  const x = secHigh * 1e9;
+  const y = secLow * 1e9 + tsNsec;
+  const xHigh = Math.floor(x / 65536);
+  const low = (x - xHigh * 65536) * 65536 + (y % 4294967296);
+  const carry = Math.floor(low / 4294967296);
+  return [xHigh + Math.floor(y / 4294967296) + carry, low - carry * 4294967296];
 }
 
 export interface PacketToWrite {
@@ -138,11 +149,16 @@ export function interfaceStatisticsBlock(iface: number, tsSec: number, tsNsec: n
   return block(INTERFACE_STATISTICS, body, options);
 }
 
-/** Blocks appended to a file, written out in pieces of about 1 MiB. */
+const CHUNK = 1 << 20;
+
+/**
+ * Blocks appended to a file through one reused 1 MiB buffer, written out whenever it fills:
+ * packets are built in place (a buffer per packet made the garbage collector the main cost).
+ */
 export class PcapngFile {
   private readonly fd: number;
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  private chunk = Buffer.allocUnsafe(CHUNK);
+  private used = 0;
   private closed = false;
 
   constructor(readonly path: string) {
@@ -155,18 +171,65 @@ export class PcapngFile {
 
   append(blockBytes: Buffer): void {
     if (this.closed) return;
-    this.pending.push(blockBytes);
-    this.pendingBytes += blockBytes.length;
-    if (this.pendingBytes >= 1 << 20) this.flush();
+    blockBytes.copy(this.chunk, this.reserve(blockBytes.length));
+  }
+
+  /**
+   * An Enhanced Packet Block written straight into the buffer: timestamp in nanoseconds (the
+   * interface says if_tsresol 9), then opt_comment per comment and epb_flags when known.
+   */
+  appendPacket(packet: PacketToWrite, comments: string[], flags: number): void {
+    if (this.closed) return;
+    const sizes = comments.map((c) => Math.min(Buffer.byteLength(c, 'utf8'), MAX_OPTION_LENGTH));
+    let options = sizes.reduce((sum, n) => sum + 4 + ((n + 3) & ~3), 0) + (flags !== 0 ? 8 : 0);
+    if (options > 0) options += 4;
+    const caplen = packet.data.length;
+    const padded = (caplen + 3) & ~3;
+    const length = 32 + padded + options;
+    const at = this.reserve(length);
+    const buf = this.chunk;
+    const [high, low] = nanosecondHalves(packet.tsSec, packet.tsNsec);
+    buf.writeUInt32LE(BlockType.ENHANCED_PACKET, at);
+    buf.writeUInt32LE(length, at + 4);
+    buf.writeUInt32LE(packet.iface, at + 8);
+    buf.writeUInt32LE(high, at + 12);
+    buf.writeUInt32LE(low, at + 16);
+    buf.writeUInt32LE(caplen, at + 20);
+    buf.writeUInt32LE(Math.max(packet.origLen, caplen), at + 24);
+    buf.set(packet.data, at + 28);
+    // The buffer is reused: padding must be zeroed, not left as the last block's bytes.
+    buf.fill(0, at + 28 + caplen, at + 28 + padded + options);
+    let p = at + 28 + padded;
+    comments.forEach((comment, i) => {
+      buf.writeUInt16LE(Option.COMMENT, p);
+      buf.writeUInt16LE(sizes[i], p + 2);
+      buf.write(comment, p + 4, sizes[i], 'utf8');
+      p += 4 + ((sizes[i] + 3) & ~3);
+    });
+    if (flags !== 0) {
+      buf.writeUInt16LE(Option.EPB_FLAGS, p);
+      buf.writeUInt16LE(4, p + 2);
+      buf.writeUInt32LE(flags, p + 4);
+    }
+    buf.writeUInt32LE(length, at + length - 4);
+  }
+
+  /** Room for n bytes at the returned offset of this.chunk. */
+  private reserve(n: number): number {
+    if (this.used + n > this.chunk.length) {
+      this.flush();
+      if (n > this.chunk.length) this.chunk = Buffer.allocUnsafe(n);
+    }
+    const at = this.used;
+    this.used += n;
+    return at;
   }
 
   flush(): void {
-    if (this.pending.length === 0 || this.closed) return;
-    const data = Buffer.concat(this.pending, this.pendingBytes);
-    this.pending = [];
-    this.pendingBytes = 0;
+    if (this.used === 0 || this.closed) return;
     let offset = 0;
-    while (offset < data.length) offset += writeSync(this.fd, data, offset);
+    while (offset < this.used) offset += writeSync(this.fd, this.chunk, offset, this.used - offset);
+    this.used = 0;
   }
 
   close(): void {

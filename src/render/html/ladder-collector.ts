@@ -15,11 +15,17 @@ export interface FlowLadder {
   skipped: { request: number; reply: number };
 }
 
+/** A journey as it settled, with its number in the flow: turned into a note only if it is drawn. */
+interface Numbered {
+  journey: Journey;
+  id: number;
+}
+
 interface Kept {
   count: number;
-  first: JourneyNote[];
+  first: Numbered[];
   /** A ring of the newest journeys once `first` is full. */
-  last: JourneyNote[];
+  last: Numbered[];
   lastAt: number;
   skipped: { request: number; reply: number };
 }
@@ -48,7 +54,7 @@ export class LadderCollector implements TraceExport {
       this.flows.set(journey.flowId, kept);
     }
     kept.count++;
-    const note = noteJourney(journey, kept.count);
+    const note: Numbered = { journey, id: kept.count };
     if (kept.first.length < this.head) {
       kept.first.push(note);
       return;
@@ -59,7 +65,7 @@ export class LadderCollector implements TraceExport {
     }
     // The oldest of the tail ring falls into the gap.
     const out = kept.last[kept.lastAt];
-    kept.skipped[out.direction]++;
+    kept.skipped[out.journey.direction]++;
     kept.last[kept.lastAt] = note;
     kept.lastAt = (kept.lastAt + 1) % this.tail;
   }
@@ -67,7 +73,8 @@ export class LadderCollector implements TraceExport {
   ladder(flowId: number): FlowLadder | undefined {
     const kept = this.flows.get(flowId);
     if (!kept) return undefined;
+    const notes = (kept: Numbered[]) => kept.map((k) => noteJourney(k.journey, k.id)).sort(byTime);
     const last = [...kept.last.slice(kept.lastAt), ...kept.last.slice(0, kept.lastAt)];
-    return { flowId, first: [...kept.first].sort(byTime), last: last.sort(byTime), skipped: { ...kept.skipped } };
+    return { flowId, first: notes(kept.first), last: notes(last), skipped: { ...kept.skipped } };
   }
 }

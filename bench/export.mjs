@@ -26,7 +26,9 @@ function has(tool, args) {
 function row(tool, size, packets, m, out) {
   const bytes = out && fs.existsSync(out) ? fs.statSync(out).size : 0;
   const mb = bytes ? ` out ${(bytes / 1e6).toFixed(0)} MB` : '';
-  console.log(`${tool.padEnd(44)} ${size.padEnd(3)} ${String(packets).padStart(8)} pkts ${m.seconds.toFixed(2).padStart(7)} s ${(packets / m.seconds / 1e6).toFixed(3).padStart(6)} Mpkt/s  peak ${m.peakMb.toFixed(0).padStart(5)} MB${mb}`);
+  // The machine is shared: CPU seconds say more than wall time when others are busy.
+  const cpu = m.cpu.user + m.cpu.system;
+  console.log(`${tool.padEnd(44)} ${size.padEnd(3)} ${String(packets).padStart(8)} pkts ${m.seconds.toFixed(2).padStart(7)} s  cpu ${cpu.toFixed(2).padStart(6)} s  peak ${m.peakMb.toFixed(0).padStart(5)} MB${mb}`);
   if (m.code !== 0 && m.code !== 1) console.log(`  exit ${m.code}: ${m.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   if (out) fs.rmSync(out, { force: true });
 }
@@ -45,10 +47,11 @@ try {
       row('mergecap -w (one pcapng, no annotation)', size, packets, await measure('mergecap', ['-w', pcapng, ...trace.files]), pcapng);
     }
     if (has('tcpdump', ['--version'])) {
-      let total = { seconds: 0, peakMb: 0, code: 0, stderr: '' };
+      let total = { seconds: 0, peakMb: 0, code: 0, stderr: '', cpu: { user: 0, system: 0 } };
       for (const f of trace.files) {
         const m = await measure('tcpdump', ['-r', f, '-w', pcapng]);
-        total = { seconds: total.seconds + m.seconds, peakMb: Math.max(total.peakMb, m.peakMb), code: m.code || total.code, stderr: m.stderr };
+        const cpu = { user: total.cpu.user + m.cpu.user, system: total.cpu.system + m.cpu.system };
+        total = { seconds: total.seconds + m.seconds, peakMb: Math.max(total.peakMb, m.peakMb), code: m.code || total.code, stderr: m.stderr, cpu };
       }
       row('tcpdump -r -w (each hop file, summed)', size, packets, total, pcapng);
     }

@@ -54,7 +54,7 @@ function summary(report: Report): string {
 }
 
 const LEGEND = `<p class="legend">How to read a ladder: one vertical line per hop, in path order; time runs downwards, one row per packet (rows are spaced evenly, the time of each packet's first sighting is on the left).
-<span class="key">──▶ request (solid, filled head)</span> <span class="key">- - ▷ reply (dashed, open head)</span> <span class="key">● seen at this hop</span> <span class="key">○ crossed it without being captured there</span> <span class="key">✗ vanished between two hops</span>. A rewrite is written on the arrow between the hops where it happened.
+<span class="key">──▶ request (solid, filled head)</span> <span class="key">- - ▷ reply (dashed, open head)</span> <span class="key">● seen at this hop</span> <span class="key">○ crossed it without being captured there</span> <span class="key">✗ vanished between two hops</span> A rewrite is written on the arrow between the hops where it happened.
 A packet that ends at a hop without a cross was not judged lost: it reached its destination there, or was still on its way when the capture stopped (see the findings).</p>`;
 
 export function renderHtml(report: Report, ladderOf: (flowId: number) => FlowLadder | undefined, options: PageOptions): string {

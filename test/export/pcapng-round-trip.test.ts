@@ -37,6 +37,14 @@ describe('a trace exported with --pcapng and replayed from that file', () => {
     });
   }
 
+  it('a one-hop trace keeps its hop\'s name, though a single-interface file is not split by interface', () => {
+    const file = path.join(dir, 'one-hop.pcapng');
+    const direct = hoptrace(['replay', path.join(FIXTURES, 'ping-out', '01-c1-eth0.pcap'), '--pcapng', file]);
+    const again = hoptrace(['replay', file]);
+    expect(again.stdout).toBe(direct.stdout);
+    expect(again.stdout).toContain('path: 1. 01-c1-eth0\n');
+  });
+
   // ip-forward-off's last request is the last packet of the trace, seen at docker0 at 1795461744.470406.
   function ipForwardOffStoppedAt(stoppedAt: number | undefined): string {
     const source = path.join(FIXTURES, 'ip-forward-off');

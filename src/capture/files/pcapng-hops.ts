@@ -165,7 +165,10 @@ export function withHoptraceDetails<T extends { hops: Hop[] }>(file: string, spl
     found = null;
   }
   if (!found) return split;
+  // A one-hop file is not split by interface and its hop is named after the file: the hop's own name is restored.
+  const only = split.hops.length === 1 && found.hops.size === 1 ? [...found.hops][0] : undefined;
   const hops = split.hops.map((hop) => {
+    if (only) return { ...hop, name: only[0], ...only[1] };
     const details = found.hops.get(hop.name);
     return details ? { ...hop, ...details } : hop;
   });

@@ -84,7 +84,8 @@ function describe(inputs: string[], options: OpenOptions, warn: (w: SourceWarnin
     if (split) return withHoptraceDetails(inputs[0], split);
   }
   const hops: Hop[] = hopNames(inputs).map((name, i) => ({ name, role: 'other', addrs: [], file: inputs[i] }));
-  const shape: TraceShape = { hops, maps: inputs.map((file, i) => [file, { kind: 'whole', hop: i }]) };
+  let shape: TraceShape = { hops, maps: inputs.map((file, i) => [file, { kind: 'whole', hop: i }]) };
+  if (inputs.length === 1) shape = withHoptraceDetails(inputs[0], shape);
   checkLinkTypes(shape, options, warn);
   return shape;
 }

@@ -2,10 +2,13 @@
 // not; and an output file that cannot be written is one error line with exit code 2.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { PcapngExport, captureDirection } from '../../src/export/pcapng-export.js';
 import { type Frame, LinkType } from '../../src/model.js';
 import { hoptrace, scratchDir, tshark, which } from './support';
+
+// Each test runs the CLI or tshark several times; a shared, loaded machine needs more than 5 s.
+vi.setConfig({ testTimeout: 90_000 });
 
 const dir = scratchDir('flags');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

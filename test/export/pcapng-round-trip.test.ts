@@ -3,8 +3,11 @@
 // recomputed from the packets.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { FIXTURES, TRACE_FIXTURES, hoptrace, scratchDir } from './support';
+
+// Each test runs the CLI or tshark several times; a shared, loaded machine needs more than 5 s.
+vi.setConfig({ testTimeout: 90_000 });
 
 const dir = scratchDir('roundtrip');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -4,8 +4,11 @@
 // file-format dissector finds a malformed block. A corrupted copy shows both checks can fail.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FIXTURES, TRACE_FIXTURES, hoptrace, scratchDir, tshark, which } from './support';
+
+// Each test runs the CLI or tshark several times; a shared, loaded machine needs more than 5 s.
+vi.setConfig({ testTimeout: 90_000 });
 
 const haveTshark = which('tshark') !== null;
 const dir = scratchDir('tshark');

@@ -90,6 +90,14 @@ describe.skipIf(!haveTshark)('tshark reads the pcapng that --pcapng writes', () 
     expect(all.filter((r) => r.comments.length === 0).every((r) => r.iface === 'docker0' || r.iface === 'eth0')).toBe(true);
   });
 
+  it('udp-no-snat-busy: c1\'s 8 queries are commented, c2\'s 32 pings on the shared hops are not', () => {
+    const all = rows(exported.get('udp-no-snat-busy')!.file);
+    const commented = all.filter((r) => r.comments.length === 2);
+    expect(commented).toHaveLength(8);
+    expect(commented.every((r) => r.src === '198.18.0.2')).toBe(true);
+    expect(all.filter((r) => r.comments.length === 0)).toHaveLength(32);
+  });
+
   it('ping-out: the SNAT is on the uplink\'s requests and its undoing on docker0\'s replies, nowhere else', () => {
     const all = rows(exported.get('ping-out')!.file);
     const snat = all.filter((r) => r.comments[0]?.includes('NAT'));

@@ -18,13 +18,37 @@ export interface AnnotatedFrame {
 
 type Held = AnnotatedFrame;
 
+/**
+ * One hop's frames not yet written, in frameSeq order: frames leave in the order they came,
+ * so a hop's held frames are always a run of consecutive frameSeqs and are found by index.
+ */
+class HopRun {
+  items: Held[] = [];
+  head = 0;
+  /** frameSeq of items[head]. */
+  base = 0;
+
+  get(frameSeq: number): Held | undefined {
+    const i = frameSeq - this.base + this.head;
+    return i >= this.head && i < this.items.length ? this.items[i] : undefined;
+  }
+
+  shift(): void {
+    this.head++;
+    this.base++;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+  }
+}
+
 export class FrameAnnotator {
   private queue: Held[] = [];
   private head = 0;
   /** Push ordinal of queue[head]. */
   private released = 0;
-  /** Per hop, frames not yet written by frameSeq (small integers: the Map stays cheap). */
-  private readonly held: Map<number, Held>[] = [];
+  private readonly held: HopRun[] = [];
   private readonly frameSeqs: number[] = [];
   private readonly journeyIds = new Map<number, number>();
   /** Journeys that named a frame no longer held (it was written before its journey settled): 0 unless the caller breaks the contract. */
@@ -40,7 +64,7 @@ export class FrameAnnotator {
     this.frameSeqs[frame.hop] = frameSeq + 1;
     const entry: Held = { frame, frameSeq };
     this.queue.push(entry);
-    (this.held[frame.hop] ??= new Map()).set(frameSeq, entry);
+    (this.held[frame.hop] ??= new HopRun()).items.push(entry);
     const holding = this.queue.length - this.head;
     if (holding > this.peakHeld) this.peakHeld = holding;
   }
@@ -67,7 +91,7 @@ export class FrameAnnotator {
     while (this.released < frames && this.head < this.queue.length) {
       const entry = this.queue[this.head++];
       this.released++;
-      this.held[entry.frame.hop]?.delete(entry.frameSeq);
+      this.held[entry.frame.hop]?.shift();
       this.write(entry);
     }
     if (this.head > 4096 && this.head * 2 > this.queue.length) {

@@ -1,44 +1,51 @@
+import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { ExitCode, FatalError } from './errors.js';
+import { newOutcome, type CommandOutcome } from './commands/outcome.js';
 import { registerReplayCommand } from './commands/replay.js';
 import { registerLiveCommands } from './commands/live.js';
+import { watchStdout } from './render/stdout.js';
+
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
 /** Builds the command line: every command registers itself from its own module. */
-export function buildProgram(): Command {
+export function buildProgram(outcome: CommandOutcome = newOutcome()): Command {
   const program = new Command('hoptrace')
     .description('Trace packets hop by hop through container networks: NAT rewrites, TTL, drops.')
+    .version(version)
     .option('--debug', 'print stack traces of errors')
-    .showHelpAfterError('(run hoptrace --help for usage)')
+    // Usage errors are printed once, as one line, by reportError below.
+    .configureOutput({ outputError: () => undefined })
     .exitOverride();
-  registerReplayCommand(program);
-  registerLiveCommands(program);
+  registerReplayCommand(program, outcome);
+  registerLiveCommands(program, outcome);
   return program;
 }
 
 /** Runs the command line and returns the exit code; errors are printed here once, as one line. */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const outcome = newOutcome();
+  const stdout = watchStdout(process.stdout);
+  let code: number;
   try {
-    const result = await program.parseAsync(argv);
-    return commandExitCode(result) ?? ExitCode.OK;
+    await buildProgram(outcome).parseAsync(argv);
+    code = outcome.code;
   } catch (error) {
-    return reportError(error, argv.includes('--debug'));
+    code = reportError(error, argv.includes('--debug'));
   }
-}
-
-function commandExitCode(program: Command): number | undefined {
-  const code = (program as unknown as { hoptraceExitCode?: number }).hoptraceExitCode;
-  return typeof code === 'number' ? code : undefined;
+  return stdout.settle(code);
 }
 
 function reportError(error: unknown, debug: boolean): number {
   if (error instanceof CommanderError) {
-    // commander has already printed its message; --help and --version end with code 0.
-    return error.exitCode === 0 ? ExitCode.OK : ExitCode.BAD_INPUT;
+    // --help and --version end with code 0 (commander printed them); a usage error is one line.
+    if (error.exitCode === 0) return ExitCode.OK;
+    const message = error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
+    process.stderr.write(`hoptrace: ${message} (hoptrace --help for usage)\n`);
+    return ExitCode.BAD_INPUT;
   }
   if (error instanceof FatalError) {
-    process.stderr.write(`hoptrace: ${error.message}\n`);
-    if (error.hint) process.stderr.write(`hoptrace: ${error.hint}\n`);
+    process.stderr.write(`hoptrace: ${error.message}${error.hint ? ` (${error.hint})` : ''}\n`);
     if (debug && error.stack) process.stderr.write(`${error.stack}\n`);
     return error.exitCode;
   }
@@ -46,11 +53,4 @@ function reportError(error: unknown, debug: boolean): number {
   process.stderr.write(`hoptrace: internal error: ${message}${debug ? '' : ' (run with --debug for details)'}\n`);
   if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   return ExitCode.BAD_INPUT;
-}
-
-/** Commands set the program's exit code through this, so main() can return it. */
-export function setExitCode(command: Command, code: number): void {
-  let root: Command = command;
-  while (root.parent) root = root.parent;
-  (root as unknown as { hoptraceExitCode?: number }).hoptraceExitCode = code;
 }

@@ -27,6 +27,30 @@ export class FatalError extends Error {
   }
 }
 
+/** Bad input or usage: an option value, a filter, a capture file (exit 2). */
+export class InputError extends FatalError {
+  constructor(message: string, hint?: string) {
+    super(message, ExitCode.BAD_INPUT, hint);
+    this.name = 'InputError';
+  }
+}
+
+/** Not root, or a capability missing (exit 3); the hint says how to run it. */
+export class PrivilegeError extends FatalError {
+  constructor(message: string, hint?: string) {
+    super(message, ExitCode.NO_PRIVILEGE, hint);
+    this.name = 'PrivilegeError';
+  }
+}
+
+/** The machine is not as needed: Docker unreachable, no such container, interface gone (exit 4). */
+export class EnvironmentError extends FatalError {
+  constructor(message: string, hint?: string) {
+    super(message, ExitCode.ENVIRONMENT, hint);
+    this.name = 'EnvironmentError';
+  }
+}
+
 /** A capture file that cannot be read: names the file and the byte offset where it broke. */
 export class CaptureFileError extends FatalError {
   constructor(

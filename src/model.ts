@@ -1,5 +1,5 @@
-// The values that flow through the pipeline:
-//   capture sources -> Frame -> decode -> Packet -> correlate -> Journey -> explain -> Report -> render
+// The values that flow through the pipeline (assembled by pipeline/runTrace.ts):
+//   capture sources -> Frame -> decode -> IpPacket -> correlate -> Sighting, Journey -> explain -> FlowReport, Report -> render
 // Every stage after the sources is pure: it takes these values and returns these values.
 
 /** Link-layer header types, as numbered in pcap/pcapng (LINKTYPE_*). */
@@ -27,8 +27,10 @@ export interface Frame {
   origLen: number;
 }
 
+/** The roles a hop can have: the one list (schema/report.schema.json is held to it by a test). */
+export const HOP_ROLES = ['container', 'veth', 'bridge', 'uplink', 'host', 'tunnel', 'other'] as const;
 /** A hop of the path: one interface on which packets were captured. */
-export type HopRole = 'container' | 'veth' | 'bridge' | 'uplink' | 'host' | 'tunnel' | 'other';
+export type HopRole = (typeof HOP_ROLES)[number];
 
 export interface Hop {
   name: string;
@@ -76,24 +78,10 @@ export interface IpPacket {
   truncated?: string;
 }
 
-/** A decoded frame: what the correlator sees of each captured packet. */
-export interface Packet {
-  hop: number;
-  /** Nanoseconds since the trace's first frame (fits a double for ~104 days). */
-  t: number;
-  ip: IpPacket;
-  /** VLAN ids and tunnels the packet was found inside, outermost first, e.g. ["vlan 100", "vxlan 42"]. */
-  encap: string[];
-}
-
-/** Why a frame produced no Packet (ARP, LLDP, an unknown link type...): counted, not reported. */
-export interface Skipped {
-  hop: number;
-  reason: string;
-}
-
 export type Direction = 'request' | 'reply';
-export type RewriteField = 'src' | 'dst' | 'sport' | 'dport' | 'icmp-id';
+/** The fields NAT can rewrite: the one list (the schema is held to it by a test; correlate/rewrites.ts reads them). */
+export const REWRITE_FIELDS = ['src', 'dst', 'sport', 'dport', 'icmp-id'] as const;
+export type RewriteField = (typeof REWRITE_FIELDS)[number];
 
 export interface Rewrite {
   between: [string, string];
@@ -102,6 +90,11 @@ export interface Rewrite {
   from: string;
   to: string;
 }
+
+/** What answered a request in the responder's place: an ICMP error about it, or a TCP reset. */
+export type Rejection =
+  | { kind: 'icmp-error'; v6: boolean; type: number; code: number; from: string }
+  | { kind: 'tcp-reset'; from: string };
 
 export type Verdict = 'ok' | 'no-reply' | 'dropped' | 'rejected' | 'reply-dropped';
 
@@ -160,7 +153,7 @@ export interface Report {
 /** One packet seen at one hop. */
 export interface Sighting {
   hop: number;
-  /** 0-based index of its frame among all frames of its hop (skipped ones counted): ties it to an exported frame. */
+  /** 0-based index of its frame in its hop's frame stream, counting every frame (decoded or not). */
   frameSeq: number;
   /** Nanoseconds since the trace's first frame. */
   t: number;
@@ -174,8 +167,8 @@ export interface Sighting {
 export interface Journey {
   flowId: number;
   direction: Direction;
-  /** It travelled towards higher hop indexes (the flow's request direction decides, not timestamps). */
-  ascending?: boolean;
+  /** It travelled towards higher hop indexes (from the flow's request direction, not from timestamps). */
+  ascending: boolean;
   sightings: Sighting[];
   /** Hop indexes (travel order) between which it vanished, if it did. */
   vanishedBetween?: [number, number];
@@ -183,7 +176,9 @@ export interface Journey {
   missedAt?: number[];
 }
 
-/** What a running trace tells its listeners (TUI, text streaming). */
+/** What a running trace tells its listeners (TUI, text streaming, exporters). */
 export type TraceEvent =
   | { kind: 'journey'; journey: Journey }
-  | { kind: 'flow'; flow: FlowReport };
+  | { kind: 'flow'; flow: FlowReport }
+  /** A frame that did not decode to an IP packet (ARP, LLDP, an unknown link type...). */
+  | { kind: 'skipped'; hop: number; frameSeq: number; reason: string };

@@ -1,26 +1,21 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { Command, Option } from 'commander';
-import { setExitCode } from '../cli.js';
-import { ExitCode, FatalError } from '../errors.js';
+import type { CommandOutcome } from './outcome.js';
+import { ExitCode, InputError } from '../errors.js';
 import type { Report } from '../model.js';
 import type { TraceSession } from '../session.js';
 import { chooseOutput, colorEnabled, type OutputFlags } from '../render/output.js';
 import { renderJson } from '../render/json.js';
 import { renderText } from '../render/text.js';
 import { streamFlowLines } from '../render/stream.js';
-import { runLiveTrace, type LiveTraceRequest, type Presenter } from '../capture/live/liveTrace.js';
-import { pingFrom, probeFrom } from '../capture/live/traffic.js';
+// Live capture, Docker (dockerode, ssh2) and discovery are loaded by the commands that use them:
+// replay never loads them.
+import type { LiveTraceRequest, Presenter } from './liveTrace.js';
 import type { FlowSelector } from '../capture/live/bpf.js';
 import type { TargetSpec } from '../discover/target.js';
-import { resolveTarget } from '../discover/target.js';
-import { discoverPath } from '../discover/path.js';
-import { describePath, pathDocument } from '../discover/describe.js';
-import { requireCaptureRights } from '../capture/live/privilege.js';
-import type { TraceExport } from '../export/trace-export.js';
-import { PcapngExport } from '../export/pcapng-export.js';
-import { hoptraceVersion } from '../export/version.js';
-import { LadderCollector, writeHtmlReport } from '../render/html/index.js';
+import type { TraceExports } from '../export/trace-export.js';
+import { DEFAULTS, FILTER_HELP, filterOption, HTML_HELP, numberOption, outputFileOption, PCAPNG_HELP, WINDOW_RANGE } from '../pipeline/options.js';
 
 interface TargetFlags {
   pid?: string;
@@ -33,72 +28,78 @@ interface CaptureFlags extends TargetFlags, OutputFlags {
   pcapng?: string;
   html?: string;
   bufferMib: number;
+  window: number;
+  filter?: string;
   verbose?: boolean;
 }
 
-/** The live commands (ping, tcp, udp, watch, path): issue 3. */
-export function registerLiveCommands(program: Command): void {
-  registerPing(program);
-  registerProbe(program, 'tcp');
-  registerProbe(program, 'udp');
-  registerWatch(program);
-  registerPathCommand(program);
+/** The live commands (ping, tcp, udp, watch, path). */
+export function registerLiveCommands(program: Command, outcome: CommandOutcome): void {
+  registerPing(program, outcome);
+  registerProbe(program, 'tcp', outcome);
+  registerProbe(program, 'udp', outcome);
+  registerWatch(program, outcome);
+  registerPathCommand(program, outcome);
 }
 
-function registerPing(program: Command): void {
+function registerPing(program: Command, outcome: CommandOutcome): void {
   captureCommand(program, 'ping', 'send ICMP echo from inside a container and follow it across every hop')
     .argument('[container]', 'container name or id (omit with --pid/--netns)')
     .argument('[destination]', 'address or host name to ping')
-    .addOption(new Option('-c, --count <n>', 'echo requests to send').default(3).argParser(numberIn('--count', 1, 100_000)))
-    .addOption(new Option('-i, --interval <seconds>', 'time between echo requests').default(0.5).argParser(numberIn('--interval', 0.01, 60)))
+    .addOption(new Option('-c, --count <n>', 'echo requests to send').default(3).argParser(numberOption('--count', { min: 1, max: 100_000, integer: true })))
+    .addOption(new Option('-i, --interval <seconds>', 'time between echo requests').default(0.5).argParser(numberOption('--interval', { min: 0.01, max: 60 })))
     .action(async (a: string | undefined, b: string | undefined, flags: CaptureFlags & { count: number; interval: number }, cmd: Command) => {
       const [target, destination] = positionals(flags, a, b, 'destination');
       const dest = await resolveAddress(required(destination, 'destination'));
       const request = baseRequest(cmd, target, dest, { proto: 'icmp', destination: dest }, flags);
+      const { pingFrom } = await import('../capture/live/traffic.js');
       request.traffic = (ns) => pingFrom(ns, dest, flags.count, flags.interval);
-      await finish(cmd, request, flags, true);
+      outcome.code = await finish(cmd, request, flags, true);
     });
 }
 
-function registerProbe(program: Command, proto: 'tcp' | 'udp'): void {
+function registerProbe(program: Command, proto: 'tcp' | 'udp', outcome: CommandOutcome): void {
   const what = proto === 'tcp' ? 'open a TCP connection' : 'send one UDP datagram';
   captureCommand(program, proto, `${what} from inside a container and follow it across every hop`)
     .argument('[container]', 'container name or id (omit with --pid/--netns)')
     .argument('[host:port]', 'destination')
-    .addOption(new Option('--timeout <seconds>', 'how long to wait for an answer').default(3).argParser(numberIn('--timeout', 0.1, 600)))
+    .addOption(new Option('--timeout <seconds>', 'how long to wait for an answer').default(3).argParser(numberOption('--timeout', { min: 0.1, max: 600 })))
     .action(async (a: string | undefined, b: string | undefined, flags: CaptureFlags & { timeout: number }, cmd: Command) => {
       const [target, hostPort] = positionals(flags, a, b, 'host:port');
       const { host, port } = parseHostPort(required(hostPort, 'host:port'));
       const dest = await resolveAddress(host);
       const request = baseRequest(cmd, target, dest, { proto, destination: dest, port }, flags);
+      const { probeFrom } = await import('../capture/live/traffic.js');
       request.traffic = (ns) => probeFrom(ns, { mode: proto, host: dest, port, timeoutMs: flags.timeout * 1000 });
-      await finish(cmd, request, flags, true);
+      outcome.code = await finish(cmd, request, flags, true);
     });
 }
 
-function registerWatch(program: Command): void {
+function registerWatch(program: Command, outcome: CommandOutcome): void {
   captureCommand(program, 'watch', "capture a container's traffic on every hop until Ctrl-C")
     .argument('[container]', 'container name or id (omit with --pid/--netns)')
     .argument('[filter]', 'pcap filter (compiled by libpcap) to keep only the flow being debugged')
     .action(async (a: string | undefined, b: string | undefined, flags: CaptureFlags, cmd: Command) => {
       const [target, filter] = positionals(flags, a, b, 'filter');
-      await finish(cmd, baseRequest(cmd, target, undefined, { proto: 'any', userFilter: filter }, flags), flags, false);
+      outcome.code = await finish(cmd, baseRequest(cmd, target, undefined, { proto: 'any', userFilter: filter }, flags), flags, false);
     });
 }
 
 function captureCommand(program: Command, name: string, description: string): Command {
   return targetOptions(program.command(name).description(description))
     .option('--record <dir>', 'also write a trace directory (path.json + one pcap per hop) for `hoptrace replay`')
-    .option('--pcapng <file>', 'also write the trace as one pcapng for Wireshark: one interface per hop, each packet commented with its flow, journey and rewrites')
-    .option('--html <file>', 'also write the report as one self-contained HTML page with a ladder diagram per flow')
+    .addOption(new Option('--pcapng <file>', PCAPNG_HELP).argParser(outputFileOption('--pcapng')))
+    .addOption(new Option('--html <file>', HTML_HELP).argParser(outputFileOption('--html')))
     .option('--json', 'print one JSON document (see schema/report.schema.json)')
     .option('--text', 'print text even on a terminal')
     .option('--tui', 'show the live terminal UI (the default on a terminal)')
     .option('-v, --verbose', 'say how the path was found and what each hop captures')
+    .addOption(new Option('--filter <expr>', FILTER_HELP).argParser(filterOption))
+    .addOption(new Option('--window <ms>', 'longest a packet may take from one hop to the next').default(DEFAULTS.windowMs).argParser(numberOption('--window', WINDOW_RANGE)))
     .addOption(
       new Option('--buffer-mib <MiB>', "libpcap's ring per hop: smaller rings lose packets in bursts (10 MiB lost them from ~40,000 packets/s on a veth)")
-        .default(64)
-        .argParser(numberIn('--buffer-mib', 1, 1024)),
+        .default(DEFAULTS.bufferMib)
+        .argParser(numberOption('--buffer-mib', { min: 1, max: 1024 })),
     );
 }
 
@@ -109,18 +110,22 @@ function targetOptions(command: Command): Command {
     .option('--host-netns <name|path>', "the namespace holding the veth peers and bridge (default: dockerd's, else ours)");
 }
 
-function registerPathCommand(program: Command): void {
+function registerPathCommand(program: Command, outcome: CommandOutcome): void {
   targetOptions(program.command('path').description('print the discovered path (interfaces, addresses, MTU, bridge, route, NAT rules) without capturing'))
     .argument('[container]', 'container name or id (omit with --pid/--netns)')
     .argument('[destination]', 'where the traffic goes (default: the default route)')
     .option('--json', 'print one JSON document')
     .action(async (a: string | undefined, b: string | undefined, flags: TargetFlags & { json?: boolean }, cmd: Command) => {
+      const { requireCaptureRights } = await import('../capture/live/privilege.js');
+      const { resolveTarget } = await import('../discover/target.js');
+      const { discoverPath } = await import('../discover/path.js');
+      const { describePath, pathDocument } = await import('../discover/describe.js');
       requireCaptureRights(commandLine(cmd));
       const [target, destination] = positionals(flags, a, b, 'destination');
       const dest = destination ? await resolveAddress(destination) : undefined;
       const path = await discoverPath(await resolveTarget(target), dest);
       process.stdout.write(flags.json ? `${JSON.stringify(pathDocument(path), null, 2)}\n` : describePath(path));
-      setExitCode(cmd, ExitCode.OK);
+      outcome.code = ExitCode.OK;
     });
 }
 
@@ -132,42 +137,37 @@ function baseRequest(cmd: Command, target: TargetSpec, destination: string | und
     lingerMs: 1500,
     recordDir: flags.record,
     bufferBytes: Math.round(flags.bufferMib * 1024 * 1024),
+    trace: { windowMs: flags.window, filter: flags.filter },
     commandLine: commandLine(cmd),
     say: () => undefined,
   };
 }
 
-/** Runs the trace, shows it, prints the final report and sets the exit code. */
-async function finish(cmd: Command, request: LiveTraceRequest, flags: CaptureFlags, needFlows: boolean): Promise<void> {
+/** Runs the trace, shows it, prints the final report and returns the exit code. */
+async function finish(cmd: Command, request: LiveTraceRequest, flags: CaptureFlags, needFlows: boolean): Promise<number> {
   const mode = chooseOutput(flags, Boolean(process.stdout.isTTY), true);
   const color = colorEnabled(process.stdout);
   const later: string[] = [];
   // Lines on stderr would tear the UI apart: keep them until it is gone.
   request.say = (line) => (mode === 'tui' ? later.push(line) : process.stderr.write(`hoptrace: ${line}\n`));
-  const ladders = flags.html ? new LadderCollector() : undefined;
-  let description: string | undefined;
-  request.exports = (hops, said) => {
-    description = said;
-    const exports: TraceExport[] = [];
-    if (flags.pcapng) exports.push(new PcapngExport(flags.pcapng, hops, { description: said }));
-    if (ladders) exports.push(ladders);
-    return exports;
-  };
+  const { runLiveTrace } = await import('./liveTrace.js');
+  const { traceExports } = await import('../export/trace-export.js');
+  let exports: TraceExports | undefined;
+  request.exports = (hops, description) => (exports = traceExports(flags, hops, description));
   const report = await runLiveTrace(request, presenter(mode, color, flags.verbose ?? false));
-  if (flags.html && ladders) writeHtmlReport(flags.html, report, ladders, { description, version: hoptraceVersion() });
+  exports?.finish(report);
   for (const line of later) process.stderr.write(`hoptrace: ${line}\n`);
   process.stdout.write(mode === 'json' ? renderJson(report) : renderText(report, { color }));
   const allOk = report.flows.every((f) => f.verdict === 'ok') && (!needFlows || report.flows.length > 0);
-  setExitCode(cmd, allOk ? ExitCode.OK : ExitCode.NOT_OK);
+  return allOk ? ExitCode.OK : ExitCode.NOT_OK;
 }
 
 /** The one place that decides how a live session is shown while it runs. */
 function presenter(mode: 'tui' | 'text' | 'json', color: boolean, verbose: boolean): Presenter {
   if (mode === 'tui') {
-    return async (session: TraceSession): Promise<Report> => {
-      const { runTui } = await import('../render/tui/index.js');
-      return runTui(session, { color });
-    };
+    // Loaded now, before the capture starts, so the UI hears of the very first journey.
+    const tui = import('../render/tui/index.js');
+    return async (session: TraceSession): Promise<Report> => (await tui).runTui(session, { color });
   }
   return async (session: TraceSession): Promise<Report> => {
     let unsubscribe = (): void => undefined;
@@ -175,12 +175,13 @@ function presenter(mode: 'tui' | 'text' | 'json', color: boolean, verbose: boole
       process.stderr.write(`hoptrace: capturing on ${session.hops.map((h) => h.name).join(', ')} (Ctrl-C to stop)\n`);
       if (verbose) for (const note of session.notes) process.stderr.write(`hoptrace: note: ${note}\n`);
       // Progress on stderr; stdout gets the report alone, so it can be piped or diffed.
-      unsubscribe = streamFlowLines(session.tracer, (line) => process.stderr.write(line), colorEnabled(process.stderr));
+      unsubscribe = streamFlowLines(session, (line) => process.stderr.write(line), colorEnabled(process.stderr));
     }
-    await session.done;
-    const report = session.tracer.finish();
-    unsubscribe();
-    return report;
+    try {
+      return await session.report;
+    } finally {
+      unsubscribe();
+    }
   };
 }
 
@@ -204,8 +205,8 @@ function required(value: string | undefined, name: string): string {
   return value;
 }
 
-function usage(message: string): FatalError {
-  return new FatalError(message, ExitCode.BAD_INPUT);
+function usage(message: string): InputError {
+  return new InputError(message);
 }
 
 export function parseHostPort(text: string): { host: string; port: number } {
@@ -220,16 +221,8 @@ async function resolveAddress(host: string): Promise<string> {
   try {
     return (await lookup(host)).address;
   } catch {
-    throw new FatalError(`cannot resolve ${host}`, ExitCode.BAD_INPUT);
+    throw new InputError(`cannot resolve ${host}`);
   }
-}
-
-function numberIn(name: string, min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < min || n > max) throw usage(`${name} must be a number from ${min} to ${max}, not '${value}'`);
-    return n;
-  };
 }
 
 function commandLine(cmd: Command): string {

@@ -1,18 +1,15 @@
 import { Command, Option } from 'commander';
-import { setExitCode } from '../cli.js';
 import { openTrace, type ReplayTrace } from '../capture/trace.js';
-import { playTrace, replaySession, warningText } from '../capture/replaySession.js';
-import { createTracer, type Tracer } from '../correlate/tracer.js';
-import { ExitCode, FatalError } from '../errors.js';
-import { compileFlowFilter } from '../explain/filter.js';
+import { replaySource, warningText } from '../capture/replaySession.js';
+import { ExitCode } from '../errors.js';
+import type { CommandOutcome } from './outcome.js';
+import { DEFAULTS, FILTER_HELP, filterOption, HTML_HELP, numberOption, outputFileOption, PCAPNG_HELP, SPEED_RANGE, WINDOW_RANGE } from '../pipeline/options.js';
+import { runTrace } from '../pipeline/runTrace.js';
 import type { Report, SourceWarning } from '../model.js';
 import { renderJson } from '../render/json.js';
 import { chooseOutput, colorEnabled } from '../render/output.js';
 import { renderText } from '../render/text.js';
-import { exportingTracer, type TraceExport } from '../export/trace-export.js';
-import { PcapngExport } from '../export/pcapng-export.js';
-import { hoptraceVersion } from '../export/version.js';
-import { LadderCollector, writeHtmlReport } from '../render/html/index.js';
+import { traceExports } from '../export/trace-export.js';
 
 interface ReplayOptions {
   json?: boolean;
@@ -26,15 +23,7 @@ interface ReplayOptions {
   html?: string;
 }
 
-function positiveNumber(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < 0) throw new FatalError(`${name} must be a number >= 0, not '${value}'`, ExitCode.BAD_INPUT);
-    return n;
-  };
-}
-
-export function registerReplayCommand(program: Command): void {
+export function registerReplayCommand(program: Command, outcome: CommandOutcome): void {
   program
     .command('replay')
     .description('report on recorded captures: a trace directory (path.json + one pcap per hop), several capture files (one hop each), one multi-interface pcapng, or one `tcpdump -i any` (LINUX_SLL2) capture')
@@ -42,53 +31,45 @@ export function registerReplayCommand(program: Command): void {
     .option('--json', 'print one JSON document (see schema/report.schema.json)')
     .option('--text', 'print text even on a terminal')
     .option('--tui', 'play the trace through the terminal UI')
-    .addOption(new Option('--speed <factor>', 'with --tui: 0 as fast as possible, 1 real time').default(0).argParser(positiveNumber('--speed')))
-    .option('--filter <expr>', 'keep flows matching a pcap-filter-like expression (host, net, port, src, dst, tcp, udp, icmp, and/or/not)')
-    .addOption(new Option('--window <ms>', 'longest a packet may take from one hop to the next').default(500).argParser(positiveNumber('--window')))
-    .option('--pcapng <file>', 'also write the trace as one pcapng for Wireshark: one interface per hop, each packet commented with its flow, journey and rewrites')
-    .option('--html <file>', 'also write the report as one self-contained HTML page with a ladder diagram per flow')
+    .addOption(new Option('--speed <factor>', 'with --tui: 0 as fast as possible, 1 real time').default(DEFAULTS.speed).argParser(numberOption('--speed', SPEED_RANGE)))
+    .addOption(new Option('--filter <expr>', FILTER_HELP).argParser(filterOption))
+    .addOption(new Option('--window <ms>', 'longest a packet may take from one hop to the next').default(DEFAULTS.windowMs).argParser(numberOption('--window', WINDOW_RANGE)))
+    .addOption(new Option('--pcapng <file>', PCAPNG_HELP).argParser(outputFileOption('--pcapng')))
+    .addOption(new Option('--html <file>', HTML_HELP).argParser(outputFileOption('--html')))
     .addOption(
-      new Option('--pcap-reader <reader>', 'reader for classic microsecond pcap: pcap-parser, or native (hoptrace\'s own, several times faster)')
-        .choices(['pcap-parser', 'native'])
-        .default('pcap-parser'),
+      new Option('--pcap-reader <reader>', 'reader for classic pcap: native (hoptrace\'s own, several times faster), or the pcap-parser package')
+        .choices(['native', 'pcap-parser'])
+        .default(DEFAULTS.pcapReader),
     )
-    .action(async (inputs: string[], options: ReplayOptions, command: Command) => {
-      setExitCode(command, await replay(inputs, options));
+    .action(async (inputs: string[], options: ReplayOptions) => {
+      outcome.code = await replay(inputs, options);
     });
 }
 
 async function replay(inputs: string[], options: ReplayOptions): Promise<number> {
-  const keep = options.filter ? compileFlowFilter(options.filter) : () => true;
   const trace = openTrace(inputs, { classicReader: options.pcapReader });
-  const exports: TraceExport[] = [];
-  if (options.pcapng) exports.push(new PcapngExport(options.pcapng, trace.hops, { description: trace.description }));
-  const ladders = options.html ? new LadderCollector() : undefined;
-  if (ladders) exports.push(ladders);
-  const tracer = exportingTracer(createTracer(trace.hops, { windowMs: options.window }), exports);
   const mode = chooseOutput(options, Boolean(process.stdout.isTTY), false);
+  const exports = traceExports(options, trace.hops, trace.description);
+  const traceOptions = { windowMs: options.window, filter: options.filter, listeners: exports.listeners, taps: exports.taps };
   let report: Report;
   if (mode === 'tui') {
+    // Loaded before the replay starts, so the UI hears of the very first journey.
     const { runTui } = await import('../render/tui/index.js');
+    const session = await runTrace(replaySource(trace, { speed: options.speed, interactive: true }), traceOptions);
     const speedNote = options.speed === 0 ? 'replay as fast as possible' : `replay at ${options.speed}x real time`;
-    report = await runTui(replaySession(trace, tracer, { speed: options.speed }), { color: colorEnabled(process.stdout), speedNote });
+    report = await runTui(session, { color: colorEnabled(process.stdout), speedNote });
   } else {
-    report = playAll(trace, tracer);
+    const progress = process.stderr.isTTY ? progressLine(trace) : undefined;
+    try {
+      report = await (await runTrace(replaySource(trace, { speed: 0, progress: progress?.update }), traceOptions)).report;
+    } finally {
+      progress?.clear();
+    }
   }
   printWarnings(trace.warnings);
-  report = { ...report, flows: report.flows.filter(keep), summary: { ...report.summary, warnings: trace.warnings.map(warningText) } };
-  if (options.html && ladders) writeHtmlReport(options.html, report, ladders, { description: trace.description, version: hoptraceVersion() });
+  exports.finish(report);
   process.stdout.write(mode === 'json' ? renderJson(report) : renderText(report, { color: colorEnabled(process.stdout) }));
   return report.flows.length > 0 && report.flows.every((f) => f.verdict === 'ok') ? ExitCode.OK : ExitCode.NOT_OK;
-}
-
-/** Reads the whole trace into the tracer, telling a person on a terminal how far it got. */
-function playAll(trace: ReplayTrace, tracer: Tracer): Report {
-  const progress = process.stderr.isTTY ? progressLine(trace) : undefined;
-  try {
-    return playTrace(trace, tracer, progress?.update);
-  } finally {
-    progress?.clear();
-  }
 }
 
 /** The reader's own byte count gives a percentage, shown once a replay takes more than a second. */

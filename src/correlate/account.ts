@@ -1,4 +1,5 @@
-import type { Direction, IpPacket, Sighting } from '../model.js';
+import { REWRITE_FIELDS, type Direction, type IpPacket, type Sighting } from '../model.js';
+import { fieldValue, rewrittenFields } from './rewrites.js';
 import type { DirectionStats, FlowState, RewriteRecord, StepStats } from './flows.js';
 import { TCP_RST } from './keys.js';
 import { isPrivateAddress } from '../addresses.js';
@@ -89,16 +90,8 @@ function inTravelOrder(sightings: Sighting[], increasing: boolean): boolean {
 }
 
 function compareStep(flow: FlowState, direction: Direction, a: Sighting, b: Sighting): void {
-  if (a.ip.src !== b.ip.src) noteRewrite(flow, direction, a.hop, b.hop, 'src', a.ip.src, b.ip.src);
-  if (a.ip.dst !== b.ip.dst) noteRewrite(flow, direction, a.hop, b.hop, 'dst', a.ip.dst, b.ip.dst);
-  const la = a.ip.l4;
-  const lb = b.ip.l4;
-  if ((la.kind === 'tcp' || la.kind === 'udp') && (lb.kind === 'tcp' || lb.kind === 'udp')) {
-    if (la.sport !== lb.sport) noteRewrite(flow, direction, a.hop, b.hop, 'sport', la.sport, lb.sport);
-    if (la.dport !== lb.dport) noteRewrite(flow, direction, a.hop, b.hop, 'dport', la.dport, lb.dport);
-  } else if (la.kind === 'icmp' && lb.kind === 'icmp' && la.id !== undefined && lb.id !== undefined && la.id !== lb.id) {
-    noteRewrite(flow, direction, a.hop, b.hop, 'icmp-id', la.id, lb.id);
-  }
+  const rewritten = rewrittenFields(a.ip, b.ip);
+  if (rewritten !== 0) noteRewrites(flow, direction, a, b, rewritten);
   const stepKey = (a.hop * 256 + b.hop) * 2 + (direction === 'request' ? 0 : 1);
   let step = flow.steps.get(stepKey);
   if (!step) {
@@ -114,7 +107,14 @@ function compareStep(flow: FlowState, direction: Direction, a: Sighting, b: Sigh
   if (latency > step.maxNs) step.maxNs = latency;
 }
 
-const FIELDS: RewriteRecord['field'][] = ['src', 'dst', 'sport', 'dport', 'icmp-id'];
+/** Each field rewrittenFields found changed, noted as a rewrite of this step. */
+function noteRewrites(flow: FlowState, direction: Direction, a: Sighting, b: Sighting, rewritten: number): void {
+  for (let i = 0; i < REWRITE_FIELDS.length; i++) {
+    if ((rewritten & (1 << i)) === 0) continue;
+    const field = REWRITE_FIELDS[i]!;
+    noteRewrite(flow, direction, a.hop, b.hop, i, field, fieldValue(a.ip, field)!, fieldValue(b.ip, field)!);
+  }
+}
 
 /** Keeps each distinct rewrite once; looked up without building a string, as NAT rewrites nearly every packet. */
 function noteRewrite(
@@ -122,11 +122,12 @@ function noteRewrite(
   direction: Direction,
   from: number,
   to: number,
+  fieldBit: number,
   field: RewriteRecord['field'],
   before: string | number,
   after: string | number,
 ): void {
-  const key = ((from * 256 + to) * 2 + (direction === 'request' ? 0 : 1)) * 8 + FIELDS.indexOf(field);
+  const key = ((from * 256 + to) * 2 + (direction === 'request' ? 0 : 1)) * 8 + fieldBit;
   const seen = flow.rewrites.get(key);
   const b = String(before);
   const a = String(after);
@@ -136,45 +137,11 @@ function noteRewrite(
   else flow.rewrites.set(key, [record]);
 }
 
-const ICMP_UNREACH: Record<number, string> = {
-  0: 'network unreachable',
-  1: 'host unreachable',
-  2: 'protocol unreachable',
-  3: 'port unreachable',
-  4: 'fragmentation needed',
-  9: 'network administratively prohibited',
-  10: 'host administratively prohibited',
-  13: 'communication administratively prohibited',
-};
-
-const ICMP6_UNREACH: Record<number, string> = {
-  0: 'no route to destination',
-  1: 'communication administratively prohibited',
-  3: 'address unreachable',
-  4: 'port unreachable',
-};
-
-/** Names an ICMP error the way `ping` and tcpdump users know it. */
-export function describeIcmpError(v6: boolean, type: number, code: number): string {
-  if (!v6) {
-    if (type === 3) return `ICMP ${ICMP_UNREACH[code] ?? `destination unreachable (code ${code})`}`;
-    if (type === 11) return code === 0 ? 'ICMP time exceeded in transit (TTL 0)' : 'ICMP fragment reassembly time exceeded';
-    if (type === 12) return 'ICMP parameter problem';
-    if (type === 5) return 'ICMP redirect';
-    return `ICMP error type ${type} code ${code}`;
-  }
-  if (type === 1) return `ICMPv6 ${ICMP6_UNREACH[code] ?? `destination unreachable (code ${code})`}`;
-  if (type === 2) return 'ICMPv6 packet too big';
-  if (type === 3) return 'ICMPv6 time exceeded (hop limit 0)';
-  if (type === 4) return 'ICMPv6 parameter problem';
-  return `ICMPv6 error type ${type} code ${code}`;
-}
-
 function noteRejection(flow: FlowState, ip: IpPacket): void {
   if (flow.rejection) return;
   const l4 = ip.l4;
-  if (l4.kind === 'icmp' && l4.quoted) flow.rejection = `${describeIcmpError(l4.v6, l4.type, l4.code)} from ${ip.src}`;
-  else if (l4.kind === 'tcp' && (l4.flags & TCP_RST) !== 0) flow.rejection = `TCP reset from ${ip.src}`;
+  if (l4.kind === 'icmp' && l4.quoted) flow.rejection = { kind: 'icmp-error', v6: l4.v6, type: l4.type, code: l4.code, from: ip.src };
+  else if (l4.kind === 'tcp' && (l4.flags & TCP_RST) !== 0) flow.rejection = { kind: 'tcp-reset', from: ip.src };
 }
 
 /** A request that leaves by the uplink still carrying the container's private source. */

@@ -1,4 +1,4 @@
-import type { Direction, IpPacket, Sighting } from '../model.js';
+import type { Direction, IpPacket, Rejection, RewriteField, Sighting } from '../model.js';
 import { conversationKey, endpointsOf, isEchoReply, isEchoRequest, isIcmpError, protoName, TCP_ACK, TCP_SYN, type Endpoints } from './keys.js';
 import type { PathModel } from './path.js';
 
@@ -22,7 +22,7 @@ export interface RewriteRecord {
   from: number;
   to: number;
   direction: Direction;
-  field: 'src' | 'dst' | 'sport' | 'dport' | 'icmp-id';
+  field: RewriteField;
   before: string;
   after: string;
 }
@@ -58,7 +58,7 @@ export interface FlowState {
   rewrites: Map<number, RewriteRecord[]>;
   steps: Map<number, StepStats>;
   /** What ended the conversation from the far side: an ICMP error or a TCP reset. */
-  rejection?: string;
+  rejection?: Rejection;
   noSnat?: { hop: number; src: string };
   firstSeen: number;
   lastSeen: number;
@@ -249,3 +249,20 @@ function isAnswer(ip: IpPacket): boolean {
   if (l4.kind === 'tcp') return (l4.flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK);
   return isEchoReply(l4);
 }
+
+/** A value seen through a read-only lens, all the way down. */
+export type ReadonlyDeep<T> = T extends (...args: never[]) => unknown
+  ? T
+  : T extends Map<infer K, infer V>
+    ? ReadonlyMap<K, ReadonlyDeep<V>>
+    : T extends Set<infer U>
+      ? ReadonlySet<U>
+      : T extends Array<infer U>
+        ? ReadonlyArray<ReadonlyDeep<U>>
+        : T extends object
+          ? { readonly [P in keyof T]: ReadonlyDeep<T[P]> }
+          : T;
+
+/** What explain receives of a flow: correlate's sums, read-only (explain decides; it never counts). */
+export type FlowSummary = ReadonlyDeep<FlowState>;
+export type DirectionSummary = ReadonlyDeep<DirectionStats>;

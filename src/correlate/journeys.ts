@@ -9,8 +9,6 @@ export interface OpenJourney {
   hopsSeen: number;
   last: number;
   settled: boolean;
-  /** Which frame of the trace (counted from 0 in push order) started it. */
-  born: number;
   /** The next older open journey with the same key: a short chain, usually empty. */
   older: OpenJourney | undefined;
 }
@@ -37,7 +35,7 @@ export class JourneyMatcher {
     this.allHops = hops >= 30 ? -1 : (1 << hops) - 1;
   }
 
-  add(hop: number, t: number, ip: IpPacket, frameSeq = 0, born = 0): void {
+  add(hop: number, frameSeq: number, t: number, ip: IpPacket): void {
     const key = matchKey(ip);
     const sighting: Sighting = { hop, frameSeq, t, ip };
     const newest = this.open.get(key);
@@ -53,7 +51,7 @@ export class JourneyMatcher {
         return;
       }
     }
-    const journey: OpenJourney = { key, sightings: [sighting], hopsSeen: bit, last: t, settled: false, born, older: newest };
+    const journey: OpenJourney = { key, sightings: [sighting], hopsSeen: bit, last: t, settled: false, older: newest };
     if (bit === this.allHops) {
       this.settle(journey, false);
       return;
@@ -72,9 +70,12 @@ export class JourneyMatcher {
     this.compact();
   }
 
-  /** The push ordinal that started the oldest journey still open: every frame pushed before it is settled. */
-  oldestOpen(): number | undefined {
-    for (let i = this.queueHead; i < this.queue.length; i++) if (!this.queue[i].settled) return this.queue[i].born;
+  /**
+   * The first sighting of the oldest journey still open: every frame pushed before it has had
+   * its journey settled (journeys are queued in the order their first frame came).
+   */
+  oldestOpen(): Sighting | undefined {
+    for (let i = this.queueHead; i < this.queue.length; i++) if (!this.queue[i].settled) return this.queue[i].sightings[0];
     return undefined;
   }
 

@@ -1,9 +1,16 @@
 import type { Direction, Finding, FlowReport, LatencyStep, Rewrite, TtlStep, Verdict } from '../model.js';
-import type { DirectionStats, FlowState } from '../correlate/flows.js';
+import type { DirectionSummary, FlowSummary, ReadonlyDeep } from '../correlate/flows.js';
 import type { PathModel } from '../correlate/path.js';
+import { rejectionText } from './icmp.js';
 
-/** Turns a flow's sums into the report a person reads: verdict, drop point, rewrites, findings. */
-export function explainFlow(path: PathModel, flow: FlowState): FlowReport {
+/** The path as explain sees it: read-only. */
+type PathView = ReadonlyDeep<PathModel>;
+
+/**
+ * Turns a flow's sums into the report a person reads: verdict, drop point, rewrites, findings.
+ * `originNs` is the trace's earliest timestamp on the flow's clock: times are counted from it.
+ */
+export function explainFlow(path: PathView, flow: FlowSummary, originNs = 0): FlowReport {
   const names = path.hops.map((h) => h.name);
   const blind = blindHops(flow, path.size);
   const { verdict, drop } = judge(path, flow, blind);
@@ -22,17 +29,17 @@ export function explainFlow(path: PathModel, flow: FlowState): FlowReport {
     latency: latencySteps(flow, names),
     findings: findingsOf(flow, names, blind, verdict),
     packets: { request: flow.request.packets, reply: flow.reply.packets },
-    firstSeen: seconds(flow.firstSeen),
-    lastSeen: seconds(flow.lastSeen),
+    firstSeen: seconds(flow.firstSeen - originNs),
+    lastSeen: seconds(flow.lastSeen - originNs),
   };
 }
 
 /** The verdict alone, without building the report: cheap enough to ask after every packet. */
-export function verdictOf(path: PathModel, flow: FlowState): Verdict {
+export function verdictOf(path: PathView, flow: FlowSummary): Verdict {
   return judge(path, flow, blindHops(flow, path.size)).verdict;
 }
 
-function judge(path: PathModel, flow: FlowState, blind: Set<number>): { verdict: Verdict; drop?: [number, number] } {
+function judge(path: PathView, flow: FlowSummary, blind: Set<number>): { verdict: Verdict; drop?: [number, number] } {
   const travel = (direction: Direction) => travelOrder(path.size, (direction === 'request') === flow.outbound);
   return decide(flow, dropPoint(flow.request, travel('request'), blind), dropPoint(flow.reply, travel('reply'), blind));
 }
@@ -43,7 +50,7 @@ function travelOrder(size: number, increasing: boolean): number[] {
 }
 
 /** Hops that saw none of this flow's packets though the packets crossed them (a bridge between two of its ports). */
-function blindHops(flow: FlowState, size: number): Set<number> {
+function blindHops(flow: FlowSummary, size: number): Set<number> {
   const blind = new Set<number>();
   for (let hop = 0; hop < size; hop++) {
     const seen = flow.request.seen[hop] + flow.reply.seen[hop];
@@ -54,7 +61,7 @@ function blindHops(flow: FlowState, size: number): Set<number> {
 }
 
 /** The hop most packets were last seen at before vanishing, and the next hop that could have seen them. */
-function dropPoint(stats: DirectionStats, order: number[], blind: Set<number>): [number, number] | undefined {
+function dropPoint(stats: DirectionSummary, order: number[], blind: Set<number>): [number, number] | undefined {
   let worst = -1;
   for (const hop of order) if (stats.vanishedAfter[hop] > 0 && (worst < 0 || stats.vanishedAfter[hop] > stats.vanishedAfter[worst])) worst = hop;
   if (worst < 0) return undefined;
@@ -63,12 +70,12 @@ function dropPoint(stats: DirectionStats, order: number[], blind: Set<number>): 
   return [worst, order[Math.min(next, order.length - 1)]];
 }
 
-function vanished(stats: DirectionStats): number {
+function vanished(stats: DirectionSummary): number {
   return stats.vanishedAfter.reduce((sum, n) => sum + n, 0);
 }
 
 function decide(
-  flow: FlowState,
+  flow: FlowSummary,
   requestDrop: [number, number] | undefined,
   replyDrop: [number, number] | undefined,
 ): { verdict: Verdict; drop?: [number, number] } {
@@ -84,7 +91,7 @@ function between(names: string[], from: number, to: number): [string, string] {
   return [names[from], names[to]];
 }
 
-function rewritesOf(flow: FlowState, names: string[]): Rewrite[] {
+function rewritesOf(flow: FlowSummary, names: string[]): Rewrite[] {
   return [...flow.rewrites.values()]
     .flat()
     .sort((a, b) => dirRank(a.direction) - dirRank(b.direction) || a.from - b.from || a.to - b.to)
@@ -95,23 +102,23 @@ function dirRank(direction: Direction): number {
   return direction === 'request' ? 0 : 1;
 }
 
-function sortedSteps(flow: FlowState) {
+function sortedSteps(flow: FlowSummary) {
   return [...flow.steps.values()].sort(
     (a, b) => dirRank(a.direction) - dirRank(b.direction) || ((a.direction === 'request') === flow.outbound ? a.from - b.from : b.from - a.from),
   );
 }
 
-function ttlSteps(flow: FlowState, names: string[]): TtlStep[] {
+function ttlSteps(flow: FlowSummary, names: string[]): TtlStep[] {
   return sortedSteps(flow).flatMap((s) =>
     [...s.ttl.keys()].sort((a, b) => a - b).map((decrement) => ({ between: between(names, s.from, s.to), direction: s.direction, decrement })),
   );
 }
 
 const us = (ns: number) => Math.round(ns) / 1000;
-/** Seconds since the trace's first frame, to the microsecond. */
+/** Seconds since the trace's earliest frame, to the microsecond. */
 const seconds = (ns: number) => Math.round(ns / 1000) / 1e6;
 
-function latencySteps(flow: FlowState, names: string[]): LatencyStep[] {
+function latencySteps(flow: FlowSummary, names: string[]): LatencyStep[] {
   return sortedSteps(flow).map((s) => ({
     between: between(names, s.from, s.to),
     direction: s.direction,
@@ -126,9 +133,9 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-function findingsOf(flow: FlowState, names: string[], blind: Set<number>, verdict: Verdict): Finding[] {
+function findingsOf(flow: FlowSummary, names: string[], blind: Set<number>, verdict: Verdict): Finding[] {
   const findings: Finding[] = [];
-  if (flow.rejection) findings.push({ code: 'rejected', message: `${flow.rejection} answered the request` });
+  if (flow.rejection) findings.push({ code: 'rejected', message: `${rejectionText(flow.rejection)} answered the request` });
   if (flow.noSnat) {
     findings.push({
       code: 'no-snat',
@@ -157,19 +164,3 @@ function findingsOf(flow: FlowState, names: string[], blind: Set<number>, verdic
   return findings;
 }
 
-/** The verdict in one plain sentence. */
-export function verdictSentence(flow: FlowReport): string {
-  const drop = flow.dropBetween;
-  switch (flow.verdict) {
-    case 'ok':
-      return `ok: requests reached ${flow.reached} and the answers came back.`;
-    case 'no-reply':
-      return `no reply: requests reached ${flow.reached} and nothing came back.`;
-    case 'dropped':
-      return `dropped: requests vanished between ${drop?.[0]} and ${drop?.[1]} (last seen at ${drop?.[0]}).`;
-    case 'rejected':
-      return `rejected: ${flow.findings.find((f) => f.code === 'rejected')?.message ?? 'the answer was an error'}.`;
-    case 'reply-dropped':
-      return `reply dropped: answers came back as far as ${drop?.[0]} and vanished before ${drop?.[1]}.`;
-  }
-}

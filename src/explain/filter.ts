@@ -1,6 +1,6 @@
-import { FatalError } from '../errors.js';
+import { BlockList, isIP } from 'node:net';
+import { InputError } from '../errors.js';
 import type { FlowReport } from '../model.js';
-import { inCidr } from '../addresses.js';
 
 /**
  * A pcap-filter-like selection of flows. It is applied to whole flows, not packets, so that
@@ -10,34 +10,46 @@ import { inCidr } from '../addresses.js';
  */
 export type FlowFilter = (flow: FlowReport) => boolean;
 
+/** Deeper nesting than this is refused with an error instead of running out of stack. */
+const MAX_DEPTH = 256;
+
+interface Endpoint {
+  addr: string;
+  family: 4 | 6 | 0;
+}
+
 interface Sides {
-  addrs: [Set<string>, Set<string>];
+  addrs: [Endpoint[], Endpoint[]];
   ports: [Set<number>, Set<number>];
 }
 
 function splitEndpoint(endpoint: string): { addr: string; port?: number } {
   const v6 = /^\[(.+)\]:(\d+)$/.exec(endpoint);
-  if (v6) return { addr: v6[1], port: Number(v6[2]) };
+  if (v6) return { addr: v6[1]!, port: Number(v6[2]) };
   const v4 = /^([^:]+):(\d+)$/.exec(endpoint);
-  return v4 ? { addr: v4[1], port: Number(v4[2]) } : { addr: endpoint };
+  return v4 ? { addr: v4[1]!, port: Number(v4[2]) } : { addr: endpoint };
 }
 
+const endpointOf = (addr: string): Endpoint => ({ addr, family: isIP(addr) as 4 | 6 | 0 });
+
 function sidesOf(flow: FlowReport): Sides {
-  const sides: Sides = { addrs: [new Set(), new Set()], ports: [new Set(), new Set()] };
+  const sides: Sides = { addrs: [[], []], ports: [new Set(), new Set()] };
   [flow.initiator, flow.responder].forEach((endpoint, side) => {
     const { addr, port } = splitEndpoint(endpoint);
-    sides.addrs[side].add(addr);
-    if (port !== undefined) sides.ports[side].add(port);
+    sides.addrs[side]!.push(endpointOf(addr));
+    if (port !== undefined) sides.ports[side]!.add(port);
   });
   for (const r of flow.rewrites) {
     // A request's source and a reply's destination are the initiator's side.
-    const initiatorSide = (r.field === 'src' || r.field === 'sport') === (r.direction === 'request') ? 0 : 1;
-    const target = r.field === 'src' || r.field === 'dst' ? sides.addrs[initiatorSide] : r.field === 'icmp-id' ? undefined : sides.ports[initiatorSide];
-    if (!target) continue;
-    for (const v of [r.from, r.to]) (target as Set<string | number>).add(r.field.endsWith('port') ? Number(v) : v);
+    const side = (r.field === 'src' || r.field === 'sport') === (r.direction === 'request') ? 0 : 1;
+    if (r.field === 'src' || r.field === 'dst') sides.addrs[side].push(endpointOf(r.from), endpointOf(r.to));
+    else if (r.field === 'sport' || r.field === 'dport') sides.ports[side].add(Number(r.from)).add(Number(r.to));
   }
   return sides;
 }
+
+/** The initiator's address family: what `ip` and `ip6` select. */
+const familyOf = (s: Sides): number => s.addrs[0][0]?.family ?? 0;
 
 type Node = (flow: FlowReport, sides: Sides) => boolean;
 
@@ -48,8 +60,13 @@ const PROTOS: Record<string, (proto: string) => boolean> = {
   icmp6: (p) => p === 'icmpv6',
 };
 
+const OR = new Set(['or', '||']);
+const AND = new Set(['and', '&&']);
+const NOT = new Set(['not', '!']);
+
 class Parser {
   private pos = 0;
+  private depth = 0;
   constructor(
     private readonly tokens: string[],
     private readonly text: string,
@@ -62,77 +79,91 @@ class Parser {
   }
 
   private fail(problem: string): never {
-    throw new FatalError(`bad --filter '${this.text}': ${problem}`, 2);
+    throw new InputError(`bad --filter '${this.text.length > 60 ? `${this.text.slice(0, 57)}...` : this.text}': ${problem}`);
   }
 
   private peek(): string | undefined {
     return this.tokens[this.pos];
   }
 
-  private take(): string {
+  private take(what: string): string {
     const token = this.tokens[this.pos++];
-    if (token === undefined) this.fail('it ends too early');
+    if (token === undefined) this.fail(`it ends too early: ${what} expected`);
     return token;
   }
 
+  /** Terms in a flat list, not a chain of closures: 14,000 `or`s must not overflow the stack. */
   private or(): Node {
-    let left = this.and();
-    while (this.peek() === 'or' || this.peek() === '||') {
+    const terms = [this.and()];
+    while (OR.has(this.peek() ?? '')) {
       this.pos++;
-      const l = left;
-      const r = this.and();
-      left = (f, s) => l(f, s) || r(f, s);
+      terms.push(this.and());
     }
-    return left;
+    return terms.length === 1 ? terms[0]! : (f, s) => terms.some((t) => t(f, s));
   }
 
   private and(): Node {
-    let left = this.not();
-    while (this.peek() !== undefined && this.peek() !== 'or' && this.peek() !== '||' && this.peek() !== ')') {
-      if (this.peek() === 'and' || this.peek() === '&&') this.pos++;
-      const l = left;
-      const r = this.not();
-      left = (f, s) => l(f, s) && r(f, s);
+    const terms = [this.not()];
+    for (let next = this.peek(); next !== undefined && !OR.has(next) && next !== ')'; next = this.peek()) {
+      if (AND.has(next)) this.pos++;
+      terms.push(this.not());
     }
-    return left;
+    return terms.length === 1 ? terms[0]! : (f, s) => terms.every((t) => t(f, s));
   }
 
+  /** `not not not ...` counted in a loop: only whether their number is odd matters. */
   private not(): Node {
-    if (this.peek() === 'not' || this.peek() === '!') {
+    let negations = 0;
+    while (NOT.has(this.peek() ?? '')) {
       this.pos++;
-      const inner = this.not();
-      return (f, s) => !inner(f, s);
+      negations++;
     }
-    return this.primary();
+    const inner = this.primary();
+    return negations % 2 === 0 ? inner : (f, s) => !inner(f, s);
   }
 
   private primary(): Node {
-    const token = this.take();
-    if (token === '(') {
-      const inner = this.or();
-      if (this.take() !== ')') this.fail("missing ')'");
-      return inner;
-    }
-    if (PROTOS[token]) return (f) => PROTOS[token](f.proto);
-    if (token === 'ip') return (f) => !f.initiator.startsWith('[') && !f.initiator.includes('::');
-    if (token === 'ip6') return (f) => f.initiator.startsWith('[') || f.initiator.includes('::');
-    const sides = token === 'src' ? [0] : token === 'dst' ? [1] : undefined;
-    const kind = sides ? this.take() : token;
-    const which = sides ?? [0, 1];
-    if (kind === 'host' || kind === 'net') {
-      const value = this.take();
-      const test = kind === 'host' ? (a: string) => a === value : (a: string) => inCidr(a, value);
-      return (_f, s) => which.some((i) => [...s.addrs[i]].some(test));
-    }
-    if (kind === 'port') {
-      const port = Number(this.take());
-      if (!Number.isInteger(port) || port < 0 || port > 65535) this.fail('port must be a number from 0 to 65535');
-      return (_f, s) => which.some((i) => s.ports[i].has(port));
-    }
-    if (!sides && /^[0-9a-f.:]+$/i.test(token) && (token.includes('.') || token.includes(':'))) {
-      return (_f, s) => s.addrs[0].has(token) || s.addrs[1].has(token);
-    }
+    const token = this.take('a term');
+    if (token === '(') return this.group();
+    if (OR.has(token) || AND.has(token)) this.fail(`'${token}' needs a term on each side`);
+    if (token === ')') this.fail("')' without '('");
+    if (PROTOS[token]) return (f) => PROTOS[token]!(f.proto);
+    if (token === 'ip') return (_f, s) => familyOf(s) === 4;
+    if (token === 'ip6') return (_f, s) => familyOf(s) === 6;
+    const side = token === 'src' ? 0 : token === 'dst' ? 1 : undefined;
+    const kind = side === undefined ? token : this.take("'host', 'net' or 'port'");
+    const which = side === undefined ? [0, 1] : [side];
+    if (kind === 'host' || kind === 'net') return this.addressTest(kind, this.take(`an address after '${kind}'`), which);
+    if (kind === 'port') return this.portTest(this.take("a port number after 'port'"), which);
+    if (side === undefined && isIP(token)) return this.addressTest('host', token, which);
     this.fail(`unknown word '${kind}' (known: host, net, port, src, dst, tcp, udp, icmp, icmp6, ip, ip6, and, or, not, parentheses)`);
+  }
+
+  private group(): Node {
+    if (++this.depth > MAX_DEPTH) this.fail(`parentheses nested more than ${MAX_DEPTH} deep`);
+    const inner = this.or();
+    if (this.take("')'") !== ')') this.fail("missing ')'");
+    this.depth--;
+    return inner;
+  }
+
+  private addressTest(kind: 'host' | 'net', value: string, which: number[]): Node {
+    const [addr, prefixText] = kind === 'net' ? value.split('/') : [value];
+    const family = isIP(addr ?? '');
+    if (family === 0) this.fail(`'${value}' is not an IPv4 or IPv6 ${kind === 'net' ? 'network' : 'address'}`);
+    const max = family === 4 ? 32 : 128;
+    const prefix = prefixText === undefined ? max : /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : Number.NaN;
+    if (!(prefix >= 0 && prefix <= max)) this.fail(`'${value}': the prefix length must be a number from 0 to ${max}`);
+    const type = family === 4 ? 'ipv4' : 'ipv6';
+    const list = new BlockList();
+    list.addSubnet(addr!, prefix, type);
+    return (_f, s) => which.some((i) => s.addrs[i]!.some((e) => e.family === family && list.check(e.addr, type)));
+  }
+
+  private portTest(value: string, which: number[]): Node {
+    const port = /^\d{1,5}$/.test(value) ? Number(value) : Number.NaN;
+    if (!(port >= 0 && port <= 65535)) this.fail(`port must be a number from 0 to 65535, not '${value}'`);
+    return (_f, s) => which.some((i) => s.ports[i]!.has(port));
   }
 }
 

@@ -1,8 +1,8 @@
 // The words of the annotated pcapng: a line a person reads in Wireshark's packet list, and
 // the same facts as fixed key=value fields for scripts. The export is an output end like
-// render/, so its sentences are made here; NAT is named by render/text.ts's rule.
+// render/, so its sentences are made here; NAT is named by render/nat.ts's rule.
 import type { Hop } from '../model.js';
-import { rewriteLabel } from '../render/text.js';
+import { natName } from '../render/nat.js';
 import type { FieldChange, JourneyNote } from './journey-note.js';
 
 /** Hops the packet crossed uncaptured just before reaching this step (travel order). */
@@ -13,13 +13,8 @@ function missedBefore(note: JourneyNote, step: number): number[] {
   return note.missedAt.filter((m) => (up ? m > before && m < here : m < before && m > here));
 }
 
-function changeText(note: JourneyNote, changes: FieldChange[], hops: Hop[], previous: number): string {
-  return changes
-    .map((c) => {
-      const label = rewriteLabel({ between: [hops[previous].name, ''], direction: note.direction, field: c.field, from: c.from, to: c.to });
-      return `${label} ${c.field} ${c.from} -> ${c.to}`;
-    })
-    .join(', ');
+function changeText(note: JourneyNote, changes: FieldChange[]): string {
+  return changes.map((c) => `${natName({ direction: note.direction, field: c.field })} ${c.field} ${c.from} -> ${c.to}`).join(', ');
 }
 
 /** "flow 1 journey 17 request · hop 4 eth0 · SNAT src 198.18.0.2 -> 203.0.113.1 since docker0" */
@@ -29,7 +24,7 @@ export function frameComment(note: JourneyNote, step: number, hops: Hop[]): stri
   const missed = missedBefore(note, step);
   if (missed.length > 0) parts.push(`not captured at ${missed.map((m) => hops[m].name).join(', ')}`);
   if (s.previousHop !== undefined && s.changes.length > 0) {
-    parts.push(`${changeText(note, s.changes, hops, s.previousHop)} since ${hops[s.previousHop].name}`);
+    parts.push(`${changeText(note, s.changes)} since ${hops[s.previousHop].name}`);
   }
   if (step === note.steps.length - 1 && note.vanishedBetween) {
     const [a, b] = note.vanishedBetween;

@@ -4,12 +4,15 @@
 // window bounds that wait, so what is held is about a window's worth of frames, whatever the
 // length of the trace.
 import type { Frame, Journey } from '../model.js';
+import type { FramePlace } from '../session.js';
 import { type JourneyNote, noteJourney } from './journey-note.js';
 
 export interface AnnotatedFrame {
   frame: Frame;
   /** Index of the frame among its hop's frames. */
   frameSeq: number;
+  /** Index of the frame among all frames, in the order they were pushed. */
+  ordinal: number;
   /** The journey the frame was a sighting of, when it belongs to a reported flow. */
   note?: JourneyNote;
   /** Which step of note.steps this frame is. */
@@ -51,6 +54,7 @@ export class FrameAnnotator {
   private readonly held: HopRun[] = [];
   private readonly frameSeqs: number[] = [];
   private readonly journeyIds = new Map<number, number>();
+  private pushed = 0;
   /** Journeys that named a frame no longer held (it was written before its journey settled): 0 unless the caller breaks the contract. */
   lateClaims = 0;
   /** Most frames held at once, for the benchmark. */
@@ -62,7 +66,7 @@ export class FrameAnnotator {
   frame(frame: Frame): void {
     const frameSeq = this.frameSeqs[frame.hop] ?? 0;
     this.frameSeqs[frame.hop] = frameSeq + 1;
-    const entry: Held = { frame, frameSeq };
+    const entry: Held = { frame, frameSeq, ordinal: this.pushed++ };
     this.queue.push(entry);
     (this.held[frame.hop] ??= new HopRun()).items.push(entry);
     const holding = this.queue.length - this.head;
@@ -84,6 +88,19 @@ export class FrameAnnotator {
       entry.step = i;
     });
     return note;
+  }
+
+  /**
+   * Every frame pushed before this one (a hop and frameSeq, as the tracer names it) has settled,
+   * or all have. A place no longer held cannot be ordered: nothing is released on its word.
+   */
+  settledBefore(oldestOpen: FramePlace | undefined): void {
+    if (oldestOpen === undefined) {
+      this.settled(this.pushed);
+      return;
+    }
+    const entry = this.held[oldestOpen.hop]?.get(oldestOpen.frameSeq);
+    if (entry) this.settled(entry.ordinal);
   }
 
   /** The first `frames` frames pushed have settled: they can be written. */

@@ -2,6 +2,7 @@
 // values: its sightings in the order the packet crossed the hops, which header fields each
 // hop saw changed since the hop before, and where it vanished. Pure.
 import type { Direction, IpPacket, Journey, RewriteField } from '../model.js';
+import { fieldsOf, fieldValue, rewrittenFields } from '../correlate/rewrites.js';
 
 /** A header field that differs from the previous sighting of the same packet. */
 export interface FieldChange {
@@ -35,39 +36,13 @@ export interface JourneyNote {
   missedAt: number[];
 }
 
-/** The fields NAT rewrites, compared as account.ts compares them for the flow's rewrites. */
+/** The fields NAT rewrote between two sightings of the same packet, by the core's one rule (correlate/rewrites.ts). */
 export function fieldChanges(a: IpPacket, b: IpPacket): FieldChange[] {
-  const changes: FieldChange[] = [];
-  if (a.src !== b.src) changes.push({ field: 'src', from: a.src, to: b.src });
-  if (a.dst !== b.dst) changes.push({ field: 'dst', from: a.dst, to: b.dst });
-  const la = a.l4;
-  const lb = b.l4;
-  if ((la.kind === 'tcp' || la.kind === 'udp') && (lb.kind === 'tcp' || lb.kind === 'udp')) {
-    if (la.sport !== lb.sport) changes.push({ field: 'sport', from: String(la.sport), to: String(lb.sport) });
-    if (la.dport !== lb.dport) changes.push({ field: 'dport', from: String(la.dport), to: String(lb.dport) });
-  } else if (la.kind === 'icmp' && lb.kind === 'icmp' && la.id !== undefined && lb.id !== undefined && la.id !== lb.id) {
-    changes.push({ field: 'icmp-id', from: String(la.id), to: String(lb.id) });
-  }
-  return changes;
+  return fieldsOf(rewrittenFields(a, b)).map((field) => ({ field, from: String(fieldValue(a, field)), to: String(fieldValue(b, field)) }));
 }
 
-/**
- * Whether the packet travelled towards higher hop indexes, when the tracer did not say. A packet crosses the hops in
- * path order one way or the other; the two ends of its journey are the sightings farthest
- * apart in time, so their order is the one least disturbed by user-space timestamps.
- */
-export function travelsUp(journey: Journey): boolean {
-  if (journey.vanishedBetween) return journey.vanishedBetween[1] > journey.vanishedBetween[0];
-  let low = journey.sightings[0];
-  let high = low;
-  for (const s of journey.sightings) {
-    if (s.hop < low.hop) low = s;
-    if (s.hop > high.hop) high = s;
-  }
-  return low.t <= high.t;
-}
-
-export function noteJourney(journey: Journey, journeyId: number, ascending = journey.ascending ?? travelsUp(journey)): JourneyNote {
+export function noteJourney(journey: Journey, journeyId: number): JourneyNote {
+  const ascending = journey.ascending;
   const ordered = [...journey.sightings].sort((a, b) => (ascending ? a.hop - b.hop : b.hop - a.hop));
   const steps = ordered.map((s, i): JourneyStep => {
     const step: JourneyStep = { hop: s.hop, frameSeq: s.frameSeq, t: s.t, changes: [] };

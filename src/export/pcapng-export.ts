@@ -1,9 +1,9 @@
 // `--pcapng FILE`: the whole trace as one pcapng for Wireshark. One interface per hop in
 // path order (if_name the hop name), every frame in time order, and each frame of a reported
 // flow annotated with its flow, journey, hop and what changed since the hop before.
+import { Option } from '../capture/files/pcapng-blocks.js';
 import {
   EpbDirection,
-  Option,
   PcapngFile,
   TSRESOL_NANOSECONDS,
   type BlockOption,
@@ -13,10 +13,10 @@ import {
   timestampOption,
 } from '../capture/files/pcapng-writer.js';
 import { hopComment, hopDescription, traceComment } from '../capture/files/pcapng-hops.js';
-import { type Frame, type Hop, type Journey, LinkType } from '../model.js';
+import { type Frame, type Hop, LinkType } from '../model.js';
+import type { FramePlace, FrameTap, TraceListener } from '../session.js';
 import { frameComment, frameFields } from './comment.js';
 import { type AnnotatedFrame, FrameAnnotator } from './frame-order.js';
-import type { StopTime, TraceExport } from './trace-export.js';
 import { hoptraceVersion } from './version.js';
 
 export interface PcapngExportOptions {
@@ -37,7 +37,13 @@ export function captureDirection(frame: Frame): number {
 
 const NO_COMMENTS: string[] = [];
 
-export class PcapngExport implements TraceExport {
+/** When the captures stopped, as the source's last tick says it. */
+interface StopTime {
+  sec: number;
+  nsec: number;
+}
+
+export class PcapngExport implements FrameTap {
   private readonly file: PcapngFile;
   private readonly annotator: FrameAnnotator;
   private readonly linkTypes: (number | undefined)[];
@@ -46,6 +52,7 @@ export class PcapngExport implements TraceExport {
   private ifaceCount = 0;
   private started = false;
   private closed = false;
+  private stoppedAt?: StopTime;
   framesWritten = 0;
 
   constructor(
@@ -72,15 +79,25 @@ export class PcapngExport implements TraceExport {
     this.annotator.frame(frame);
   }
 
-  journey(journey: Journey): void {
-    this.annotator.journey(journey);
+  /** Subscribed to the trace: each settled journey of a reported flow annotates its frames. */
+  readonly listener: TraceListener = (event) => {
+    if (event.kind === 'journey') this.annotator.journey(event.journey);
+  };
+
+  settledBefore(oldestOpen: FramePlace | undefined): void {
+    this.annotator.settledBefore(oldestOpen);
   }
 
-  settled(frames: number): void {
-    this.annotator.settled(frames);
+  tick(tsSec: number, tsNsec: number): void {
+    this.stoppedAt = { sec: tsSec, nsec: tsNsec };
   }
 
-  close(_report: unknown, stoppedAt?: StopTime): void {
+  end(): void {
+    this.close(this.stoppedAt);
+  }
+
+  /** Writes what is still held and, with the stop time, each interface's end time. */
+  close(stoppedAt?: StopTime): void {
     if (this.closed) return;
     this.annotator.end();
     this.start();

@@ -1,67 +1,43 @@
-// The narrow interface between a running trace and the files written beside its report
-// (annotated pcapng, HTML ladders), and the one function that connects them to a Tracer.
-import type { Tracer } from '../correlate/tracer.js';
-import type { Frame, Journey, Report } from '../model.js';
+// What --pcapng and --html add to a trace, in one place for replay and every live command:
+// the listeners and frame taps handed to runTrace (so nothing from the first frame on is
+// missed), and the page written from the final report.
+import type { Hop, Report } from '../model.js';
+import type { FrameTap, TraceListener } from '../session.js';
+import { LadderCollector, writeHtmlReport } from '../render/html/index.js';
+import { PcapngExport } from './pcapng-export.js';
+import { hoptraceVersion } from './version.js';
 
-/** When the captures stopped, as the last tick before finish() says it. */
-export interface StopTime {
-  sec: number;
-  nsec: number;
+/** The --pcapng and --html options, as the commands read them. */
+export interface ExportFlags {
+  pcapng?: string;
+  html?: string;
 }
 
-/**
- * What an export is told, in this order per frame: frame() before the tracer sees it,
- * journey() for each journey of a reported flow as it settles, settled() after each push or
- * tick; close() once after the final report.
- */
-export interface TraceExport {
-  frame(frame: Frame): void;
-  journey(journey: Journey): void;
-  /** The first `frames` frames pushed have settled (Tracer.settledFrames()). */
-  settled(frames: number): void;
-  close(report: Report, stoppedAt?: StopTime): void;
-  /** A live capture knows a hop's link type once it opens, before its first frame. */
-  hopLinkType?(hop: number, linkType: number): void;
+export interface TraceExports {
+  /** Given to runTrace: told of every event from the first frame on. */
+  listeners: TraceListener[];
+  /** Given to runTrace: every frame and how far settling got (the pcapng closes itself when the trace ends). */
+  taps: FrameTap[];
+  /** With the final report, as the text report shows it: writes the page. */
+  finish(report: Report): void;
 }
 
-/**
- * A Tracer that also feeds exports: every frame, every journey, and how far settling got.
- * Whoever calls finish() closes the exports with the final report.
- */
-export function exportingTracer(tracer: Tracer, exports: TraceExport[]): Tracer {
-  if (exports.length === 0) return tracer;
-  let stoppedAt: StopTime | undefined;
-  let closed = false;
-  tracer.subscribe((event) => {
-    if (event.kind === 'journey') for (const e of exports) e.journey(event.journey);
-  });
-  const settled = () => {
-    const n = tracer.settledFrames();
-    for (const e of exports) e.settled(n);
-  };
+/** Opens the files asked for (an unwritable --pcapng is an input error before any capture). */
+export function traceExports(flags: ExportFlags, hops: Hop[], description: string | undefined): TraceExports {
+  const listeners: TraceListener[] = [];
+  const taps: FrameTap[] = [];
+  if (flags.pcapng !== undefined) {
+    const pcapng = new PcapngExport(flags.pcapng, hops, { description });
+    listeners.push(pcapng.listener);
+    taps.push(pcapng);
+  }
+  const ladders = flags.html !== undefined ? new LadderCollector() : undefined;
+  if (ladders) listeners.push(ladders.listener);
   return {
-    hops: tracer.hops,
-    push(frame) {
-      for (const e of exports) e.frame(frame);
-      tracer.push(frame);
-      settled();
-    },
-    tick(tsSec, tsNsec) {
-      stoppedAt = { sec: tsSec, nsec: tsNsec };
-      tracer.tick(tsSec, tsNsec);
-      settled();
-    },
-    subscribe: (listener) => tracer.subscribe(listener),
-    snapshot: () => tracer.snapshot(),
-    settledFrames: () => tracer.settledFrames(),
-    finish() {
-      const report = tracer.finish();
-      settled();
-      if (!closed) {
-        closed = true;
-        for (const e of exports) e.close(report, stoppedAt);
-      }
-      return report;
+    listeners,
+    taps,
+    finish(report) {
+      if (ladders && flags.html !== undefined) writeHtmlReport(flags.html, report, ladders, { description, version: hoptraceVersion() });
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { Tracer } from '../correlate/tracer.js';
+import type { TraceSession } from '../session.js';
 import type { Verdict } from '../model.js';
 import { flowHeadline } from './text.js';
 
@@ -7,9 +7,9 @@ import { flowHeadline } from './text.js';
  * changes (a flow in progress can go from no-reply to ok), then the full report at the end.
  * Returns the function that stops the stream.
  */
-export function streamFlowLines(tracer: Tracer, write: (line: string) => void, color: boolean): () => void {
+export function streamFlowLines(trace: Pick<TraceSession, 'subscribe'>, write: (line: string) => void, color: boolean): () => void {
   const shown = new Map<number, Verdict>();
-  return tracer.subscribe((event) => {
+  return trace.subscribe((event) => {
     if (event.kind !== 'flow') return;
     const { flow } = event;
     if (shown.get(flow.id) === flow.verdict) return;

@@ -1,5 +1,5 @@
 import type { Direction, FlowReport, Hop, Report, Rewrite, Verdict } from '../model.js';
-import { verdictSentence } from '../explain/explain.js';
+import { natName } from './nat.js';
 
 export interface TextOptions {
   color: boolean;
@@ -21,17 +21,10 @@ export function hopChain(hops: Hop[], withAddrs = true): string {
     .join('  ');
 }
 
-/** How NAT people name a rewrite: SNAT/DNAT on the way out, the undoing of it on the way back. */
-export function rewriteLabel(rewrite: Rewrite): string {
-  const source = rewrite.field === 'src' || rewrite.field === 'sport' || rewrite.field === 'icmp-id';
-  if (rewrite.direction === 'request') return source ? 'SNAT' : 'DNAT';
-  return rewrite.field === 'icmp-id' || !source ? 'un-SNAT' : 'un-DNAT';
-}
-
 export function describeRewrite(rewrite: Rewrite): string {
   const [a, b] = rewrite.between;
   const replies = rewrite.direction === 'reply' ? ' (replies)' : '';
-  return `${rewriteLabel(rewrite)} ${rewrite.field} ${rewrite.from} -> ${rewrite.to} between ${a} and ${b}${replies}`;
+  return `${natName(rewrite)} ${rewrite.field} ${rewrite.from} -> ${rewrite.to} between ${a} and ${b}${replies}`;
 }
 
 function formatUs(us: number): string {
@@ -117,4 +110,21 @@ export function renderText(report: Report, options: TextOptions): string {
   const notOk = report.flows.filter((f) => f.verdict !== 'ok').length;
   lines.push(`${report.flows.length} flow${report.flows.length === 1 ? '' : 's'}, ${notOk} not ok`);
   return `${lines.join('\n')}\n`;
+}
+
+/** The verdict in one plain sentence. */
+export function verdictSentence(flow: FlowReport): string {
+  const drop = flow.dropBetween;
+  switch (flow.verdict) {
+    case 'ok':
+      return `ok: requests reached ${flow.reached} and the answers came back.`;
+    case 'no-reply':
+      return `no reply: requests reached ${flow.reached} and nothing came back.`;
+    case 'dropped':
+      return `dropped: requests vanished between ${drop?.[0]} and ${drop?.[1]} (last seen at ${drop?.[0]}).`;
+    case 'rejected':
+      return `rejected: ${flow.findings.find((f) => f.code === 'rejected')?.message ?? 'the answer was an error'}.`;
+    case 'reply-dropped':
+      return `reply dropped: answers came back as far as ${drop?.[0]} and vanished before ${drop?.[1]}.`;
+  }
 }

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Ajv2020 from 'ajv/dist/2020.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -86,10 +86,57 @@ describe('hoptrace replay, run as a command', () => {
     expect(missing.stderr.trim().split('\n')).toHaveLength(1);
     expect(missing.stderr).toMatch(/^hoptrace: fixtures\/no-such-trace: /);
     const filter = hoptrace(['replay', 'fixtures/ping-out', '--filter', 'host']);
-    expect(filter).toMatchObject({ code: 2, stderr: "hoptrace: bad --filter 'host': it ends too early\n" });
+    expect(filter).toMatchObject({ code: 2, stderr: "hoptrace: bad --filter 'host': it ends too early: an address after 'host' expected\n" });
     const usage = hoptrace(['replay']);
-    expect(usage.code).toBe(2);
-    expect(usage.stderr).toContain("error: missing required argument 'trace'");
+    expect(usage).toMatchObject({ code: 2, stderr: "hoptrace: missing required argument 'trace' (hoptrace --help for usage)\n" });
+  });
+
+  it("says a usage error in one line, exit 2, as every other error", () => {
+    expect(hoptrace(['--bogus'])).toMatchObject({ code: 2, stdout: '', stderr: "hoptrace: unknown option '--bogus' (hoptrace --help for usage)\n" });
+    expect(hoptrace(['replay', 'fixtures/ping-out', '--bogus']).stderr.split('\n')).toHaveLength(2);
+  });
+
+  it('loads neither Docker (dockerode, ssh2) nor the UI (ink, react) for a replay', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hoptrace-loads-'));
+    fs.writeFileSync(path.join(dir, 'hooks.mjs'), "export async function load(url, context, next) { if (/node_modules\\/(dockerode|ssh2|docker-modem|ink|react)\\//.test(url)) process.stderr.write(`loaded ${url}\\n`); return next(url, context); }\n");
+    fs.writeFileSync(path.join(dir, 'register.mjs'), "import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n");
+    const run = (args: string[]) => spawnSync('node', ['--import', path.join(dir, 'register.mjs'), path.join(ROOT, 'bin', 'hoptrace.js'), ...args], { cwd: ROOT, encoding: 'utf8' });
+    expect(run(['replay', 'fixtures/ping-out', '--json'])).toMatchObject({ status: 0, stderr: '' });
+    // The hook does see them where they are used: the live commands' path loads dockerode.
+    expect(run(['path', 'web']).stderr).toContain('node_modules/dockerode/');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('prints the package version for --version', () => {
+    const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    expect(hoptrace(['--version'])).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: '' });
+  });
+
+  it('refuses option values that make no sense, naming the option, exit 2', () => {
+    expect(hoptrace(['replay', 'fixtures/ping-out', '--window', '0'])).toMatchObject({ code: 2, stdout: '', stderr: "hoptrace: --window must be a number more than 0 to 3600000, not '0'\n" });
+    expect(hoptrace(['replay', 'fixtures/ping-out', '--window', ''])).toMatchObject({ code: 2, stderr: "hoptrace: --window must be a number, not ''\n" });
+    expect(hoptrace(['replay', 'fixtures/ping-out', '--speed', '-1'])).toMatchObject({ code: 2, stderr: "hoptrace: --speed must be a number from 0 to 1000000, not '-1'\n" });
+    expect(hoptrace(['ping', 'web', '203.0.113.2', '--count', '1.5'])).toMatchObject({ code: 2, stderr: "hoptrace: --count must be a whole number from 1 to 100000, not '1.5'\n" });
+  });
+
+  it('the live commands take --window and --filter, checked as replay checks them, before anything is captured', () => {
+    expect(hoptrace(['ping', 'web', '203.0.113.2', '--window', '0'])).toMatchObject({ code: 2, stderr: "hoptrace: --window must be a number more than 0 to 3600000, not '0'\n" });
+    expect(hoptrace(['watch', 'web', '--filter', 'host 999.1.1.1'])).toMatchObject({ code: 2, stderr: "hoptrace: bad --filter 'host 999.1.1.1': '999.1.1.1' is not an IPv4 or IPv6 address\n" });
+    expect(hoptrace(['tcp', '--help']).stdout).toMatch(/--filter <expr>[\s\S]*--window <ms>\s+longest a packet may take from one hop to the next\s+\(default: 500\)/);
+  });
+
+  it('ends quietly with the report\'s exit code when the reader of stdout goes away (| head -1)', () => {
+    for (const [fixture, code] of [['ping-out', 0], ['syn-unanswered', 1]] as const) {
+      const cli = path.join(ROOT, 'bin', 'hoptrace.js');
+      const result = spawnSync('bash', ['-c', `node ${cli} replay fixtures/${fixture} --json | head -1; exit \${PIPESTATUS[0]}`], { cwd: ROOT, encoding: 'utf8' });
+      expect(result).toMatchObject({ status: code, stdout: '{\n', stderr: '' });
+    }
+  });
+
+  it('says in one line that stdout could not be written (a full disk), exit 2', () => {
+    const cli = path.join(ROOT, 'bin', 'hoptrace.js');
+    const result = spawnSync('bash', ['-c', `node ${cli} replay fixtures/ping-out --json > /dev/full`], { cwd: ROOT, encoding: 'utf8' });
+    expect(result).toMatchObject({ status: 2, stderr: 'hoptrace: cannot write to stdout: ENOSPC\n' });
   });
 
   it('reads a file cut short up to the cut, with a warning naming the offset', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTracer } from '../../src/correlate/tracer.js';
+import { createTracer } from '../../src/pipeline/tracer.js';
 import { ACK, RST, SYN, bytes, ethernet, icmpEcho, icmpError, ipv4, tcp, udp } from '../decode/builders.js';
 import type { Frame } from '../../src/model.js';
 import { DOCKER_PATH, frameAt, ip4 } from './path-builders.js';

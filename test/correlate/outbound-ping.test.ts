@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTracer } from '../../src/correlate/tracer.js';
+import { createTracer } from '../../src/pipeline/tracer.js';
 import { icmpEcho, bytes } from '../decode/builders.js';
 import { DOCKER_PATH, frameAt, ip4 } from './path-builders.js';
 

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { FIXTURES, TRACE_FIXTURES, hoptrace, scratchDir } from './support';
+import { FIXTURES, TRACE_FIXTURES, hoptrace, scratchDir } from './support.js';
 
 // Each test runs the CLI or tshark several times; a shared, loaded machine needs more than 5 s.
 vi.setConfig({ testTimeout: 90_000 });

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { FIXTURES, TRACE_FIXTURES, hoptrace, scratchDir, tshark, which } from './support';
+import { FIXTURES, TRACE_FIXTURES, hoptrace, scratchDir, tshark, which } from './support.js';
 
 // Each test runs the CLI or tshark several times; a shared, loaded machine needs more than 5 s.
 vi.setConfig({ testTimeout: 90_000 });
@@ -40,7 +40,7 @@ function rows(file: string): Row[] {
   return out.stdout
     .trimEnd()
     .split('\n')
-    .map((line) => {
+    .map((line: string) => {
       const [iface, id, comment, src] = line.split('\t');
       return { iface, ifaceId: Number(id), comments: comment ? comment.split('|') : [], ip: Boolean(src), src: src ?? '' };
     });

@@ -10,7 +10,7 @@ import { enhancedPacketBlock, interfaceDescriptionBlock, nanosecondHalves, secti
 import { openTrace } from '../../src/capture/trace.js';
 import { PcapngExport } from '../../src/export/pcapng-export.js';
 import { type Frame, type Hop, LinkType } from '../../src/model.js';
-import { scratchDir } from './support';
+import { scratchDir } from './support.js';
 
 const dir = scratchDir('writer');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -53,9 +53,9 @@ describe('pcapng blocks hoptrace writes', () => {
     const out = new PcapngExport(file, hops, { description: 'two hops\nsecond line' });
     const frames = [frame(0, 1795461744, 470406123, LinkType.ETHERNET, 61), frame(1, 1795461744, 999999999, LinkType.ETHERNET, 60), frame(1, 1795461745, 1, LinkType.RAW, 1)];
     for (const f of frames) out.frame(f);
-    out.close({}, { sec: 1795461746, nsec: 500000000 });
+    out.close({ sec: 1795461746, nsec: 500000000 });
     const reader = openCaptureFile(file);
-    const records = [];
+    const records: { iface: number; tsSec: number; tsNsec: number; origLen: number; data: Uint8Array }[] = [];
     for (let r = reader.next(); r; r = reader.next()) records.push({ ...r, data: Uint8Array.from(r.data) });
     expect(reader.interfaces().map((i) => [i.name, i.linkType])).toEqual([['c1 eth0', 1], ['br-1 = "x", y', 1], ['br-1 = "x", y', 101]]);
     reader.close();

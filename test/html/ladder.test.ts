@@ -21,6 +21,7 @@ function journey(n: number, direction: 'request' | 'reply', extra: Partial<Journ
   return {
     flowId: 1,
     direction,
+    ascending: direction === 'request',
     sightings: [
       { hop: 0, frameSeq: n, t, ip: ip('198.18.0.2', n) },
       { hop: 2, frameSeq: n, t: t + 50_000, ip: ip('203.0.113.1', n) },

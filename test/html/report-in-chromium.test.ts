@@ -7,8 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FIXTURES, hoptrace, scratchDir, which } from '../export/support';
-import { decode, render, texts } from './chromium';
+import { FIXTURES, hoptrace, scratchDir, which } from '../export/support.js';
+import { decode, render, texts } from './chromium.js';
 
 const haveChromium = which('chromium') !== null;
 const work = scratchDir('html');

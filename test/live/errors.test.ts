@@ -37,7 +37,7 @@ describe.skipIf(skip)(`Docker errors${skip ? ` (skipped: ${skip})` : ''}`, () =>
   it('names the socket when Docker cannot be reached, exit 4', () => {
     const result = hoptrace(['path', 'web'], { DOCKER_HOST: 'unix:///run/ht-no-such-docker.sock' });
     expect(result.status).toBe(4);
-    expect(result.stderr.split('\n')[0]).toBe('hoptrace: cannot reach Docker at unix:///run/ht-no-such-docker.sock: ENOENT');
+    expect(result.stderr).toBe('hoptrace: cannot reach Docker at unix:///run/ht-no-such-docker.sock: ENOENT (is dockerd running? set DOCKER_HOST to its socket)\n');
   });
 
   it('says plainly that a container with network mode none cannot send anything', () => {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { afterEach, describe, expect, test } from 'vitest';
-import { runTui } from '../../src/render/tui/runTui.js';
+import { afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { runTui } from '../../src/render/tui/index.js';
 import { KEY } from './harness.js';
 import { playTwoPings, twoPings } from './scenario.js';
 
@@ -41,16 +41,25 @@ function fakeTerminal() {
 }
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits until the terminal shows `text` (a loaded machine draws late), at most 5 s. */
+async function shown(terminal: { stdout: { written: string } }, text: string): Promise<void> {
+  for (let i = 0; i < 100 && !terminal.stdout.written.includes(text); i++) await wait(50);
+}
 // Ink's own exit hook may stay registered; the UI's SIGINT handler must not outlive it.
 afterEach(() => expect(process.listeners('SIGINT').map((l) => l.name)).not.toContain('onSigint'));
 
 describe('runTui', () => {
+  // runTui loads Ink on first use; loaded once here, the timings below do not include it.
+  beforeAll(async () => {
+    await import('../../src/render/tui/runTui.js');
+  });
+
   test('q while capturing stops the session, waits for it, and returns the final report', async () => {
     const session = twoPings();
     const terminal = fakeTerminal();
     const running = runTui(session, { color: false, ...terminal.streams });
     playTwoPings(session);
-    await wait(250);
+    await shown(terminal, '✗ dropped between docker0 and eth0');
     expect(terminal.stdout.written).toContain('✗ dropped between docker0 and eth0');
     expect(session.stopped).toBe(false);
     expect(process.listeners('SIGINT').map((l) => l.name)).toContain('onSigint');
@@ -67,7 +76,7 @@ describe('runTui', () => {
     const session = twoPings();
     const terminal = fakeTerminal();
     const running = runTui(session, { color: false, ...terminal.streams });
-    await wait(100);
+    await shown(terminal, 'no flows yet');
     terminal.stdin.press(KEY.ctrlC);
     const report = await running;
     expect(session.stopped).toBe(true);
@@ -84,7 +93,8 @@ describe('runTui', () => {
     });
     playTwoPings(session);
     session.end();
-    await wait(300);
+    await shown(terminal, '■ ended');
+    await wait(100);
     expect(returned).toBe(false);
     expect(terminal.stdout.written).toContain('■ ended 0:00 replay as fast as possible');
     expect(terminal.stdout.written).toContain('/ filter  q quit and print the report');
@@ -106,7 +116,7 @@ describe('runTui', () => {
 
   test('a capture that fails ends the UI and hands the error to the caller', async () => {
     const session = twoPings();
-    const failing = { ...session, done: Promise.reject(new Error('eth0: capture stopped: device gone')) };
+    const failing = { ...session, report: Promise.reject(new Error('eth0: capture stopped: device gone')) };
     const terminal = fakeTerminal();
     await expect(runTui(failing, { color: false, ...terminal.streams })).rejects.toThrow('eth0: capture stopped: device gone');
   });

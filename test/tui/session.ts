@@ -1,6 +1,6 @@
 // A TraceSession around the real tracer, fed by the test instead of a capture: the test decides
 // when frames arrive and when the trace ends, as a replay or a live capture would.
-import { createTracer } from '../../src/correlate/tracer.js';
+import { createTracer } from '../../src/pipeline/tracer.js';
 import type { Frame, Hop } from '../../src/model.js';
 import type { HopStatus, TraceSession } from '../../src/session.js';
 
@@ -21,8 +21,10 @@ export function fedSession(hops: Hop[], notes: string[] = []): FedSession {
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
   const session: FedSession = {
     hops,
-    tracer,
-    done,
+    subscribe: (listener) => tracer.subscribe(listener),
+    snapshot: () => tracer.snapshot(),
+    // The test owns this trace: it ends when the test says so (end) or the view asks (stop).
+    report: done.then(() => tracer.finish()),
     notes,
     stopped: false,
     problems: hops.map(() => undefined),

@@ -81,12 +81,13 @@ describe('the trace store', () => {
     expect(byResponder(after, '203.0.113.101')!.flow.packets).toEqual({ request: 2, reply: 2 });
   });
 
-  test('shows the final report when the trace ends: verdicts final, state ended', () => {
+  test('shows the final report when the trace ends: verdicts final, state ended', async () => {
     const session = twoPings();
     store = createTraceStore(session);
     store.start();
     session.feed(pingFrames({ startUs: 0, dst: '203.0.113.60', seq: 1, ipId: 300 }).slice(0, 4));
-    store.finalize(session.tracer.finish());
+    session.end();
+    store.finalize(await session.report);
     const view = store.getSnapshot();
     expect(view.state).toBe('ended');
     expect(view.flows.map((row) => [row.flow.verdict, row.final, row.active])).toEqual([['no-reply', true, false]]);

@@ -2,7 +2,7 @@
 // microsecond magic, so nanosecond files come here; it reads microsecond files too, which
 // lets the benchmark compare the two on the same bytes.
 import { FileWindow } from './file-window.js';
-import type { CaptureInterface, CaptureRecord, RecordReader } from './open.js';
+import type { CaptureInterface, CaptureRecord, RecordReader } from './types.js';
 import {
   PCAP_HEADER_LENGTH,
   PCAP_RECORD_HEADER_LENGTH,

@@ -5,15 +5,13 @@
 // read back so that replaying the pcapng gives the report of the trace it came from. Packet
 // comments are never read: the report is always recomputed from the packets.
 import { fstatSync, openSync } from 'node:fs';
-import type { Hop, HopRole } from '../../model.js';
+import { HOP_ROLES, type Hop, type HopRole } from '../../model.js';
 import { FileWindow } from './file-window.js';
-import { BYTE_ORDER_MAGIC, BlockType, MIN_BLOCK_LENGTH } from './pcapng-blocks.js';
-import { INTERFACE_STATISTICS, Option } from './pcapng-writer.js';
+import { BYTE_ORDER_MAGIC, BlockType, MIN_BLOCK_LENGTH, Option } from './pcapng-blocks.js';
 
 export const HOP_COMMENT_PREFIX = 'hoptrace-hop: ';
 export const TRACE_COMMENT_PREFIX = 'hoptrace-trace: ';
 
-const ROLES: readonly HopRole[] = ['container', 'veth', 'bridge', 'uplink', 'host', 'tunnel', 'other'];
 
 /** Values keep their spaces, commas and equals signs out of the key=value syntax. */
 function encode(value: string): string {
@@ -75,7 +73,7 @@ export interface HoptraceDescription {
 function parseHop(comment: string): HopDetails | undefined {
   const f = fields(comment.slice(HOP_COMMENT_PREFIX.length));
   const role = decode(f.get('role') ?? '') as HopRole;
-  if (!ROLES.includes(role)) return undefined;
+  if (!(HOP_ROLES as readonly string[]).includes(role)) return undefined;
   const details: HopDetails = { role, addrs: (f.get('addrs') ?? '').split(',').filter((a) => a !== '').map(decode) };
   const netns = f.get('netns');
   const iface = f.get('iface');
@@ -120,7 +118,7 @@ function readBlock(win: FileWindow, type: number, at: number, length: number, wa
     }
     walk.names.push(name);
     if (details && !walk.found.hops.has(name)) walk.found.hops.set(name, details);
-  } else if (type === INTERFACE_STATISTICS && length >= 24) {
+  } else if (type === BlockType.INTERFACE_STATISTICS && length >= 24) {
     for (const [code, value] of options(win, at + 20, end)) {
       if (code !== Option.ISB_ENDTIME || value.length !== 8) continue;
       const ns = (BigInt(value.readUInt32LE(0)) << 32n) | BigInt(value.readUInt32LE(4));

@@ -3,26 +3,8 @@
 // package writes pcapng and libpcap cannot, so these are ours. A PcapngFile streams blocks
 // to a file in ~1 MiB writes, so a trace of any length is written with flat memory.
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
-import { ExitCode, FatalError } from '../../errors.js';
-import { BYTE_ORDER_MAGIC, BlockType, MAX_BLOCK_LENGTH } from './pcapng-blocks.js';
-
-/** Block types the reader has no use for, so pcapng-blocks.ts does not name them. */
-export const INTERFACE_STATISTICS = 5;
-
-/** Option codes (draft section 3.5 and each block's option table). */
-export const Option = {
-  END: 0,
-  COMMENT: 1,
-  SHB_HARDWARE: 2,
-  SHB_OS: 3,
-  SHB_USERAPPL: 4,
-  IF_NAME: 2,
-  IF_DESCRIPTION: 3,
-  IF_TSRESOL: 9,
-  EPB_FLAGS: 2,
-  ISB_STARTTIME: 2,
-  ISB_ENDTIME: 3,
-} as const;
+import { InputError } from '../../errors.js';
+import { BYTE_ORDER_MAGIC, BlockType, MAX_BLOCK_LENGTH, Option } from './pcapng-blocks.js';
 
 /** if_tsresol 9: timestamps count nanoseconds. */
 export const TSRESOL_NANOSECONDS = 9;
@@ -146,7 +128,7 @@ export function interfaceStatisticsBlock(iface: number, tsSec: number, tsNsec: n
   body.writeUInt32LE(iface, 0);
   body.writeUInt32LE(high, 4);
   body.writeUInt32LE(low, 8);
-  return block(INTERFACE_STATISTICS, body, options);
+  return block(BlockType.INTERFACE_STATISTICS, body, options);
 }
 
 const CHUNK = 1 << 20;
@@ -165,7 +147,7 @@ export class PcapngFile {
     try {
       this.fd = openSync(path, 'w');
     } catch (error) {
-      throw new FatalError(`cannot write ${path}: ${(error as Error).message}`, ExitCode.BAD_INPUT);
+      throw new InputError(`cannot write ${path}: ${(error as Error).message}`);
     }
   }
 

@@ -1,14 +1,9 @@
 import type { Frame, Hop } from '../../model.js';
-import { ExitCode, FatalError } from '../../errors.js';
-import { createTracer, type Tracer } from '../../correlate/tracer.js';
-import type { HopStatus, TraceSession } from '../../session.js';
+import { EnvironmentError, type FatalError, InputError, PrivilegeError } from '../../errors.js';
+import type { FrameSink, FrameSource, HopStatus } from '../../source.js';
 import { netnsInode, type Netns } from '../../discover/netns.js';
 import { CaptureOpenError, startNetnsCapture, type NetnsCapture } from './netnsCapture.js';
 import { hopFileName, TraceRecorder } from './recorder.js';
-import { exportingTracer, type TraceExport } from '../../export/trace-export.js';
-
-/** libpcap's ring: 10 MiB held ~160 GSO-sized slots and lost packets at ~40 kpps (issue 3). */
-export const CAPTURE_BUFFER_BYTES = 64 * 1024 * 1024;
 
 export interface LiveSessionOptions {
   hops: Hop[];
@@ -16,7 +11,8 @@ export interface LiveSessionOptions {
   filters: string[];
   description: string;
   recordDir?: string;
-  bufferBytes?: number;
+  /** libpcap's ring per hop (DEFAULTS.bufferMib). */
+  bufferBytes: number;
   /** How often frames are handed to the tracer and its clock moved on. */
   tickMs?: number;
   /** Frames from different helpers arrive slightly out of order: hold them this long to sort. */
@@ -24,8 +20,8 @@ export interface LiveSessionOptions {
   /** Called once when a hop's capture ends on its own (interface vanished...). */
   onProblem?: (hop: Hop, message: string) => void;
   notes?: string[];
-  /** --pcapng, --html: fed every frame and settled journey; closed when the tracer finishes. */
-  exports?: TraceExport[];
+  /** Problems met on the way, for the report (a hop whose capture ended, the container stopped). */
+  warnings?: () => string[];
 }
 
 export const TIMESTAMP_NOTE =
@@ -39,18 +35,17 @@ function clockAnchor(): bigint {
   return BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
 }
 
-export async function startLiveSession(options: LiveSessionOptions): Promise<TraceSession> {
+/** Live captures in every hop's namespace as a frame source (started by the pipeline). */
+export function liveSource(options: LiveSessionOptions): FrameSource {
   const hops = options.recordDir ? options.hops.map((hop, i) => ({ ...hop, file: hopFileName(i, hop) })) : options.hops;
-  const tracer = exportingTracer(createTracer(hops, { timestamps: TIMESTAMP_NOTE.replace(/^timestamps: /, '') }), options.exports ?? []);
   const recorder = options.recordDir ? new TraceRecorder(options.recordDir, hops, options.description) : undefined;
-  const session = new LiveSession(hops, tracer, options, recorder);
-  await session.start();
-  return session;
+  return new LiveSource(hops, options, recorder);
 }
 
-class LiveSession implements TraceSession {
+class LiveSource implements FrameSource {
   readonly notes: string[];
-  readonly done: Promise<void>;
+  readonly ended: Promise<void>;
+  readonly timestamps = TIMESTAMP_NOTE.replace(/^timestamps: /, '');
   private readonly status: HopStatus[];
   private readonly anchor = clockAnchor();
   private captures: NetnsCapture[] = [];
@@ -58,25 +53,23 @@ class LiveSession implements TraceSession {
   private timer?: NodeJS.Timeout;
   private stopping?: Promise<void>;
   private resolveDone!: () => void;
+  private sink: FrameSink = { push: () => undefined, tick: () => undefined };
 
   constructor(
     readonly hops: Hop[],
-    readonly tracer: Tracer,
     private readonly options: LiveSessionOptions,
     private readonly recorder?: TraceRecorder,
   ) {
     this.notes = [TIMESTAMP_NOTE, DROP_NOTE, ...(options.notes ?? [])];
     this.status = hops.map(() => ({ packets: 0 }));
-    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+    this.ended = new Promise((resolve) => (this.resolveDone = resolve));
   }
 
-  async start(): Promise<void> {
+  async start(into: FrameSink): Promise<void> {
+    this.sink = into;
     const sink = {
       // The recorder opens a hop's file before that hop's first frame can arrive.
-      opened: (hop: number, linkType: number) => {
-        this.recorder?.open(hop, linkType);
-        for (const e of this.options.exports ?? []) e.hopLinkType?.(hop, linkType);
-      },
+      opened: (hop: number, linkType: number) => this.recorder?.open(hop, linkType),
       frame: (f: Frame) => this.arrive(f),
       problem: (hop: number, m: string) => this.problem(hop, m),
     };
@@ -85,7 +78,7 @@ class LiveSession implements TraceSession {
         {
           netns,
           taps: hops.map((i) => ({ hop: i, iface: this.hops[i]!.iface ?? this.hops[i]!.name, filter: this.options.filters[i] ?? '' })),
-          bufferBytes: this.options.bufferBytes ?? CAPTURE_BUFFER_BYTES,
+          bufferBytes: this.options.bufferBytes,
           anchorNs: this.anchor,
         },
         sink,
@@ -107,6 +100,10 @@ class LiveSession implements TraceSession {
     void this.halt().then(() => this.resolveDone());
   }
 
+  warnings(): string[] {
+    return this.options.warnings?.() ?? [];
+  }
+
   hopStatus(): HopStatus[] {
     return this.status.map((s) => ({ ...s }));
   }
@@ -126,7 +123,7 @@ class LiveSession implements TraceSession {
     if (this.status.every((s) => s.problem)) this.stop();
   }
 
-  /** Hands the tracer every frame older than the hold time (or all of them), in time order. */
+  /** Hands the pipeline every frame older than the hold time (or all of them), in time order. */
   private release(all: boolean): void {
     const now = this.anchor + process.hrtime.bigint() - BigInt((this.options.holdMs ?? 200) * 1_000_000);
     const cutSec = Number(now / 1_000_000_000n);
@@ -137,8 +134,8 @@ class LiveSession implements TraceSession {
       count = 0;
       while (count < this.pending.length && isBefore(this.pending[count]!, cutSec, cutNsec)) count++;
     }
-    for (const frame of this.pending.splice(0, count)) this.tracer.push(frame);
-    if (!all) this.tracer.tick(cutSec, cutNsec);
+    for (const frame of this.pending.splice(0, count)) this.sink.push(frame);
+    if (!all) this.sink.tick(cutSec, cutNsec);
     this.recorder?.flush();
   }
 
@@ -153,7 +150,7 @@ class LiveSession implements TraceSession {
       for (const capture of this.captures) capture.stop();
       await Promise.all(this.captures.map((c) => c.ended));
       this.release(true);
-      this.tracer.tick(Number(stoppedUs / 1_000_000n), Number(stoppedUs % 1_000_000n) * 1000);
+      this.sink.tick(Number(stoppedUs / 1_000_000n), Number(stoppedUs % 1_000_000n) * 1000);
       this.recorder?.close(Number(stoppedUs) / 1e6);
     })();
     return this.stopping;
@@ -186,13 +183,13 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 function openFailure(hop: Hop, error: Error): FatalError {
   const message = error.message;
   if (/permission|not permitted|EPERM|EACCES/i.test(message)) {
-    return new FatalError(`cannot capture on ${hop.name}: ${message}`, ExitCode.NO_PRIVILEGE, 'run as root: sudo hoptrace ...');
+    return new PrivilegeError(`cannot capture on ${hop.name}: ${message}`, 'run as root: sudo hoptrace ...');
   }
   if (/syntax error|can't parse filter|parse error|illegal token|unknown host/i.test(message)) {
-    return new FatalError(`bad capture filter at ${hop.name}: ${message.replace(/^[^:]+: /, '')}`, ExitCode.BAD_INPUT);
+    return new InputError(`bad capture filter at ${hop.name}: ${message.replace(/^[^:]+: /, '')}`);
   }
   if (/no such device/i.test(message)) {
-    return new FatalError(`interface ${hop.iface ?? hop.name} (${hop.name}, netns ${hop.netns ?? 'host'}) vanished before capture started`, ExitCode.ENVIRONMENT);
+    return new EnvironmentError(`interface ${hop.iface ?? hop.name} (${hop.name}, netns ${hop.netns ?? 'host'}) vanished before capture started`);
   }
-  return new FatalError(`cannot capture on ${hop.name}: ${message}`, ExitCode.ENVIRONMENT);
+  return new EnvironmentError(`cannot capture on ${hop.name}: ${message}`);
 }

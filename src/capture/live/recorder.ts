@@ -10,7 +10,7 @@ export function hopFileName(index: number, hop: Hop): string {
   return `${String(index + 1).padStart(2, '0')}-${slug}.pcap`;
 }
 
-/** path.json in the trace-directory format `hoptrace replay` reads (issue 2). */
+/** path.json in the trace-directory format `hoptrace replay` reads. */
 export function pathJson(description: string, hops: Hop[], stoppedAt?: number): string {
   const entries = hops.map((hop, i) => ({
     file: hop.file ?? hopFileName(i, hop),

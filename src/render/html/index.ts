@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { ExitCode, FatalError } from '../../errors.js';
+import { InputError } from '../../errors.js';
 import type { Report } from '../../model.js';
 import type { LadderCollector } from './ladder-collector.js';
 import { renderHtml } from './page.js';
@@ -13,6 +13,6 @@ export function writeHtmlReport(file: string, report: Report, ladders: LadderCol
   try {
     writeFileSync(file, html);
   } catch (error) {
-    throw new FatalError(`cannot write ${file}: ${(error as Error).message}`, ExitCode.BAD_INPUT);
+    throw new InputError(`cannot write ${file}: ${(error as Error).message}`);
   }
 }

@@ -3,7 +3,7 @@
 // memory as one of forty.
 import type { Journey } from '../../model.js';
 import { type JourneyNote, noteJourney } from '../../export/journey-note.js';
-import type { TraceExport } from '../../export/trace-export.js';
+import type { TraceListener } from '../../session.js';
 
 export interface FlowLadder {
   flowId: number;
@@ -32,7 +32,7 @@ interface Kept {
 
 const byTime = (a: JourneyNote, b: JourneyNote): number => Math.min(...a.steps.map((s) => s.t)) - Math.min(...b.steps.map((s) => s.t));
 
-export class LadderCollector implements TraceExport {
+export class LadderCollector {
   private readonly flows = new Map<number, Kept>();
 
   /** `head` journeys are drawn from the start of each flow and `tail` from its end. */
@@ -41,11 +41,10 @@ export class LadderCollector implements TraceExport {
     private readonly tail = 8,
   ) {}
 
-  frame(): void {}
-
-  settled(): void {}
-
-  close(): void {}
+  /** Subscribed to the trace from its first frame. */
+  readonly listener: TraceListener = (event) => {
+    if (event.kind === 'journey') this.journey(event.journey);
+  };
 
   journey(journey: Journey): void {
     let kept = this.flows.get(journey.flowId);

@@ -5,7 +5,7 @@
 // written on the arrow where it happened, a vanished packet ends in a cross.
 import type { Direction, Hop } from '../../model.js';
 import type { JourneyNote, JourneyStep } from '../../export/journey-note.js';
-import { rewriteLabel } from '../text.js';
+import { natName } from '../nat.js';
 import { esc } from './escape.js';
 import type { FlowLadder } from './ladder-collector.js';
 
@@ -57,7 +57,7 @@ function header(f: Frame, bottom: number): string[] {
 
 function changeLines(note: JourneyNote, step: JourneyStep): string[] {
   return step.changes.map(
-    (c) => `${rewriteLabel({ between: ['', ''], direction: note.direction, field: c.field, from: c.from, to: c.to })} ${c.field} ${c.from} -> ${c.to}`,
+    (c) => `${natName({ direction: note.direction, field: c.field })} ${c.field} ${c.from} -> ${c.to}`,
   );
 }
 

@@ -2,8 +2,7 @@
 // CSS and SVG only: no script, nothing fetched, and a Content-Security-Policy that forbids
 // both should a capture ever smuggle markup past the escaping.
 import type { FlowReport, Hop, Report } from '../../model.js';
-import { verdictSentence } from '../../explain/explain.js';
-import { describeRewrite, flowHeadline, hopChain } from '../text.js';
+import { describeRewrite, flowHeadline, hopChain, verdictSentence } from '../text.js';
 import { esc } from './escape.js';
 import { renderLadder } from './ladder.js';
 import type { FlowLadder } from './ladder-collector.js';

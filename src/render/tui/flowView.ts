@@ -1,5 +1,5 @@
 import type { FlowReport, Rewrite } from '../../model.js';
-import { rewriteLabel } from '../text.js';
+import { natName } from '../nat.js';
 import type { Segment } from './text.js';
 
 /** A flow as the list shows it; the store reuses the object while nothing in it changed. */
@@ -46,7 +46,7 @@ export function endpointsText(flow: FlowReport): string {
 export function rewritePhrases(rewrites: Rewrite[]): string[] {
   const groups = new Map<string, Rewrite[]>();
   for (const rewrite of rewrites) {
-    const key = `${rewrite.direction}|${rewrite.between[0]}|${rewrite.between[1]}|${rewriteLabel(rewrite)}`;
+    const key = `${rewrite.direction}|${rewrite.between[0]}|${rewrite.between[1]}|${natName(rewrite)}`;
     const group = groups.get(key);
     if (group) group.push(rewrite);
     else groups.set(key, [rewrite]);
@@ -64,9 +64,9 @@ function phrase(group: Rewrite[]): string {
   if (addr && port) change = `${addr.from}:${port.from} -> ${addr.to}:${port.to}`;
   else if (addr) change = `${addr.from} -> ${addr.to}`;
   else if (port) change = `port ${port.from} -> ${port.to}`;
-  else return `${rewriteLabel(first)} ${id} @ ${first.between[0]}→${first.between[1]}`;
+  else return `${natName(first)} ${id} @ ${first.between[0]}→${first.between[1]}`;
   // Where it happened comes before the ICMP id, so a cut line still says where.
-  return `${rewriteLabel(first)} ${change} @ ${first.between[0]}→${first.between[1]}${id ? `, ${id}` : ''}`;
+  return `${natName(first)} ${change} @ ${first.between[0]}→${first.between[1]}${id ? `, ${id}` : ''}`;
 }
 
 /** The request-direction rewrites first: that is the NAT the user asks about. */

@@ -7,9 +7,13 @@ export type { TuiOptions } from './runTui.js';
 export type { TraceStore, TraceView, TraceStoreOptions } from './traceStore.js';
 
 /**
+ * Shows the trace in the terminal while `session` runs and returns its final report once the
+ * trace is over and the user has quit (q or Ctrl-C ask a running capture to stop first). The UI
+ * is unmounted when this resolves: the caller prints the report below it, into the scrollback.
+ *
  * The terminal UI's entry (see runTui.tsx). React is loaded here, on first use, so that it can
  * be its production build, which draws a busy trace with about half the CPU of the development
- * build React picks when NODE_ENV is unset. The store listens to the tracer before that import:
+ * build React picks when NODE_ENV is unset. The store listens to the trace before that import:
  * the session may already be pushing frames while React loads.
  */
 export async function runTui(session: TraceSession, options: TuiOptions): Promise<Report> {

@@ -3,7 +3,7 @@ import type { Report } from '../../model.js';
 import type { TraceSession } from '../../session.js';
 import { TraceApp } from './App.js';
 import { createTheme } from './theme.js';
-import { createTraceStore, type TraceStore, type TraceStoreOptions } from './traceStore.js';
+import type { TraceStore, TraceStoreOptions } from './traceStore.js';
 
 export interface TuiOptions {
   /** false for NO_COLOR or a terminal without colour: no ANSI colour or style is written. */
@@ -18,17 +18,6 @@ export interface TuiOptions {
   store?: TraceStoreOptions;
 }
 
-/**
- * Shows the trace in the terminal while `session` runs and returns its final report once the
- * trace is over and the user has quit (q or Ctrl-C stop a running capture first). The UI is
- * unmounted when this resolves: the caller prints the report below it, into the scrollback.
- */
-export async function runTui(session: TraceSession, options: TuiOptions): Promise<Report> {
-  const store = createTraceStore(session, options.store);
-  store.start();
-  return runTuiWithStore(session, options, store);
-}
-
 /** runTui with a store that is already listening: events that came before the UI are not lost. */
 export async function runTuiWithStore(session: TraceSession, options: TuiOptions, store: TraceStore): Promise<Report> {
   let finalReport: Report | undefined;
@@ -36,9 +25,9 @@ export async function runTuiWithStore(session: TraceSession, options: TuiOptions
   let resolveQuit!: () => void;
   const quit = new Promise<void>((resolve) => (resolveQuit = resolve));
 
-  const ended = session.done.then(() => {
-    finalReport = session.tracer.finish();
-    store.finalize(finalReport);
+  const ended = session.report.then((report) => {
+    finalReport = report;
+    store.finalize(report);
   });
   const onQuit = (): void => {
     if (quitRequested) return;

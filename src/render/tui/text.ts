@@ -49,10 +49,6 @@ export function columns(cells: Array<{ segment: Segment; width: number }>): Segm
   return cells.map(({ segment, width }) => ({ ...segment, text: fit(segment.text, width) }));
 }
 
-export function segmentsWidth(segments: Segment[]): number {
-  return segments.reduce((sum, segment) => sum + segment.text.length, 0);
-}
-
 /** Nanoseconds as a short duration: "+0", "+41µs", "+1.2ms", "+3.04s". */
 export function formatOffset(ns: number): string {
   if (ns <= 0) return '+0';

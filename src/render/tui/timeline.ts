@@ -1,4 +1,6 @@
-import type { IpPacket, Journey, Sighting } from '../../model.js';
+import type { IpPacket, Journey, RewriteField, Sighting } from '../../model.js';
+import { fieldsOf, fieldValue, rewrittenFields } from '../../correlate/rewrites.js';
+import { unreachableShortName } from '../../explain/icmp.js';
 import { formatOffset, formatTraceTime, type Segment } from './text.js';
 
 /** What a packet did at one hop, in path-order columns. */
@@ -9,7 +11,7 @@ export type TimelineCell =
   | { kind: 'none' };
 
 export interface FieldChange {
-  field: 'src' | 'dst' | 'sport' | 'dport' | 'icmp-id' | 'ttl';
+  field: RewriteField | 'ttl';
   from: string;
   to: string;
 }
@@ -39,22 +41,14 @@ export function timelineRow(journey: Journey, hopCount: number): TimelineRow {
   return { journey, label: journeyLabel(journey), cells };
 }
 
-/** The fields a hop changed, compared with the previous hop the packet was seen at. */
+/** The fields a hop changed, compared with the previous hop the packet was seen at: NAT's as correlate detects them, and the TTL. */
 export function fieldChanges(before: IpPacket, after: IpPacket): FieldChange[] {
-  const changes: FieldChange[] = [];
-  const add = (field: FieldChange['field'], from: unknown, to: unknown): void => {
-    if (from !== undefined && to !== undefined && from !== to) changes.push({ field, from: String(from), to: String(to) });
-  };
-  add('src', before.src, after.src);
-  add('dst', before.dst, after.dst);
-  const a = before.l4;
-  const b = after.l4;
-  if ((a.kind === 'tcp' || a.kind === 'udp') && a.kind === b.kind) {
-    add('sport', a.sport, b.sport);
-    add('dport', a.dport, b.dport);
-  }
-  if (a.kind === 'icmp' && b.kind === 'icmp') add('icmp-id', a.id, b.id);
-  add('ttl', before.ttl, after.ttl);
+  const changes: FieldChange[] = fieldsOf(rewrittenFields(before, after)).map((field) => ({
+    field,
+    from: String(fieldValue(before, field)),
+    to: String(fieldValue(after, field)),
+  }));
+  if (before.ttl !== after.ttl) changes.push({ field: 'ttl', from: String(before.ttl), to: String(after.ttl) });
   return changes;
 }
 
@@ -94,15 +88,11 @@ function icmpSummary(v6: boolean, type: number, code: number, seq: number | unde
   const seqText = seq === undefined ? '' : ` #${seq}`;
   if ((!v6 && type === 8) || (v6 && type === 128)) return `echo${seqText}`;
   if ((!v6 && type === 0) || (v6 && type === 129)) return `reply${seqText}`;
-  if (!v6 && type === 3) return `${UNREACHABLE_V4[code] ?? `code ${code}`} unreach`;
-  if (v6 && type === 1) return `${UNREACHABLE_V6[code] ?? `code ${code}`} unreach`;
+  const unreachable = unreachableShortName(v6, type, code);
+  if (unreachable !== undefined) return `${unreachable} unreach`;
   if ((!v6 && type === 11) || (v6 && type === 3)) return 'ttl exceeded';
   return `icmp type ${type} code ${code}`;
 }
-
-// Short on purpose: the label column is about 20 characters on an 80-column terminal.
-const UNREACHABLE_V4: Record<number, string> = { 0: 'net', 1: 'host', 2: 'proto', 3: 'port', 4: 'frag', 9: 'net admin', 10: 'host admin', 13: 'admin' };
-const UNREACHABLE_V6: Record<number, string> = { 0: 'route', 1: 'admin', 3: 'addr', 4: 'port' };
 
 /**
  * A cell as text for a column of `width`: a mark, the time since the packet's first hop, and

@@ -125,7 +125,7 @@ export function createTraceStore(session: TraceSession, options: TraceStoreOptio
     }
     const status = session.hopStatus();
     const changed = pendingEvents > 0 || !sameHopStatus(status, view.hopStatus);
-    if (changed && !final) report = session.tracer.snapshot();
+    if (changed && !final) report = session.snapshot();
     pendingEvents = 0;
     pendingJourneys = 0;
     if (changed) rebuild();
@@ -140,7 +140,7 @@ export function createTraceStore(session: TraceSession, options: TraceStoreOptio
     },
     getSnapshot: () => view,
     start() {
-      unsubscribe ??= session.tracer.subscribe(onEvent);
+      unsubscribe ??= session.subscribe(onEvent);
       timer ??= setInterval(tick, flushMs);
       timer.unref?.();
     },
@@ -151,7 +151,7 @@ export function createTraceStore(session: TraceSession, options: TraceStoreOptio
       timer = undefined;
     },
     flush() {
-      if (!final) report = session.tracer.snapshot();
+      if (!final) report = session.snapshot();
       pendingEvents = 0;
       pendingJourneys = 0;
       rebuild();

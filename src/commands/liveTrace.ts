@@ -1,15 +1,17 @@
-import type { Hop, Report } from '../../model.js';
-import { ExitCode, FatalError } from '../../errors.js';
-import type { TraceSession } from '../../session.js';
-import { discoverPath, type DiscoveredPath } from '../../discover/path.js';
-import { resolveTarget, type TargetSpec } from '../../discover/target.js';
-import { inspectContainer } from '../../discover/docker.js';
-import type { Netns } from '../../discover/netns.js';
-import { describeFilters, hopFilter, type FlowSelector } from './bpf.js';
-import { startLiveSession } from './liveSession.js';
-import { requireCaptureRights } from './privilege.js';
-import type { Traffic } from './traffic.js';
-import type { TraceExport } from '../../export/trace-export.js';
+import type { Hop, Report } from '../model.js';
+import { EnvironmentError } from '../errors.js';
+import type { TraceSession } from '../session.js';
+import { discoverPath, type DiscoveredPath } from '../discover/path.js';
+import { resolveTarget, type TargetSpec } from '../discover/target.js';
+import { inspectContainer } from '../discover/docker.js';
+import type { Netns } from '../discover/netns.js';
+import { describeFilters, hopFilter, type FlowSelector } from '../capture/live/bpf.js';
+import { liveSource } from '../capture/live/liveSession.js';
+import { runTrace, type RunOptions } from '../pipeline/runTrace.js';
+import type { TraceOptions } from '../pipeline/options.js';
+import type { FrameSource } from '../source.js';
+import { requireCaptureRights } from '../capture/live/privilege.js';
+import type { Traffic } from '../capture/live/traffic.js';
 
 export interface LiveTraceRequest {
   target: TargetSpec;
@@ -21,13 +23,15 @@ export interface LiveTraceRequest {
   lingerMs: number;
   recordDir?: string;
   /** libpcap's ring per hop, in bytes. */
-  bufferBytes?: number;
+  bufferBytes: number;
+  /** --window, --filter: the same options as replay. */
+  trace: TraceOptions;
   /** The command as typed, for "run as root: sudo ..." */
   commandLine: string;
   /** Told when the trace starts, what the traffic did, what went wrong on the way. */
   say: (line: string) => void;
-  /** --pcapng, --html: made once the path (and so the hops) is known. */
-  exports?: (hops: Hop[], description: string) => TraceExport[];
+  /** --pcapng, --html: listeners and frame taps, made once the path (and so the hops) is known. */
+  exports?: (hops: Hop[], description: string) => Pick<RunOptions, 'listeners' | 'taps'>;
 }
 
 /** Shows a running session and returns its final report (the TUI, or waiting and rendering). */
@@ -39,21 +43,22 @@ export async function runLiveTrace(request: LiveTraceRequest, present: Presenter
   refuseUnreachable(path);
   const filters = path.hops.map((hop) => hopFilter(hop, request.selector, filterContext(path)));
   const warnings: string[] = [];
-  let session: TraceSession | undefined;
-  const onProblem = problemHandler(path, request, warnings, () => session);
+  let source: FrameSource | undefined;
+  const onProblem = problemHandler(path, request, warnings, () => source);
   const description = describeTrace(path, request);
-  session = await startLiveSession({
+  source = liveSource({
     hops: path.hops,
     where: path.where,
     filters,
     description,
-    exports: request.exports?.(path.hops, description),
     recordDir: request.recordDir,
     bufferBytes: request.bufferBytes,
     notes: [...path.notes, ...describeFilters(path.hops, filters)],
     onProblem,
+    warnings: () => warnings,
   });
-  const stopOnSignal = (): void => session?.stop();
+  const session = await runTrace(source, { ...request.trace, ...request.exports?.(source.hops, description) });
+  const stopOnSignal = (): void => session.stop();
   process.on('SIGINT', stopOnSignal);
   process.on('SIGTERM', stopOnSignal);
   noteWatchUplink(path, request);
@@ -62,18 +67,19 @@ export async function runLiveTrace(request: LiveTraceRequest, present: Presenter
   try {
     const report = await present(session);
     traffic?.stop();
-    return { ...report, summary: { ...report.summary, warnings: [...report.summary.warnings, ...warnings] } };
+    return report;
   } finally {
     traffic?.stop();
+    // This command owns the trace: it ends it, whatever the view did.
     session.stop();
-    await session.done;
+    await session.report.catch(() => undefined);
     process.off('SIGINT', stopOnSignal);
     process.off('SIGTERM', stopOnSignal);
   }
 }
 
 /** A hop's capture ended on its own: warn, and if the container stopped, end the trace. */
-function problemHandler(path: DiscoveredPath, request: LiveTraceRequest, warnings: string[], session: () => TraceSession | undefined) {
+function problemHandler(path: DiscoveredPath, request: LiveTraceRequest, warnings: string[], source: () => FrameSource | undefined) {
   let stoppedSaid = false;
   return (hop: Hop, message: string): void => {
     warnings.push(`${hop.name}: ${message}`);
@@ -83,7 +89,7 @@ function problemHandler(path: DiscoveredPath, request: LiveTraceRequest, warning
       stoppedSaid = true;
       warnings.push(why);
       request.say(`warning: ${why}`);
-      session()?.stop();
+      source()?.stop();
     });
   };
 }
@@ -101,7 +107,7 @@ async function sendThenStop(traffic: Traffic, session: TraceSession, request: Li
   const outcome = await traffic.finished;
   request.say(outcome);
   const linger = setTimeout(() => session.stop(), request.lingerMs);
-  void session.done.then(() => clearTimeout(linger));
+  void session.report.finally(() => clearTimeout(linger)).catch(() => undefined);
 }
 
 function filterContext(path: DiscoveredPath) {
@@ -114,7 +120,7 @@ function filterContext(path: DiscoveredPath) {
 
 function refuseUnreachable(path: DiscoveredPath): void {
   if (path.mode === 'none' || path.hops.length === 0) {
-    throw new FatalError(path.notes[0] ?? `${path.target.description}: no interface to capture on`, ExitCode.ENVIRONMENT);
+    throw new EnvironmentError(path.notes[0] ?? `${path.target.description}: no interface to capture on`);
   }
 }
 

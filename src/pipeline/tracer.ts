@@ -1,10 +1,10 @@
 import type { Frame, Hop, Journey, Report, TraceEvent, Verdict } from '../model.js';
 import { decodeFrame } from '../decode/index.js';
 import { explainFlow, verdictOf } from '../explain/explain.js';
-import { accountJourney } from './account.js';
-import { FlowTable, type FlowState } from './flows.js';
-import { JourneyMatcher, type OpenJourney } from './journeys.js';
-import { PathModel } from './path.js';
+import { accountJourney } from '../correlate/account.js';
+import { FlowTable, type FlowState } from '../correlate/flows.js';
+import { JourneyMatcher, type OpenJourney } from '../correlate/journeys.js';
+import { PathModel } from '../correlate/path.js';
 
 export interface TracerOptions {
   /** How long a packet may take from one hop to the next before it counts as vanished. */
@@ -27,8 +27,8 @@ export interface Tracer {
   snapshot(): Report;
   /** Settles everything still open and returns the final report. */
   finish(): Report;
-  /** How many frames, counted in push order, have had their journeys settled (and told to listeners). */
-  settledFrames(): number;
+  /** Where the oldest open journey began: every frame pushed before that one has settled (and was told); none: all have. */
+  oldestOpen(): { hop: number; frameSeq: number } | undefined;
 }
 
 export function createTracer(hops: Hop[], options: TracerOptions = {}): Tracer {
@@ -42,7 +42,7 @@ class PathTracer implements Tracer {
   private readonly listeners = new Set<(event: TraceEvent) => void>();
   /** The traced container's flows, in the order they were first recognised as such. */
   private readonly flows: FlowState[] = [];
-  private readonly cache = new Map<FlowState, { version: number; report: Report['flows'][number] }>();
+  private readonly cache = new Map<FlowState, { version: number; origin: number; report: Report['flows'][number] }>();
   /** The verdict each flow had when listeners were last told about it. */
   private readonly verdicts = new Map<FlowState, Verdict>();
   private readonly packetsPerHop: number[];
@@ -50,9 +50,9 @@ class PathTracer implements Tracer {
   private otherFlows = 0;
   private epoch?: { sec: number; nsec: number };
   private now = 0;
+  /** The earliest time seen: records out of time order may come before the first one pushed. */
+  private origin = 0;
   private sinceAdvance = 0;
-  private readonly frameSeqs: number[];
-  private pushed = 0;
 
   constructor(
     readonly hops: Hop[],
@@ -61,21 +61,20 @@ class PathTracer implements Tracer {
     this.path = new PathModel(hops);
     this.table = new FlowTable(this.path);
     this.packetsPerHop = new Array<number>(hops.length).fill(0);
-    this.frameSeqs = new Array<number>(hops.length).fill(0);
     this.matcher = new JourneyMatcher(hops.length, (options.windowMs ?? 500) * 1e6, (j, inFlight) => this.settle(j, inFlight));
   }
 
   push(frame: Frame): void {
     const t = this.clock(frame.tsSec, frame.tsNsec);
-    this.packetsPerHop[frame.hop]++;
-    const frameSeq = this.frameSeqs[frame.hop]++;
-    const ordinal = this.pushed++;
+    if (t < this.origin) this.origin = t;
+    const frameSeq = this.packetsPerHop[frame.hop]++;
     const decoded = decodeFrame(frame.linkType, frame.data, frame.origLen);
     if ('skip' in decoded) {
       this.skippedFrames++;
+      if (this.listeners.size > 0) this.emit({ kind: 'skipped', hop: frame.hop, frameSeq, reason: decoded.skip });
       return;
     }
-    this.matcher.add(frame.hop, t, decoded.ip, frameSeq, ordinal);
+    this.matcher.add(frame.hop, frameSeq, t, decoded.ip);
     if (t > this.now) this.now = t;
     // Settling is cheap but not free: do it in batches, the window is long against a batch.
     if (++this.sinceAdvance >= 64) {
@@ -90,8 +89,8 @@ class PathTracer implements Tracer {
     this.matcher.advance(this.now);
   }
 
-  settledFrames(): number {
-    return this.matcher.oldestOpen() ?? this.pushed;
+  oldestOpen(): { hop: number; frameSeq: number } | undefined {
+    return this.matcher.oldestOpen();
   }
 
   subscribe(listener: (event: TraceEvent) => void): () => void {
@@ -125,9 +124,9 @@ class PathTracer implements Tracer {
 
   private flowReport(flow: FlowState) {
     const cached = this.cache.get(flow);
-    if (cached && cached.version === flow.version) return cached.report;
-    const report = explainFlow(this.path, flow);
-    this.cache.set(flow, { version: flow.version, report });
+    if (cached && cached.version === flow.version && cached.origin === this.origin) return cached.report;
+    const report = explainFlow(this.path, flow, this.origin);
+    this.cache.set(flow, { version: flow.version, origin: this.origin, report });
     return report;
   }
 

@@ -1,0 +1,40 @@
+import { REWRITE_FIELDS, type IpPacket, type RewriteField } from '../model.js';
+
+// How a rewrite is detected, written once: the report's rewrites (account.ts) and the TUI
+// timeline's marks both ask here. Hot path: a bit mask, no allocation per packet.
+
+/** Bit i set: REWRITE_FIELDS[i] differs between the two sightings of the same packet. */
+export function rewrittenFields(a: IpPacket, b: IpPacket): number {
+  let mask = 0;
+  if (a.src !== b.src) mask |= 1;
+  if (a.dst !== b.dst) mask |= 2;
+  const la = a.l4;
+  const lb = b.l4;
+  if ((la.kind === 'tcp' || la.kind === 'udp') && (lb.kind === 'tcp' || lb.kind === 'udp')) {
+    if (la.sport !== lb.sport) mask |= 4;
+    if (la.dport !== lb.dport) mask |= 8;
+  } else if (la.kind === 'icmp' && lb.kind === 'icmp' && la.id !== undefined && lb.id !== undefined && la.id !== lb.id) {
+    mask |= 16;
+  }
+  return mask;
+}
+
+/** A rewrite field's value in a packet (undefined where the packet has no such field). */
+export function fieldValue(ip: IpPacket, field: RewriteField): string | number | undefined {
+  const l4 = ip.l4;
+  switch (field) {
+    case 'src': return ip.src;
+    case 'dst': return ip.dst;
+    case 'sport': return l4.kind === 'tcp' || l4.kind === 'udp' ? l4.sport : undefined;
+    case 'dport': return l4.kind === 'tcp' || l4.kind === 'udp' ? l4.dport : undefined;
+    case 'icmp-id': return l4.kind === 'icmp' ? l4.id : undefined;
+  }
+}
+
+/** The fields of a mask from rewrittenFields, in REWRITE_FIELDS order. */
+export function fieldsOf(mask: number): RewriteField[] {
+  return REWRITE_FIELDS.filter((_, i) => (mask & (1 << i)) !== 0);
+}
+
+/** The index of a field in REWRITE_FIELDS: the bit it has in a mask. */
+export const fieldIndex = (field: RewriteField): number => REWRITE_FIELDS.indexOf(field);

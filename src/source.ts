@@ -1,0 +1,35 @@
+import type { Frame, Hop } from './model.js';
+
+/** Per-hop capture state for the views: packet count and, if any, what went wrong there. */
+export interface HopStatus {
+  packets: number;
+  problem?: string;
+}
+
+/** Where a source puts its frames: the pipeline's core. */
+export interface FrameSink {
+  push(frame: Frame): void;
+  /** The clock moved on with no frame (a live capture is quiet): journeys whose window passed settle. */
+  tick(tsSec: number, tsNsec: number): void;
+}
+
+/**
+ * Frames from somewhere (capture files, live captures in several namespaces): a source only
+ * yields frames in time order and says when it has no more. It never decodes or reports.
+ */
+export interface FrameSource {
+  readonly hops: Hop[];
+  /** Plain facts the reader needs: where timestamps are taken, the capture filter... */
+  readonly notes: string[];
+  /** Where the timestamps come from, said in the report; the replay wording when not set. */
+  readonly timestamps?: string;
+  /** Starts putting frames into the sink; rejects when the source cannot start. */
+  start(sink: FrameSink): Promise<void>;
+  /** Resolves when no more frames will come (end of the recording, capture stopped). */
+  readonly ended: Promise<void>;
+  /** Asks the source to stop (Ctrl-C, the q key); `ended` resolves once it has. */
+  stop(): void;
+  hopStatus(): HopStatus[];
+  /** Problems met on the way (a file cut short, a hop whose capture ended), for the report. */
+  warnings(): string[];
+}

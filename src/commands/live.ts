@@ -15,7 +15,8 @@ import { listenForInterrupt } from './interrupt.js';
 import type { LiveTraceRequest, Presenter } from './liveTrace.js';
 import type { FlowSelector } from '../capture/live/bpf.js';
 import type { TargetSpec } from '../discover/target.js';
-import { DEFAULTS, FILTER_HELP, filterOption, numberOption, WINDOW_RANGE } from '../pipeline/options.js';
+import type { TraceExports } from '../export/trace-export.js';
+import { DEFAULTS, FILTER_HELP, filterOption, HTML_HELP, numberOption, outputFileOption, PCAPNG_HELP, WINDOW_RANGE } from '../pipeline/options.js';
 
 interface TargetFlags {
   pid?: string;
@@ -25,6 +26,8 @@ interface TargetFlags {
 
 interface CaptureFlags extends TargetFlags, OutputFlags {
   record?: string;
+  pcapng?: string;
+  html?: string;
   bufferMib: number;
   window: number;
   filter?: string;
@@ -86,6 +89,8 @@ function registerWatch(program: Command, outcome: CommandOutcome): void {
 function captureCommand(program: Command, name: string, description: string): Command {
   return targetOptions(program.command(name).description(description))
     .option('--record <dir>', 'also write a trace directory (path.json + one pcap per hop) for `hoptrace replay`')
+    .addOption(new Option('--pcapng <file>', PCAPNG_HELP).argParser(outputFileOption('--pcapng')))
+    .addOption(new Option('--html <file>', HTML_HELP).argParser(outputFileOption('--html')))
     .option('--json', 'print one JSON document (see schema/report.schema.json)')
     .option('--text', 'print text even on a terminal')
     .option('--tui', 'show the live terminal UI (the default on a terminal)')
@@ -149,12 +154,16 @@ async function finish(cmd: Command, request: LiveTraceRequest, flags: CaptureFla
   // Text and JSON read Ctrl-C as a key from a terminal (see interrupt.ts); the Ink UI reads its own keys.
   const interrupt = listenForInterrupt({ readKeys: mode !== 'tui' });
   let report: Report;
+  let exports: TraceExports | undefined;
   try {
     const { runLiveTrace } = await import('./liveTrace.js');
+    const { traceExports } = await import('../export/trace-export.js');
+    request.exports = (hops, description) => (exports = traceExports(flags, hops, description));
     report = await runLiveTrace(request, presenter(mode, color, flags.verbose ?? false), interrupt);
   } finally {
     interrupt.dispose();
   }
+  exports?.finish(report);
   for (const line of later) process.stderr.write(`hoptrace: ${line}\n`);
   process.stdout.write(mode === 'json' ? renderJson(report) : renderText(report, { color }));
   // As the README's table says, for watch too: no flow of the traced container seen is exit 1.

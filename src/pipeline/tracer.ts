@@ -27,6 +27,8 @@ export interface Tracer {
   snapshot(): Report;
   /** Settles everything still open and returns the final report. */
   finish(): Report;
+  /** Where the oldest open journey began: every frame pushed before that one has settled (and was told); none: all have. */
+  oldestOpen(): { hop: number; frameSeq: number } | undefined;
 }
 
 export function createTracer(hops: Hop[], options: TracerOptions = {}): Tracer {
@@ -85,6 +87,10 @@ class PathTracer implements Tracer {
     const t = this.clock(tsSec, tsNsec);
     if (t > this.now) this.now = t;
     this.matcher.advance(this.now);
+  }
+
+  oldestOpen(): { hop: number; frameSeq: number } | undefined {
+    return this.matcher.oldestOpen();
   }
 
   subscribe(listener: (event: TraceEvent) => void): () => void {

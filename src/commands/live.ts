@@ -135,7 +135,8 @@ function baseRequest(cmd: Command, target: TargetSpec, destination: string | und
     target,
     destination,
     selector,
-    lingerMs: 1500,
+    // Once the traffic ended, what is left settles within the matching window: then the trace ends.
+    lingerMs: flags.window,
     recordDir: flags.record,
     bufferBytes: Math.round(flags.bufferMib * 1024 * 1024),
     trace: { windowMs: flags.window, filter: flags.filter },

@@ -29,8 +29,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# Not `npm ci`: with this machine's npm settings the lock file holds only this platform's
-# optional packages (rollup's native builds), and npm ci refuses such a lock as out of sync.
-# npm install with the committed lock installs the same versions and leaves the lock as it is.
+# npm ci: exactly the committed lock (it lists every platform's optional packages, so npm ci
+# accepts it on any machine and nothing rewrites it).
 npm ci --no-audit --no-fund
 npm run build

@@ -1,6 +1,7 @@
 import { memo, useMemo } from 'react';
 import { Box } from 'ink';
 import type { FlowReport, Hop, Journey } from '../../model.js';
+import { endpointText } from '../values.js';
 import { Line } from './Line.js';
 import { fit, fitSegments, type Segment } from './text.js';
 import type { Theme } from './theme.js';
@@ -75,7 +76,7 @@ export const Timeline = memo(function Timeline({ flow, journeys, hops, lines, sc
   const end = ordered.length - back;
   const shown = ordered.slice(Math.max(0, end - room), end);
   const from = end - shown.length + 1;
-  const title = `Timeline of flow ${flow.id} (${flow.proto} ${flow.initiator} → ${flow.responder}): ${
+  const title = `Timeline of flow ${flow.id} (${flow.proto} ${endpointText(flow.initiator)} → ${endpointText(flow.responder)}): ${
     journeys.length === 0
       ? 'no packet kept (only the most recently active flows keep theirs)'
       : `packets ${from}-${end} of ${journeys.length} kept`

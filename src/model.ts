@@ -1,6 +1,8 @@
 // The values that flow through the pipeline (assembled by pipeline/runTrace.ts):
 //   capture sources -> Frame -> decode -> IpPacket -> correlate -> Sighting, Journey -> explain -> FlowReport, Report -> render
 // Every stage after the sources is pure: it takes these values and returns these values.
+import type { Cause } from './evidence/types.js';
+import type { CauseSource } from './evidence/causes.js';
 
 /** Link-layer header types, as numbered in pcap/pcapng (LINKTYPE_*). */
 export const LinkType = {
@@ -89,6 +91,8 @@ export interface Rewrite {
   field: RewriteField;
   from: string;
   to: string;
+  /** The rule that made it, from the host's state (src/evidence/causes.ts); absent without that state. */
+  cause?: Cause;
 }
 
 /** What answered a request in the responder's place: an ICMP error about it, or a TCP reset. */
@@ -135,6 +139,8 @@ export interface FlowReport {
   /** Seconds since the trace's first frame. */
   firstSeen: number;
   lastSeen: number;
+  /** Why a not-ok verdict happened, from the host's state (src/evidence/causes.ts). */
+  cause?: Cause;
 }
 
 export interface Report {
@@ -148,6 +154,8 @@ export interface Report {
     warnings: string[];
     timestamps: string;
   };
+  /** Whether causes were looked for, and from what (set by attachCauses). */
+  causes?: CauseSource;
 }
 
 /** One packet seen at one hop. */

@@ -86,7 +86,8 @@ describe.skipIf(skip)(`hoptrace doctor and --trace-rules as commands${skip ? ` (
     const r = doctor('no-such-container');
     expect(r.stdout).toBe('');
     expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
-    expect(r.stderr).toMatch(/^hoptrace: .*no-such-container/);
+    expect(r.stderr).toBe('hoptrace: no such container: no-such-container\n');
+    expect(r.status).toBe(4);
   });
 
   it('--trace-rules: the report says it was used, and the table is gone at the end', () => {

@@ -4,7 +4,7 @@ import type { FlowReport, Hop, Report, Rewrite } from '../model.js';
 import { explainDrop, explainMissingSnat, explainRewrite } from './attribute.js';
 import type { HostEvidence } from './hostFile.js';
 import { type RouteQuestion, routeQuestionsFor } from './collect.js';
-import { packetAt, travelOrder } from './packets.js';
+import { endpointOf, packetAt, travelOrder } from './packets.js';
 import type { Cause, DropQuery, HostSnapshot } from './types.js';
 
 /** Where the causes of a report come from, said once in the report. */
@@ -56,7 +56,7 @@ function verdictCause(flow: FlowReport, s: Scene): Cause | undefined {
   const stop = stopPoint(flow, s.hops);
   if (!stop) return notKnown('the hop where the packets stopped is not on the path');
   const packet = packetAt(flow, s.hops, stop.direction, stop.from);
-  if (!packet) return notKnown(`a ${flow.proto} flow between ${flow.initiator} and ${flow.responder} cannot be matched against rules`);
+  if (!packet) return notKnown(`a ${flow.proto} flow between ${endpointOf(flow.initiator).addr} and ${endpointOf(flow.responder).addr} cannot be matched against rules`);
   const inIface = ipIface(s.hops, stop.from);
   const outIface = stop.to === undefined ? undefined : ipIface(s.hops, stop.to);
   const lastHost = stop.to === undefined || outIface === undefined;

@@ -11,8 +11,23 @@ interface Endpoint {
 
 const PROTO: Record<string, number> = { icmp: 1, tcp: 6, udp: 17, icmpv6: 58 };
 
-/** "198.18.0.2", "198.18.0.2:80", "[2001:db8::1]:80": the report's endpoint text (or a value that renders to it). */
+/** An address as text, whether the report carries it as text or as a value (IPv4 number, IPv6 bigint). */
+export function addressText(value: unknown): string {
+  if (typeof value === 'number') return [24, 16, 8, 0].map((s) => (value >>> s) & 255).join('.');
+  if (typeof value === 'bigint') {
+    const groups = Array.from({ length: 8 }, (_, i) => ((value >> BigInt(112 - 16 * i)) & 0xffffn).toString(16));
+    // The URL parser writes an IPv6 address in its canonical (compressed) form.
+    return new URL(`http://[${groups.join(':')}]/`).hostname.slice(1, -1);
+  }
+  return String(value);
+}
+
+/** "198.18.0.2", "198.18.0.2:80", "[2001:db8::1]:80", or an endpoint value {addr, port}. */
 export function endpointOf(value: unknown): Endpoint {
+  if (typeof value === 'object' && value !== null && 'addr' in value) {
+    const { addr, port } = value as { addr: unknown; port?: number };
+    return { addr: addressText(addr), ...(port !== undefined ? { port } : {}) };
+  }
   const text = String(value);
   const v6 = /^\[([^\]]+)\]:(\d+)$/.exec(text);
   if (v6) return { addr: v6[1]!, port: Number(v6[2]) };
@@ -47,7 +62,7 @@ export function travelOrder(flow: FlowReport, hops: Hop[], direction: Direction)
 }
 
 function applyRewrite(p: PacketAtHop, r: Rewrite): PacketAtHop {
-  const to = String(r.to);
+  const to = addressText(r.to);
   switch (r.field) {
     case 'src': return { ...p, src: to };
     case 'dst': return { ...p, dst: to };

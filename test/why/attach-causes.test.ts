@@ -68,3 +68,14 @@ describe('attachCauses', () => {
     expect(packetAt(inbound, HOPS, 'reply', 3)).toEqual({ family: 4, src: '203.0.113.1', dst: '203.0.113.2', proto: 6, sport: 8080, dport: 40000 });
   });
 });
+
+describe('endpoints and rewritten values as the report carries them', () => {
+  it('reads text and values alike (IPv4 as a number, IPv6 as a bigint)', async () => {
+    const { addressText, endpointOf } = await import('../../src/evidence/packets.js');
+    expect(addressText(0xc6120002)).toBe('198.18.0.2');
+    expect(addressText(0x20010db8000000000000000000000001n)).toBe('2001:db8::1');
+    expect(endpointOf({ addr: 0xc6120002, port: 80 })).toEqual({ addr: '198.18.0.2', port: 80 });
+    expect(endpointOf('[2001:db8::1]:53')).toEqual({ addr: '2001:db8::1', port: 53 });
+    expect(endpointOf('2001:db8::1')).toEqual({ addr: '2001:db8::1' });
+  });
+});

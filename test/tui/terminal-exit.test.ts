@@ -62,6 +62,6 @@ describe.skipIf(!hasTmux)('the terminal after the UI ends by a signal', () => {
       expect(tmux('display', '-p', '-t', name, '#{cursor_flag}').trim()).toBe('1');
       expect(shown()).toContain(exit);
       if (report) expect(shown()).toContain('1 flow, 0 not ok');
-    });
+    }, 60_000);
   }
 });

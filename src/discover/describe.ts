@@ -9,6 +9,7 @@ export function pathDocument(path: DiscoveredPath): object {
     hops: path.hops.map(({ name, role, netns, iface, addrs, mtu }) => ({ name, role, netns, iface, addrs, mtu })),
     route: path.route ?? null,
     containerRoute: path.containerRoute ?? null,
+    defaultRoutes: path.defaultRoutes ?? [],
     natRules: path.nat.rules,
     natProblem: path.nat.problem ?? null,
     published: path.target.container?.ports ?? [],
@@ -27,6 +28,9 @@ export function describePath(path: DiscoveredPath): string {
   });
   if (path.containerRoute) lines.push(`route inside: ${routeText(path.destination!, path.containerRoute)}`);
   if (path.route) lines.push(`route on the host: ${routeText(path.destination!, path.route)}`);
+  for (const r of path.defaultRoutes ?? []) {
+    lines.push(`default route on the host (IPv${r.family}): ${r.gateway ? `via ${r.gateway} ` : ''}dev ${r.dev}`);
+  }
   for (const port of path.target.container?.ports ?? []) {
     lines.push(`published: ${port.hostIp || '0.0.0.0'}:${port.hostPort} -> ${port.containerPort}`);
   }
@@ -50,5 +54,6 @@ function natLines(path: DiscoveredPath): string[] {
   const subject = path.subnets.length > 0 ? path.subnets.join(', ') : path.addrs.join(', ');
   if (path.nat.problem) return [`nat rules: not read (${path.nat.problem})`];
   if (path.nat.rules.length === 0) return [`nat rules matching ${subject}: none (no SNAT: replies cannot find their way back unless the network routes ${subject})`];
-  return [`nat rules matching ${subject} (iptables-save -t nat):`, ...path.nat.rules.map((rule) => `  ${rule}`)];
+  const tools = path.subnets.some((s) => s.includes(':')) ? 'iptables-save -t nat, ip6tables-save -t nat' : 'iptables-save -t nat';
+  return [`nat rules matching ${subject} (${tools}):`, ...path.nat.rules.map((rule) => `  ${rule}`)];
 }

@@ -90,9 +90,11 @@ export async function networkDriver(docker: Docker, id: string): Promise<string>
 /** The container on a Docker network that holds `ip`, for container-to-container paths. */
 export async function containerByIp(docker: Docker, networkId: string, ip: string): Promise<string | undefined> {
   const info = (await docker.getNetwork(networkId).inspect()) as {
-    Containers?: Record<string, { Name: string; IPv4Address: string }>;
+    Containers?: Record<string, { Name: string; IPv4Address: string; IPv6Address?: string }>;
   };
-  const hit = Object.entries(info.Containers ?? {}).find(([, c]) => c.IPv4Address.split('/')[0] === ip);
+  const holds = (c: { IPv4Address: string; IPv6Address?: string }): boolean =>
+    [c.IPv4Address, c.IPv6Address ?? ''].some((cidr) => cidr.split('/')[0] === ip);
+  const hit = Object.entries(info.Containers ?? {}).find(([, c]) => holds(c));
   return hit?.[0];
 }
 

@@ -1,5 +1,5 @@
 import { ipJson, type Netns } from './netns.js';
-import { ipv4Value } from '../addresses.js';
+import { ipv4Value, ipv6Groups } from '../addresses.js';
 
 /** One interface as netlink describes it inside one namespace. */
 export interface Link {
@@ -89,13 +89,52 @@ export async function defaultRouteDev(ns: Netns): Promise<string | undefined> {
 }
 
 
-/** The network a CIDR lies in, e.g. 198.18.0.2/24 -> 198.18.0.0/24. */
+/** The network a CIDR lies in, e.g. 198.18.0.2/24 -> 198.18.0.0/24, fd00:18:1::2/64 -> fd00:18:1::/64. */
 export function networkOf(cidr: string): string {
   const [addr, lenText] = cidr.split('/');
   const len = Number(lenText);
   const a = ipv4Value(addr ?? '');
-  if (a === undefined) return cidr;
-  const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
-  const n = (a & mask) >>> 0;
-  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}/${len}`;
+  if (a !== undefined) {
+    const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+    const n = (a & mask) >>> 0;
+    return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}/${len}`;
+  }
+  const groups = ipv6Groups(addr ?? '');
+  if (!groups || !(len >= 0 && len <= 128)) return cidr;
+  const masked = groups.map((g, i) => {
+    const left = len - i * 16;
+    return left >= 16 ? g : left <= 0 ? 0 : g & ((0xffff << (16 - left)) & 0xffff);
+  });
+  return `${ipv6Text(masked)}/${len}`;
+}
+
+/** RFC 5952 text: lower case, the longest run of two or more zero groups written as "::". */
+function ipv6Text(groups: number[]): string {
+  let best = { at: -1, len: 1 };
+  for (let i = 0; i < 8; i++) {
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > best.len) best = { at: i, len: j - i };
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (best.at < 0) return hex.join(':');
+  return `${hex.slice(0, best.at).join(':')}::${hex.slice(best.at + best.len).join(':')}`;
+}
+
+export interface DefaultRoute {
+  family: 4 | 6;
+  dev: string;
+  gateway?: string;
+}
+
+/** The default routes of both families, for `path` without a destination. */
+export async function defaultRoutes(ns: Netns): Promise<DefaultRoute[]> {
+  const found: DefaultRoute[] = [];
+  for (const family of [4, 6] as const) {
+    const rows = await ipJson<{ dev?: string; gateway?: string }[]>(ns, [`-${family}`, 'route', 'show', 'default']).catch(() => []);
+    const row = rows.find((r) => r.dev);
+    if (row?.dev) found.push({ family, dev: row.dev, gateway: row.gateway });
+  }
+  return found;
 }

@@ -1,6 +1,6 @@
 import type { Hop } from '../model.js';
 import { ExitCode, FatalError } from '../errors.js';
-import { addrsOf, defaultRouteDev, listLinks, networkOf, routeTo, type Link, type RouteChoice } from './links.js';
+import { addrsOf, defaultRouteDev, defaultRoutes, listLinks, networkOf, routeTo, type DefaultRoute, type Link, type RouteChoice } from './links.js';
 import { readNatRules, type NatRules } from './nat.js';
 import { isOwnNetns, netnsInode, netnsOfPid, type Netns } from './netns.js';
 import { containerByIp, inspectContainer } from './docker.js';
@@ -21,6 +21,8 @@ export interface DiscoveredPath {
   route?: RouteChoice;
   /** The route inside the container. */
   containerRoute?: RouteChoice;
+  /** Without a destination: the host's default routes of both families. */
+  defaultRoutes?: DefaultRoute[];
   nat: NatRules;
   /** The traced side's own addresses and subnets, for capture filters and NAT rules. */
   addrs: string[];
@@ -45,6 +47,7 @@ export async function discoverPath(target: ResolvedTarget, destination?: string)
   base.notes.push(`host side: ${target.hostNetnsReason}`);
   if (containerRoute?.type === 'local') base.notes.push(`${destination} is an address of ${target.name} itself: no packet leaves it`);
   await followVeth(base, own);
+  if (!destination) base.defaultRoutes = await defaultRoutes(target.hostNetns);
   base.nat = await readNatRules(target.hostNetns, { addrs: base.addrs, subnets: base.subnets, bridge: bridgeName(base) });
   return base;
 }
@@ -58,7 +61,7 @@ function emptyPath(target: ResolvedTarget, destination: string | undefined, own:
     destination,
     nat: { rules: [] },
     addrs: addrsOf(own),
-    subnets: own.cidrs.filter((c) => c.includes('.')).map(networkOf),
+    subnets: own.cidrs.map(networkOf),
     uplinkAddrs: [],
     notes: [],
   };

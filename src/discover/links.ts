@@ -12,9 +12,18 @@ export interface Link {
   mac?: string;
   /** The bridge this interface is enslaved to. */
   master?: string;
-  /** The `@ifN` peer: its ifindex, in the namespace `linkNetnsid` names (absent: the same one). */
+  /**
+   * IFLA_LINK, the `@ifN` of `ip link`: a veth's peer, a macvlan/ipvlan/vlan device's lower
+   * (parent) device; its ifindex, in the namespace `linkNetnsid` names (absent: the same one).
+   */
   peerIndex?: number;
   linkNetnsid?: number;
+  /** The lower device's name, when it is in the same namespace. */
+  linkName?: string;
+  /** macvlan (bridge, vepa, private, passthru, source) or ipvlan (l2, l3, l3s) mode. */
+  mode?: string;
+  /** A vlan device's 802.1Q id. */
+  vlanId?: number;
   /** Addresses with prefix length, e.g. "198.18.0.2/24"; IPv6 link-local ones left out. */
   cidrs: string[];
 }
@@ -27,9 +36,10 @@ interface IpAddrJson {
   operstate?: string;
   address?: string;
   master?: string;
+  link?: string | null;
   link_index?: number;
   link_netnsid?: number;
-  linkinfo?: { info_kind?: string };
+  linkinfo?: { info_kind?: string; info_data?: { mode?: string; id?: number } };
   addr_info?: { family: string; local: string; prefixlen: number; scope?: string }[];
 }
 
@@ -44,6 +54,9 @@ export function parseLinks(rows: IpAddrJson[]): Link[] {
     master: row.master,
     peerIndex: row.link_index,
     linkNetnsid: row.link_netnsid,
+    linkName: row.link ?? undefined,
+    mode: row.linkinfo?.info_data?.mode,
+    vlanId: row.linkinfo?.info_kind === 'vlan' ? row.linkinfo.info_data?.id : undefined,
     cidrs: (row.addr_info ?? [])
       .filter((a) => a.scope !== 'link' && (a.family === 'inet' || a.family === 'inet6'))
       .map((a) => `${a.local}/${a.prefixlen}`),

@@ -76,9 +76,10 @@ export function describeFact(fact: PathFact): string {
   }
   const child = fact.child.name ? `${fact.child.name} (${fact.child.addr})` : fact.child.addr;
   const who = fact.peer === 'host' ? 'the host' : 'a container on this host (its packets leave by the host)';
+  const a = fact.driver === 'ipvlan' ? 'an' : 'a';
   return (
-    `${who} and ${child}, a ${fact.driver} child of ${fact.parent}, cannot reach each other: the kernel does not pass traffic ` +
-    `between a ${fact.driver} parent and its own children. The usual fix: give the host a ${fact.driver} interface of its own on ` +
+    `${who} and ${child}, ${a} ${fact.driver} child of ${fact.parent}, cannot reach each other: the kernel does not pass traffic ` +
+    `between ${a} ${fact.driver} parent and its own children. The usual fix: give the host ${a} ${fact.driver} interface of its own on ` +
     `${fact.parent} and route the children through it (ip link add ${fact.driver}-host link ${fact.parent} type ${fact.driver}` +
     `${fact.driver === 'macvlan' ? ' mode bridge' : ' mode l2'}; ip addr add <a free address>/32 dev ${fact.driver}-host; ip link set ${fact.driver}-host up; ` +
     `ip route add ${fact.childRange} dev ${fact.driver}-host)`

@@ -117,3 +117,8 @@ export function childInNetwork(info: NetworkInspect, addr: string): ChildOnHost 
 export function hostRoute(addr: string): string {
   return `${addr}${addr.includes(':') ? '/128' : '/32'}`;
 }
+
+/** The hops whose frames carry an 802.1Q tag, for the capture filters. */
+export function vlanTaggedHops(facts: PathFact[]): string[] {
+  return facts.flatMap((f) => (f.kind === 'vlan-tag-expected' ? [f.trunk] : []));
+}

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { hopFilter } from '../../src/capture/live/bpf.js';
@@ -69,6 +70,26 @@ describe('kernel capture filters for IPv6 and dual stack', () => {
         }
       }
     }
+  });
+});
+
+describe('kernel capture filters on an 802.1Q trunk', () => {
+  // zeek's icmp_dot1q.pcap: pings between 192.168.123.2 and .1 in frames tagged VLAN 123.
+  const tagged = path.join(__dirname, '..', '..', 'fixtures', 'corpus-decode', 'zeek', 'Traces', 'icmp_dot1q.pcap');
+  const ctx = { addrs: ['192.168.123.2'], uplinkAddrs: [], publishedPorts: [] };
+  const ping = { proto: 'icmp' as const, destination: '192.168.123.1' };
+  const matches = (filter: string): number =>
+    execFileSync('tcpdump', ['-nn', '-r', tagged, filter], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n').filter(Boolean).length;
+
+  it('read past the tag on a trunk hop, and only there', () => {
+    const trunk = { name: 'eth0', role: 'host' as const, addrs: [] };
+    const plain = hopFilter(trunk, ping, ctx);
+    const onTrunk = hopFilter(trunk, ping, { ...ctx, vlanTagged: ['eth0'] });
+    expect(onTrunk).toBe(`(${plain}) or (vlan and (${plain}))`);
+    expect(hopFilter({ ...trunk, name: 'eth0.10' }, ping, { ...ctx, vlanTagged: ['eth0'] })).toBe(plain);
+    if (!tcpdumpPresent()) return;
+    expect(matches(plain)).toBe(0);
+    expect(matches(onTrunk)).toBe(9);
   });
 });
 

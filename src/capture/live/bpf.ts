@@ -16,6 +16,8 @@ export interface FilterContext {
   uplinkAddrs: string[];
   /** Published host ports, for inbound traffic before DNAT. */
   publishedPorts: { proto: string; port: number }[];
+  /** Hops whose frames carry an 802.1Q tag (a trunk under a macvlan's VLAN parent). */
+  vlanTagged?: string[];
 }
 
 /**
@@ -41,6 +43,13 @@ function anyOf(prefix: string, values: string[]): string {
  * about the flow are kept too, since they come from whoever dropped it.
  */
 export function hopFilter(hop: Hop, selector: FlowSelector, context: FilterContext): string {
+  const filter = untaggedFilter(hop, selector, context);
+  // A tag carried in the frame moves every offset behind it: `vlan and` reads past it. Where
+  // the kernel keeps the tag out of band, the frame is untagged to the filter: the first term.
+  return context.vlanTagged?.includes(hop.name) ? `(${filter}) or (vlan and (${filter}))` : filter;
+}
+
+function untaggedFilter(hop: Hop, selector: FlowSelector, context: FilterContext): string {
   const inside = hop.role !== 'uplink' || context.uplinkAddrs.length === 0;
   const own = context.addrs.length > 0 ? anyOf('host', context.addrs) : '(ip or ip6)';
   if (selector.proto === 'any') return watchFilter(inside, own, selector, context);

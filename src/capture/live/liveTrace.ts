@@ -2,6 +2,7 @@ import type { Hop, Report } from '../../model.js';
 import type { TraceSession } from '../../session.js';
 import { discoverPath, refuseUntraceable, type DiscoveredPath } from '../../discover/path.js';
 import { describeFact } from '../../discover/describe.js';
+import { vlanTaggedHops } from '../../discover/macvlan.js';
 import { resolveTarget, type TargetSpec } from '../../discover/target.js';
 import { inspectContainer } from '../../discover/docker.js';
 import type { Netns } from '../../discover/netns.js';
@@ -105,7 +106,7 @@ function filterContext(path: DiscoveredPath) {
     proto: p.containerPort.split('/')[1] ?? 'tcp',
     port: Number(p.hostPort),
   }));
-  return { addrs: path.addrs, uplinkAddrs: path.uplinkAddrs, publishedPorts };
+  return { addrs: path.addrs, uplinkAddrs: path.uplinkAddrs, publishedPorts, vlanTagged: vlanTaggedHops(path.facts) };
 }
 
 function describeTrace(path: DiscoveredPath, request: LiveTraceRequest): string {

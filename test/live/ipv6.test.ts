@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labEngine } from '../lab/lab.js';
-import { buildCli, CLI_PATH, docker, hoptrace, jsonReport, labUp, removeContainers, runContainer, skipReason, type LabEnv } from './support.js';
+import { buildCli, CLI_PATH, docker, hoptrace, inNetns, jsonReport, labUp, removeContainers, runContainer, skipReason, type LabEnv } from './support.js';
 import { backgroundIn, removeNetworks, waitForTcpListen } from './modes-support.js';
 
 const skip = skipReason();
@@ -92,21 +92,37 @@ describe.skipIf(skip)(`IPv6 and dual stack on engine ${engine}${skip ? ` (skippe
     expect(report.summary.packetsPerHop).toEqual([2, 2, 2, 2]);
   });
 
+  it('an IPv6 packet too big for the uplink: the ICMPv6 packet-too-big error is captured (it only crosses the inner hops) and names who sent it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hoptrace-ptb-'));
+    const mtu = (value: number): void => {
+      for (const ns of [lab.nsHost, lab.nsOutside]) inNetns(ns, 'ip', 'link', 'set', 'eth0', 'mtu', String(value));
+    };
+    try {
+      mtu(1280);
+      const report = await watchWhile(lab, CG, dir, () => {
+        try {
+          docker(lab, 'exec', CG, 'ping', '-c', '1', '-W', '2', '-s', '1400', lab.outsideAddr6);
+        } catch {
+          // the first echo is answered by "packet too big", not by the outside host
+        }
+      }, 1); // exit 1: a flow is not ok
+      const flow = report.flows.find((f) => f.proto === 'icmpv6')!;
+      expect(flow).toMatchObject({ initiator: addr6(CG), responder: lab.outsideAddr6, verdict: 'rejected' });
+      // the Docker host sends it from the bridge's address, the container's gateway
+      expect(flow.findings).toContainEqual({ code: 'rejected', message: 'ICMPv6 packet too big from 2001:db8:1::1 answered the request' });
+    } finally {
+      mtu(1500);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('dual stack watch: one trace holds the IPv4 and the IPv6 flows of the same container, NDP left out', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hoptrace-dual-'));
     try {
-      const cli = spawn(process.execPath, [CLI_PATH, 'watch', CG, '--text', '--record', dir], { env: { ...process.env, DOCKER_HOST: lab.dockerHost, NO_COLOR: '1' } });
-      let stderr = '';
-      cli.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const exited = new Promise<number | null>((resolve) => cli.on('close', resolve));
-      while (!stderr.includes('capturing on')) await new Promise((resolve) => setTimeout(resolve, 100));
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      docker(lab, 'exec', CG, 'ping', '-c', '2', '-W', '2', lab.outsideAddr);
-      docker(lab, 'exec', CG, 'ping', '-c', '2', '-W', '2', lab.outsideAddr6);
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      cli.kill('SIGINT');
-      expect(await exited, stderr).toBe(0);
-      const replay = jsonReport(hoptrace(['replay', dir, '--json']));
+      const replay = await watchWhile(lab, CG, dir, () => {
+        docker(lab, 'exec', CG, 'ping', '-c', '2', '-W', '2', lab.outsideAddr);
+        docker(lab, 'exec', CG, 'ping', '-c', '2', '-W', '2', lab.outsideAddr6);
+      });
       const flows = replay.flows.map((f) => `${f.proto} ${f.initiator} -> ${f.responder}: ${f.verdict}`);
       expect(flows).toContain(`icmp 198.18.6.2 -> ${lab.outsideAddr}: ok`);
       expect(flows).toContain(`icmpv6 ${addr6(CG)} -> ${lab.outsideAddr6}: ok`);
@@ -116,3 +132,24 @@ describe.skipIf(skip)(`IPv6 and dual stack on engine ${engine}${skip ? ` (skippe
     }
   });
 });
+
+/** `hoptrace watch NAME --record dir` while `act` makes traffic, stopped by Ctrl-C (exit `exitCode`); the recording replayed. */
+async function watchWhile(lab: LabEnv, name: string, dir: string, act: () => void, exitCode = 0): Promise<ReturnType<typeof jsonReport>> {
+  const cli = spawn(process.execPath, [CLI_PATH, 'watch', name, '--text', '--record', dir], { env: { ...process.env, DOCKER_HOST: lab.dockerHost, NO_COLOR: '1' } });
+  let stderr = '';
+  cli.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => cli.on('close', resolve));
+  try {
+    while (!stderr.includes('capturing on')) {
+      if (cli.exitCode !== null) throw new Error(`watch ended before capturing: ${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    act();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  } finally {
+    cli.kill('SIGINT');
+  }
+  expect(await exited, stderr).toBe(exitCode);
+  return jsonReport(hoptrace(['replay', dir, '--json']));
+}

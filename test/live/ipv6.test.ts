@@ -53,6 +53,24 @@ describe.skipIf(skip)(`IPv6 and dual stack on engine ${engine}${skip ? ` (skippe
     expect(report.summary.packetsPerHop).toEqual([6, 6, 6, 6]);
   });
 
+  it('container to container over IPv6 on one bridge: both veths and both containers, and no neighbour discovery captured', () => {
+    const other = `${tag}-cg2`;
+    try {
+      runContainer(lab, other, '--network', GLOBAL_NET);
+      const result = hoptrace(['ping', CG, addr6(other), '--count', '2', '--interval', '0.2', '--json'], { DOCKER_HOST: lab.dockerHost });
+      const report = jsonReport(result);
+      expect(result.status, result.stderr).toBe(0);
+      expect(report.hops.map((h) => h.role)).toEqual(['container', 'veth', 'bridge', 'veth', 'container']);
+      expect(report.hops[4]!.name).toBe(`${other} eth0`);
+      expect(report.flows).toHaveLength(1);
+      expect(report.flows[0]).toMatchObject({ proto: 'icmpv6', initiator: addr6(CG), responder: addr6(other), verdict: 'ok', rewrites: [], findings: [] });
+      // 2 echoes and 2 replies at every hop: the neighbour solicitations of a first contact are left out
+      expect(report.summary.packetsPerHop).toEqual([4, 4, 4, 4, 4]);
+    } finally {
+      removeContainers(lab, other);
+    }
+  });
+
   it.runIf(engine === '28')('engine 28: NAT66 MASQUERADE of a ULA subnet is shown as SNAT, as for IPv4', () => {
     const result = hoptrace(['ping', CU, lab.outsideAddr6, '--count', '3', '--interval', '0.2', '--json'], { DOCKER_HOST: lab.dockerHost });
     const report = jsonReport(result);

@@ -29,6 +29,7 @@ HT_OUTSIDE_ADDR6="2001:db8::2"     # ht-outside eth0, the Docker host's IPv6 gat
 HT_INTERNET_ADDR6="2001:db8:ff::1" # on ht-outside's lo, reached by routing
 HT_V6_GLOBAL_SUBNET="2001:db8:1::/64" # an --ipv6 network the outside routes back to the Docker host
 HT_V6_ULA_SUBNET="fd00:18:1::/64"      # an --ipv6 network nobody routes to: needs NAT66
+HT_DOCKER0_V6="fd00:18::/64"           # docker0's IPv6 subnet with HT_LAB_DOCKER0_V6=1
 
 # The engine: 20.10 = Debian bookworm's docker.io (the default); 28 = docker.io 28.5 from Debian
 # unstable, unpacked by scripts/setup.sh into /opt/ht-engine-28 (its dockerd, containerd,

@@ -33,8 +33,10 @@ need_root_and_tools() {
   fi
 }
 
-# The engine the running lab was started with (a lab up with another engine is restarted).
+# The engine (and docker0 IPv6 setting) the running lab was started with, and the one asked
+# for now: a lab up with another one is restarted.
 running_engine() { cat "$HT_LAB_DIR/engine" 2>/dev/null || echo 20.10; }
+asked_engine() { if [[ "${HT_LAB_DOCKER0_V6:-0}" == 1 ]]; then echo "$HT_ENGINE docker0-ipv6"; else echo "$HT_ENGINE"; fi; }
 
 ns_exists() { [[ -e "/var/run/netns/$1" ]] && ip netns list | awk '{print $1}' | grep -qx -- "$1"; }
 
@@ -119,7 +121,7 @@ EOF
   # 28 has no key.json any more, and refuses the option.
   if [[ "$HT_ENGINE" == 28 ]]; then echo '{}' >"$HT_LAB_DIR/daemon.json"
   else echo "{\"deprecated-key-path\": \"$HT_LAB_DIR/key.json\"}" >"$HT_LAB_DIR/daemon.json"; fi
-  echo "$HT_ENGINE" >"$HT_LAB_DIR/engine"
+  asked_engine >"$HT_LAB_DIR/engine"
 }
 
 wait_for() { # wait_for SECONDS DESCRIPTION PIDFILE-OF-PROCESS CMD...
@@ -142,12 +144,15 @@ start_daemons() {
   wait_for 30 containerd "$HT_LAB_DIR/containerd.pid" test -S "$HT_LAB_DIR/containerd/containerd.sock" ||
     { tail -n 30 "$HT_LAB_DIR/containerd.log" >&2; return 1; }
 
+  # HT_LAB_DOCKER0_V6=1: the default bridge gets IPv6 too (a ULA subnet; NAT66 on engine 28).
+  local default_bridge_v6=()
+  if [[ "${HT_LAB_DOCKER0_V6:-0}" == 1 ]]; then default_bridge_v6=(--ipv6 --fixed-cidr-v6 "$HT_DOCKER0_V6"); fi
   nsenter --net="/var/run/netns/$HT_NS_HOST" dockerd \
     --config-file "$HT_LAB_DIR/daemon.json" \
     --containerd "$HT_LAB_DIR/containerd/containerd.sock" \
     --storage-driver vfs --data-root "$HT_LAB_DIR/data" --exec-root "$HT_LAB_DIR/exec" \
     -H "unix://$HT_DOCKER_SOCK" --pidfile "$HT_LAB_DIR/dockerd.pid" \
-    --bip "$HT_DOCKER_BIP" --iptables=true --ip-forward=true \
+    --bip "$HT_DOCKER_BIP" --iptables=true --ip-forward=true "${default_bridge_v6[@]}" \
     --exec-opt native.cgroupdriver=cgroupfs --cgroup-parent "$HT_CGROUP_PARENT" \
     </dev/null >"$HT_LAB_DIR/dockerd.log" 2>&1 &
   echo $! >"$HT_LAB_DIR/dockerd.launch.pid" # dockerd writes dockerd.pid itself (and refuses an existing one)
@@ -174,8 +179,8 @@ make_image() {
 
 cmd_up() {
   need_root_and_tools
-  if is_up && [[ "$(running_engine)" == "$HT_ENGINE" ]]; then log "already up ($HT_NS_HOST, $HT_DOCKER_SOCK, engine $HT_ENGINE)"; return 0; fi
-  if is_up; then log "up with engine $(running_engine), $HT_ENGINE asked: restarting"; fi
+  if is_up && [[ "$(running_engine)" == "$(asked_engine)" ]]; then log "already up ($HT_NS_HOST, $HT_DOCKER_SOCK, engine $(asked_engine))"; return 0; fi
+  if is_up; then log "up with engine $(running_engine), $(asked_engine) asked: restarting"; fi
   if ns_exists "$HT_NS_HOST" || ns_exists "$HT_NS_OUTSIDE" || [[ -e "$HT_LAB_DIR" ]]; then
     log "half-up lab found: tearing it down first"
     cmd_down
@@ -264,8 +269,8 @@ cmd_status() {
   if pid="$(lab_pid "$HT_LAB_DIR/dockerd.launch.pid")"; then echo "dockerd: pid $pid"; else echo "dockerd: not running"; ok=1; fi
   if docker_answers; then echo "docker socket: answers ($HT_DOCKER_SOCK)"; else echo "docker socket: no answer"; ok=1; fi
   if docker_answers && ht_docker image inspect "$HT_IMAGE" >/dev/null 2>&1; then echo "image $HT_IMAGE: present"; else echo "image $HT_IMAGE: absent"; ok=1; fi
-  echo "engine: $(running_engine) (asked: $HT_ENGINE)"
-  [[ "$(running_engine)" == "$HT_ENGINE" ]] || ok=1
+  echo "engine: $(running_engine) (asked: $(asked_engine))"
+  [[ "$(running_engine)" == "$(asked_engine)" ]] || ok=1
   if ((ok == 0)); then echo "lab: up"; else echo "lab: not up"; fi
   return "$ok"
 }
@@ -290,6 +295,7 @@ HT_OUTSIDE_ADDR6=$HT_OUTSIDE_ADDR6
 HT_INTERNET_ADDR6=$HT_INTERNET_ADDR6
 HT_V6_GLOBAL_SUBNET=$HT_V6_GLOBAL_SUBNET
 HT_V6_ULA_SUBNET=$HT_V6_ULA_SUBNET
+HT_DOCKER0_V6=$HT_DOCKER0_V6
 EOF
 }
 

@@ -31,9 +31,15 @@ export interface LabEnv {
   internetAddr6: string; // 2001:db8:ff::1, on the outside host's lo
   v6GlobalSubnet: string; // 2001:db8:1::/64: the outside routes it back to the Docker host
   v6UlaSubnet: string; // fd00:18:1::/64: nobody routes it, it needs NAT66
+  docker0V6: string; // fd00:18::/64, docker0's IPv6 subnet with docker0Ipv6
 }
 
 export type LabEngine = '20.10' | '28';
+
+export interface LabOptions {
+  /** The default bridge docker0 gets IPv6 too (HT_LAB_DOCKER0_V6=1, subnet fd00:18::/64). */
+  docker0Ipv6?: boolean;
+}
 export const ENGINE28_DIR = '/opt/ht-engine-28';
 
 /** The engine asked for by $HT_ENGINE (default 20.10). */
@@ -105,7 +111,7 @@ export function labAvailable(engine: LabEngine = labEngine()): boolean {
   return labUnavailableReason(engine) === null;
 }
 
-function runLabSh(id: string, engine: LabEngine, sub: string, extraEnv: Record<string, string> = {}, timeoutMs = 240_000): string {
+function runLabScript(id: string, engine: LabEngine, sub: string, extraEnv: Record<string, string> = {}, timeoutMs = 240_000): string {
   try {
     return execFileSync('bash', [labScript, sub], {
       env: { ...process.env, HT_LAB_ID: id, HT_ENGINE: engine, ...extraEnv },
@@ -131,7 +137,7 @@ function parseEnv(text: string): LabEnv {
     image: get('HT_IMAGE'), uplinkAddr: get('HT_UPLINK_ADDR'), outsideAddr: get('HT_OUTSIDE_ADDR'),
     internetAddr: get('HT_INTERNET_ADDR'), bridgeCidr: get('HT_DOCKER_BIP'), userSubnet: get('HT_USER_SUBNET'),
     uplinkAddr6: get('HT_UPLINK_ADDR6'), outsideAddr6: get('HT_OUTSIDE_ADDR6'), internetAddr6: get('HT_INTERNET_ADDR6'),
-    v6GlobalSubnet: get('HT_V6_GLOBAL_SUBNET'), v6UlaSubnet: get('HT_V6_ULA_SUBNET'),
+    v6GlobalSubnet: get('HT_V6_GLOBAL_SUBNET'), v6UlaSubnet: get('HT_V6_ULA_SUBNET'), docker0V6: get('HT_DOCKER0_V6'),
   };
 }
 
@@ -154,7 +160,10 @@ function run(file: string, args: string[], what: string, opts: { timeoutMs?: num
  * A handle on lab HT_LAB_ID=id (default: $HT_LAB_ID, else the default lab "ht-dockerhost"),
  * running `engine` (default: $HT_ENGINE, else 20.10).
  */
-export function createLab(id: string = process.env.HT_LAB_ID ?? '', engine: LabEngine = labEngine()): Lab {
+export function createLab(id: string = process.env.HT_LAB_ID ?? '', engine: LabEngine = labEngine(), options: LabOptions = {}): Lab {
+  const extraEnv: Record<string, string> = options.docker0Ipv6 ? { HT_LAB_DOCKER0_V6: '1' } : {};
+  const runLabSh = (labId: string, eng: LabEngine, sub: string, extra: Record<string, string> = {}, timeoutMs?: number): string =>
+    runLabScript(labId, eng, sub, { ...extraEnv, ...extra }, timeoutMs);
   const env = parseEnv(runLabSh(id, engine, 'env'));
   const docker = (...args: string[]): string =>
     run(env.dockerCli, ['-H', env.dockerHost, ...args], `docker ${args.join(' ')}`, { timeoutMs: 120_000 });

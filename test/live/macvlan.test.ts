@@ -74,6 +74,21 @@ describe.skipIf(skip)(`macvlan (bridge mode)${skip ? ` (skipped: ${skip})` : ''}
     expect(result.stderr).toContain(`hoptrace: note: ${isolationNote('a container on this host (its packets leave by the host)', M1, m1)}\n`);
   });
 
+  it('a host-network container to a macvlan child: the same fact, the host as the peer', () => {
+    const H = `${tag}-h`;
+    try {
+      runContainer(lab, H, '--network', 'host');
+      expect(pathOf(lab, H, m1).facts).toEqual([
+        { kind: 'parent-child-isolation', driver: 'macvlan', parent: 'eth0', child: { name: M1, addr: m1 }, peer: 'host', from: 'peer', childRange: RANGE },
+      ]);
+      const result = hoptrace(['ping', H, m1, '--count', '1', '--text'], { DOCKER_HOST: lab.dockerHost });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain(`hoptrace: note: ${isolationNote('the host', M1, m1)}\n`);
+    } finally {
+      removeContainers(lab, H);
+    }
+  });
+
   it('a child to its host: the same fact, from the child; not said for a destination that is no child or host', () => {
     expect(pathOf(lab, M1, lab.uplinkAddr).facts).toEqual([
       { kind: 'parent-child-isolation', driver: 'macvlan', parent: 'eth0', child: { name: M1, addr: m1 }, peer: 'host', from: 'child', childRange: RANGE },

@@ -20,6 +20,7 @@ interface TargetFlags {
   pid?: string;
   netns?: string;
   hostNetns?: string;
+  dockerTimeout?: number;
 }
 
 interface CaptureFlags extends TargetFlags, OutputFlags {
@@ -102,7 +103,8 @@ function targetOptions(command: Command): Command {
   return command
     .option('--pid <pid>', 'trace the network namespace of a process instead of a container')
     .option('--netns <name|path>', 'trace a network namespace (ip netns name or path) instead of a container')
-    .option('--host-netns <name|path>', "the namespace holding the veth peers and bridge (default: dockerd's, else ours)");
+    .option('--host-netns <name|path>', "the namespace holding the veth peers and bridge (default: dockerd's, else ours)")
+    .addOption(new Option('--docker-timeout <seconds>', 'how long to wait for Docker to answer').default(10).argParser(numberOption('--docker-timeout', { min: 0.1, max: 600 })));
 }
 
 function registerPathCommand(program: Command, outcome: CommandOutcome): void {
@@ -188,7 +190,7 @@ function positionals(flags: TargetFlags, a: string | undefined, b: string | unde
     return [{ kind: 'pid', pid, hostNetns }, a];
   }
   if (a === undefined) throw usage('missing container (name or id), or --pid/--netns');
-  return [{ kind: 'docker', ref: a, hostNetns }, b];
+  return [{ kind: 'docker', ref: a, hostNetns, dockerTimeoutMs: (flags.dockerTimeout ?? 10) * 1000 }, b];
 }
 
 function required(value: string | undefined, name: string): string {

@@ -1,7 +1,8 @@
 import type { Hop, Report } from '../model.js';
-import { EnvironmentError } from '../errors.js';
 import type { TraceSession } from '../session.js';
-import { discoverPath, type DiscoveredPath } from '../discover/path.js';
+import { discoverPath, refuseUntraceable, type DiscoveredPath } from '../discover/path.js';
+import { describeFact } from '../discover/describe.js';
+import { vlanTaggedHops } from '../discover/macvlan.js';
 import { resolveTarget, type TargetSpec } from '../discover/target.js';
 import { inspectContainer } from '../discover/docker.js';
 import type { Netns } from '../discover/netns.js';
@@ -38,7 +39,8 @@ export type Presenter = (session: TraceSession) => Promise<Report>;
 export async function runLiveTrace(request: LiveTraceRequest, present: Presenter): Promise<Report> {
   requireCaptureRights(request.commandLine);
   const path = await discoverPath(await resolveTarget(request.target), request.destination);
-  refuseUnreachable(path);
+  refuseUntraceable(path);
+  for (const fact of path.facts) request.say(`note: ${describeFact(fact)}`);
   const filters = path.hops.map((hop) => hopFilter(hop, request.selector, filterContext(path)));
   const warnings: string[] = [];
   let source: FrameSource | undefined;
@@ -50,7 +52,7 @@ export async function runLiveTrace(request: LiveTraceRequest, present: Presenter
     description: describeTrace(path, request),
     recordDir: request.recordDir,
     bufferBytes: request.bufferBytes,
-    notes: [...path.notes, ...describeFilters(path.hops, filters)],
+    notes: [...path.facts.map(describeFact), ...path.notes, ...describeFilters(path.hops, filters)],
     onProblem,
     warnings: () => warnings,
   });
@@ -112,13 +114,7 @@ function filterContext(path: DiscoveredPath) {
     proto: p.containerPort.split('/')[1] ?? 'tcp',
     port: Number(p.hostPort),
   }));
-  return { addrs: path.addrs, uplinkAddrs: path.uplinkAddrs, publishedPorts };
-}
-
-function refuseUnreachable(path: DiscoveredPath): void {
-  if (path.mode === 'none' || path.hops.length === 0) {
-    throw new EnvironmentError(path.notes[0] ?? `${path.target.description}: no interface to capture on`);
-  }
+  return { addrs: path.addrs, uplinkAddrs: path.uplinkAddrs, publishedPorts, vlanTagged: vlanTaggedHops(path.facts) };
 }
 
 function describeTrace(path: DiscoveredPath, request: LiveTraceRequest): string {

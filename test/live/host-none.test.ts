@@ -27,8 +27,8 @@ describe.skipIf(skip)(`network modes host and none${skip ? ` (skipped: ${skip})`
     expect(ping.status).toBe(1);
     expect(ping.stdout).toBe('');
     expect(ping.stderr).toBe(
-      `hoptrace: container ${NONE} (${noneId}) has network mode none: it has only a loopback interface, so no packet can leave it\n` +
-        `hoptrace: connect it to a network: docker network disconnect none ${NONE} && docker network connect bridge ${NONE} (or run it again with --network bridge)\n`,
+      `hoptrace: container ${NONE} (${noneId}) has network mode none: it has only a loopback interface, so no packet can leave it` +
+        ` (connect it to a network: docker network disconnect none ${NONE} && docker network connect bridge ${NONE} (or run it again with --network bridge))\n`,
     );
   });
 

@@ -1,0 +1,83 @@
+// The capture helper against a veth of namespaces of its own (no Docker): kernel timestamps,
+// snaplen, and libpcap's counters as the helper reports them. Needs root.
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Frame } from '../../src/model.js';
+import type { HopCaptureStats, NetnsCapture } from '../../src/capture/live/netnsCapture.js';
+import { buildCli, ROOT, skipReason } from './support.js';
+
+const skip = skipReason(false);
+const [A, B] = ['a', 'b'].map((s) => `ht-${process.env.HT_LAB_ID ?? 'x'}-kc${process.pid % 10000}-${s}`);
+const SIZE = 1042;
+// The built module: it starts the helper that sits beside it in dist/.
+let built: typeof import('../../src/capture/live/netnsCapture.js');
+
+function sh(script: string): void {
+  execFileSync('sh', ['-ec', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+function inject(count: number): void {
+  execFileSync('nsenter', [`--net=/var/run/netns/${A}`, process.execPath, join(ROOT, 'test', 'live', 'inject.mjs'), 'eth0', String(count), String(SIZE)], { timeout: 30_000 });
+}
+
+async function capture(ringPackets: number, during: (helper: NetnsCapture) => Promise<void>): Promise<{ frames: Frame[]; stats: HopCaptureStats }> {
+  const frames: Frame[] = [];
+  const problems: string[] = [];
+  const helper = built.startNetnsCapture(
+    { netns: { label: B, path: `/var/run/netns/${B}` }, taps: [{ hop: 3, iface: 'eth0', filter: 'udp port 9' }], bufferBytes: 64 << 20, ringPackets },
+    { opened: () => undefined, frame: (f) => frames.push(f), problem: (_hop, m) => problems.push(m) },
+  );
+  await helper.ready;
+  await during(helper);
+  helper.stop();
+  await helper.ended;
+  expect(problems).toEqual([]);
+  return { frames, stats: helper.stats().get(3)! };
+}
+
+const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe.skipIf(skip)(`the capture helper's kernel timestamps and counters${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  beforeAll(async () => {
+    buildCli();
+    built = (await import(join(ROOT, 'dist', 'capture', 'live', 'netnsCapture.js'))) as typeof built;
+    sh(`for n in ${A} ${B}; do ip netns del $n 2>/dev/null || true; ip netns add $n; ip -n $n link set lo up; done
+      ip -n ${A} link add eth0 type veth peer name eth0 netns ${B}
+      ip -n ${A} link set eth0 up && ip -n ${B} link set eth0 up`);
+  });
+  afterAll(() => sh(`for n in ${A} ${B}; do ip netns del $n 2>/dev/null || true; done`));
+
+  it('hands over every frame cut to the snaplen with its wire length, and counts them as the kernel did', async () => {
+    const { frames, stats } = await capture(4096, async () => {
+      inject(500);
+      await settle(300);
+    });
+    expect(frames).toHaveLength(500);
+    expect(new Set(frames.map((f) => f.data.length))).toEqual(new Set([built.CAPTURE_SNAPLEN]));
+    expect(new Set(frames.map((f) => f.origLen))).toEqual(new Set([SIZE]));
+    expect(frames.map((f) => Buffer.from(f.data).readUInt32BE(42))).toEqual([...Array(500).keys()]);
+    expect(stats).toEqual({ received: 500, dropped: 0, ifDropped: 0, captured: 500, final: true, precision: 'nano' });
+  });
+
+  it('counts what a full ring lost, and stamps each frame when the kernel saw it, not when the helper read it', async () => {
+    let resumedAt = 0;
+    const { frames, stats } = await capture(64, async (helper) => {
+      process.kill(helper.pid!, 'SIGSTOP');
+      inject(3000);
+      await settle(200);
+      resumedAt = Date.now();
+      process.kill(helper.pid!, 'SIGCONT');
+      await settle(300);
+    });
+    expect(stats.final).toBe(true);
+    expect(stats.received).toBe(3000);
+    expect(stats.captured).toBe(frames.length);
+    expect(stats.captured + stats.dropped).toBe(3000);
+    // 64 slots (libpcap rounds up to whole pages of slots): most of the burst was lost in the kernel.
+    expect(stats.dropped).toBeGreaterThan(2800);
+    for (const f of frames) expect(f.tsSec * 1000 + f.tsNsec / 1e6).toBeLessThan(resumedAt - 150);
+    // The ring keeps the burst's first packets: the ones after it filled are the lost ones.
+    expect(frames.map((f) => Buffer.from(f.data).readUInt32BE(42))).toEqual([...Array(frames.length).keys()]);
+  });
+});

@@ -5,6 +5,8 @@ import type { Tracer } from './correlate/tracer.js';
 export interface HopStatus {
   packets: number;
   problem?: string;
+  /** Live only: what the kernel counted for this hop's capture (libpcap's pcap_stats, the interface's rx drops). */
+  kernel?: { received: number; dropped: number; ifDropped: number };
 }
 
 /**

@@ -26,10 +26,10 @@ export interface LiveSessionOptions {
 }
 
 export const TIMESTAMP_NOTE =
-  'timestamps: taken on arrival in user space by the capture helper of each network namespace (cap gives no kernel timestamps), on one monotonic clock; per-hop latency includes scheduling delay, and between namespaces it can be off by a millisecond or more';
+  "timestamps: taken by the kernel as each hop's capture saw the packet (libpcap's packet header, in nanoseconds), on the host's one real-time clock, as tcpdump takes them";
 
 export const DROP_NOTE =
-  'capture loss: cap reports no kernel drop counters; a packet a hop missed shows as a capture-gap finding, never as a drop';
+  "capture loss: counted by the kernel per hop (packets libpcap's ring had no room for, packets the interface dropped) and reported as a warning when not zero";
 
 /** Wall-clock nanoseconds minus monotonic nanoseconds: helpers add their hrtime to it. */
 function clockAnchor(): bigint {
@@ -102,7 +102,11 @@ class LiveSession implements TraceSession {
   }
 
   hopStatus(): HopStatus[] {
-    return this.status.map((s) => ({ ...s }));
+    const kernel = new Map(this.captures.flatMap((c) => [...c.stats()]));
+    return this.status.map((s, hop) => {
+      const k = kernel.get(hop);
+      return k ? { ...s, kernel: { received: k.received, dropped: k.dropped, ifDropped: k.ifDropped } } : { ...s };
+    });
   }
 
   private arrive(frame: Frame): void {

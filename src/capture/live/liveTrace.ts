@@ -57,7 +57,8 @@ export async function runLiveTrace(request: LiveTraceRequest, present: Presenter
   try {
     const report = await present(session);
     traffic?.stop();
-    return { ...report, summary: { ...report.summary, warnings: [...report.summary.warnings, ...warnings] } };
+    const lost = kernelLoss(session);
+    return { ...report, summary: { ...report.summary, warnings: [...report.summary.warnings, ...warnings, ...lost] } };
   } finally {
     traffic?.stop();
     session.stop();
@@ -65,6 +66,16 @@ export async function runLiveTrace(request: LiveTraceRequest, present: Presenter
     process.off('SIGINT', stopOnSignal);
     process.off('SIGTERM', stopOnSignal);
   }
+}
+
+/** Packets the kernel counted as lost to a hop's capture: the report must not read as if the hop saw everything. */
+function kernelLoss(session: TraceSession): string[] {
+  return session.hopStatus().flatMap((status, i) => {
+    const k = status.kernel;
+    if (!k || (k.dropped === 0 && k.ifDropped === 0)) return [];
+    const parts = [k.dropped > 0 ? `${k.dropped} of ${k.received} packets dropped by the kernel before the capture read them` : '', k.ifDropped > 0 ? `${k.ifDropped} dropped by the interface` : ''];
+    return [`${session.hops[i]!.name}: ${parts.filter(Boolean).join(', ')}`];
+  });
 }
 
 /** A hop's capture ended on its own: warn, and if the container stopped, end the trace. */
@@ -115,7 +126,7 @@ function refuseUnreachable(path: DiscoveredPath): void {
 
 function describeTrace(path: DiscoveredPath, request: LiveTraceRequest): string {
   const to = request.destination ? ` to ${request.destination}` : '';
-  return `hoptrace ${request.commandLine.replace(/^hoptrace /, '')}: ${path.target.description}${to}, recorded live (timestamps taken on arrival in user space, one clock per network namespace)`;
+  return `hoptrace ${request.commandLine.replace(/^hoptrace /, '')}: ${path.target.description}${to}, recorded live (kernel timestamps of each hop's capture)`;
 }
 
 /** A capture ended on its own: if the container stopped, say so and end the trace. */

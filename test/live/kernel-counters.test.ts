@@ -1,6 +1,7 @@
 // The capture helper against a veth of namespaces of its own (no Docker): kernel timestamps,
 // snaplen, and libpcap's counters as the helper reports them. Needs root.
 import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Frame } from '../../src/model.js';
@@ -12,6 +13,7 @@ const [A, B] = ['a', 'b'].map((s) => `ht-${process.env.HT_LAB_ID ?? 'x'}-kc${pro
 const SIZE = 1042;
 // The built module: it starts the helper that sits beside it in dist/.
 let built: typeof import('../../src/capture/live/netnsCapture.js');
+let liveSession: typeof import('../../src/capture/live/liveSession.js');
 
 function sh(script: string): void {
   execFileSync('sh', ['-ec', script], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -42,6 +44,7 @@ describe.skipIf(skip)(`the capture helper's kernel timestamps and counters${skip
   beforeAll(async () => {
     buildCli();
     built = (await import(join(ROOT, 'dist', 'capture', 'live', 'netnsCapture.js'))) as typeof built;
+    liveSession = (await import(join(ROOT, 'dist', 'capture', 'live', 'liveSession.js'))) as typeof liveSession;
     sh(`for n in ${A} ${B}; do ip netns del $n 2>/dev/null || true; ip netns add $n; ip -n $n link set lo up; done
       ip -n ${A} link add eth0 type veth peer name eth0 netns ${B}
       ip -n ${A} link set eth0 up && ip -n ${B} link set eth0 up`);
@@ -80,4 +83,43 @@ describe.skipIf(skip)(`the capture helper's kernel timestamps and counters${skip
     // The ring keeps the burst's first packets: the ones after it filled are the lost ones.
     expect(frames.map((f) => Buffer.from(f.data).readUInt32BE(42))).toEqual([...Array(frames.length).keys()]);
   });
+
+  it('gives whoever asks the live session each hop its kernel counters, lost packets included', async () => {
+    const session = await liveSession.startLiveSession({
+      hops: [{ name: 'b eth0', role: 'uplink', iface: 'eth0', addrs: [] }],
+      where: [{ label: B, path: `/var/run/netns/${B}` }],
+      filters: ['udp port 9'],
+      description: 'kernel counters through the live session',
+      bufferBytes: built.ringBytes(64),
+    });
+    const helper = helperPids();
+    expect(helper).toHaveLength(1);
+    process.kill(helper[0]!, 'SIGSTOP');
+    inject(3000);
+    process.kill(helper[0]!, 'SIGCONT');
+    await settle(300);
+    session.stop();
+    await session.done;
+    const [status] = session.hopStatus();
+    expect(status!.kernel!.received).toBe(3000);
+    expect(status!.kernel!.dropped).toBeGreaterThan(2800);
+    expect(status!.kernel!.dropped + status!.packets).toBe(3000);
+    expect(status!.kernel!.ifDropped).toBe(0);
+  });
 });
+
+/** This test process's capture helpers (setpriv and nsenter exec into node: one pid each). */
+function helperPids(): number[] {
+  return readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .flatMap((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        return ppid === process.pid && cmdline.includes('helper.js') ? [Number(pid)] : [];
+      } catch {
+        return [];
+      }
+    });
+}

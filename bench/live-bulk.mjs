@@ -112,7 +112,10 @@ async function run() {
     transferS: +seconds.toFixed(2),
     hops: report.hops.map((h) => h.name),
     hoptracePerHop: report.summary.packetsPerHop,
-    kernelCounters: /kernel/.test(report.summary.timestamps ?? ''),
+    kernelCounters: /^taken by the kernel/.test(report.summary.timestamps ?? ''),
+    flows: report.flows?.length ?? 0,
+    // The smallest per-hop latency of the traced flow: below zero only when clocks disagree.
+    minLatencyUs: Math.min(...(report.flows ?? []).flatMap((f) => f.latency.map((step) => step.minUs))),
     kernelLoss: report.summary.warnings.filter((w) => /dropped/.test(w)),
     tcpdumpReceived: Number(/(\d+) packets received by filter/.exec(tcpdumpErr)?.[1] ?? -1),
     tcpdumpDropped: Number(/(\d+) packets dropped by kernel/.exec(tcpdumpErr)?.[1] ?? -1),
@@ -131,7 +134,7 @@ try {
     rows.push(r);
     console.log(
       `run ${i + 1}: ${r.transferS} s; hops ${r.hops.join(', ')}; hoptrace per hop ${JSON.stringify(r.hoptracePerHop)}; kernel loss ${!r.kernelCounters ? 'not reported (a build without kernel counters)' : r.kernelLoss.length ? r.kernelLoss.join('; ') : 'none counted'}; ` +
-        `tcpdump uplink received ${r.tcpdumpReceived}, dropped ${r.tcpdumpDropped}; helpers' peak RSS ${JSON.stringify(r.helperPeakRssMb)} MB`,
+        `tcpdump uplink received ${r.tcpdumpReceived}, dropped ${r.tcpdumpDropped}; helpers' peak RSS ${JSON.stringify(r.helperPeakRssMb)} MB; ${r.flows} flow(s), smallest hop latency ${r.minLatencyUs} us`,
     );
   }
   fs.mkdirSync(path.join(here, 'out'), { recursive: true });

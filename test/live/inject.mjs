@@ -1,11 +1,11 @@
 // Test helper: injects <count> UDP frames of <size> bytes to port 9 on <iface> with cap
 // (pcap_sendpacket), in the network namespace this runs in (started through nsenter).
-//   node inject.mjs <iface> <count> <size>
+//   node inject.mjs <iface> <count> <size> [<srcIp> <dstIp>]
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const { Cap } = require('cap');
-const [iface, countText, sizeText] = process.argv.slice(2);
+const [iface, countText, sizeText, srcIp = '198.18.250.1', dstIp = '198.18.250.2'] = process.argv.slice(2);
 const size = Number(sizeText);
 const frame = Buffer.alloc(size);
 frame.fill(0xff, 0, 6); // broadcast: no neighbour needed
@@ -14,7 +14,7 @@ frame.writeUInt8(0x45, 14);
 frame.writeUInt16BE(size - 14, 16);
 frame.writeUInt8(64, 22);
 frame.writeUInt8(17, 23);
-Buffer.from([198, 18, 250, 1, 198, 18, 250, 2]).copy(frame, 26);
+Buffer.from([...srcIp.split('.'), ...dstIp.split('.')].map(Number)).copy(frame, 26);
 frame.writeUInt16BE(40000, 34);
 frame.writeUInt16BE(9, 36);
 frame.writeUInt16BE(size - 34, 38);

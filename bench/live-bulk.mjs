@@ -7,6 +7,7 @@
 // reports them (warnings), tcpdump's received/dropped on the uplink, and the helpers' peak RSS.
 //   HOPTRACE_CLI=/path/to/bin/hoptrace.js  trace with another build (the "before" figures)
 //   BENCH_BULK_RUNS=3                      runs
+//   BENCH_BULK_GSO_MAX=1500                no GSO super-packets: every segment is a packet (~10x the packets)
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,6 +17,7 @@ const here = path.dirname(new URL(import.meta.url).pathname);
 const cli = process.env.HOPTRACE_CLI ?? path.join(here, '..', 'bin', 'hoptrace.js');
 const megabytes = Number(process.env.BENCH_BULK_MB ?? 200);
 const runs = Number(process.env.BENCH_BULK_RUNS ?? 3);
+const gsoMax = process.env.BENCH_BULK_GSO_MAX;
 const tag = `ht-bb${process.pid % 10000}`;
 const [C, H, O] = ['c', 'h', 'o'].map((s) => `${tag}-${s}`);
 const ns = (n) => `--net=/var/run/netns/${n}`;
@@ -41,6 +43,7 @@ function up() {
     ip -n ${H} addr add 203.0.113.65/26 dev eth0 && ip -n ${H} link set eth0 up
     ip -n ${O} addr add 203.0.113.66/26 dev eth0 && ip -n ${O} link set eth0 up
     ip -n ${H} route add default via 203.0.113.66
+    ${gsoMax ? `for l in "${C} eth0" "${H} vh0" "${H} br0" "${H} eth0" "${O} eth0"; do set -- $l; ip -n $1 link set dev $2 gso_max_size ${gsoMax} gro_max_size ${gsoMax}; done` : ''}
     nsenter ${ns(H)} sysctl -qw net.ipv4.ip_forward=1
     nsenter ${ns(H)} iptables -t nat -A POSTROUTING -s 198.18.9.0/24 ! -o br0 -j MASQUERADE
   `);
@@ -56,14 +59,16 @@ function down() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Peak RSS (MB) of the CLI's capture helpers, sampled while it runs. */
-function sampleHelpers(pid, peak) {
+/** Peak RSS (MB) and CPU ticks of the CLI's capture helpers, sampled while it runs. */
+function sampleHelpers(pid, peak, ticks) {
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
       if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== pid) continue;
       if (!fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('helper.js')) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks.set(entry, Number(fields[11]) + Number(fields[12]));
       const rss = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${entry}/status`, 'utf8'))?.[1] ?? 0) / 1024;
       peak.set(entry, Math.max(peak.get(entry) ?? 0, rss));
     } catch {
@@ -94,7 +99,8 @@ async function run() {
   trace.stderr.on('data', (d) => (stderr += d));
   const exited = new Promise((r) => trace.on('close', r));
   const peak = new Map();
-  const sampler = setInterval(() => sampleHelpers(trace.pid, peak), 50);
+  const ticks = new Map();
+  const sampler = setInterval(() => sampleHelpers(trace.pid, peak, ticks), 50);
   await sleep(3000); // hoptrace is capturing within ~1 s of start
   const t0 = process.hrtime.bigint();
   execFileSync('nsenter', [ns(C), 'busybox', 'wget', '-q', '-O', '/dev/null', 'http://203.0.113.66/bulk'], { timeout: 120_000 });
@@ -120,6 +126,7 @@ async function run() {
     tcpdumpReceived: Number(/(\d+) packets received by filter/.exec(tcpdumpErr)?.[1] ?? -1),
     tcpdumpDropped: Number(/(\d+) packets dropped by kernel/.exec(tcpdumpErr)?.[1] ?? -1),
     helperPeakRssMb: [...peak.values()].map((v) => Math.round(v)),
+    helpersCpuS: [...ticks.values()].reduce((a, b) => a + b, 0) / 100,
     stderrTail: stderr.trim().split('\n').slice(-2),
   };
 }
@@ -127,14 +134,14 @@ async function run() {
 down();
 try {
   up();
-  console.log(`\nlive capture of a bulk flow: the container downloads ${megabytes} MB over HTTP while hoptrace watches 'tcp port 80' on all four hops; tcpdump on the uplink in the same run (${cli})`);
+  console.log(`\nlive capture of a bulk flow${gsoMax ? ` (gso_max_size ${gsoMax})` : ''}: the container downloads ${megabytes} MB over HTTP while hoptrace watches 'tcp port 80' on all four hops; tcpdump on the uplink in the same run (${cli})`);
   const rows = [];
   for (let i = 0; i < runs; i++) {
     const r = await run();
     rows.push(r);
     console.log(
       `run ${i + 1}: ${r.transferS} s; hops ${r.hops.join(', ')}; hoptrace per hop ${JSON.stringify(r.hoptracePerHop)}; kernel loss ${!r.kernelCounters ? 'not reported (a build without kernel counters)' : r.kernelLoss.length ? r.kernelLoss.join('; ') : 'none counted'}; ` +
-        `tcpdump uplink received ${r.tcpdumpReceived}, dropped ${r.tcpdumpDropped}; helpers' peak RSS ${JSON.stringify(r.helperPeakRssMb)} MB; ${r.flows} flow(s), smallest hop latency ${r.minLatencyUs} us`,
+        `tcpdump uplink received ${r.tcpdumpReceived}, dropped ${r.tcpdumpDropped}; helpers' peak RSS ${JSON.stringify(r.helperPeakRssMb)} MB, CPU ${r.helpersCpuS} s; ${r.flows} flow(s), smallest hop latency ${r.minLatencyUs} us`,
     );
   }
   fs.mkdirSync(path.join(here, 'out'), { recursive: true });

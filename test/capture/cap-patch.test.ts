@@ -15,6 +15,8 @@ describe('the cap module hoptrace captures with', () => {
     const cap = new Cap();
     expect(typeof cap.stats).toBe('function');
     expect(typeof cap.precision).toBe('function');
+    expect(typeof cap.pause).toBe('function');
+    expect(typeof cap.resume).toBe('function');
   });
 
   it('refuses counters and a precision before a capture is open', () => {

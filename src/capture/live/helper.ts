@@ -8,7 +8,7 @@
 // libpcap failures stay contained here: when an interface vanishes, cap's poll callback
 // asserts and aborts this process, and the parent reports which interface is gone.
 import { createRequire } from 'node:module';
-import { encodeMessage, encodePacket, RecordType, type KernelCounters, type TimestampPrecision } from './wire.js';
+import { encodeMessage, packetRecordLength, RecordType, writePacket, type KernelCounters, type TimestampPrecision } from './wire.js';
 import { interfaceRxDrops } from './ifaceDrops.js';
 import { runProbe, type ProbeSpec } from './probe.js';
 
@@ -27,6 +27,8 @@ export interface CaptureSpec {
   snaplen: number;
   /** How often each hop's kernel counters are sent. */
   statsEveryMs: number;
+  /** Bytes waiting for the parent before the rings are no longer read (default STREAM_HIGH_WATER). */
+  backlogBytes?: number;
 }
 
 /** `cap` with patches/cap+0.2.1.patch applied: kernel timestamps, wire length, pcap_stats. */
@@ -35,10 +37,22 @@ interface CapHandle {
   close(): void;
   stats?(): { received: number; dropped: number; ifDropped: number };
   precision?(): TimestampPrecision;
+  pause?(): void;
+  resume?(): void;
   on(event: 'packet', listener: (nbytes: number, truncated: boolean, tsSec: number, tsNsec: number, origLen: number) => void): void;
 }
 
 const LINK_TYPES: Record<string, number> = { ETHERNET: 1, NULL: 0, RAW: 101, LINKTYPE_LINUX_SLL: 113 };
+
+/** One write per event-loop turn at most this big (a record is at most a snaplen and its header). */
+const ARENA_BYTES = 256 * 1024;
+
+/**
+ * Bytes waiting for the parent to read before the helper stops reading the rings. A parent
+ * slower than the capture then leaves packets in the kernel, which counts what it has no room
+ * for, instead of this process holding the whole stream in memory.
+ */
+const STREAM_HIGH_WATER = 128 * 1024 * 1024;
 
 /** Packets still in the ring when asked to stop are read before the final counts: a few loop turns. */
 const DRAIN_MS = 30;
@@ -64,8 +78,12 @@ class OpenTap {
 function startCapture(spec: CaptureSpec): void {
   const require = createRequire(import.meta.url);
   const { Cap } = require('cap') as { Cap: new () => CapHandle };
-  const out = new OutputQueue();
   const opened: OpenTap[] = [];
+  const out = new OutputQueue(
+    spec.backlogBytes ?? STREAM_HIGH_WATER,
+    () => opened.forEach((o) => o.cap.pause()),
+    () => opened.forEach((o) => o.cap.resume()),
+  );
   for (const tap of spec.taps) {
     const cap = new Cap();
     const buffer = Buffer.alloc(spec.snaplen);
@@ -80,7 +98,7 @@ function startCapture(spec: CaptureSpec): void {
     opened.push(open);
     cap.on('packet', (nbytes, _truncated, tsSec, tsNsec, origLen) => {
       open.captured++;
-      out.add(encodePacket(tap.hop, tsSec, tsNsec, origLen, buffer.subarray(0, nbytes)));
+      out.packet(tap.hop, tsSec, tsNsec, origLen, buffer.subarray(0, nbytes));
     });
     out.now(encodeMessage(RecordType.READY, tap.hop, JSON.stringify({ linkType: failure, iface: tap.iface, precision: cap.precision!() })));
   }
@@ -90,6 +108,8 @@ function startCapture(spec: CaptureSpec): void {
   const ticker = setInterval(() => sendCounters(false), spec.statsEveryMs);
   stopOnParentSignals(() => {
     clearInterval(ticker);
+    // What is still in the rings is read before the final counts, even if the parent is slow.
+    out.unpause();
     setTimeout(() => {
       sendCounters(true);
       for (const open of opened) open.cap.close();
@@ -100,7 +120,7 @@ function startCapture(spec: CaptureSpec): void {
 
 /** Opens one interface; returns its link type, or what went wrong as text. */
 function openTap(cap: CapHandle, tap: CaptureTap, spec: CaptureSpec, buffer: Buffer): number | string {
-  if (typeof cap.stats !== 'function' || typeof cap.precision !== 'function') {
+  if (typeof cap.stats !== 'function' || typeof cap.precision !== 'function' || typeof cap.pause !== 'function') {
     return `${tap.iface}: the cap module is not patched (patches/cap+0.2.1.patch gives kernel timestamps and drop counters): run npm install`;
   }
   let linkName: string;
@@ -117,29 +137,68 @@ function openTap(cap: CapHandle, tap: CaptureTap, spec: CaptureSpec, buffer: Buf
   return linkType;
 }
 
-/** Packets are batched into one write per event-loop turn: one syscall for many frames. */
+/**
+ * Records are copied into one buffer per event-loop turn and written with one syscall: no
+ * buffer per packet, no concatenation. A full buffer is written at once and a new one begun.
+ */
 class OutputQueue {
-  private batch: Buffer[] = [];
+  private arena = Buffer.allocUnsafeSlow(ARENA_BYTES);
+  private used = 0;
   private scheduled = false;
+  private paused = false;
+
+  constructor(
+    private readonly highWater: number,
+    private readonly pause: () => void,
+    private readonly resume: () => void,
+  ) {}
+
+  /** Reads the rings again whatever the parent's backlog. */
+  unpause(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.resume();
+  }
+
+  packet(hop: number, tsSec: number, tsNsec: number, origLen: number, data: Uint8Array): void {
+    if (this.used + packetRecordLength(data.length) > this.arena.length) this.flush();
+    this.used = writePacket(this.arena, this.used, hop, tsSec, tsNsec, origLen, data);
+    this.schedule();
+  }
 
   add(record: Buffer): void {
-    this.batch.push(record);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.flush());
-    }
+    if (record.length > ARENA_BYTES) throw new Error(`helper stream: a record of ${record.length} bytes`);
+    if (this.used + record.length > this.arena.length) this.flush();
+    record.copy(this.arena, this.used);
+    this.used += record.length;
+    this.schedule();
   }
 
   now(record: Buffer, done?: () => void): void {
-    this.batch.push(record);
+    this.add(record);
     this.flush(done);
   }
 
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.flush();
+    });
+  }
+
   private flush(done?: () => void): void {
-    this.scheduled = false;
-    const data = this.batch.length === 1 ? this.batch[0]! : Buffer.concat(this.batch);
-    this.batch = [];
+    if (this.used === 0 && !done) return;
+    const data = this.arena.subarray(0, this.used);
+    // A new arena: the stream may still hold the old one until the write completes.
+    this.arena = Buffer.allocUnsafeSlow(ARENA_BYTES);
+    this.used = 0;
     process.stdout.write(data, () => done?.());
+    if (this.paused || process.stdout.writableLength <= this.highWater) return;
+    this.paused = true;
+    this.pause();
+    process.stdout.once('drain', () => this.unpause());
   }
 }
 

@@ -36,16 +36,27 @@ export type WireRecord =
   | { type: 'problem'; hop: number; message: string }
   | { type: 'corrupt'; message: string };
 
+/** Bytes a packet record of `capLen` captured bytes takes on the stream. */
+export function packetRecordLength(capLen: number): number {
+  return HEAD + PACKET_HEAD + capLen;
+}
+
+/** Writes a packet record into `out` at `offset` (room checked by the caller); returns the offset after it. */
+export function writePacket(out: Buffer, offset: number, hop: number, tsSec: number, tsNsec: number, origLen: number, data: Uint8Array): number {
+  out.writeUInt32LE(1 + 2 + PACKET_HEAD + data.length, offset);
+  out.writeUInt8(RecordType.PACKET, offset + 4);
+  out.writeUInt16LE(hop, offset + 5);
+  out.writeUInt32LE(tsSec, offset + 7);
+  out.writeUInt32LE(tsNsec, offset + 11);
+  out.writeUInt32LE(origLen, offset + 15);
+  out.writeUInt32LE(data.length, offset + 19);
+  out.set(data, offset + HEAD + PACKET_HEAD);
+  return offset + HEAD + PACKET_HEAD + data.length;
+}
+
 export function encodePacket(hop: number, tsSec: number, tsNsec: number, origLen: number, data: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(HEAD + PACKET_HEAD + data.length);
-  out.writeUInt32LE(1 + 2 + PACKET_HEAD + data.length, 0);
-  out.writeUInt8(RecordType.PACKET, 4);
-  out.writeUInt16LE(hop, 5);
-  out.writeUInt32LE(tsSec, 7);
-  out.writeUInt32LE(tsNsec, 11);
-  out.writeUInt32LE(origLen, 15);
-  out.writeUInt32LE(data.length, 19);
-  out.set(data, HEAD + PACKET_HEAD);
+  const out = Buffer.allocUnsafe(packetRecordLength(data.length));
+  writePacket(out, 0, hop, tsSec, tsNsec, origLen, data);
   return out;
 }
 

@@ -155,15 +155,33 @@ function watchHelper(child: ChildProcess, options: NetnsCaptureOptions, sink: Ca
   return { pid: child.pid, ready, ended, stats, stop: () => stopHelper(child, state) };
 }
 
+/** A stopping helper that sends nothing for this long is stuck: killed. */
+const STOP_SILENCE_MS = 2000;
+
+/**
+ * Asks the helper to stop, and kills it only once it has gone silent: a helper still
+ * delivering the backlog a slow parent left it (up to 128 MiB) is finishing, not stuck, and
+ * killing it would lose those packets and its final counts.
+ */
 function stopHelper(child: ChildProcess, state: HelperState): void {
   if (state.stopping) return;
   state.stopping = true;
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
   child.stdin!.end();
-  const force = setTimeout(() => child.kill('SIGKILL'), 2000);
-  force.unref();
-  child.once('exit', () => clearTimeout(force));
+  let lastData = Date.now();
+  const onData = (): void => {
+    lastData = Date.now();
+  };
+  child.stdout!.on('data', onData);
+  const watchdog = setInterval(() => {
+    if (Date.now() - lastData >= STOP_SILENCE_MS) child.kill('SIGKILL');
+  }, STOP_SILENCE_MS / 4);
+  watchdog.unref();
+  child.once('exit', () => {
+    clearInterval(watchdog);
+    child.stdout!.off('data', onData);
+  });
 }
 
 /**

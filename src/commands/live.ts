@@ -25,7 +25,7 @@ interface TargetFlags {
 
 interface CaptureFlags extends TargetFlags, OutputFlags {
   record?: string;
-  bufferMib: number;
+  ringPackets: number;
   window: number;
   filter?: string;
   verbose?: boolean;
@@ -93,10 +93,16 @@ function captureCommand(program: Command, name: string, description: string): Co
     .addOption(new Option('--filter <expr>', 'report only flows matching a pcap-filter-like expression (host, net, port, tcp, udp, icmp, icmp6, ip, ip6, and/or/not)').argParser(filterOption))
     .addOption(new Option('--window <ms>', 'longest a packet may take from one hop to the next').default(DEFAULTS.windowMs).argParser(numberOption('--window', WINDOW_RANGE)))
     .addOption(
-      new Option('--buffer-mib <MiB>', "libpcap's ring per hop: smaller rings lose packets in bursts (10 MiB lost them from ~40,000 packets/s on a veth)")
-        .default(DEFAULTS.bufferMib)
-        .argParser(numberOption('--buffer-mib', { min: 1, max: 1024 })),
-    );
+      new Option('--ring-packets <n>', "packets libpcap's ring holds per hop: a burst larger than the ring is lost, and the kernel counts the loss")
+        .default(DEFAULTS.ringPackets)
+        .argParser(numberOption('--ring-packets', { min: 64, max: 1_048_576, integer: true })),
+    )
+    .addOption(new Option('--buffer-mib <MiB>').hideHelp().argParser(bufferMibRefused));
+}
+
+/** The ring was sized in bytes for 64 KiB packets; in 296-byte slots the same number would mean another ring: refused, not converted. */
+function bufferMibRefused(): never {
+  throw new InputError(`--buffer-mib is no longer taken: libpcap's ring per hop is sized in packets now, --ring-packets <n> (default ${DEFAULTS.ringPackets})`);
 }
 
 function targetOptions(command: Command): Command {
@@ -133,7 +139,7 @@ function baseRequest(cmd: Command, target: TargetSpec, destination: string | und
     selector,
     lingerMs: 1500,
     recordDir: flags.record,
-    bufferBytes: Math.round(flags.bufferMib * 1024 * 1024),
+    ringPackets: flags.ringPackets,
     trace: { windowMs: flags.window, filter: flags.filter },
     commandLine: commandLine(cmd),
     say: () => undefined,

@@ -23,8 +23,8 @@ export interface LiveTraceRequest {
   /** How long to keep capturing after the traffic ended, for late replies. */
   lingerMs: number;
   recordDir?: string;
-  /** libpcap's ring per hop, in bytes. */
-  bufferBytes: number;
+  /** Slots of libpcap's ring per hop (--ring-packets). */
+  ringPackets: number;
   /** --window, --filter: the same options as replay. */
   trace: TraceOptions;
   /** The command as typed, for "run as root: sudo ..." */
@@ -51,7 +51,7 @@ export async function runLiveTrace(request: LiveTraceRequest, present: Presenter
     filters,
     description: describeTrace(path, request),
     recordDir: request.recordDir,
-    bufferBytes: request.bufferBytes,
+    ringPackets: request.ringPackets,
     notes: [...path.facts.map(describeFact), ...path.notes, ...describeFilters(path.hops, filters)],
     onProblem,
     warnings: () => warnings,
@@ -119,7 +119,7 @@ function filterContext(path: DiscoveredPath) {
 
 function describeTrace(path: DiscoveredPath, request: LiveTraceRequest): string {
   const to = request.destination ? ` to ${request.destination}` : '';
-  return `hoptrace ${request.commandLine.replace(/^hoptrace /, '')}: ${path.target.description}${to}, recorded live (timestamps taken on arrival in user space, one clock per network namespace)`;
+  return `hoptrace ${request.commandLine.replace(/^hoptrace /, '')}: ${path.target.description}${to}, recorded live (kernel timestamps of each hop's capture)`;
 }
 
 /** A capture ended on its own: if the container stopped, say so and end the trace. */

@@ -1,8 +1,8 @@
-import type { Frame, Hop } from '../../model.js';
+import type { Frame, Hop, KernelCounts } from '../../model.js';
 import { EnvironmentError, type FatalError, InputError, PrivilegeError } from '../../errors.js';
 import type { FrameSink, FrameSource, HopStatus } from '../../source.js';
 import { netnsInode, type Netns } from '../../discover/netns.js';
-import { CaptureOpenError, startNetnsCapture, type NetnsCapture } from './netnsCapture.js';
+import { CaptureOpenError, RING_PACKETS, startNetnsCapture, type NetnsCapture, type TimestampPrecision } from './netnsCapture.js';
 import { hopFileName, TraceRecorder } from './recorder.js';
 
 export interface LiveSessionOptions {
@@ -11,8 +11,8 @@ export interface LiveSessionOptions {
   filters: string[];
   description: string;
   recordDir?: string;
-  /** libpcap's ring per hop (DEFAULTS.bufferMib). */
-  bufferBytes: number;
+  /** Slots of libpcap's ring per hop (--ring-packets; default RING_PACKETS). */
+  ringPackets?: number;
   /** How often frames are handed to the tracer and its clock moved on. */
   tickMs?: number;
   /** Frames from different helpers arrive slightly out of order: hold them this long to sort. */
@@ -24,13 +24,35 @@ export interface LiveSessionOptions {
   warnings?: () => string[];
 }
 
-export const TIMESTAMP_NOTE =
-  'timestamps: taken on arrival in user space by the capture helper of each network namespace (cap gives no kernel timestamps), on one monotonic clock; per-hop latency includes scheduling delay, and between namespaces it can be off by a millisecond or more';
+const UNITS: Record<TimestampPrecision, string> = { nano: 'nanoseconds', micro: 'microseconds' };
+
+/**
+ * Where live timestamps come from, in the precision each hop's capture was opened with
+ * (libpcap gives nanoseconds where the kernel offers them, else microseconds); no unit is
+ * claimed while a hop is not open yet.
+ */
+export function timestampNote(hops: Hop[], precision: (TimestampPrecision | undefined)[]): string {
+  const units = new Set(hops.map((_, i) => precision[i]));
+  let header = "libpcap's packet header";
+  if (units.size === 1 && !units.has(undefined)) header += `, in ${UNITS[precision[0]!]}`;
+  else if (!units.has(undefined)) header += `, in ${hops.map((hop, i) => `${UNITS[precision[i]!]} at ${hop.name}`).join(', ')}`;
+  return `taken by the kernel as each hop's capture saw the packet (${header}), on the host's one real-time clock, as tcpdump takes them`;
+}
+
+/** Packets the kernel counted as lost to a hop's capture: the report must not read as if the hop saw everything. */
+export function kernelLossWarning(hop: Hop, k: KernelCounts): string | undefined {
+  if (k.dropped === 0 && k.ifDropped === 0) return undefined;
+  const parts = [
+    k.dropped > 0 ? `${k.dropped} of ${k.received} packets dropped by the kernel before the capture read them` : '',
+    k.ifDropped > 0 ? `${k.ifDropped} dropped by the interface` : '',
+  ];
+  return `${hop.name}: ${parts.filter(Boolean).join(', ')}`;
+}
 
 export const DROP_NOTE =
-  'capture loss: cap reports no kernel drop counters; a packet a hop missed shows as a capture-gap finding, never as a drop';
+  "capture loss: counted by the kernel per hop (packets libpcap's ring had no room for, packets the interface dropped) and reported as a warning when not zero";
 
-/** Wall-clock nanoseconds minus monotonic nanoseconds: helpers add their hrtime to it. */
+/** Wall-clock nanoseconds minus monotonic nanoseconds: with hrtime, a wall clock that never steps, to compare with the kernel's (wall-clock) packet timestamps. */
 function clockAnchor(): bigint {
   return BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
 }
@@ -45,8 +67,8 @@ export function liveSource(options: LiveSessionOptions): FrameSource {
 class LiveSource implements FrameSource {
   readonly notes: string[];
   readonly ended: Promise<void>;
-  readonly timestamps = TIMESTAMP_NOTE.replace(/^timestamps: /, '');
   private readonly status: HopStatus[];
+  private readonly precision: (TimestampPrecision | undefined)[] = [];
   private readonly anchor = clockAnchor();
   private captures: NetnsCapture[] = [];
   private pending: Frame[] = [];
@@ -60,7 +82,7 @@ class LiveSource implements FrameSource {
     private readonly options: LiveSessionOptions,
     private readonly recorder?: TraceRecorder,
   ) {
-    this.notes = [TIMESTAMP_NOTE, DROP_NOTE, ...(options.notes ?? [])];
+    this.notes = [`timestamps: ${this.timestamps}`, DROP_NOTE, ...(options.notes ?? [])];
     this.status = hops.map(() => ({ packets: 0 }));
     this.ended = new Promise((resolve) => (this.resolveDone = resolve));
   }
@@ -69,7 +91,7 @@ class LiveSource implements FrameSource {
     this.sink = into;
     const sink = {
       // The recorder opens a hop's file before that hop's first frame can arrive.
-      opened: (hop: number, linkType: number) => this.recorder?.open(hop, linkType),
+      opened: (hop: number, linkType: number, precision: TimestampPrecision) => this.opened(hop, linkType, precision),
       frame: (f: Frame) => this.arrive(f),
       problem: (hop: number, m: string) => this.problem(hop, m),
     };
@@ -78,8 +100,7 @@ class LiveSource implements FrameSource {
         {
           netns,
           taps: hops.map((i) => ({ hop: i, iface: this.hops[i]!.iface ?? this.hops[i]!.name, filter: this.options.filters[i] ?? '' })),
-          bufferBytes: this.options.bufferBytes,
-          anchorNs: this.anchor,
+          ringPackets: this.options.ringPackets ?? RING_PACKETS,
         },
         sink,
       ),
@@ -100,12 +121,28 @@ class LiveSource implements FrameSource {
     void this.halt().then(() => this.resolveDone());
   }
 
+  get timestamps(): string {
+    return timestampNote(this.hops, this.precision);
+  }
+
   warnings(): string[] {
-    return this.options.warnings?.() ?? [];
+    const lost = this.hopStatus().flatMap((s, hop) => (s.kernel ? [kernelLossWarning(this.hops[hop]!, s.kernel)] : []));
+    return [...(this.options.warnings?.() ?? []), ...lost.filter((w): w is string => w !== undefined)];
   }
 
   hopStatus(): HopStatus[] {
-    return this.status.map((s) => ({ ...s }));
+    const kernel = new Map(this.captures.flatMap((c) => [...c.stats()]));
+    return this.status.map((s, hop) => {
+      const k = kernel.get(hop);
+      return k ? { ...s, kernel: { received: k.received, dropped: k.dropped, ifDropped: k.ifDropped } } : { ...s };
+    });
+  }
+
+  /** A hop's interface is open: its file opens before its first frame; its clock's precision is known. */
+  private opened(hop: number, linkType: number, precision: TimestampPrecision): void {
+    this.precision[hop] = precision;
+    this.notes[0] = `timestamps: ${this.timestamps}`;
+    this.recorder?.open(hop, linkType);
   }
 
   private arrive(frame: Frame): void {

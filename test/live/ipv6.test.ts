@@ -98,6 +98,7 @@ describe.skipIf(skip)(`IPv6 and dual stack on engine ${engine}${skip ? ` (skippe
     expect(result.status, result.stderr).toBe(0);
     expect(report.flows).toHaveLength(1);
     expect(report.flows[0]).toMatchObject({ proto: 'tcp', initiator: expect.stringMatching(/^\[[0-9a-f:]+\]:\d+$/), responder: `[${lab.outsideAddr6}]:80`, verdict: 'ok' });
+    expect(result.stderr).toContain(`TCP connect to [${lab.outsideAddr6}]:80: connected`);
   });
 
   it('udp to a closed IPv6 port: the ICMPv6 port unreachable is kept on every hop and names the rejection', () => {

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { isIPv6 } from 'node:net';
 import { ExitCode, FatalError } from '../../errors.js';
 import { argvIn, type Netns } from '../../discover/netns.js';
 import { HELPER_PATH } from './netnsCapture.js';
@@ -44,10 +45,12 @@ export function probeFrom(ns: Netns, spec: ProbeSpec): Traffic {
   return runChild(file, argv, (out) => summariseProbe(spec, out));
 }
 
-function summariseProbe(spec: ProbeSpec, output: string): string {
+/** The probe's line for the user; an IPv6 address is bracketed before its port, as in a URL. */
+export function summariseProbe(spec: ProbeSpec, output: string): string {
   try {
     const result = JSON.parse(output.trim().split('\n').pop() ?? '') as ProbeResult;
-    const what = spec.mode === 'tcp' ? `TCP connect to ${spec.host}:${spec.port}` : `UDP datagram to ${spec.host}:${spec.port}`;
+    const to = isIPv6(spec.host) ? `[${spec.host}]:${spec.port}` : `${spec.host}:${spec.port}`;
+    const what = spec.mode === 'tcp' ? `TCP connect to ${to}` : `UDP datagram to ${to}`;
     return `${what}: ${result.outcome} after ${result.ms.toFixed(1)} ms`;
   } catch {
     return `${spec.mode} probe ended without a result`;

@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 // Two projects: the pure tests run in parallel; the lab tests (a real dockerd in network
 // namespaces, root only) share one lab, so their files run one after another.
-const labTests = ['test/lab/**/*.test.ts', 'test/live/**/*.test.ts'];
+const labTests = ['test/lab/**/*.test.ts', 'test/live/**/*.test.ts', 'test/why/**/*.lab.test.ts'];
 
 export default defineConfig({
   test: {

@@ -22,7 +22,18 @@ function firstEcho(traceDir) {
   return { trace, packets: perHop.map((ps) => ps.filter((p) => p.seq === seq)) };
 }
 
-function writeHop(file, packets, copies, spacingNs, t0) {
+/** Changes one copy's packet in place: the copy's number, the packet, and where its IP header is. */
+const freshIds = (chunk, ip, p, c) => {
+  chunk.writeUInt16BE((p.data[ETH + 4] * 256 + p.data[ETH + 5] + c) & 0xffff, ip + 4);
+  chunk.writeUInt16BE((p.data[ETH + 24] * 256 + p.data[ETH + 25] + Math.floor(c / 1000)) & 0xffff, ip + 24);
+  chunk.writeUInt16BE((p.data[ETH + 26] * 256 + p.data[ETH + 27] + c) & 0xffff, ip + 26);
+};
+
+/**
+ * Writes `copies` copies of a hop's packets, `spacingNs` apart, in chunks of about 4 MiB:
+ * a trace of any size is generated without holding it in memory.
+ */
+function writeHop(file, packets, copies, spacingNs, t0, mutate = freshIds) {
   const fd = fs.openSync(file, 'w');
   const header = Buffer.alloc(24);
   header.writeUInt32LE(0xa1b2c3d4, 0);
@@ -44,10 +55,7 @@ function writeHop(file, packets, copies, spacingNs, t0) {
         chunk.writeUInt32LE(p.data.length, o + 8);
         chunk.writeUInt32LE(p.data.length, o + 12);
         chunk.set(p.data, o + 16);
-        const ip = o + 16 + ETH;
-        chunk.writeUInt16BE((p.data[ETH + 4] * 256 + p.data[ETH + 5] + c) & 0xffff, ip + 4);
-        chunk.writeUInt16BE((p.data[ETH + 24] * 256 + p.data[ETH + 25] + Math.floor(c / 1000)) & 0xffff, ip + 24);
-        chunk.writeUInt16BE((p.data[ETH + 26] * 256 + p.data[ETH + 27] + c) & 0xffff, ip + 26);
+        mutate(chunk, o + 16 + ETH, p, c);
         o += 16 + p.data.length;
       }
     }
@@ -56,19 +64,74 @@ function writeHop(file, packets, copies, spacingNs, t0) {
   fs.closeSync(fd);
 }
 
-/** Writes a trace directory with `packetsPerHop` packets at each hop of the recording. */
-export function generateTrace(outDir, packetsPerHop, spacingNs = 100_000) {
+/** Writes path.json and one file per hop of ping-out, each hop's packets changed per copy by `mutate`. */
+function writeTrace(outDir, pick, copies, spacingNs, mutate, description) {
   const source = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'fixtures', 'ping-out');
-  const { trace, packets } = firstEcho(source);
+  const { trace, packets: echo } = firstEcho(source);
+  const packets = echo.map(pick);
   const t0 = Math.min(...packets.flat().map((p) => p.t));
-  const copies = Math.ceil(packetsPerHop / Math.max(...packets.map((p) => p.length)));
   fs.mkdirSync(outDir, { recursive: true });
   const hops = trace.hops.map((hop, i) => {
     const file = `${String(i + 1).padStart(2, '0')}-${hop.iface ?? i}.pcap`;
-    writeHop(path.join(outDir, file), packets[i], copies, spacingNs, t0);
+    writeHop(path.join(outDir, file), packets[i], copies, spacingNs, t0, mutate);
     return { file, name: hop.name, role: hop.role, netns: hop.netns, iface: hop.iface, addrs: hop.addrs };
   });
-  const description = `generated from fixtures/ping-out: ${copies} copies of its first echo, ${spacingNs / 1000} us apart`;
   fs.writeFileSync(path.join(outDir, 'path.json'), `${JSON.stringify({ description, hops }, null, 2)}\n`);
-  return { dir: outDir, files: hops.map((h) => path.join(outDir, h.file)), packets: copies * Math.max(...packets.map((p) => p.length)) };
+  const total = copies * packets.reduce((n, ps) => n + ps.length, 0);
+  return { dir: outDir, files: hops.map((h) => path.join(outDir, h.file)), packets: copies * Math.max(...packets.map((p) => p.length)), total };
+}
+
+/**
+ * A flood of identical packets: `copies` byte-identical copies of ping-out's first echo
+ * request at every hop, 1 us apart. Every copy at one hop matches every copy at the next
+ * by content: the case that makes matching quadratic when candidates are scanned.
+ */
+export function generateFlood(outDir, copies, spacingNs = 1000) {
+  const requestOnly = (ps) => ps.filter((p) => p.data[ETH + 20] === 8);
+  const description = `generated from fixtures/ping-out: ${copies} byte-identical copies of its first echo request at every hop, ${spacingNs / 1000} us apart`;
+  return writeTrace(outDir, requestOnly, copies, spacingNs, () => {}, description);
+}
+
+/**
+ * The same flood, dropped before the last hop (its capture is empty): no journey completes,
+ * so every copy stays open for the matching window and each new copy meets all the open
+ * ones with the same content.
+ */
+export function generateDroppedFlood(outDir, copies, spacingNs = 1000) {
+  const trace = generateFlood(outDir, copies, spacingNs);
+  const last = trace.files[trace.files.length - 1];
+  fs.truncateSync(last, 24);
+  trace.total -= copies;
+  const doc = JSON.parse(fs.readFileSync(path.join(outDir, 'path.json'), 'utf8'));
+  doc.description += `; the last hop saw none of them`;
+  fs.writeFileSync(path.join(outDir, 'path.json'), `${JSON.stringify(doc, null, 2)}\n`);
+  return trace;
+}
+
+/**
+ * `flows` distinct flows: ping-out's first echo (request and reply at every hop) with the
+ * echo id (16 bits) and the far end's last address byte (203.0.113.2 + flow / 65536) set per
+ * flow, so that up to 16 million flows are distinct. Checksums are left as recorded.
+ */
+export function generateFlows(outDir, flows, spacingNs = 100_000) {
+  if (flows > 250 * 65536) throw new Error(`at most ${250 * 65536} distinct flows`);
+  const perFlow = (chunk, ip, p, c) => {
+    const request = p.data[ETH + 20] === 8;
+    chunk.writeUInt16BE(c & 0xffff, ip + 4);
+    chunk[ip + (request ? 19 : 15)] = 2 + Math.floor(c / 65536);
+    chunk.writeUInt16BE(c & 0xffff, ip + 24);
+  };
+  const description = `generated from fixtures/ping-out: ${flows} distinct echo flows (request and reply), ${spacingNs / 1000} us apart`;
+  return writeTrace(outDir, (ps) => ps, flows, spacingNs, perFlow, description);
+}
+
+/** Writes a trace directory with `packetsPerHop` packets at each hop of the recording. */
+export function generateTrace(outDir, packetsPerHop, spacingNs = 100_000) {
+  const copiesFor = (packets) => Math.ceil(packetsPerHop / Math.max(...packets.map((p) => p.length)));
+  let copies = 0;
+  const pick = (ps) => ps;
+  const source = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'fixtures', 'ping-out');
+  copies = copiesFor(firstEcho(source).packets);
+  const description = `generated from fixtures/ping-out: ${copies} copies of its first echo, ${spacingNs / 1000} us apart`;
+  return writeTrace(outDir, pick, copies, spacingNs, freshIds, description);
 }

@@ -1,8 +1,9 @@
 // Runs a command and measures wall time, CPU time and peak memory (VmHWM, polled from /proc).
+// With timeoutS, a run that takes longer is killed and reported as timedOut.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 
-export function measure(command, args, { env = process.env, stdout = 'ignore' } = {}) {
+export function measure(command, args, { env = process.env, stdout = 'ignore', timeoutS = 0 } = {}) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     const child = spawn(command, args, { env, stdio: ['ignore', stdout, 'pipe'] });
@@ -21,12 +22,15 @@ export function measure(command, args, { env = process.env, stdout = 'ignore' } 
       }
     };
     const timer = setInterval(poll, 20);
+    let timedOut = false;
+    const limit = timeoutS > 0 ? setTimeout(() => ((timedOut = true), child.kill('SIGKILL')), timeoutS * 1000) : undefined;
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
-    child.on('exit', (code) => {
+    child.on('exit', (code, signal) => {
       clearInterval(timer);
+      clearTimeout(limit);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      resolve({ code, seconds, peakMb: peakKb / 1024, cpu, stderr });
+      resolve({ code, signal, timedOut, seconds, peakMb: peakKb / 1024, cpu, stderr });
     });
   });
 }

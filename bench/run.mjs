@@ -1,6 +1,8 @@
 // npm run bench: hoptrace's replay next to tcpdump and a plain read of the same files, in
-// the same run, at 1x and 4x the trace size (memory must stay flat). Then the live-capture
-// and terminal-UI benchmarks where they can run (bench/live.mjs needs root and the lab).
+// the same run, at 1x and 4x the trace size (memory must stay flat), on 1, 2 and all cores
+// (BENCH_CORES). Then the scale rows (bench/scale.mjs: identical-packet floods, memory per
+// flow count), and the live-capture and terminal-UI benchmarks where they can run
+// (bench/live.mjs needs root and the lab).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,10 +16,36 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'hoptrace-bench-'));
 const perHop = Number(process.env.BENCH_PACKETS_PER_HOP ?? 1_000_000);
 const rows = [];
 
+/**
+ * The CPU sets hoptrace's replay runs on: BENCH_CORES lists core counts ("1,2,all", the
+ * default); each count n runs the replay under `taskset -c 0-(n-1)`, "all" unpinned. So the
+ * figures show whether work spread over threads (a worker-thread decoder) pays.
+ */
+function coreSets() {
+  const all = os.availableParallelism?.() ?? os.cpus().length;
+  const wanted = (process.env.BENCH_CORES ?? '1,2,all').split(',').map((c) => (c === 'all' ? all : Number(c)));
+  const counts = [...new Set(wanted.filter((n) => Number.isInteger(n) && n >= 1).map((n) => Math.min(n, all)))].sort((a, b) => a - b);
+  return counts.map((n) => ({ label: n === all ? `all ${all} cores` : `${n} core${n === 1 ? '' : 's'}`, pin: n === all ? [] : ['taskset', '-c', `0-${n - 1}`] }));
+}
+
+const hasTaskset = (() => {
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/** Runs a node command on a set of cores (see coreSets). */
+function onCores(set, args) {
+  return set.pin.length > 0 ? measure(set.pin[0], [...set.pin.slice(1), 'node', ...args]) : measure('node', args);
+}
+
 function row(tool, size, packets, m) {
   const r = { tool, size, packets, seconds: +m.seconds.toFixed(2), mpps: +(packets / m.seconds / 1e6).toFixed(3), peakMb: +m.peakMb.toFixed(0), cpuS: +(m.cpu.user + m.cpu.system).toFixed(2) };
   rows.push(r);
-  console.log(`${tool.padEnd(46)} ${size.padEnd(3)} ${String(packets).padStart(9)} pkts ${r.seconds.toFixed(2).padStart(7)} s ${r.mpps.toFixed(3).padStart(7)} Mpkt/s  peak ${String(r.peakMb).padStart(5)} MB`);
+  console.log(`${tool.padEnd(62)} ${size.padEnd(3)} ${String(packets).padStart(9)} pkts ${r.seconds.toFixed(2).padStart(7)} s ${r.mpps.toFixed(3).padStart(7)} Mpkt/s  peak ${String(r.peakMb).padStart(5)} MB`);
   if (m.code !== 0 && m.code !== 1) console.log(`  exit ${m.code}: ${m.stderr.trim().split('\n').slice(-3).join(' | ')}`);
 }
 
@@ -55,15 +83,21 @@ try {
       await sum('tcpdump -nn -r', size, total, files, 'tcpdump', (f) => ['-nn', '-r', f], { ...process.env, TZ: undefined });
       await sum('TZ=UTC tcpdump -nn -r', size, total, files, 'tcpdump', (f) => ['-nn', '-r', f], { ...process.env, TZ: 'UTC' });
     }
-    row('hoptrace replay --json', size, total, await measure('node', [cli, 'replay', trace.dir, '--json']));
-    row('hoptrace replay --json --pcap-reader native', size, total, await measure('node', [cli, 'replay', trace.dir, '--json', '--pcap-reader', 'native']));
+    const sets = hasTaskset ? coreSets() : coreSets().filter((set) => set.pin.length === 0);
+    for (const set of sets) {
+      const on = sets.length > 1 ? `, ${set.label}` : '';
+      row(`hoptrace replay --json${on}`, size, total, await onCores(set, [cli, 'replay', trace.dir, '--json']));
+      row(`hoptrace replay --json --pcap-reader native${on}`, size, total, await onCores(set, [cli, 'replay', trace.dir, '--json', '--pcap-reader', 'native']));
+    }
     fs.rmSync(trace.dir, { recursive: true, force: true });
   }
   if (!hasTcpdump) console.log('tcpdump is not installed: run scripts/setup.sh for the side-by-side figures');
+  if (!hasTaskset) console.log('taskset is not installed (util-linux): the replay ran on all cores only');
   fs.mkdirSync(path.join(here, 'out'), { recursive: true });
   fs.writeFileSync(path.join(here, 'out', 'replay.json'), `${JSON.stringify(rows, null, 2)}\n`);
-  for (const extra of ['tui.mjs', 'live.mjs']) {
-    const script = path.join(here, extra);
+  // BENCH_EXTRAS picks the benchmarks run after the replay rows ("" for none).
+  for (const extra of (process.env.BENCH_EXTRAS ?? 'scale,tui,live').split(',').filter(Boolean)) {
+    const script = path.join(here, `${extra}.mjs`);
     if (fs.existsSync(script)) execFileSync('node', [script], { stdio: 'inherit' });
   }
 } finally {

@@ -6,8 +6,11 @@ import { CaptureFileError, ExitCode, FatalError } from '../errors.js';
 import type { Frame, Hop, SourceWarning } from '../model.js';
 import { HopSource, type HopMap, isDecodedLinkType, skippedInterface, unsupportedLinkType } from './files/hop-source.js';
 import { type CaptureInterface, type OpenOptions, openCaptureFile } from './files/open.js';
+import { MAX_HOPS, tooManyHops } from './files/limits.js';
 import { readPathJson } from './files/path-json.js';
+import { printable } from './files/printable.js';
 import { splitSingleFile } from './files/single-file.js';
+import type { OutsideFile } from './files/trace-dir.js';
 
 export interface ReplayTrace {
   hops: Hop[];
@@ -21,9 +24,20 @@ export interface ReplayTrace {
   description?: string;
   /** When the captures were stopped (path.json's stoppedAt): packets on their way then were in flight. */
   stoppedAt?: { sec: number; nsec: number };
+  /**
+   * Files the trace directory names that lie outside it (an absolute path, `..`, a link
+   * pointing out), read because options.allowOutside said so. The report must name them.
+   */
+  outsideFiles: OutsideFile[];
 }
 
-export type TraceOptions = OpenOptions;
+export interface TraceOptions extends OpenOptions {
+  /**
+   * Read files a trace directory names outside itself instead of refusing them (the CLI's
+   * --allow-outside-files); they are listed in ReplayTrace.outsideFiles.
+   */
+  allowOutside?: boolean;
+}
 
 /**
  * The forms of `hoptrace replay <trace>`: a directory with path.json; several capture files
@@ -35,18 +49,14 @@ export type TraceOptions = OpenOptions;
 export function openTrace(inputs: string[], options: TraceOptions = {}): ReplayTrace {
   if (inputs.length === 0) throw new FatalError('no capture given: name a trace directory or capture files', ExitCode.BAD_INPUT);
   const warnings: SourceWarning[] = [];
-  const seen = new Set<string>();
-  const warn = (w: SourceWarning): void => {
-    const key = `${w.file}\0${w.offset}\0${w.message}`;
-    if (seen.has(key)) return;
-    seen.add(key);
-    warnings.push(w);
-  };
-  const { hops, maps, description, stoppedAt } = describe(inputs, options, warn);
+  const warn = warningCollector(warnings);
+  if (inputs.length > MAX_HOPS) throw new FatalError(`${inputs.length} capture files given, one hop each: ${tooManyHops(inputs.length)}`, ExitCode.BAD_INPUT);
+  const { hops, maps, description, stoppedAt, outside } = describe(inputs, options, warn);
   const sources = maps.map(([file, map]) => new HopSource(file, map, options, warn));
   const trace: ReplayTrace = {
     hops,
     warnings,
+    outsideFiles: outside ?? [],
     frames: () => mergeByTime(sources),
     progress: () =>
       sources
@@ -55,11 +65,34 @@ export function openTrace(inputs: string[], options: TraceOptions = {}): ReplayT
     close: () => sources.forEach((s) => s.close()),
   };
   if (description !== undefined) trace.description = description;
-  if (stoppedAt !== undefined) {
-    const sec = Math.floor(stoppedAt);
-    trace.stoppedAt = { sec, nsec: Math.round((stoppedAt - sec) * 1e6) * 1000 };
-  }
+  if (stoppedAt !== undefined) trace.stoppedAt = splitSeconds(stoppedAt);
   return trace;
+}
+
+/** Warnings of one file beyond this many are counted in one line instead of listed. */
+const WARNINGS_PER_FILE = 20;
+
+/**
+ * Adds each distinct warning once; past WARNINGS_PER_FILE for a file (a pcapng file can
+ * describe 65536 interfaces of a link type nothing decodes), one line counts the rest.
+ */
+function warningCollector(warnings: SourceWarning[]): (w: SourceWarning) => void {
+  const seen = new Set<string>();
+  const perFile = new Map<string, { count: number; rest?: SourceWarning }>();
+  return (w) => {
+    const key = `${w.file}\0${w.offset}\0${w.message}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    const tally = perFile.get(w.file) ?? { count: 0 };
+    perFile.set(w.file, tally);
+    if (++tally.count <= WARNINGS_PER_FILE) {
+      warnings.push(w);
+      return;
+    }
+    const more = tally.count - WARNINGS_PER_FILE;
+    if (!tally.rest) warnings.push((tally.rest = { file: w.file, offset: w.offset, message: '' }));
+    tally.rest.message = `${more} more warning${more === 1 ? '' : 's'} about this file left out`;
+  };
 }
 
 interface TraceShape {
@@ -67,12 +100,21 @@ interface TraceShape {
   maps: [string, HopMap][];
   description?: string;
   stoppedAt?: number;
+  outside?: OutsideFile[];
 }
 
-function describe(inputs: string[], options: OpenOptions, warn: (w: SourceWarning) => void): TraceShape {
+/** Seconds as whole seconds and nanoseconds, to the microsecond --record writes. */
+function splitSeconds(seconds: number): { sec: number; nsec: number } {
+  const micros = Math.round(seconds * 1e6);
+  const sec = Math.floor(micros / 1e6);
+  return { sec, nsec: (micros - sec * 1e6) * 1000 };
+}
+
+function describe(inputs: string[], options: TraceOptions, warn: (w: SourceWarning) => void): TraceShape {
   if (inputs.length === 1 && isDirectory(inputs[0])) {
-    const path = readPathJson(inputs[0]);
+    const path = readPathJson(inputs[0], { allowOutside: options.allowOutside === true });
     const shape: TraceShape = { hops: path.hops, maps: path.hops.map((hop, i) => [hop.file ?? '', { kind: 'whole', hop: i }]) };
+    if (path.outside.length > 0) shape.outside = path.outside;
     if (path.description !== undefined) shape.description = path.description;
     if (path.stoppedAt !== undefined) shape.stoppedAt = path.stoppedAt;
     checkLinkTypes(shape, options, warn);
@@ -122,8 +164,8 @@ function checkLinkTypes(shape: TraceShape, options: OpenOptions, warn: (w: Sourc
  * their paths apart; a file named twice gets a number, since hop names must be unique.
  */
 function hopNames(files: string[]): string[] {
-  const bases = files.map((file) => parsePath(file).name);
-  const names = files.map((file, i) => (bases.indexOf(bases[i]) === bases.lastIndexOf(bases[i]) ? bases[i] : file));
+  const bases = files.map((file) => printable(parsePath(file).name));
+  const names = files.map((file, i) => (bases.indexOf(bases[i]) === bases.lastIndexOf(bases[i]) ? bases[i] : printable(file)));
   return names.map((name, i) => {
     const before = names.slice(0, i).filter((other) => other === name).length;
     return before === 0 ? name : `${name} (${before + 1})`;

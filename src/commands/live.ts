@@ -14,7 +14,7 @@ import { streamFlowLines } from '../render/stream.js';
 import type { LiveTraceRequest, Presenter } from './liveTrace.js';
 import type { FlowSelector } from '../capture/live/bpf.js';
 import type { TargetSpec } from '../discover/target.js';
-import { DEFAULTS, filterOption, numberOption, WINDOW_RANGE } from '../pipeline/options.js';
+import { DEFAULTS, FILTER_HELP, filterOption, numberOption, WINDOW_RANGE } from '../pipeline/options.js';
 
 interface TargetFlags {
   pid?: string;
@@ -90,7 +90,7 @@ function captureCommand(program: Command, name: string, description: string): Co
     .option('--text', 'print text even on a terminal')
     .option('--tui', 'show the live terminal UI (the default on a terminal)')
     .option('-v, --verbose', 'say how the path was found and what each hop captures')
-    .addOption(new Option('--filter <expr>', 'report only flows matching a pcap-filter-like expression (host, net, port, tcp, udp, icmp, icmp6, ip, ip6, and/or/not)').argParser(filterOption))
+    .addOption(new Option('--filter <expr>', FILTER_HELP).argParser(filterOption))
     .addOption(new Option('--window <ms>', 'longest a packet may take from one hop to the next').default(DEFAULTS.windowMs).argParser(numberOption('--window', WINDOW_RANGE)))
     .addOption(
       new Option('--ring-packets <n>', "packets libpcap's ring holds per hop: a burst larger than the ring is lost, and the kernel counts the loss")

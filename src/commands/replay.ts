@@ -3,7 +3,7 @@ import { openTrace, type ReplayTrace } from '../capture/trace.js';
 import { replaySource, warningText } from '../capture/replaySession.js';
 import { ExitCode } from '../errors.js';
 import type { CommandOutcome } from './outcome.js';
-import { DEFAULTS, filterOption, numberOption, SPEED_RANGE, WINDOW_RANGE } from '../pipeline/options.js';
+import { DEFAULTS, FILTER_HELP, filterOption, numberOption, SPEED_RANGE, WINDOW_RANGE } from '../pipeline/options.js';
 import { runTrace } from '../pipeline/runTrace.js';
 import type { Report, SourceWarning } from '../model.js';
 import { renderJson } from '../render/json.js';
@@ -29,7 +29,7 @@ export function registerReplayCommand(program: Command, outcome: CommandOutcome)
     .option('--text', 'print text even on a terminal')
     .option('--tui', 'play the trace through the terminal UI')
     .addOption(new Option('--speed <factor>', 'with --tui: 0 as fast as possible, 1 real time').default(DEFAULTS.speed).argParser(numberOption('--speed', SPEED_RANGE)))
-    .addOption(new Option('--filter <expr>', 'keep flows matching a pcap-filter-like expression (host, net, port, src, dst, tcp, udp, icmp, and/or/not)').argParser(filterOption))
+    .addOption(new Option('--filter <expr>', FILTER_HELP).argParser(filterOption))
     .addOption(new Option('--window <ms>', 'longest a packet may take from one hop to the next').default(DEFAULTS.windowMs).argParser(numberOption('--window', WINDOW_RANGE)))
     .addOption(
       new Option('--pcap-reader <reader>', 'reader for classic pcap: native (hoptrace\'s own, several times faster), or the pcap-parser package')

@@ -1,5 +1,5 @@
 import { REWRITE_FIELDS, type Direction, type IpPacket, type Sighting } from '../model.js';
-import { fieldIndex, fieldValue, rewrittenFields } from './rewrites.js';
+import { fieldValue, rewrittenFields } from './rewrites.js';
 import type { DirectionStats, FlowState, RewriteRecord, StepStats } from './flows.js';
 import { TCP_RST } from './keys.js';
 import { isPrivateAddress } from '../addresses.js';
@@ -91,12 +91,7 @@ function inTravelOrder(sightings: Sighting[], increasing: boolean): boolean {
 
 function compareStep(flow: FlowState, direction: Direction, a: Sighting, b: Sighting): void {
   const rewritten = rewrittenFields(a.ip, b.ip);
-  if (rewritten !== 0) {
-    for (let i = 0; i < REWRITE_FIELDS.length; i++) {
-      const field = REWRITE_FIELDS[i]!;
-      if (rewritten & (1 << i)) noteRewrite(flow, direction, a.hop, b.hop, field, fieldValue(a.ip, field)!, fieldValue(b.ip, field)!);
-    }
-  }
+  if (rewritten !== 0) noteRewrites(flow, direction, a, b, rewritten);
   const stepKey = (a.hop * 256 + b.hop) * 2 + (direction === 'request' ? 0 : 1);
   let step = flow.steps.get(stepKey);
   if (!step) {
@@ -112,17 +107,27 @@ function compareStep(flow: FlowState, direction: Direction, a: Sighting, b: Sigh
   if (latency > step.maxNs) step.maxNs = latency;
 }
 
+/** Each field rewrittenFields found changed, noted as a rewrite of this step. */
+function noteRewrites(flow: FlowState, direction: Direction, a: Sighting, b: Sighting, rewritten: number): void {
+  for (let i = 0; i < REWRITE_FIELDS.length; i++) {
+    if ((rewritten & (1 << i)) === 0) continue;
+    const field = REWRITE_FIELDS[i]!;
+    noteRewrite(flow, direction, a.hop, b.hop, i, field, fieldValue(a.ip, field)!, fieldValue(b.ip, field)!);
+  }
+}
+
 /** Keeps each distinct rewrite once; looked up without building a string, as NAT rewrites nearly every packet. */
 function noteRewrite(
   flow: FlowState,
   direction: Direction,
   from: number,
   to: number,
+  fieldBit: number,
   field: RewriteRecord['field'],
   before: string | number,
   after: string | number,
 ): void {
-  const key = ((from * 256 + to) * 2 + (direction === 'request' ? 0 : 1)) * 8 + fieldIndex(field);
+  const key = ((from * 256 + to) * 2 + (direction === 'request' ? 0 : 1)) * 8 + fieldBit;
   const seen = flow.rewrites.get(key);
   const b = String(before);
   const a = String(after);

@@ -62,6 +62,10 @@ export function numberOption(name: string, range: NumberRange): (value: string) 
 export const WINDOW_RANGE: NumberRange = { min: 0, max: 3_600_000, minExcluded: true };
 export const SPEED_RANGE: NumberRange = { min: 0, max: 1_000_000 };
 
+/** --filter's help, the same for replay and the live commands. */
+export const FILTER_HELP =
+  'keep only flows matching a pcap-filter-like expression: host, net, port (src/dst: the initiator\'s/responder\'s side), tcp, udp, icmp, icmp6, ip, ip6, and/or/not, parentheses';
+
 /** A commander argument parser for --filter: a bad expression is refused before anything is opened. */
 export function filterOption(text: string): string {
   compileFlowFilter(text);

@@ -119,6 +119,12 @@ describe('hoptrace replay, run as a command', () => {
     expect(hoptrace(['ping', 'web', '203.0.113.2', '--count', '1.5'])).toMatchObject({ code: 2, stderr: "hoptrace: --count must be a whole number from 1 to 100000, not '1.5'\n" });
   });
 
+  it('the live commands take --window and --filter, checked as replay checks them, before anything is captured', () => {
+    expect(hoptrace(['ping', 'web', '203.0.113.2', '--window', '0'])).toMatchObject({ code: 2, stderr: "hoptrace: --window must be a number more than 0 to 3600000, not '0'\n" });
+    expect(hoptrace(['watch', 'web', '--filter', 'host 999.1.1.1'])).toMatchObject({ code: 2, stderr: "hoptrace: bad --filter 'host 999.1.1.1': '999.1.1.1' is not an IPv4 or IPv6 address\n" });
+    expect(hoptrace(['tcp', '--help']).stdout).toMatch(/--filter <expr>[\s\S]*--window <ms>\s+longest a packet may take from one hop to the next\s+\(default: 500\)/);
+  });
+
   it('ends quietly with the report\'s exit code when the reader of stdout goes away (| head -1)', () => {
     for (const [fixture, code] of [['ping-out', 0], ['syn-unanswered', 1]] as const) {
       const cli = path.join(ROOT, 'bin', 'hoptrace.js');

@@ -8,8 +8,10 @@ import { CaptureFileError } from '../../src/errors.js';
 import { openCaptureFile } from '../../src/capture/files/open.js';
 import { scratchDir } from './builders.js';
 
-const root = new URL('../../../shared/corpus/', import.meta.url).pathname;
-const present = existsSync(root);
+import { corpusRoot } from './corpus-root.js';
+
+const root = corpusRoot() ?? '';
+const present = root !== '';
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -151,15 +151,26 @@ describe('a file that is not a capture', () => {
     expect(refusal(file).message).toBe(`${file}: offset 0: unsupported pcap variant: Kuznetzov's modified pcap (magic 0xa1b2cd34)`);
   });
 
-  it('is refused when it has no capture magic', () => {
-    const file = dir.write('text.pcap', Buffer.from('hello, world\n'));
-    expect(refusal(file).message).toBe(`${file}: offset 0: not a pcap or pcapng file (starts with 0x68656c6c)`);
+  it('is refused when it has no capture magic, without showing its bytes', () => {
+    const file = dir.write('text.pcap', Buffer.from('root:x:0:0\n'));
+    const message = refusal(file).message;
+    expect(message).toBe(`${file}: offset 0: not a pcap or pcapng file (its first 4 bytes are no known capture magic number; the bytes are not shown)`);
+    expect(message).not.toMatch(/726f6f74|root/);
+  });
+
+  it.each([
+    ['gzip', [0x1f, 0x8b, 8, 0], 'a gzip-compressed file: decompress it first'],
+    ['zstd', [0x28, 0xb5, 0x2f, 0xfd], 'a zstd-compressed file: decompress it first'],
+    ['snoop', [...Buffer.from('snoop\0\0\0')], 'a snoop capture: convert it with `editcap -F pcapng`'],
+  ])('is refused, named by its format, when it is %s', (name, bytes, what) => {
+    const file = dir.write(`${name}.pcap`, Buffer.from([...bytes, 0, 0, 0, 0]));
+    expect(refusal(file).message).toBe(`${file}: offset 0: not a pcap or pcapng file (${what})`);
   });
 
   it('is refused when it is a directory', () => {
     const folder = dir.path('folder.pcap');
     mkdirSync(folder);
-    expect(refusal(folder).message).toBe(`${folder}: offset 0: cannot open: is a directory, not a capture file`);
+    expect(refusal(folder).message).toBe(`${folder}: offset 0: cannot open: a directory, not a capture file`);
   });
 
   it('is refused when it does not exist', () => {

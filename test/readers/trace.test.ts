@@ -226,7 +226,7 @@ describe('a trace directory', () => {
     [{ hops: [{ ...hops[0], addrs: ['198.18.0.256'] }] }, /^hops\[0\]\.addrs\[0\]: not an IPv4 or IPv6 address, with or without a \/prefix \(got "198\.18\.0\.256"\)$/],
     [{ hops: [{ ...hops[0], addrs: ['198.18.0.1/33'] }] }, /^hops\[0\]\.addrs\[0\]: not an IPv4 or IPv6 address, with or without a \/prefix \(got "198\.18\.0\.1\/33"\)$/],
     [{ hops: [{ ...hops[0], addrs: '198.18.0.2' }] }, /^hops\[0\]\.addrs: must be an array of IP addresses$/],
-    [{ hops: [{ ...hops[0], mtu: -1 }] }, /^hops\[0\]\.mtu: must be a positive whole number \(got -1\)$/],
+    [{ hops: [{ ...hops[0], mtu: -1 }] }, /^hops\[0\]\.mtu: must be a whole number from 1 to 65536 \(got -1\)$/],
     [{ description: 7, hops }, /^description: must be a non-empty string \(got 7\)$/],
   ])('with a bad path.json (%j) is refused naming path.json and the field', (doc, problem) => {
     const folder = traceDir(`bad-${Math.random().toString(36).slice(2)}`, doc, files());

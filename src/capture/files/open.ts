@@ -1,17 +1,19 @@
 // One pull interface over every capture file format hoptrace replays. Readers never hold
 // more than about 1 MiB of a file; records are views into the bytes read, not copies.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
 import { CaptureFileError } from '../../errors.js';
 import type { SourceWarning } from '../../model.js';
 import { FileWindow } from './file-window.js';
+import { describeMagic } from './magic.js';
 import { MAGIC_MICRO, MAGIC_NANO } from './pcap-layout.js';
-
-/** Written by some patched libpcaps of the early 2000s: longer record headers. */
-const MAGIC_MODIFIED = 0xa1b2cd34;
 import { NativePcapReader } from './pcap-native.js';
 import { PcapParserReader } from './pcap-parser-reader.js';
 import { BlockType } from './pcapng-blocks.js';
 import { PcapngReader } from './pcapng.js';
+import { type OpenedFile, RefusedFile, openRegularFile } from './regular-file.js';
+
+/** Written by some patched libpcaps of the early 2000s: longer record headers. */
+const MAGIC_MODIFIED = 0xa1b2cd34;
 
 export type { CaptureInterface, CaptureRecord, RecordReader } from './types.js';
 import type { RecordReader } from './types.js';
@@ -26,9 +28,9 @@ export interface OpenOptions {
 
 /** Opens a pcap (µs or ns, either byte order) or pcapng file, chosen by its magic number. */
 export function openCaptureFile(path: string, options: OpenOptions = {}): RecordReader {
-  const fd = openOrExplain(path);
+  const { fd, size } = openOrExplain(path);
   try {
-    const size = checkRegularFile(path, fd);
+    checkSize(path, size);
     const magic = Buffer.alloc(4);
     readSync(fd, magic, 0, 4, 0);
     const be = magic.readUInt32BE(0);
@@ -42,37 +44,25 @@ export function openCaptureFile(path: string, options: OpenOptions = {}): Record
     if (be === MAGIC_MODIFIED || le === MAGIC_MODIFIED) {
       throw new CaptureFileError(path, 0, "unsupported pcap variant: Kuznetzov's modified pcap (magic 0xa1b2cd34)");
     }
-    throw new CaptureFileError(path, 0, `not a pcap or pcapng file (starts with 0x${magic.toString('hex')})`);
+    throw new CaptureFileError(path, 0, `not a pcap or pcapng file (${describeMagic(magic)})`);
   } catch (err) {
     closeSync(fd);
     throw err;
   }
 }
 
-function openOrExplain(path: string): number {
+/** Refuses FIFOs, devices, sockets and directories before opening them (see regular-file.ts). */
+function openOrExplain(path: string): OpenedFile {
   try {
-    return openSync(path, 'r');
+    return openRegularFile(path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EACCES' || code === 'EPERM'
-          ? 'permission denied'
-          : code === 'EISDIR'
-            ? 'is a directory, not a capture file'
-            : (err as Error).message;
+    if (!(err instanceof RefusedFile)) throw err;
+    const why = err.code === 'EISDIR' ? 'a directory, not a capture file' : err.why;
     throw new CaptureFileError(path, 0, `cannot open: ${why}`);
   }
 }
 
-/** Returns the file size; refuses what cannot hold a capture header. */
-function checkRegularFile(path: string, fd: number): number {
-  const stat = fstatSync(fd);
-  if (stat.isDirectory()) throw new CaptureFileError(path, 0, 'cannot open: is a directory, not a capture file');
-  // Readers seek (positional reads), which pipes and terminals cannot do.
-  if (!stat.isFile()) throw new CaptureFileError(path, 0, 'cannot open: not a regular file');
-  if (stat.size === 0) throw new CaptureFileError(path, 0, 'empty file (0 bytes): not a capture');
-  if (stat.size < 4) throw new CaptureFileError(path, 0, `file of ${stat.size} bytes is too short to be a capture`);
-  return stat.size;
+function checkSize(path: string, size: number): void {
+  if (size === 0) throw new CaptureFileError(path, 0, 'empty file (0 bytes): not a capture');
+  if (size < 4) throw new CaptureFileError(path, 0, `file of ${size} bytes is too short to be a capture`);
 }

@@ -1,10 +1,14 @@
 // path.json: the description of a trace directory, written by `--record` and by hand.
-// Every problem is reported as one line naming path.json and the field.
-import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
+// Every problem is reported as one line naming path.json and the field; nothing of the
+// file is echoed but the offending field's value, escaped and cut short.
 import { join } from 'node:path';
 import { ExitCode, FatalError } from '../../errors.js';
-import type { Hop, HopRole } from '../../model.js';
+import type { Hop } from '../../model.js';
+import { LATEST_TIMESTAMP, MAX_HOPS, PATH_JSON_LIMIT, tooManyHops } from './limits.js';
+import { text, validateHop } from './path-json-hop.js';
+import { quoted } from './printable.js';
+import { RefusedFile, readSmallFile } from './regular-file.js';
+import { type OutsideFile, outsideWhy, resolveInTraceDir } from './trace-dir.js';
 
 export interface PathDescription {
   description?: string;
@@ -12,104 +16,91 @@ export interface PathDescription {
   stoppedAt?: number;
   /** Hops in path order, with `file` resolved against the directory. */
   hops: Hop[];
+  /** Files named that lie outside the directory (only ever non-empty when allowed). */
+  outside: OutsideFile[];
 }
 
-const ROLES: readonly HopRole[] = ['container', 'veth', 'bridge', 'uplink', 'host', 'tunnel', 'other'];
+export interface PathJsonOptions {
+  /** Read files outside the trace directory instead of refusing them; they are listed in `outside`. */
+  allowOutside?: boolean;
+}
 
-export function readPathJson(dir: string): PathDescription {
+/** The flag a user gives to read files outside the directory (wired by the CLI). */
+export const ALLOW_OUTSIDE_FLAG = '--allow-outside-files';
+
+export function readPathJson(dir: string, options: PathJsonOptions = {}): PathDescription {
   const file = join(dir, 'path.json');
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw bad(`${dir}: not a trace directory (it has no path.json)`);
-    throw bad(`${file}: cannot read: ${(err as Error).message}`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    throw bad(`${file}: not valid JSON: ${(err as Error).message}`);
-  }
-  return validate(file, dir, parsed);
+  const self = resolveInTraceDir(dir, 'path.json');
+  if (self.outside && !options.allowOutside) throw bad(`${file}: ${outsideWhy(self.outside)}; refused (${ALLOW_OUTSIDE_FLAG} to read it)`);
+  const doc = validate(file, dir, parse(file, dir, readText(file, dir)), options);
+  if (self.outside) doc.outside.unshift(self.outside);
+  return doc;
 }
 
-function validate(file: string, dir: string, doc: unknown): PathDescription {
-  if (!isObject(doc)) throw bad(`${file}: must be a JSON object with "hops"`);
-  const result: PathDescription = { hops: [] };
-  if (doc.description !== undefined) result.description = text(file, 'description', doc.description);
-  if (doc.stoppedAt !== undefined) {
-    if (typeof doc.stoppedAt !== 'number' || !Number.isFinite(doc.stoppedAt) || doc.stoppedAt < 0) {
-      throw bad(`${file}: stoppedAt: must be seconds since the epoch (got ${JSON.stringify(doc.stoppedAt)})`);
-    }
-    result.stoppedAt = doc.stoppedAt;
+function readText(file: string, dir: string): string {
+  try {
+    return readSmallFile(file, PATH_JSON_LIMIT).toString('utf8');
+  } catch (err) {
+    if (!(err instanceof RefusedFile)) throw err;
+    if (err.code === 'ENOENT') throw bad(`${dir}: not a trace directory (it has no path.json)`);
+    throw bad(`${file}: cannot read: ${err.why}`);
   }
+}
+
+function parse(file: string, dir: string, text: string): unknown {
+  try {
+    // A byte-order mark, as some Windows editors write, is not an error in the document.
+    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  } catch (err) {
+    throw bad(`${file}: not valid JSON: ${jsonProblem((err as Error).message, text)}`);
+  }
+}
+
+/**
+ * V8's JSON.parse messages quote the text around the problem ("root:x:0:0..."); only its
+ * kind and position are kept, so that a mistaken path.json is never echoed.
+ */
+function jsonProblem(message: string, text: string): string {
+  if (message.startsWith('Unexpected token')) return 'unexpected character';
+  const at = / in JSON at position (\d+)/.exec(message);
+  const kind = message.replace(/ in JSON at position \d+.*$/, '').replace(/^./, (c) => c.toLowerCase());
+  if (!at) return kind.includes('"') ? 'unexpected text' : kind;
+  const before = text.slice(0, Number(at[1])).split('\n');
+  return `${kind}, at line ${before.length} column ${before[before.length - 1].length + 1}`;
+}
+
+function validate(file: string, dir: string, doc: unknown, options: PathJsonOptions): PathDescription {
+  if (!isObject(doc)) throw bad(`${file}: must be a JSON object with "hops"`);
+  const result: PathDescription = { hops: [], outside: [] };
+  if (doc.description !== undefined) result.description = text(file, 'description', doc.description);
+  if (doc.stoppedAt !== undefined) result.stoppedAt = stoppedAt(file, doc.stoppedAt);
   if (!Array.isArray(doc.hops) || doc.hops.length === 0) {
     throw bad(`${file}: hops: must be a non-empty array of hops, in path order`);
   }
+  if (doc.hops.length > MAX_HOPS) throw bad(`${file}: hops: ${tooManyHops(doc.hops.length)}`);
   const names = new Set<string>();
   doc.hops.forEach((entry: unknown, i: number) => {
     const hop = validateHop(file, `hops[${i}]`, entry);
-    if (names.has(hop.name)) throw bad(`${file}: hops[${i}].name: "${hop.name}" names two hops`);
+    if (names.has(hop.name)) throw bad(`${file}: hops[${i}].name: ${quoted(hop.name)} names two hops`);
     names.add(hop.name);
-    hop.file = join(dir, hop.file ?? '');
+    const resolved = resolveInTraceDir(dir, hop.file ?? '', i);
+    if (resolved.outside) {
+      const refused = `${file}: hops[${i}].file: ${quoted(hop.file)} ${outsideWhy(resolved.outside)}`;
+      if (!options.allowOutside) throw bad(`${refused}; refused (${ALLOW_OUTSIDE_FLAG} to read it)`);
+      result.outside.push(resolved.outside);
+    }
+    hop.file = resolved.path;
     result.hops.push(hop);
   });
   return result;
 }
 
-// Unknown fields are ignored on purpose: a newer --record may add some, and an older
-// hoptrace should still replay what it understands.
-function validateHop(file: string, at: string, entry: unknown): Hop {
-  if (!isObject(entry)) throw bad(`${file}: ${at}: must be an object with "file", "name" and "role"`);
-  const role = text(file, `${at}.role`, entry.role);
-  if (!ROLES.includes(role as HopRole)) {
-    throw bad(`${file}: ${at}.role: must be one of ${ROLES.join(', ')} (got "${role}")`);
-  }
-  const hop: Hop = {
-    file: text(file, `${at}.file`, entry.file),
-    name: text(file, `${at}.name`, entry.name),
-    role: role as HopRole,
-    addrs: addresses(file, `${at}.addrs`, entry.addrs),
-  };
-  if (entry.netns !== undefined) hop.netns = text(file, `${at}.netns`, entry.netns);
-  if (entry.iface !== undefined) hop.iface = text(file, `${at}.iface`, entry.iface);
-  if (entry.mtu !== undefined) {
-    if (!Number.isInteger(entry.mtu) || (entry.mtu as number) <= 0) {
-      throw bad(`${file}: ${at}.mtu: must be a positive whole number (got ${JSON.stringify(entry.mtu)})`);
-    }
-    hop.mtu = entry.mtu as number;
-  }
-  return hop;
-}
-
-function text(file: string, at: string, value: unknown): string {
-  if (typeof value !== 'string' || value.length === 0) {
-    throw bad(`${file}: ${at}: must be a non-empty string (got ${JSON.stringify(value) ?? 'nothing'})`);
+/** Seconds since the epoch, no later than a capture can be (see LATEST_TIMESTAMP). */
+function stoppedAt(file: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value >= LATEST_TIMESTAMP) {
+    throw bad(`${file}: stoppedAt: must be seconds since the epoch, from 0 to ${LATEST_TIMESTAMP} (year 2106) (got ${quoted(value)})`);
   }
   return value;
-}
-
-function addresses(file: string, at: string, value: unknown): string[] {
-  if (value === undefined) return [];
-  if (!Array.isArray(value)) throw bad(`${file}: ${at}: must be an array of IP addresses`);
-  return value.map((addr: unknown, i: number) => {
-    if (typeof addr !== 'string' || !isAddress(addr)) {
-      throw bad(`${file}: ${at}[${i}]: not an IPv4 or IPv6 address, with or without a /prefix (got ${JSON.stringify(addr)})`);
-    }
-    return addr;
-  });
-}
-
-/** "198.18.0.1" or "198.18.0.1/24": the prefix tells the bridge subnet. */
-function isAddress(text: string): boolean {
-  const [addr, prefix, extra] = text.split('/');
-  const family = isIP(addr);
-  if (family === 0 || extra !== undefined) return false;
-  if (prefix === undefined) return true;
-  const bits = Number(prefix);
-  return /^\d+$/.test(prefix) && bits <= (family === 4 ? 32 : 128);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

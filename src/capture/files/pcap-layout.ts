@@ -16,13 +16,20 @@ export const MAGIC_NANO = 0xa1b23c4d;
  */
 export const MAX_RECORD_LENGTH = 262144;
 
+/**
+ * The most a file's own snaplen can raise that limit to: the same 16 MiB as pcapng's block
+ * limit. A snaplen of 0xffffffff must not let a 4 GiB record length through (pcap-parser
+ * would wait for it by buffering, the native reader by allocating).
+ */
+export const MAX_SNAPLEN_HONOURED = 16 * 1024 * 1024;
+
 export interface PcapFileHeader {
   littleEndian: boolean;
   nanosecond: boolean;
   snaplen: number;
   /** The low 16 bits of the link-type field; the upper bits hold FCS information. */
   linkType: number;
-  /** The longest record accepted: max(snaplen, MAX_RECORD_LENGTH). */
+  /** The longest record accepted: max(min(snaplen, MAX_SNAPLEN_HONOURED), MAX_RECORD_LENGTH). */
   recordLimit: number;
 }
 
@@ -39,7 +46,8 @@ export function parsePcapHeader(file: string, view: DataView): PcapFileHeader {
   const littleEndian = little === MAGIC_MICRO || little === MAGIC_NANO;
   const magic = littleEndian ? little : big;
   if (magic !== MAGIC_MICRO && magic !== MAGIC_NANO) {
-    throw new CaptureFileError(file, 0, `not a pcap file (magic 0x${hex8(big)})`);
+    // Reached only through a reader opened on another magic: the bytes are not shown.
+    throw new CaptureFileError(file, 0, 'not a pcap file (no pcap magic number)');
   }
   const major = view.getUint16(4, littleEndian);
   const minor = view.getUint16(6, littleEndian);
@@ -60,7 +68,7 @@ export function parsePcapHeader(file: string, view: DataView): PcapFileHeader {
     nanosecond: magic === MAGIC_NANO,
     snaplen,
     linkType: linkField & 0xffff,
-    recordLimit: Math.max(snaplen, MAX_RECORD_LENGTH),
+    recordLimit: Math.max(Math.min(snaplen, MAX_SNAPLEN_HONOURED), MAX_RECORD_LENGTH),
   };
 }
 

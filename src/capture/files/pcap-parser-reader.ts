@@ -31,6 +31,9 @@ interface PcapParserModule {
 
 const pcapParser = createRequire(import.meta.url)('pcap-parser') as PcapParserModule;
 
+/** Thrown through pcap-parser to stop it at a record the file cannot hold (never escapes feed()). */
+const CUT_SHORT = Symbol('record runs past the end of the file');
+
 export class PcapParserReader implements RecordReader {
   readonly format = 'pcap' as const;
   readonly warnings: SourceWarning[] = [];
@@ -63,8 +66,11 @@ export class PcapParserReader implements RecordReader {
     // pcap-parser announces a record header before it waits for the record's bytes. An
     // absurd length would make it buffer the rest of the file, so it is refused here: the
     // throw unwinds out of pcap-parser and out of our emit, where feed() catches it.
+    // A record that would run past the end of the file is where the file was cut: pcap-parser
+    // would buffer everything after it while waiting, so reading stops there instead.
     parser.on('packetHeader', (h: PcapParserPacket['header']) => {
       checkRecordLength(file, this.nextOffset, h.capturedLength, this.header);
+      if (this.nextOffset + PCAP_RECORD_HEADER_LENGTH + h.capturedLength > this.size) throw CUT_SHORT;
     });
     parser.on('packet', (packet: PcapParserPacket) => this.queue.push(this.toRecord(packet)));
     parser.on('error', (err: Error) => {
@@ -116,6 +122,7 @@ export class PcapParserReader implements RecordReader {
     try {
       withoutBufferDeprecation(() => this.input.emit('data', got === want ? chunk : chunk.subarray(0, got)));
     } catch (err) {
+      if (err === CUT_SHORT) return this.finish();
       if (!(err instanceof CaptureFileError)) throw err;
       this.failure = err;
     }

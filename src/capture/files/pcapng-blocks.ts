@@ -29,7 +29,7 @@ export function sectionByteOrder(view: DataView, at: number): boolean | string {
   const bom = view.getUint32(at + 8, true);
   if (bom === BYTE_ORDER_MAGIC) return true;
   if (bom === 0x4d3c2b1a) return false;
-  return `section header block has no byte-order magic (0x${bom.toString(16).padStart(8, '0')})`;
+  return 'section header block has no byte-order magic (0x1a2b3c4d in either order)';
 }
 
 /** Checks what a section header says beyond its byte order: only versions 1.0 (and 1.2). */

@@ -14,6 +14,13 @@ import {
 import { type SplitTime, type TimeBase, splitTimestamp } from './pcapng-time.js';
 import { WindowedReader } from './windowed-reader.js';
 
+/**
+ * Most interfaces one file may describe, over all its sections. Each costs memory for the
+ * whole read, and a 20-byte block is enough to add one: 100 MB of them took 1.3 GB. Real
+ * files have a few, and concatenated ring-buffer files one per section.
+ */
+export const MAX_INTERFACES = 65536;
+
 export class PcapngReader extends WindowedReader implements RecordReader {
   readonly format = 'pcapng' as const;
   private readonly ifaces: CaptureInterface[] = [];
@@ -136,6 +143,7 @@ export class PcapngReader extends WindowedReader implements RecordReader {
   }
 
   private addInterface(at: number, offset: number, length: number): void {
+    if (this.ifaces.length === MAX_INTERFACES) this.fail(offset, `more than ${MAX_INTERFACES} interface description blocks in one file`);
     const found = parseInterface(this.window.view, at, length, this.le);
     if (typeof found === 'string') this.fail(offset, found);
     const iface: CaptureInterface = {

@@ -12,7 +12,9 @@ import {
   sll2InterfaceIndex,
   unsupportedLinkType,
 } from './hop-source.js';
+import { MAX_HOPS } from './limits.js';
 import { type CaptureInterface, type OpenOptions, openCaptureFile } from './open.js';
+import { printable } from './printable.js';
 
 /**
  * A lone LINUX_SLL file is most likely `tcpdump -i any` from before libpcap 1.10: its
@@ -42,6 +44,7 @@ export function splitSingleFile(file: string, options: OpenOptions, warn: (w: So
       if (rec.linkType !== LinkType.LINUX_SLL2 || rec.data.length < SLL2_INDEX_END) continue;
       const index = sll2InterfaceIndex(rec.data);
       if (!seen.has(index)) {
+        if (seen.size === MAX_HOPS) throw new CaptureFileError(file, rec.offset, tooManyInterfaces(`interface indexes (ifindex ${index} is the ${MAX_HOPS + 1}th)`));
         seen.add(index);
         ifindexes.push(index);
       }
@@ -68,6 +71,10 @@ function splitByInterfaceName(file: string, ifaces: CaptureInterface[], warn: (w
   const names = ifaces.map((iface, i) => (iface.name !== undefined && iface.name !== '' ? printable(iface.name) : `if${i}`));
   const order = [...new Set(names)];
   if (order.length < 2) return null;
+  if (order.length > MAX_HOPS) {
+    const extra = ifaces[names.indexOf(order[MAX_HOPS])];
+    throw new CaptureFileError(file, extra.offset, tooManyInterfaces(`interface names (this interface is the ${MAX_HOPS + 1}th)`));
+  }
   const decoded = ifaces.filter((iface) => isDecodedLinkType(iface.linkType));
   if (decoded.length === 0) throw new CaptureFileError(file, ifaces[0].offset, unsupportedLinkType(ifaces[0]));
   for (const iface of ifaces) if (!isDecodedLinkType(iface.linkType)) warn(skippedInterface(file, iface));
@@ -76,7 +83,7 @@ function splitByInterfaceName(file: string, ifaces: CaptureInterface[], warn: (w
   return { hops, maps: [[file, { kind: 'iface', hopByIface }]] };
 }
 
-/** Interface names end up on one-line output: control characters are shown escaped. */
-function printable(name: string): string {
-  return name.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+/** One hop per interface: more than MAX_HOPS interfaces is not a path (see limits.ts). */
+function tooManyInterfaces(what: string): string {
+  return `more than ${MAX_HOPS} ${what}: one hop each would exceed the limit of ${MAX_HOPS} hops`;
 }

@@ -1,0 +1,165 @@
+// `hoptrace doctor <container> [destination]`: "why can't my container reach the outside?"
+// Checks the default route and the resolver, then an ICMP echo, a TCP connect and a DNS
+// query, each between two readings of the Docker host's state, and names the cause of each
+// failure with the attribution of src/evidence.
+import type Docker from 'dockerode';
+import { readFileSync } from 'node:fs';
+import { type ContainerFacts, dockerClient, dockerdPid, dockerSocketPath, inspectContainer } from '../discover/docker.js';
+import { type Netns, OWN_NETNS, ipJson, netnsOfPid } from '../discover/netns.js';
+import { routeTo } from '../discover/links.js';
+import { ExitCode } from '../errors.js';
+import { collectSnapshot, routeQuestionsFor } from '../evidence/collect.js';
+import { explainDrop, flowEntries } from '../evidence/attribute.js';
+import { type ProbeResult, probeDns, probeIcmp, probeTcp } from '../evidence/probes.js';
+import type { Cause, HostSnapshot, PacketAtHop } from '../evidence/types.js';
+import { whyText } from '../evidence/words.js';
+
+/** Where `doctor` looks when no destination is given (tests always name one inside the lab). */
+export const DEFAULT_DESTINATION = '1.1.1.1';
+
+export type StepName = 'default-route' | 'resolver' | 'icmp' | 'tcp' | 'dns';
+
+export interface DoctorStep {
+  step: StepName;
+  ok: boolean;
+  /** What was checked, e.g. "203.0.113.2:80" or "via 198.18.0.1 dev eth0". */
+  subject: string;
+  probe?: ProbeResult;
+  resolverKind?: 'embedded' | 'dns-option' | 'copied';
+  cause?: Cause;
+}
+
+export interface DoctorReport {
+  container: string;
+  destination: string;
+  steps: DoctorStep[];
+}
+
+export interface DoctorOptions {
+  container: string;
+  destination: string;
+  port: number;
+  /** The name the DNS probe asks for; any answer (NXDOMAIN too) means the resolver works. */
+  dnsName: string;
+  docker: Docker;
+  /** The Docker host's namespace (dockerd's); found from the Docker socket when not given. */
+  hostNs?: Netns;
+}
+
+interface Flow {
+  container: ContainerFacts;
+  ns: Netns;
+  hostNs: Netns;
+  bridge: string;
+  uplink: string;
+}
+
+async function defaultRoute(ns: Netns): Promise<DoctorStep> {
+  const rows = await ipJson<{ gateway?: string; dev?: string }[]>(ns, ['route', 'show', 'default']).catch(() => []);
+  const row = rows[0];
+  if (!row) return { step: 'default-route', ok: false, subject: 'none' };
+  return { step: 'default-route', ok: true, subject: `${row.gateway ? `via ${row.gateway} ` : ''}dev ${row.dev ?? '?'}` };
+}
+
+function resolver(pid: number, hostConfigDns: string[]): DoctorStep & { server?: string } {
+  let text = '';
+  try {
+    text = readFileSync(`/proc/${pid}/root/etc/resolv.conf`, 'utf8');
+  } catch {
+    return { step: 'resolver', ok: false, subject: 'no /etc/resolv.conf in the container' };
+  }
+  const servers = [...text.matchAll(/^nameserver\s+(\S+)/gm)].map((m) => m[1] as string);
+  const server = servers[0];
+  if (!server) return { step: 'resolver', ok: false, subject: 'no nameserver in /etc/resolv.conf' };
+  const resolverKind = server === '127.0.0.11' ? 'embedded' : hostConfigDns.length > 0 ? 'dns-option' : 'copied';
+  return { step: 'resolver', ok: true, subject: servers.join(', '), resolverKind, server };
+}
+
+/** Runs a probe between two readings of the Docker host and explains a failure. */
+async function traced(flow: Flow, packet: PacketAtHop, run: () => Promise<ProbeResult>): Promise<{ probe: ProbeResult; cause?: Cause }> {
+  const opts = { interfaces: [flow.bridge, flow.uplink], routes: routeQuestionsFor({ ...packet, iif: flow.bridge }) };
+  const before = await collectSnapshot(flow.hostNs, opts);
+  const probe = await run();
+  if (probe.outcome === 'ok') return { probe };
+  const after = await collectSnapshot(flow.hostNs, opts);
+  return { probe, cause: causeOf(flow, { ...packet, ...(probe.sport ? { sport: probe.sport } : {}) }, before, after) };
+}
+
+function causeOf(flow: Flow, packet: PacketAtHop, before: HostSnapshot, after: HostSnapshot): Cause {
+  // A conntrack entry is confirmed only once its first packet has passed POSTROUTING: an
+  // entry for the flow means the packets left this host.
+  const leftHost = flowEntries(packet, after.conntrack).length > 0;
+  return explainDrop({ packet, inIface: flow.bridge, outIface: flow.uplink, leftHost, count: 1, ctState: 'NEW' }, before, after);
+}
+
+export async function diagnose(o: DoctorOptions): Promise<DoctorReport> {
+  const container = await inspectContainer(o.docker, o.container);
+  const ns = netnsOfPid(container.pid, `container:${container.name}`);
+  const hostNs = o.hostNs ?? hostNamespace();
+  const src = container.networks[0]?.ip ?? '';
+  const bridge = (await routeTo(hostNs, src))?.dev ?? '?';
+  const uplink = (await routeTo(hostNs, o.destination))?.dev ?? '?';
+  const flow: Flow = { container, ns, hostNs, bridge, uplink };
+  const info = await o.docker.getContainer(container.id).inspect();
+  const steps: DoctorStep[] = [await defaultRoute(ns)];
+  const res = resolver(container.pid, info.HostConfig.Dns ?? []);
+  const { server, ...resStep } = res;
+  steps.push(resStep);
+  const base = { family: 4 as const, src, dst: o.destination };
+  const icmp = await traced(flow, { ...base, proto: 1, icmpType: 8 }, () => probeIcmp(ns, o.destination));
+  steps.push({ step: 'icmp', ok: icmp.probe.outcome === 'ok', subject: o.destination, ...icmp });
+  const tcp = await traced(flow, { ...base, proto: 6, dport: o.port }, () => probeTcp(ns, o.destination, o.port));
+  steps.push({ step: 'tcp', ok: tcp.probe.outcome === 'ok', subject: `${o.destination}:${o.port}`, ...tcp });
+  if (server) steps.push(await dnsStep(flow, ns, src, server, o.dnsName));
+  return { container: container.name, destination: o.destination, steps };
+}
+
+async function dnsStep(flow: Flow, ns: Netns, src: string, server: string, name: string): Promise<DoctorStep> {
+  const subject = `${name} via ${server}`;
+  if (server === '127.0.0.11') {
+    // The embedded DNS answers inside the container's namespace; dockerd forwards from its own.
+    const probe = await probeDns(ns, server, name);
+    const cause: Cause | undefined = probe.outcome === 'ok' ? undefined : {
+      kind: 'unknown', evidence: { counters: [], conntrack: [], sysctls: {} },
+      detail: { type: 'not-known', reason: 'Docker\'s embedded DNS (127.0.0.11) did not answer; dockerd forwards such queries to the Docker host\'s resolvers, which this check does not follow' },
+    };
+    return { step: 'dns', ok: probe.outcome === 'ok', subject, probe, ...(cause ? { cause } : {}) };
+  }
+  const r = await traced(flow, { family: 4, src, dst: server, proto: 17, dport: 53 }, () => probeDns(ns, server, name));
+  return { step: 'dns', ok: r.probe.outcome === 'ok', subject, ...r };
+}
+
+function hostNamespace(): Netns {
+  const socket = dockerSocketPath();
+  const pid = socket ? dockerdPid(socket) : undefined;
+  return pid ? netnsOfPid(pid, 'docker host') : OWN_NETNS;
+}
+
+const STEP_WORDS: Record<StepName, string> = {
+  'default-route': 'default route', resolver: 'resolver', icmp: 'ICMP echo to', tcp: 'TCP connect to', dns: 'DNS query for',
+};
+const OUTCOME_WORDS = { ok: 'answered', refused: 'refused', timeout: 'no answer', error: 'failed' } as const;
+const RESOLVER_WORDS = {
+  embedded: 'Docker\'s embedded DNS (user-defined network): dockerd answers container names and forwards the rest',
+  'dns-option': 'set with --dns',
+  copied: 'copied from the Docker host\'s resolv.conf (default bridge)',
+} as const;
+
+export function renderDoctor(r: DoctorReport): string {
+  const lines = [`doctor ${r.container} -> ${r.destination}`];
+  for (const s of r.steps) {
+    const how = s.probe ? `: ${OUTCOME_WORDS[s.probe.outcome]}${s.probe.outcome === 'error' && s.probe.message ? ` (${s.probe.message})` : ''}` : '';
+    const kind = s.resolverKind ? ` (${RESOLVER_WORDS[s.resolverKind]})` : '';
+    const subject = s.step === 'default-route' && !s.ok ? 'none: the container reaches only its own networks' : s.subject;
+    lines.push(`${s.ok ? 'ok  ' : 'FAIL'}  ${STEP_WORDS[s.step]} ${subject}${kind}${how}`);
+    if (s.cause) lines.push(`      why: ${whyText(s.cause)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The command: prints the report, returns the exit code (0 when every step works). */
+export async function doctorCommand(container: string, destination: string, flags: { port?: number; name?: string; json?: boolean }): Promise<number> {
+  const report = await diagnose({ container, destination, port: flags.port ?? 80, dnsName: flags.name ?? 'example.com', docker: dockerClient() });
+  process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderDoctor(report));
+  return report.steps.every((s) => s.ok) ? ExitCode.OK : ExitCode.NOT_OK;
+}

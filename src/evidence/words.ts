@@ -1,0 +1,95 @@
+// The words of a Cause: one `why:` line, plain words first, the rule or setting verbatim
+// after. Kept apart from attribution so render/ can call it (or replace it) at output time.
+import type { Cause, Chain, Condition, CtEntry, CtTuple, NearMiss, Rule } from './types.js';
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+function where(rule: Rule): string {
+  const how = rule.source === 'nft' ? 'nftables' : rule.source;
+  return `chain ${rule.chain} of table ${rule.table} (${how})`;
+}
+
+function verbatim(rule: Rule): string {
+  return `\`${rule.text}\``;
+}
+
+function chainText(c: Chain): string {
+  return c.source === 'nft' ? `\`chain ${c.name} { policy ${c.policy}; }\`` : `\`:${c.name} ${(c.policy ?? 'accept').toUpperCase()}\``;
+}
+
+function tupleText(t: CtTuple): string {
+  const port = (addr: string, p: number | undefined): string => (p === undefined ? addr : `${addr}:${p}`);
+  const id = t.id !== undefined ? ` id ${t.id}` : '';
+  return `${port(t.src, t.sport)} -> ${port(t.dst, t.dport)}${id}`;
+}
+
+export function conntrackText(e: CtEntry): string {
+  return `conntrack ${tupleText(e.original)} <-> ${tupleText(e.reply)}`;
+}
+
+export function conditionText(c: Condition): string {
+  const not = 'neg' in c && c.neg ? 'not ' : '';
+  switch (c.field) {
+    case 'saddr': return `source ${not}in ${c.prefix}`;
+    case 'daddr': return `destination ${not}in ${c.prefix}`;
+    case 'iif': return `arriving ${not}on ${c.name}`;
+    case 'oif': return `leaving ${not}by ${c.name}`;
+    case 'proto': return `protocol ${not}${c.proto}`;
+    case 'sport': case 'dport': return `${c.field === 'sport' ? 'source' : 'destination'} port ${not}${c.from === c.to ? c.from : `${c.from}-${c.to}`}`;
+    case 'ctstate': return `conntrack state ${not}${c.states.join(',')}`;
+    case 'icmptype': return `ICMP type ${not}${c.type}`;
+    case 'unknown': return c.text;
+  }
+}
+
+function nearMissText(m: NearMiss): string {
+  return `${verbatim(m.rule)} needs ${m.failed.map(conditionText).join(' and ')}`;
+}
+
+/** The plain-language line for a cause (without the "why: " prefix). */
+export function whyText(cause: Cause): string {
+  const d = cause.detail;
+  switch (d.type) {
+    case 'drop-rule':
+      return `dropped by a rule in ${where(d.rule)}, which counted ${plural(d.packetsDelta, 'packet')} during the trace: ${verbatim(d.rule)}`;
+    case 'reject-rule':
+      return `rejected (${d.rejectWith}) by a rule in ${where(d.rule)}, which counted ${plural(d.packetsDelta, 'packet')} during the trace: ${verbatim(d.rule)}`;
+    case 'ambiguous':
+      return `dropped by one of ${d.candidates.length} rules that fit these packets and counted packets during the trace (ambiguous): ${d.candidates.map((c) => `${verbatim(c.rule)} (${c.packetsDelta})`).join(', ')}`;
+    case 'chain-policy':
+      return `dropped by the policy of chain ${d.chain.name} of table ${d.chain.table}${d.policyDelta === undefined ? '' : `, which counted ${plural(d.policyDelta, 'packet')} during the trace`}: no rule accepted them: ${chainText(d.chain)}`;
+    case 'forwarding-off':
+      return `the host does not forward ${d.sysctl.startsWith('net.ipv6') ? 'IPv6' : 'IPv4'} packets: ${d.sysctl} = ${d.value}`;
+    case 'rp-filter':
+      return `reverse-path filtering drops them: the route back to their source does not leave by ${d.iif}${d.replyDev ? ` (it leaves by ${d.replyDev})` : ''}: ${d.sysctl} = ${d.value}`;
+    case 'no-route': {
+      const p = d.probe;
+      const q = `ip route get ${p.dst}${p.from ? ` from ${p.from}` : ''}${p.iif ? ` iif ${p.iif}` : ''}`;
+      return `no route for them: \`${q}\`: ${p.error ?? `${p.type} route`}`;
+    }
+    case 'neighbour-failed':
+      return `the next hop ${d.neighbour.dst} on ${d.neighbour.dev} does not answer address resolution: neighbour ${d.neighbour.state.join(',')}`;
+    case 'left-host':
+      return `no rule or setting here accounts for it: the packets left this host by ${d.outIface}`;
+    case 'nat-rule': {
+      if (d.reverse) {
+        const undone = d.rule.target.kind === 'dnat' ? 'destination' : 'source';
+        return `reply rewritten by conntrack, undoing the ${undone} NAT made by a rule in ${where(d.rule)}: ${verbatim(d.rule)}${d.conntrack ? `; ${conntrackText(d.conntrack)}` : ''}`;
+      }
+      const what = d.rule.target.kind === 'dnat' ? 'destination' : 'source';
+      return `${what} rewritten by a rule in ${where(d.rule)}: ${verbatim(d.rule)}${d.conntrack ? `; ${conntrackText(d.conntrack)}` : '; no conntrack entry of it was left'}`;
+    }
+    case 'missing-snat': {
+      const net = d.network && d.network.masquerade === false
+        ? `; Docker network ${d.network.name} has com.docker.network.bridge.enable_ip_masquerade=false` : '';
+      const near = d.nearMisses.length === 0 ? 'there is no source NAT rule at all' : d.nearMisses.map(nearMissText).join('; ');
+      return `no source NAT rule covers ${d.src} leaving by ${d.outIface}: ${near}${net}`;
+    }
+    case 'not-known':
+      return `the cause is not known: ${d.reason}`;
+  }
+}
+
+export function whyLine(cause: Cause): string {
+  return `why: ${whyText(cause)}`;
+}

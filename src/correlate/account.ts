@@ -2,7 +2,7 @@ import { REWRITE_FIELDS, type Direction, type IpPacket, type Sighting } from '..
 import { fieldValue, rewrittenFields } from './rewrites.js';
 import type { DirectionStats, FlowState, RewriteRecord, StepStats } from './flows.js';
 import { TCP_RST } from './keys.js';
-import { isPrivateAddress } from '../addresses.js';
+import { sourceNeedsSnat } from '../addresses.js';
 import type { PathModel } from './path.js';
 
 /**
@@ -148,7 +148,7 @@ function noteRejection(flow: FlowState, ip: IpPacket): void {
 function noteMissingSnat(path: PathModel, flow: FlowState, first: Sighting, ordered: Sighting[]): void {
   for (const s of ordered) {
     if (!path.uplinks.has(s.hop) || s === first) continue;
-    if (s.ip.src === first.ip.src && (isPrivateAddress(s.ip.src) || path.inBridgeSubnet(s.ip.src))) {
+    if (s.ip.src === first.ip.src && sourceNeedsSnat(s.ip.src, path.subnets)) {
       flow.noSnat = { hop: s.hop, src: s.ip.src };
     }
   }

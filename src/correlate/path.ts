@@ -1,4 +1,3 @@
-import { inCidr } from '../addresses.js';
 import type { Hop } from '../model.js';
 
 /** An address as path.json may give it: "198.18.0.2" or "198.18.0.2/24". */
@@ -46,10 +45,5 @@ export class PathModel {
   /** The hop whose own address this is, when packets to or from it start or end there. */
   hopOwning(addr: string): number | undefined {
     return this.endpointHop.get(addr);
-  }
-
-  /** A bridge subnet holds this address. */
-  inBridgeSubnet(addr: string): boolean {
-    return this.subnets.some((cidr) => inCidr(addr, cidr));
   }
 }

@@ -43,8 +43,9 @@ export async function runLiveTrace(request: LiveTraceRequest, present: Presenter
   for (const fact of path.facts) request.say(`note: ${describeFact(fact)}`);
   const filters = path.hops.map((hop) => hopFilter(hop, request.selector, filterContext(path)));
   const warnings: string[] = [];
+  const checks: Promise<void>[] = [];
   let source: FrameSource | undefined;
-  const onProblem = problemHandler(path, request, warnings, () => source);
+  const onProblem = problemHandler(path, request, warnings, () => source, checks);
   source = liveSource({
     hops: path.hops,
     where: path.where,
@@ -55,6 +56,7 @@ export async function runLiveTrace(request: LiveTraceRequest, present: Presenter
     notes: [...path.facts.map(describeFact), ...path.notes, ...describeFilters(path.hops, filters)],
     onProblem,
     warnings: () => warnings,
+    settling: () => Promise.allSettled(checks),
   });
   const session = await runTrace(source, request.trace);
   const stopOnSignal = (): void => session.stop();
@@ -78,18 +80,22 @@ export async function runLiveTrace(request: LiveTraceRequest, present: Presenter
 }
 
 /** A hop's capture ended on its own: warn, and if the container stopped, end the trace. */
-function problemHandler(path: DiscoveredPath, request: LiveTraceRequest, warnings: string[], source: () => FrameSource | undefined) {
+function problemHandler(path: DiscoveredPath, request: LiveTraceRequest, warnings: string[], source: () => FrameSource | undefined, checks: Promise<void>[]) {
   let stoppedSaid = false;
   return (hop: Hop, message: string): void => {
     warnings.push(`${hop.name}: ${message}`);
     request.say(`warning: ${hop.name}: ${message}`);
-    void containerStopped(path).then((why) => {
-      if (!why || stoppedSaid) return;
-      stoppedSaid = true;
-      warnings.push(why);
-      request.say(`warning: ${why}`);
-      source()?.stop();
-    });
+    // The source's end waits for this check (settling): the other hops' captures may end too
+    // (a vanished veth ends its namespace's helper) before Docker has answered.
+    checks.push(
+      containerStopped(path).then((why) => {
+        if (!why || stoppedSaid) return;
+        stoppedSaid = true;
+        warnings.push(why);
+        request.say(`warning: ${why}`);
+        source()?.stop();
+      }),
+    );
   };
 }
 

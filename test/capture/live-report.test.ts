@@ -69,6 +69,16 @@ describe('kernel counters in the report', () => {
     expect(kernelLossWarning(HOPS[1]!, { received: 10, dropped: 1, ifDropped: 3 })).toBe('eth0: 1 of 10 packets dropped by the kernel before the capture read them, 3 dropped by the interface');
   });
 
+  it('says counts a capture sent before it ended abruptly are lower bounds', () => {
+    expect(kernelLossWarning(HOPS[1]!, { received: 10, dropped: 4, ifDropped: 0 }, false)).toBe(
+      'eth0: at least 4 packets dropped by the kernel before the capture read them (its last count before the capture ended)',
+    );
+    expect(kernelLossWarning(HOPS[1]!, { received: 10, dropped: 4, ifDropped: 2 }, false)).toBe(
+      'eth0: at least 4 packets dropped by the kernel before the capture read them, at least 2 dropped by the interface (its last count before the capture ended)',
+    );
+    expect(kernelLossWarning(HOPS[1]!, { received: 10, dropped: 0, ifDropped: 0 }, false)).toBeUndefined();
+  });
+
   it('leaves a replay report without them', async () => {
     const session = await runTrace(quietSource([{ packets: 0 }, { packets: 0 }], 'files'));
     session.stop();

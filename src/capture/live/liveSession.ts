@@ -22,7 +22,15 @@ export interface LiveSessionOptions {
   notes?: string[];
   /** Problems met on the way, for the report (a hop whose capture ended, the container stopped). */
   warnings?: () => string[];
+  /**
+   * What the end waits for besides the captures (at most SETTLE_MS): a check still finding
+   * out why a capture ended, whose warning belongs in the report.
+   */
+  settling?: () => Promise<unknown>;
 }
+
+/** The longest the end waits for `settling`. */
+const SETTLE_MS = 5000;
 
 const UNITS: Record<TimestampPrecision, string> = { nano: 'nanoseconds', micro: 'microseconds' };
 
@@ -39,14 +47,19 @@ export function timestampNote(hops: Hop[], precision: (TimestampPrecision | unde
   return `taken by the kernel as each hop's capture saw the packet (${header}), on the host's one real-time clock, as tcpdump takes them`;
 }
 
-/** Packets the kernel counted as lost to a hop's capture: the report must not read as if the hop saw everything. */
-export function kernelLossWarning(hop: Hop, k: KernelCounts): string | undefined {
+/**
+ * Packets the kernel counted as lost to a hop's capture: the report must not read as if the
+ * hop saw everything. Counts that are not final (the capture ended before its last count) are
+ * lower bounds, and said so.
+ */
+export function kernelLossWarning(hop: Hop, k: KernelCounts, final = true): string | undefined {
   if (k.dropped === 0 && k.ifDropped === 0) return undefined;
+  const least = final ? '' : 'at least ';
   const parts = [
-    k.dropped > 0 ? `${k.dropped} of ${k.received} packets dropped by the kernel before the capture read them` : '',
-    k.ifDropped > 0 ? `${k.ifDropped} dropped by the interface` : '',
+    k.dropped > 0 ? `${least}${k.dropped}${final ? ` of ${k.received}` : ''} packets dropped by the kernel before the capture read them` : '',
+    k.ifDropped > 0 ? `${least}${k.ifDropped} dropped by the interface` : '',
   ];
-  return `${hop.name}: ${parts.filter(Boolean).join(', ')}`;
+  return `${hop.name}: ${parts.filter(Boolean).join(', ')}${final ? '' : ' (its last count before the capture ended)'}`;
 }
 
 export const DROP_NOTE =
@@ -74,6 +87,8 @@ class LiveSource implements FrameSource {
   private pending: Frame[] = [];
   private timer?: NodeJS.Timeout;
   private stopping?: Promise<void>;
+  /** Every helper has ended: only final kernel counts are still the truth. */
+  private halted = false;
   private resolveDone!: () => void;
   private sink: FrameSink = { push: () => undefined, tick: () => undefined };
 
@@ -118,7 +133,9 @@ class LiveSource implements FrameSource {
   }
 
   stop(): void {
-    void this.halt().then(() => this.resolveDone());
+    void this.halt()
+      .then(() => withTimeout(this.options.settling?.() ?? Promise.resolve(), SETTLE_MS).catch(() => undefined))
+      .then(() => this.resolveDone());
   }
 
   get timestamps(): string {
@@ -126,16 +143,25 @@ class LiveSource implements FrameSource {
   }
 
   warnings(): string[] {
-    const lost = this.hopStatus().flatMap((s, hop) => (s.kernel ? [kernelLossWarning(this.hops[hop]!, s.kernel)] : []));
+    const kernel = this.kernelStats();
+    const lost = this.hops.map((hop, i) => {
+      const k = kernel.get(i);
+      return k && kernelLossWarning(hop, k, k.final || !this.halted);
+    });
     return [...(this.options.warnings?.() ?? []), ...lost.filter((w): w is string => w !== undefined)];
   }
 
+  /** Each hop's kernel counts: as they stand while capturing; once ended, only final ones (a helper that died sent none). */
   hopStatus(): HopStatus[] {
-    const kernel = new Map(this.captures.flatMap((c) => [...c.stats()]));
+    const kernel = this.kernelStats();
     return this.status.map((s, hop) => {
       const k = kernel.get(hop);
-      return k ? { ...s, kernel: { received: k.received, dropped: k.dropped, ifDropped: k.ifDropped } } : { ...s };
+      return k && (k.final || !this.halted) ? { ...s, kernel: { received: k.received, dropped: k.dropped, ifDropped: k.ifDropped } } : { ...s };
     });
+  }
+
+  private kernelStats() {
+    return new Map(this.captures.flatMap((c) => [...c.stats()]));
   }
 
   /** A hop's interface is open: its file opens before its first frame; its clock's precision is known. */
@@ -186,6 +212,7 @@ class LiveSource implements FrameSource {
       if (this.timer) clearInterval(this.timer);
       for (const capture of this.captures) capture.stop();
       await Promise.all(this.captures.map((c) => c.ended));
+      this.halted = true;
       this.release(true);
       this.sink.tick(Number(stoppedUs / 1_000_000n), Number(stoppedUs % 1_000_000n) * 1000);
       this.recorder?.close(Number(stoppedUs) / 1e6);

@@ -1,4 +1,4 @@
-import type { Direction, FlowReport, Hop, Report, Rewrite, Verdict } from '../model.js';
+import type { Direction, FlowReport, Hop, KernelCounts, Report, Rewrite, Verdict } from '../model.js';
 import { natName } from './nat.js';
 import { endpointText, fieldText } from './values.js';
 import { whyLine } from '../evidence/words.js';
@@ -111,10 +111,16 @@ export function renderFlow(flow: FlowReport, hops: Hop[], color: boolean): strin
   return lines.join('\n');
 }
 
+/** A live hop's kernel counters, after its packet count: " (kernel: 6 received, 0 dropped)". */
+function kernelCounts(k: KernelCounts | undefined): string {
+  if (!k) return '';
+  return ` (kernel: ${k.received} received, ${k.dropped} dropped${k.ifDropped > 0 ? `, ${k.ifDropped} dropped by the interface` : ''})`;
+}
+
 /** The whole report as text: the path, then each flow. */
 export function renderText(report: Report, options: TextOptions): string {
   const lines = [`path: ${hopChain(report.hops)}`];
-  const counts = report.hops.map((hop, i) => `${hop.name} ${report.summary.packetsPerHop[i] ?? 0}`).join(', ');
+  const counts = report.hops.map((hop, i) => `${hop.name} ${report.summary.packetsPerHop[i] ?? 0}${kernelCounts(hop.kernel)}`).join(', ');
   lines.push(`packets per hop: ${counts}`);
   lines.push(`timestamps: ${report.summary.timestamps}`);
   if (report.summary.otherFlows > 0) {

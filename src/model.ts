@@ -41,6 +41,13 @@ export interface Hop {
   /** Capture file this hop was read from (replay) or written to (--record). */
   file?: string;
   mtu?: number;
+  /** The machine the hop is on, in a trace across several hosts (`--host name=...`). */
+  host?: string;
+  /**
+   * How far this hop's host clock may be from the trace's reference clock, in microseconds
+   * (after the measured offset was applied); absent on a multi-host trace: never compared.
+   */
+  clockUncertaintyUs?: number;
 }
 
 /** A non-fatal problem met while reading, shown to the user as a warning line. */
@@ -55,6 +62,14 @@ export type L4 =
   | { kind: 'udp'; sport: number; dport: number; length: number; payloadLen: number }
   | { kind: 'icmp'; v6: boolean; type: number; code: number; id?: number; seq?: number; quoted?: IpPacket }
   | { kind: 'other'; proto: number };
+
+/**
+ * A VLAN tag or a tunnel a packet was found in. For VXLAN, the carrier's (underlay's)
+ * addresses and UDP ports, so a view can say "VXLAN VNI 4097, underlay A -> B, UDP 4789".
+ */
+export type Encap =
+  | { kind: 'vlan'; id: number }
+  | { kind: 'vxlan'; vni: number; src: string; dst: string; sport: number; dport: number };
 
 /** The network and transport layer of a packet; `quoted` packets inside ICMP errors use it too. */
 export interface IpPacket {
@@ -116,6 +131,23 @@ export interface LatencyStep {
   minUs: number;
   avgUs: number;
   maxUs: number;
+  /** Set between hops on two hosts: the clocks agree only to +- this (the figures above are rounded to it). */
+  uncertaintyUs?: number;
+}
+
+/**
+ * Where the flow's packets went into or came out of a tunnel: `between` the hop that saw the
+ * bare packet and the hop that saw it encapsulated (or the other way round).
+ */
+export interface TunnelStep {
+  between: [string, string];
+  direction: Direction;
+  kind: 'vxlan';
+  vni: number;
+  /** The carrier's addresses and ports as the uplink saw them. */
+  outer: { src: string; dst: string; dport: number };
+  /** Encapsulated going from `between[0]` to `between[1]`, or decapsulated. */
+  action: 'encapsulated' | 'decapsulated';
 }
 
 export interface FlowReport {
@@ -131,6 +163,8 @@ export interface FlowReport {
   ttl: TtlStep[];
   latency: LatencyStep[];
   findings: Finding[];
+  /** Tunnels the packets crossed (absent when none); `insideAt`: hops that saw them encapsulated. */
+  tunnels?: { steps: TunnelStep[]; insideAt: string[] };
   packets: { request: number; reply: number };
   /** Seconds since the trace's first frame. */
   firstSeen: number;
@@ -158,6 +192,8 @@ export interface Sighting {
   /** Nanoseconds since the trace's first frame. */
   t: number;
   ip: IpPacket;
+  /** The VLANs and tunnels the packet was found in, outermost first (usually none). */
+  encap: readonly Encap[];
 }
 
 /**

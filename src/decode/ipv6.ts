@@ -1,4 +1,4 @@
-import type { IpPacket } from '../model.js';
+import type { Encap, IpPacket } from '../model.js';
 import { ipv6Address } from './address.js';
 import { payloadHash, u16, u32 } from './bytes.js';
 import { decodeTransport } from './transport.js';
@@ -16,7 +16,7 @@ const JUMBO_OPTION = 0xc2;
 
 /** An IPv6 header at d[off]; see decodeIpv4 for capEnd and origEnd. */
 export function decodeIpv6(
-  d: Uint8Array, off: number, capEnd: number, origEnd: number, encap: string[], depth: number,
+  d: Uint8Array, off: number, capEnd: number, origEnd: number, encap: Encap[], depth: number,
 ): LayerResult {
   const avail = capEnd - off;
   if (avail < 1) return 'truncated ipv6 header';

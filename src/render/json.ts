@@ -4,6 +4,6 @@ import type { Report } from '../model.js';
 export const REPORT_FORMAT = 1;
 
 export function renderJson(report: Report): string {
-  const hops = report.hops.map(({ name, role, netns, iface, addrs, file, mtu }) => ({ name, role, netns, iface, addrs, file, mtu }));
+  const hops = report.hops.map(({ name, role, netns, iface, addrs, file, mtu, host, clockUncertaintyUs }) => ({ name, role, netns, iface, addrs, file, mtu, host, clockUncertaintyUs }));
   return `${JSON.stringify({ format: REPORT_FORMAT, hops, flows: report.flows, summary: report.summary }, null, 2)}\n`;
 }

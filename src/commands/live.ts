@@ -54,6 +54,7 @@ function registerPing(program: Command, outcome: CommandOutcome): void {
       const request = baseRequest(cmd, target, dest, { proto: 'icmp', destination: dest }, flags);
       const { pingFrom } = await import('../capture/live/traffic.js');
       request.traffic = (ns) => pingFrom(ns, dest, flags.count, flags.interval);
+      request.inContainer = ['ping', '-c', String(flags.count), '-i', String(flags.interval), dest];
       outcome.code = await finish(cmd, request, flags, true);
     });
 }
@@ -71,6 +72,7 @@ function registerProbe(program: Command, proto: 'tcp' | 'udp', outcome: CommandO
       const request = baseRequest(cmd, target, dest, { proto, destination: dest, port }, flags);
       const { probeFrom } = await import('../capture/live/traffic.js');
       request.traffic = (ns) => probeFrom(ns, { mode: proto, host: dest, port, timeoutMs: flags.timeout * 1000 });
+      request.inContainer = ['nc', ...(proto === 'udp' ? ['-u'] : []), '-w', String(Math.ceil(flags.timeout)), dest, String(port)];
       outcome.code = await finish(cmd, request, flags, true);
     });
 }
@@ -88,6 +90,7 @@ function registerWatch(program: Command, outcome: CommandOutcome): void {
 function captureCommand(program: Command, name: string, description: string): Command {
   return targetOptions(program.command(name).description(description))
     .option('--record <dir>', 'also write a trace directory (path.json + one pcap per hop) for `hoptrace replay`')
+    .option('--host <name=endpoint>', 'a Docker host of a multi-host (overlay) trace, as unix:///path, tcp://host:port or ssh://user@host (DOCKER_HOST when only a name is given); repeat per host', (v: string, all: string[] = []) => [...all, v])
     .addOption(new Option('--pcapng <file>', PCAPNG_HELP).argParser(outputFileOption('--pcapng')))
     .addOption(new Option('--html <file>', HTML_HELP).argParser(outputFileOption('--html')))
     .option('--json', 'print one JSON document (see schema/report.schema.json)')
@@ -154,7 +157,9 @@ async function finish(cmd: Command, request: LiveTraceRequest, flags: CaptureFla
   const { traceExports } = await import('../export/trace-export.js');
   let exports: TraceExports | undefined;
   request.exports = (hops, description) => (exports = traceExports(flags, hops, description));
-  const report = await runLiveTrace(request, presenter(mode, color, flags.verbose ?? false));
+  const hosts = (flags as { host?: string[] }).host;
+  const run = hosts?.length ? (await import('./multiHostTrace.js')).runMultiHostTrace : runLiveTrace;
+  const report = await run({ ...request, hosts: hosts ?? [] }, presenter(mode, color, flags.verbose ?? false));
   exports?.finish(report);
   for (const line of later) process.stderr.write(`hoptrace: ${line}\n`);
   process.stdout.write(mode === 'json' ? renderJson(report) : renderText(report, { color }));

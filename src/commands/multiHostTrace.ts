@@ -3,6 +3,7 @@
 // overlay, on the peer's host too; a capture helper runs on each host through its Docker
 // API, and their frames feed the one pipeline (runTrace) like any other source.
 import type Docker from 'dockerode';
+import { PassThrough } from 'node:stream';
 import type { Hop, Report } from '../model.js';
 import { EnvironmentError, InputError } from '../errors.js';
 import { runTrace } from '../pipeline/runTrace.js';
@@ -148,7 +149,8 @@ function legFilter(hop: Hop, request: LiveTraceRequest, path: OverlayPath, outsi
     const dest = request.destination ? `host ${request.destination}` : '';
     return [dest, ...uplinkAddrs.map((a) => `host ${a}`)].filter(Boolean).join(' or ') || 'ip';
   }
-  const ownOnLeg = outside ? `host ${hop.addrs[0]?.split('/')[0] ?? path.container.addr}` : own;
+  const eth1 = path.outside?.hops[0]?.addrs[0]?.split('/')[0];
+  const ownOnLeg = outside && eth1 ? `host ${eth1}` : own;
   return flow ? `${ownOnLeg} and (${flow})` : ownOnLeg;
 }
 
@@ -183,10 +185,11 @@ export async function runMultiHostTrace(request: LiveTraceRequest & { hosts: str
   const stopOnSignal = (): void => session.stop();
   process.on('SIGINT', stopOnSignal);
   process.on('SIGTERM', stopOnSignal);
-  if (request.inContainer) void execThenStop(legs[0]!.node, path.container.id, request.inContainer, request, session.stop);
+  const traffic = request.inContainer ? execInContainer(legs[0]!.node, path.container.id, request.inContainer, request, session.stop) : undefined;
   try {
     return await present(session);
   } finally {
+    await traffic?.stop();
     session.stop();
     await session.report.catch(() => undefined);
     process.off('SIGINT', stopOnSignal);
@@ -194,17 +197,40 @@ export async function runMultiHostTrace(request: LiveTraceRequest & { hosts: str
   }
 }
 
-/** The traffic, run inside the container through its own engine (docker exec), then a short linger for late packets. */
-async function execThenStop(node: DockerCaptureNode, container: string, cmd: string[], request: LiveTraceRequest, stop: () => void): Promise<void> {
-  try {
-    const exec = await node.docker.getContainer(container).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-    const stream = await exec.start({});
-    stream.resume();
-    await new Promise((resolve) => stream.on('end', resolve).on('close', resolve).on('error', resolve));
+/**
+ * The traffic, run inside the container through its own engine (docker exec), then a short
+ * linger for late packets. Started by a shell that says its pid first, so that a trace ended
+ * early (Ctrl-C) can end the traffic too instead of leaving it running in the container.
+ */
+function execInContainer(node: DockerCaptureNode, container: string, cmd: string[], request: LiveTraceRequest, stop: () => void): { stop: () => Promise<void> } {
+  let pid: string | undefined;
+  let done = false;
+  let stream: NodeJS.ReadWriteStream | undefined;
+  const run = (async () => {
+    const exec = await node.docker.getContainer(container).exec({ Cmd: ['sh', '-c', 'echo $$; exec "$@"', 'sh', ...cmd], AttachStdout: true, AttachStderr: true });
+    stream = (await exec.start({})) as NodeJS.ReadWriteStream;
+    const out = new PassThrough();
+    node.docker.modem.demuxStream(stream, out, new PassThrough().resume());
+    let text = '';
+    out.on('data', (d: Buffer) => {
+      text += d.toString();
+      pid ??= /^(\d+)\n/.exec(text)?.[1];
+    });
+    await new Promise((resolve) => stream!.on('end', resolve).on('close', resolve).on('error', resolve));
+    done = true;
     const { ExitCode } = (await exec.inspect()) as { ExitCode: number | null };
     request.say(`${cmd.join(' ')} in ${container.slice(0, 12)} on host ${node.name}: exit ${ExitCode}`);
-  } catch (error) {
-    request.say(`warning: could not run ${cmd[0]} in the container on host ${node.name}: ${(error as Error).message}`);
-  }
-  setTimeout(stop, request.lingerMs).unref();
+  })().catch((error: Error) => request.say(`warning: could not run ${cmd[0]} in the container on host ${node.name}: ${error.message}`));
+  void run.then(() => setTimeout(stop, request.lingerMs).unref());
+  return {
+    stop: async () => {
+      if (done) return;
+      done = true;
+      if (pid) {
+        const kill = await node.docker.getContainer(container).exec({ Cmd: ['kill', pid] }).catch(() => undefined);
+        await kill?.start({}).then((s: NodeJS.ReadableStream) => new Promise((resolve) => s.on('end', resolve).on('close', resolve).resume())).catch(() => undefined);
+      }
+      (stream as unknown as { destroy?: () => void } | undefined)?.destroy?.();
+    },
+  };
 }

@@ -31,6 +31,7 @@ export function acrossHosts(step: LatencyStep, a: Hop, b: Hop): LatencyStep | un
   if (a.host === undefined || b.host === undefined || a.host === b.host) return step;
   if (a.clockUncertaintyUs === undefined || b.clockUncertaintyUs === undefined) return undefined;
   const uncertaintyUs = Math.max(1, Math.ceil(a.clockUncertaintyUs + b.clockUncertaintyUs));
-  const round = (us: number) => Math.round(us / uncertaintyUs) * uncertaintyUs;
+  // `|| 0`: a rounded -0 would print as "-0".
+  const round = (us: number) => Math.round(us / uncertaintyUs) * uncertaintyUs || 0;
   return { ...step, minUs: round(step.minUs), avgUs: round(step.avgUs), maxUs: round(step.maxUs), uncertaintyUs };
 }

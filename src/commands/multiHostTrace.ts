@@ -8,10 +8,10 @@ import type { Hop, Report } from '../model.js';
 import { EnvironmentError, InputError } from '../errors.js';
 import { runTrace } from '../pipeline/runTrace.js';
 import type { LiveTraceRequest, Presenter } from './liveTrace.js';
-import { DockerCaptureNode } from '../capture/remote/dockerNode.js';
+import { DockerCaptureNode, NodeError } from '../capture/remote/dockerNode.js';
 import { EndpointError } from '../capture/remote/endpoint.js';
 import { remoteSource, type NodeCapture } from '../capture/remote/source.js';
-import { collectOverlayFacts, overlayPath, type OverlayPath } from '../discover/overlay.js';
+import { collectOverlayFacts, OverlayDiscoveryError, overlayPath, type OverlayPath } from '../discover/overlay.js';
 import { inCidr } from '../addresses.js';
 
 export interface HostSpec {
@@ -156,7 +156,10 @@ function legFilter(hop: Hop, request: LiveTraceRequest, path: OverlayPath, outsi
 
 export async function runMultiHostTrace(request: LiveTraceRequest & { hosts: string[]; inContainer?: string[] }, present: Presenter): Promise<Report> {
   const nodes = await prepareNodes(parseHostSpecs(request.hosts));
-  const { legs, path, outside } = await discoverLegs(nodes, request);
+  const { legs, path, outside } = await discoverLegs(nodes, request).catch((error: Error) => {
+    // A host that stops answering or a namespace that cannot be read: the environment, exit 4.
+    throw error instanceof NodeError || error instanceof OverlayDiscoveryError ? new EnvironmentError(error.message) : error;
+  });
   const clocks = new Map<string, Awaited<ReturnType<DockerCaptureNode['measureClock']>>>();
   for (const leg of legs) clocks.set(leg.node.name, await leg.node.measureClock(8));
   const hops: Hop[] = [];

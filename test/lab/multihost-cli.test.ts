@@ -142,8 +142,13 @@ describe.skipIf(!labAvailable())(`hoptrace across two Docker hosts (${labUnavail
       check();
       child.stderr.on('data', check);
     });
-    await until(/ok \(\d+ requests?/, 'never ok');
-    lab.docker('h2', 'rm', '-f', helpers('h2'));
+    // JSON mode says nothing while it runs; discovery's short-lived helpers carry the same
+    // label: the capture helper is the one started with taps.
+    const captureHelper = (): string => lab.docker('h2', 'ps', '-q', '--no-trunc', '--filter', 'label=org.hoptrace.helper', '--format', '{{.ID}} {{.Command}}')
+      .split('\n').filter((l) => l.includes('taps')).map((l) => l.split(' ')[0]).join(' ');
+    for (let i = 0; i < 300 && captureHelper() === ''; i++) await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 3000));
+    lab.docker('h2', 'rm', '-f', captureHelper());
     await until(/warning: host h2: .*its hops \(h2 eth0, h2 overlay:ht-overlay vxlan0, h2 overlay:ht-overlay br0, h2 overlay:ht-overlay veth1, h2 c2 eth0\) end here/, 'no warning about h2');
     const before = (await new Promise((r) => setTimeout(r, 1500)), err.length);
     child.kill('SIGINT');

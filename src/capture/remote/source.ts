@@ -47,6 +47,7 @@ class RemoteSource implements FrameSource {
   private readonly problems: string[] = [];
   private helpers: { capture: NodeCapture; helper: RemoteHelper }[] = [];
   private pending: Frame[] = [];
+  private pushed = false;
   private readonly linkTypes = new Map<number, number>();
   private timer?: NodeJS.Timeout;
   private stopping?: Promise<void>;
@@ -160,7 +161,9 @@ class RemoteSource implements FrameSource {
       while (count < this.pending.length && isBefore(this.pending[count]!, cutSec, cutNsec)) count++;
     }
     for (const frame of this.pending.splice(0, count)) this.sink.push(frame);
-    if (!all) this.sink.tick(cutSec, cutNsec);
+    // The trace's clock starts at its first frame, as in replay: no tick before one was pushed.
+    this.pushed ||= count > 0;
+    if (!all && this.pushed) this.sink.tick(cutSec, cutNsec);
     this.recorder?.flush();
   }
 
@@ -170,7 +173,7 @@ class RemoteSource implements FrameSource {
       if (this.timer) clearInterval(this.timer);
       await Promise.all(this.helpers.map(({ helper }) => helper.stop()));
       this.release(true);
-      this.sink.tick(Number(stoppedUs / 1_000_000n), Number(stoppedUs % 1_000_000n) * 1000);
+      if (this.pushed) this.sink.tick(Number(stoppedUs / 1_000_000n), Number(stoppedUs % 1_000_000n) * 1000);
       this.recorder?.close(Number(stoppedUs) / 1e6);
     })();
     return this.stopping;

@@ -1,6 +1,10 @@
 // The values that flow through the pipeline (assembled by pipeline/runTrace.ts):
 //   capture sources -> Frame -> decode -> IpPacket -> correlate -> Sighting, Journey -> explain -> FlowReport, Report -> render
 // Every stage after the sources is pure: it takes these values and returns these values.
+import type { Cause } from './evidence/types.js';
+import type { CauseSource } from './evidence/causes.js';
+
+import type { IpAddress } from './addresses.js';
 
 /** Link-layer header types, as numbered in pcap/pcapng (LINKTYPE_*). */
 export const LinkType = {
@@ -69,13 +73,13 @@ export type L4 =
  */
 export type Encap =
   | { kind: 'vlan'; id: number }
-  | { kind: 'vxlan'; vni: number; src: string; dst: string; sport: number; dport: number };
+  | { kind: 'vxlan'; vni: number; src: IpAddress; dst: IpAddress; sport: number; dport: number };
 
 /** The network and transport layer of a packet; `quoted` packets inside ICMP errors use it too. */
 export interface IpPacket {
   version: 4 | 6;
-  src: string;
-  dst: string;
+  src: IpAddress;
+  dst: IpAddress;
   /** IPv4 TTL or IPv6 hop limit. */
   ttl: number;
   /** IPv4 identification, or the IPv6 fragment header id, or 0. */
@@ -98,18 +102,29 @@ export type Direction = 'request' | 'reply';
 export const REWRITE_FIELDS = ['src', 'dst', 'sport', 'dport', 'icmp-id'] as const;
 export type RewriteField = (typeof REWRITE_FIELDS)[number];
 
+/** A rewritten field's value: an address for src/dst, a port or ICMP id (a number) otherwise. */
+export type FieldValue = IpAddress;
+
 export interface Rewrite {
   between: [string, string];
   direction: Direction;
   field: RewriteField;
-  from: string;
-  to: string;
+  from: FieldValue;
+  to: FieldValue;
+  /** The rule that made it, from the host's state (src/evidence/causes.ts); absent without that state. */
+  cause?: Cause;
+}
+
+/** One side of a flow: its address, and its port for TCP and UDP. */
+export interface Endpoint {
+  addr: IpAddress;
+  port?: number;
 }
 
 /** What answered a request in the responder's place: an ICMP error about it, or a TCP reset. */
 export type Rejection =
-  | { kind: 'icmp-error'; v6: boolean; type: number; code: number; from: string }
-  | { kind: 'tcp-reset'; from: string };
+  | { kind: 'icmp-error'; v6: boolean; type: number; code: number; from: IpAddress }
+  | { kind: 'tcp-reset'; from: IpAddress };
 
 export type Verdict = 'ok' | 'no-reply' | 'dropped' | 'rejected' | 'reply-dropped';
 
@@ -153,8 +168,8 @@ export interface TunnelStep {
 export interface FlowReport {
   id: number;
   proto: 'tcp' | 'udp' | 'icmp' | 'icmpv6' | string;
-  initiator: string;
-  responder: string;
+  initiator: Endpoint;
+  responder: Endpoint;
   verdict: Verdict;
   /** Farthest hop the initiator's packets were seen at. */
   reached: string;
@@ -169,6 +184,8 @@ export interface FlowReport {
   /** Seconds since the trace's first frame. */
   firstSeen: number;
   lastSeen: number;
+  /** Why a not-ok verdict happened, from the host's state (src/evidence/causes.ts). */
+  cause?: Cause;
 }
 
 export interface Report {
@@ -182,6 +199,8 @@ export interface Report {
     warnings: string[];
     timestamps: string;
   };
+  /** Whether causes were looked for, and from what (set by attachCauses). */
+  causes?: CauseSource;
 }
 
 /** One packet seen at one hop. */

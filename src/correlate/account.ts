@@ -1,8 +1,8 @@
-import { REWRITE_FIELDS, type Direction, type IpPacket, type Sighting } from '../model.js';
+import { REWRITE_FIELDS, type Direction, type FieldValue, type IpPacket, type Sighting } from '../model.js';
 import { fieldValue, rewrittenFields } from './rewrites.js';
 import type { DirectionStats, FlowState, RewriteRecord, StepStats } from './flows.js';
 import { TCP_RST } from './keys.js';
-import { isPrivateAddress } from '../addresses.js';
+import { isPrivateValue } from '../addresses.js';
 import type { PathModel } from './path.js';
 import { noteInside, noteTunnelStep, tunnelOf } from './tunnels.js';
 
@@ -127,15 +127,13 @@ function noteRewrite(
   to: number,
   fieldBit: number,
   field: RewriteRecord['field'],
-  before: string | number,
-  after: string | number,
+  before: FieldValue,
+  after: FieldValue,
 ): void {
   const key = ((from * 256 + to) * 2 + (direction === 'request' ? 0 : 1)) * 8 + fieldBit;
   const seen = flow.rewrites.get(key);
-  const b = String(before);
-  const a = String(after);
-  if (seen?.some((r) => r.before === b && r.after === a)) return;
-  const record = { from, to, direction, field, before: b, after: a };
+  if (seen?.some((r) => r.before === before && r.after === after)) return;
+  const record = { from, to, direction, field, before, after };
   if (seen) seen.push(record);
   else flow.rewrites.set(key, [record]);
 }
@@ -152,7 +150,7 @@ function noteMissingSnat(path: PathModel, flow: FlowState, first: Sighting, orde
   for (const s of ordered) {
     // Inside a tunnel the packet leaves with the host's own address on the carrier.
     if (!path.uplinks.has(s.hop) || s === first || tunnelOf(s)) continue;
-    if (s.ip.src === first.ip.src && (isPrivateAddress(s.ip.src) || path.inBridgeSubnet(s.ip.src))) {
+    if (s.ip.src === first.ip.src && (isPrivateValue(s.ip.src) || path.inBridgeSubnet(s.ip.src))) {
       flow.noSnat = { hop: s.hop, src: s.ip.src };
     }
   }

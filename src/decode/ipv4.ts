@@ -1,5 +1,5 @@
 import type { Encap, IpPacket } from '../model.js';
-import { ipv4Address } from './address.js';
+import { ipv4At } from './address.js';
 import { payloadHash, u16 } from './bytes.js';
 import { decodeTransport } from './transport.js';
 import { type LayerResult, newPacket, QUOTED } from './packet.js';
@@ -32,7 +32,7 @@ export function decodeIpv4(
   const more = (flagsOffset & 0x2000) !== 0;
   const proto = d[off + 9];
   const pkt = newPacket(
-    4, ipv4Address(d, off + 12), ipv4Address(d, off + 16), d[off + 8], u16(d, off + 4), totalLen, proto,
+    4, ipv4At(d, off + 12), ipv4At(d, off + 16), d[off + 8], u16(d, off + 4), totalLen, proto,
     fragOffset !== 0 || more ? { offset: fragOffset, more } : undefined,
   );
   return decodeIpv4Payload(pkt, d, off, headerLen, capEnd, origEnd, encap, depth);

@@ -3,6 +3,7 @@ import type { DirectionSummary, FlowSummary, ReadonlyDeep } from '../correlate/f
 import type { PathModel } from '../correlate/path.js';
 import { rejectionText } from './icmp.js';
 import { acrossHosts, tunnelsOf } from './tunnels.js';
+import { formatAddress } from '../addresses.js';
 
 /** The path as explain sees it: read-only. */
 type PathView = ReadonlyDeep<PathModel>;
@@ -146,7 +147,7 @@ function findingsOf(flow: FlowSummary, names: string[], blind: Set<number>, verd
   if (flow.noSnat) {
     findings.push({
       code: 'no-snat',
-      message: `packets leave ${names[flow.noSnat.hop]} with the container's own source ${flow.noSnat.src}, which is not routable outside: nothing rewrote it (no SNAT/MASQUERADE), so no reply can find its way back`,
+      message: `packets leave ${names[flow.noSnat.hop]} with the container's own source ${formatAddress(flow.noSnat.src)}, which is not routable outside: nothing rewrote it (no SNAT/MASQUERADE), so no reply can find its way back`,
     });
   }
   for (let hop = 0; hop < names.length; hop++) {

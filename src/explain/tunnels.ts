@@ -1,6 +1,7 @@
 // Tunnels and clocks across hosts, as the report states them.
 import type { Hop, LatencyStep, TunnelStep } from '../model.js';
 import type { FlowSummary } from '../correlate/flows.js';
+import { formatAddress } from '../addresses.js';
 
 /** The flow's tunnel steps in path order, requests first; undefined when it crossed no tunnel. */
 export function tunnelsOf(flow: FlowSummary, names: string[]): FlowReportTunnels | undefined {
@@ -13,7 +14,7 @@ export function tunnelsOf(flow: FlowSummary, names: string[]): FlowReportTunnels
       direction: r.direction,
       kind: 'vxlan',
       vni: r.tunnel.vni,
-      outer: { src: String(r.tunnel.src), dst: String(r.tunnel.dst), dport: r.tunnel.dport },
+      outer: { src: formatAddress(r.tunnel.src), dst: formatAddress(r.tunnel.dst), dport: r.tunnel.dport },
       action: r.entered ? 'encapsulated' : 'decapsulated',
     }));
   const insideAt = names.filter((_, hop) => hop < 31 && (flow.insideAt & (1 << hop)) !== 0);

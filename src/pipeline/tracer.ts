@@ -69,7 +69,7 @@ class PathTracer implements Tracer {
     if (t < this.origin) this.origin = t;
     const frameSeq = this.packetsPerHop[frame.hop]++;
     const decoded = decodeFrame(frame.linkType, frame.data, frame.origLen);
-    if ('skip' in decoded) {
+    if (decoded.kind === 'skipped') {
       this.skippedFrames++;
       if (this.listeners.size > 0) this.emit({ kind: 'skipped', hop: frame.hop, frameSeq, reason: decoded.skip });
       return;

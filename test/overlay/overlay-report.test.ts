@@ -97,6 +97,8 @@ describe('replaying the recorded overlay traces', () => {
         '  10. h2 c2 eth0',
         '  verdict: dropped: requests vanished between h2 eth0 and h2 overlay:ht-overlay vxlan0, inside the tunnel (last seen at h2 eth0).',
         '',
+        'why: not known: these captures come without the host\'s state (firewall rules and their counters, conntrack, settings), which `hoptrace --record` writes to host.json beside the pcaps',
+        '',
         '1 flow, 1 not ok',
       ]),
     );
@@ -124,6 +126,8 @@ describe('replaying the recorded overlay traces', () => {
         '       | un-SNAT dst 203.0.113.1 -> 198.18.64.3 between h1 eth0 and h1 docker_gwbridge (replies)',
         '   4. h1 eth0',
         '  verdict: ok: requests reached h1 eth0 and the answers came back.',
+        '',
+        'why: not known: these captures come without the host\'s state (firewall rules and their counters, conntrack, settings), which `hoptrace --record` writes to host.json beside the pcaps',
         '',
         '1 flow, 0 not ok',
       ]),

@@ -66,12 +66,13 @@ class RemoteSource implements FrameSource {
 
   async start(into: FrameSink): Promise<void> {
     this.sink = into;
-    const started = await Promise.allSettled(this.options.nodes.map((capture) => this.startNode(capture)));
-    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) {
+    try {
+      // The first node to fail ends the start: the others are not waited for.
+      await Promise.all(this.options.nodes.map((capture) => this.startNode(capture)));
+    } catch (failure) {
       await this.halt();
       this.recorder?.discard();
-      const error = failed.reason as Error;
+      const error = failure as Error;
       throw error instanceof EnvironmentError ? error : new EnvironmentError(error.message);
     }
     this.timer = setInterval(() => this.release(false), 100);
@@ -80,6 +81,11 @@ class RemoteSource implements FrameSource {
   private async startNode(capture: NodeCapture): Promise<void> {
     const { node, taps } = capture;
     const helper = await node.startHelper({ taps, bufferBytes: this.options.bufferBytes });
+    // Another node failed while this one was starting: this helper must not outlive the trace.
+    if (this.stopping) {
+      await helper.stop();
+      throw new EnvironmentError(`host ${node.name}: start abandoned`);
+    }
     this.helpers.push({ capture, helper });
     const offset = capture.clock.offsetNs;
     let ready = 0;

@@ -8,6 +8,7 @@ import type { Hop, Report } from '../model.js';
 import { EnvironmentError, InputError } from '../errors.js';
 import { runTrace } from '../pipeline/runTrace.js';
 import type { LiveTraceRequest, Presenter } from './liveTrace.js';
+import type { Interrupt } from './interrupt.js';
 import { DockerCaptureNode, NodeError } from '../capture/remote/dockerNode.js';
 import { EndpointError } from '../capture/remote/endpoint.js';
 import { remoteSource, type NodeCapture } from '../capture/remote/source.js';
@@ -154,9 +155,9 @@ function legFilter(hop: Hop, request: LiveTraceRequest, path: OverlayPath, outsi
   return flow ? `${ownOnLeg} and (${flow})` : ownOnLeg;
 }
 
-export async function runMultiHostTrace(request: LiveTraceRequest & { hosts: string[]; inContainer?: string[] }, present: Presenter): Promise<Report> {
-  const nodes = await prepareNodes(parseHostSpecs(request.hosts));
-  const { legs, path, outside } = await discoverLegs(nodes, request).catch((error: Error) => {
+export async function runMultiHostTrace(request: LiveTraceRequest & { hosts: string[] }, present: Presenter, interrupt: Interrupt): Promise<Report> {
+  const nodes = await interrupt.before(prepareNodes(parseHostSpecs(request.hosts)));
+  const { legs, path, outside } = await interrupt.before(discoverLegs(nodes, request)).catch((error: Error) => {
     // A host that stops answering or a namespace that cannot be read: the environment, exit 4.
     throw error instanceof NodeError || error instanceof OverlayDiscoveryError ? new EnvironmentError(error.message) : error;
   });
@@ -179,24 +180,20 @@ export async function runMultiHostTrace(request: LiveTraceRequest & { hosts: str
     ...captures.flatMap((c) => c.taps.map((t) => `capture filter at ${hops[t.hop]!.name}: ${t.filter}`)),
     ...path.notes,
   ];
+  const description = `hoptrace ${request.commandLine.replace(/^hoptrace /, '')}: ${path.container.name} on host ${legs[0]!.node.name}${request.destination ? ` to ${request.destination}` : ''}, recorded live on ${legs.map((l) => l.node.name).join(' and ')}`;
   const source = remoteSource({
-    hops, nodes: captures, bufferBytes: request.bufferBytes, recordDir: request.recordDir, notes,
-    description: `hoptrace ${request.commandLine.replace(/^hoptrace /, '')}: ${path.container.name} on host ${legs[0]!.node.name}${request.destination ? ` to ${request.destination}` : ''}, recorded live on ${legs.map((l) => l.node.name).join(' and ')}`,
+    hops, nodes: captures, bufferBytes: request.bufferBytes, recordDir: request.recordDir, notes, description,
     onProblem: (line) => request.say(`warning: ${line}`),
   });
-  const session = await runTrace(source, request.trace);
-  const stopOnSignal = (): void => session.stop();
-  process.on('SIGINT', stopOnSignal);
-  process.on('SIGTERM', stopOnSignal);
-  const traffic = request.inContainer ? execInContainer(legs[0]!.node, path.container.id, request.inContainer, request, session.stop) : undefined;
+  const session = await runTrace(source, { ...request.trace, ...request.exports?.(source.hops, description) });
+  interrupt.onStop(() => session.stop());
+  const traffic = request.inContainer && !interrupt.requested ? execInContainer(legs[0]!.node, path.container.id, request.inContainer, request, session.stop) : undefined;
   try {
     return await present(session);
   } finally {
     await traffic?.stop();
     session.stop();
     await session.report.catch(() => undefined);
-    process.off('SIGINT', stopOnSignal);
-    process.off('SIGTERM', stopOnSignal);
   }
 }
 

@@ -161,6 +161,21 @@ describe.skipIf(!labAvailable())(`hoptrace across two Docker hosts (${labUnavail
     expect([helpers('h1'), helpers('h2')]).toEqual(['', '']);
   });
 
+  it('h2 over ssh:// (Docker\'s dial-stdio): the same ten hops, ok; latency across the hosts rounded to the wider ssh uncertainty', (ctx) => {
+    if (!lab.env.h2Ssh) ctx.skip(); // no sshd in the lab (openssh-server not installed)
+    const r = spawnSync('nsenter', [`--net=/var/run/netns/${lab.env.nsOutside}`, process.execPath, BIN, 'ping', 'c1', c2, '-c', '2', '-i', '0.3', '--json', '--host', `h1=${h1.dockerHost}`, '--host', `h2=${lab.env.h2Ssh}`], {
+      encoding: 'utf8', timeout: 120_000, env: { ...process.env, NO_COLOR: '1', HOME: lab.env.sshHome },
+    });
+    expect(r.status).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(names(report).slice(4, 6)).toEqual(['h1 eth0', 'h2 eth0']);
+    expect(report.flows[0].verdict).toBe('ok');
+    const h2Hop = report.hops.find((h: { host: string }) => h.host === 'h2');
+    expect(h2Hop.clockUncertaintyUs).toBeGreaterThan(report.hops[0].clockUncertaintyUs);
+    const across = report.flows[0].latency.find((s: { between: string[] }) => s.between[0] === 'h1 eth0' && s.between[1] === 'h2 eth0');
+    expect(across.uncertaintyUs).toBe(Math.ceil(report.hops[0].clockUncertaintyUs + h2Hop.clockUncertaintyUs));
+  });
+
   it('one host unreachable at start: one error naming it, exit 4', () => {
     const { code, stdout, stderr } = hoptrace(['ping', 'c1', c2, '-c', '1', '--text', '--host', `h1=${h1.dockerHost}`, '--host', `h2=tcp://${h2.addr}:2999`]);
     expect(stdout).toBe('');

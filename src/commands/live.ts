@@ -185,7 +185,7 @@ async function finish(cmd: Command, request: LiveTraceRequest, flags: CaptureFla
   }
   exports?.finish(report);
   for (const line of later) process.stderr.write(`hoptrace: ${line}\n`);
-  process.stdout.write(mode === 'json' ? renderJson(report) : renderText(report, { color }));
+  process.stdout.write(mode === 'json' ? renderJson(report) : renderText(report, { color, filter: flags.filter }));
   // As the README's table says, for watch too: no flow of the traced container seen is exit 1.
   const allOk = report.flows.length > 0 && report.flows.every((f) => f.verdict === 'ok');
   return allOk ? ExitCode.OK : ExitCode.NOT_OK;

@@ -6,6 +6,8 @@ import { whyLine } from '../evidence/words.js';
 
 export interface TextOptions {
   color: boolean;
+  /** The --filter the flows were selected by: an empty report then says the filter kept none. */
+  filter?: string;
 }
 
 const VERDICT_COLOUR: Record<Verdict, number> = { ok: 32, 'no-reply': 33, dropped: 31, rejected: 31, 'reply-dropped': 31 };
@@ -131,7 +133,9 @@ export function renderText(report: Report, options: TextOptions): string {
     lines.push(`left out: ${report.summary.otherFlows} flow${report.summary.otherFlows === 1 ? '' : 's'} of other hosts on the shared hops`);
   }
   lines.push('');
-  if (report.flows.length === 0) lines.push('no flow of the traced container was seen.');
+  if (report.flows.length === 0) {
+    lines.push(options.filter ? `no flow of the traced container matches --filter '${options.filter}'.` : 'no flow of the traced container was seen.');
+  }
   for (const flow of report.flows) lines.push(renderFlow(flow, report.hops, options.color), '');
   lines.push(...causeNotes(report));
   const notOk = report.flows.filter((f) => f.verdict !== 'ok').length;

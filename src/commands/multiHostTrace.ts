@@ -182,7 +182,7 @@ export async function runMultiHostTrace(request: LiveTraceRequest & { hosts: str
   ];
   const description = `hoptrace ${request.commandLine.replace(/^hoptrace /, '')}: ${path.container.name} on host ${legs[0]!.node.name}${request.destination ? ` to ${request.destination}` : ''}, recorded live on ${legs.map((l) => l.node.name).join(' and ')}`;
   const source = remoteSource({
-    hops, nodes: captures, bufferBytes: request.bufferBytes, recordDir: request.recordDir, notes, description,
+    hops, nodes: captures, ringPackets: request.ringPackets, recordDir: request.recordDir, notes, description,
     onProblem: (line) => request.say(`warning: ${line}`),
   });
   const session = await runTrace(source, { ...request.trace, ...request.exports?.(source.hops, description) });

@@ -2,7 +2,7 @@ import { REWRITE_FIELDS, type Direction, type FieldValue, type IpPacket, type Si
 import { fieldValue, rewrittenFields } from './rewrites.js';
 import type { DirectionStats, FlowState, RewriteRecord, StepStats } from './flows.js';
 import { TCP_RST } from './keys.js';
-import { isPrivateValue } from '../addresses.js';
+import { sourceNeedsSnat } from '../addresses.js';
 import type { PathModel } from './path.js';
 import { noteInside, noteTunnelStep, tunnelOf } from './tunnels.js';
 
@@ -150,7 +150,7 @@ function noteMissingSnat(path: PathModel, flow: FlowState, first: Sighting, orde
   for (const s of ordered) {
     // Inside a tunnel the packet leaves with the host's own address on the carrier.
     if (!path.uplinks.has(s.hop) || s === first || tunnelOf(s)) continue;
-    if (s.ip.src === first.ip.src && (isPrivateValue(s.ip.src) || path.inBridgeSubnet(s.ip.src))) {
+    if (s.ip.src === first.ip.src && sourceNeedsSnat(s.ip.src, path.subnets)) {
       flow.noSnat = { hop: s.hop, src: s.ip.src };
     }
   }

@@ -1,4 +1,4 @@
-import type { Direction, FlowReport, Hop, Report, Rewrite, Verdict } from '../model.js';
+import type { Direction, FlowReport, Hop, KernelCounts, Report, Rewrite, Verdict } from '../model.js';
 import { natName } from './nat.js';
 import { crossHostLatency, dropPlace, hostsLine, tunnelLines } from './tunnel.js';
 import { endpointText, fieldText } from './values.js';
@@ -6,6 +6,8 @@ import { whyLine } from '../evidence/words.js';
 
 export interface TextOptions {
   color: boolean;
+  /** The --filter the flows were selected by: an empty report then says the filter kept none. */
+  filter?: string;
 }
 
 const VERDICT_COLOUR: Record<Verdict, number> = { ok: 32, 'no-reply': 33, dropped: 31, rejected: 31, 'reply-dropped': 31 };
@@ -113,10 +115,16 @@ export function renderFlow(flow: FlowReport, hops: Hop[], color: boolean): strin
   return lines.join('\n');
 }
 
+/** A live hop's kernel counters, after its packet count: " (kernel: 6 received, 0 dropped)". */
+function kernelCounts(k: KernelCounts | undefined): string {
+  if (!k) return '';
+  return ` (kernel: ${k.received} received, ${k.dropped} dropped${k.ifDropped > 0 ? `, ${k.ifDropped} dropped by the interface` : ''})`;
+}
+
 /** The whole report as text: the path, then each flow. */
 export function renderText(report: Report, options: TextOptions): string {
   const lines = [`path: ${hopChain(report.hops)}`];
-  const counts = report.hops.map((hop, i) => `${hop.name} ${report.summary.packetsPerHop[i] ?? 0}`).join(', ');
+  const counts = report.hops.map((hop, i) => `${hop.name} ${report.summary.packetsPerHop[i] ?? 0}${kernelCounts(hop.kernel)}`).join(', ');
   lines.push(`packets per hop: ${counts}`);
   lines.push(`timestamps: ${report.summary.timestamps}`);
   const hosts = hostsLine(report.hops, formatUs);
@@ -125,7 +133,9 @@ export function renderText(report: Report, options: TextOptions): string {
     lines.push(`left out: ${report.summary.otherFlows} flow${report.summary.otherFlows === 1 ? '' : 's'} of other hosts on the shared hops`);
   }
   lines.push('');
-  if (report.flows.length === 0) lines.push('no flow of the traced container was seen.');
+  if (report.flows.length === 0) {
+    lines.push(options.filter ? `no flow of the traced container matches --filter '${options.filter}'.` : 'no flow of the traced container was seen.');
+  }
   for (const flow of report.flows) lines.push(renderFlow(flow, report.hops, options.color), '');
   lines.push(...causeNotes(report));
   const notOk = report.flows.filter((f) => f.verdict !== 'ok').length;

@@ -53,12 +53,12 @@ const taps = (first: number) => [first, first + 1].map((hop) => ({ hop, iface: '
 function packet(hop: number, atNs: bigint): WireRecord {
   return { type: 'packet', hop, tsSec: Number(atNs / 1_000_000_000n), tsNsec: Number(atNs % 1_000_000_000n), origLen: 60, data: new Uint8Array(60) };
 }
-const ready = (hop: number): WireRecord => ({ type: 'ready', hop, linkType: 1, iface: 'eth0' });
+const ready = (hop: number): WireRecord => ({ type: 'ready', hop, linkType: 1, iface: 'eth0', precision: 'nano' });
 
 async function started(h1: FakeHelper, h2: FakeHelper, h2OffsetMs: number) {
   const said: string[] = [];
   const source = remoteSource({
-    hops, bufferBytes: 1 << 20, description: 'test', notes: [], onProblem: (l) => said.push(l), readyMs: 2000,
+    hops, description: 'test', notes: [], onProblem: (l) => said.push(l), readyMs: 2000,
     nodes: [{ node: fakeNode('h1', h1), taps: taps(0), clock: clock(0) }, { node: fakeNode('h2', h2), taps: taps(2), clock: clock(h2OffsetMs) }],
   });
   const pushed: Frame[] = [];
@@ -105,7 +105,7 @@ describe('frames from several hosts as one source', () => {
 
   it('a host whose helper cannot start: the source does not start, and the error names the host', async () => {
     const source = remoteSource({
-      hops, bufferBytes: 1 << 20, description: 'test', notes: [], onProblem: () => undefined, readyMs: 500,
+      hops, description: 'test', notes: [], onProblem: () => undefined, readyMs: 500,
       nodes: [
         { node: fakeNode('h1', fakeHelper('h1')), taps: taps(0), clock: clock(0) },
         { node: fakeNode('h2', new EnvironmentError('host h2 (tcp://203.0.113.3:2375): starting the capture helper: no such image')), taps: taps(2), clock: clock(0) },

@@ -18,7 +18,7 @@ export interface NodeCapture {
 export interface RemoteSourceOptions {
   hops: Hop[];
   nodes: NodeCapture[];
-  bufferBytes: number;
+  ringPackets?: number;
   description: string;
   recordDir?: string;
   notes: string[];
@@ -80,7 +80,7 @@ class RemoteSource implements FrameSource {
 
   private async startNode(capture: NodeCapture): Promise<void> {
     const { node, taps } = capture;
-    const helper = await node.startHelper({ taps, bufferBytes: this.options.bufferBytes });
+    const helper = await node.startHelper({ taps, ringPackets: this.options.ringPackets });
     // Another node failed while this one was starting: this helper must not outlive the trace.
     if (this.stopping) {
       await helper.stop();
@@ -100,6 +100,8 @@ class RemoteSource implements FrameSource {
         this.arrive(onOurClock(record, this.linkTypes.get(record.hop) ?? -1, offset));
       } else if (record.type === 'problem') {
         this.hopProblem(record.hop, record.message);
+      } else if (record.type === 'stats') {
+        // The kernel's counts of a remote hop are not carried into the report yet.
       } else {
         this.nodeProblem(capture, `stream corrupt: ${record.message}`);
       }

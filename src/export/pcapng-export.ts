@@ -53,6 +53,11 @@ export class PcapngExport implements FrameTap {
   private started = false;
   private closed = false;
   private stoppedAt?: StopTime;
+  /**
+   * Flows --filter keeps: the trace tells listeners of those only, each as its first journey
+   * settles, so before any of its frames is written. Frames of the others are written too, uncommented.
+   */
+  private readonly keptFlows = new Set<number>();
   framesWritten = 0;
 
   constructor(
@@ -82,6 +87,7 @@ export class PcapngExport implements FrameTap {
   /** Subscribed to the trace: each settled journey of a reported flow annotates its frames. */
   readonly listener: TraceListener = (event) => {
     if (event.kind === 'journey') this.annotator.journey(event.journey);
+    else if (event.kind === 'flow') this.keptFlows.add(event.flow.id);
   };
 
   settledBefore(oldestOpen: FramePlace | undefined): void {
@@ -137,7 +143,7 @@ export class PcapngExport implements FrameTap {
   private writeFrame({ frame, note, step }: AnnotatedFrame): void {
     this.start();
     const iface = this.ifaces.get(`${frame.hop}/${frame.linkType}`) ?? this.addInterface(frame.hop, frame.linkType);
-    const comments = note && step !== undefined ? [frameComment(note, step, this.hops), frameFields(note, step)] : NO_COMMENTS;
+    const comments = note && step !== undefined && this.keptFlows.has(note.flowId) ? [frameComment(note, step, this.hops), frameFields(note, step)] : NO_COMMENTS;
     const packet = { iface, tsSec: frame.tsSec, tsNsec: frame.tsNsec, data: frame.data, origLen: frame.origLen };
     this.file.appendPacket(packet, comments, captureDirection(frame));
     this.framesWritten++;

@@ -3,6 +3,7 @@
 // hop saw changed since the hop before, and where it vanished. Pure.
 import type { Direction, IpPacket, Journey, RewriteField, Sighting } from '../model.js';
 import { fieldsOf, fieldValue, rewrittenFields } from '../correlate/rewrites.js';
+import { fieldText } from '../render/values.js';
 
 /** A header field that differs from the previous sighting of the same packet. */
 export interface FieldChange {
@@ -40,7 +41,7 @@ export interface JourneyNote {
 export function fieldChanges(a: IpPacket, b: IpPacket): FieldChange[] {
   const mask = rewrittenFields(a, b);
   if (mask === 0) return NO_CHANGES;
-  return fieldsOf(mask).map((field) => ({ field, from: String(fieldValue(a, field)), to: String(fieldValue(b, field)) }));
+  return fieldsOf(mask).map((field) => ({ field, from: fieldText(field, fieldValue(a, field)!), to: fieldText(field, fieldValue(b, field)!) }));
 }
 
 /** Shared by every step where nothing changed: never modified. */

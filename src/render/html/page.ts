@@ -1,8 +1,9 @@
 // `--html FILE`: the report as one self-contained page a CI job keeps as an artifact. Inline
 // CSS and SVG only: no script, nothing fetched, and a Content-Security-Policy that forbids
 // both should a capture ever smuggle markup past the escaping.
-import type { FlowReport, Hop, Report } from '../../model.js';
-import { describeRewrite, flowHeadline, hopChain, verdictSentence } from '../text.js';
+import type { FlowReport, Hop, Report, Rewrite } from '../../model.js';
+import { causeNotes, describeRewrite, flowHeadline, hopChain, verdictSentence } from '../text.js';
+import { whyLine } from '../../evidence/words.js';
 import { esc } from './escape.js';
 import { renderLadder } from './ladder.js';
 import type { FlowLadder } from './ladder-collector.js';
@@ -24,8 +25,10 @@ function flowSection(flow: FlowReport, hops: Hop[], ladder: FlowLadder | undefin
   const lines = [`<section class="flow verdict-${esc(flow.verdict)}" id="flow-${flow.id}">`];
   lines.push(`<h2><span class="mark">${VERDICT_MARK[flow.verdict]}</span> ${esc(flowHeadline(flow, false))}</h2>`);
   lines.push(`<p class="verdict"><strong>verdict:</strong> ${esc(verdictSentence(flow))}</p>`);
+  if (flow.cause) lines.push(`<p class="why">${esc(whyLine(flow.cause))}</p>`);
   if (flow.rewrites.length > 0) {
-    lines.push('<h3>rewrites</h3>', '<ul class="rewrites">', ...flow.rewrites.map((r) => `<li>${esc(describeRewrite(r))}</li>`), '</ul>');
+    const rewrite = (r: Rewrite): string => `<li>${esc(describeRewrite(r))}${r.cause ? `<br><span class="why">${esc(whyLine(r.cause))}</span>` : ''}</li>`;
+    lines.push('<h3>rewrites</h3>', '<ul class="rewrites">', ...flow.rewrites.map(rewrite), '</ul>');
   }
   const findings = flow.findings.filter((f) => f.code !== 'rejected');
   if (findings.length > 0) {
@@ -48,6 +51,8 @@ function summary(report: Report): string {
   ];
   if (report.summary.otherFlows > 0) out.push(`<p><strong>left out:</strong> ${report.summary.otherFlows} flow${report.summary.otherFlows === 1 ? '' : 's'} of other hosts on the shared hops</p>`);
   for (const w of report.summary.warnings) out.push(`<p class="warning"><strong>warning:</strong> ${esc(w)}</p>`);
+  // Said once per report, as the text report says it: causes not known without the host's state, rules traced, state not read.
+  for (const line of causeNotes(report)) if (line !== '') out.push(`<p class="cause-note">${esc(line)}</p>`);
   if (report.flows.length === 0) out.push('<p>No flow of the traced container was seen.</p>');
   else out.push('<table class="flows"><thead><tr><th>flow</th><th>proto</th><th>initiator</th><th>responder</th><th>verdict</th><th>requests/replies</th></tr></thead><tbody>', ...rows, '</tbody></table>');
   return out.join('\n');

@@ -45,6 +45,19 @@ export interface Hop {
   /** Capture file this hop was read from (replay) or written to (--record). */
   file?: string;
   mtu?: number;
+  /** Live reports only: what the kernel counted for this hop's capture. */
+  kernel?: KernelCounts;
+}
+
+/**
+ * A live hop's capture as the kernel counted it (libpcap's pcap_stats, the interface's rx
+ * drops). On Linux `received` (packets the capture filter passed) includes `dropped` (no room
+ * in libpcap's ring); `ifDropped` is what the interface itself dropped on receive.
+ */
+export interface KernelCounts {
+  received: number;
+  dropped: number;
+  ifDropped: number;
 }
 
 /** A non-fatal problem met while reading, shown to the user as a warning line. */

@@ -2,7 +2,7 @@ import { REWRITE_FIELDS, type Direction, type FieldValue, type IpPacket, type Si
 import { fieldValue, rewrittenFields } from './rewrites.js';
 import type { DirectionStats, FlowState, RewriteRecord, StepStats } from './flows.js';
 import { TCP_RST } from './keys.js';
-import { isPrivateValue } from '../addresses.js';
+import { sourceNeedsSnat } from '../addresses.js';
 import type { PathModel } from './path.js';
 
 /**
@@ -146,7 +146,7 @@ function noteRejection(flow: FlowState, ip: IpPacket): void {
 function noteMissingSnat(path: PathModel, flow: FlowState, first: Sighting, ordered: Sighting[]): void {
   for (const s of ordered) {
     if (!path.uplinks.has(s.hop) || s === first) continue;
-    if (s.ip.src === first.ip.src && (isPrivateValue(s.ip.src) || path.inBridgeSubnet(s.ip.src))) {
+    if (s.ip.src === first.ip.src && sourceNeedsSnat(s.ip.src, path.subnets)) {
       flow.noSnat = { hop: s.hop, src: s.ip.src };
     }
   }

@@ -177,9 +177,9 @@ export class FlowTable {
   }
 
   /**
-   * The traced container's own address says which way requests go. It is asked first: live
-   * captures in different namespaces are stamped on arrival in user space, so their times can
-   * be out of path order by milliseconds.
+   * The traced container's own address says which way requests go. It is asked first: hops
+   * captured on different clocks (other machines, or recordings an earlier hoptrace stamped in
+   * user space) can be out of path order by milliseconds.
    */
   private outboundByAddress(sightings: Sighting[], answer: boolean): boolean | undefined {
     for (const s of sightings) {

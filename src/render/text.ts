@@ -1,4 +1,4 @@
-import type { Direction, FlowReport, Hop, Report, Rewrite, Verdict } from '../model.js';
+import type { Direction, FlowReport, Hop, KernelCounts, Report, Rewrite, Verdict } from '../model.js';
 import { natName } from './nat.js';
 import { endpointText, fieldText } from './values.js';
 import { whyLine } from '../evidence/words.js';
@@ -85,6 +85,13 @@ export function flowHeadline(flow: FlowReport, color: boolean): string {
   return `flow ${flow.id}: ${flow.proto} ${endpointText(flow.initiator)} -> ${endpointText(flow.responder)}: ${verdict} (${counts})`;
 }
 
+/**
+ * A flow seen by its answer alone (`watch 'tcp or icmp'` keeps a port unreachable and drops the
+ * UDP datagram it answers): whichever left the request out, the reader must know it was not seen.
+ */
+export const NO_REQUEST_NOTE =
+  'note: none of its requests was captured (left out by the capture filter, or sent before the capture started): only the answer was seen';
+
 /** One flow as the numbered hop list people write by hand, each rewrite at the hop pair where it happened. */
 export function renderFlow(flow: FlowReport, hops: Hop[], color: boolean): string {
   const names = hops.map((h) => h.name);
@@ -96,15 +103,22 @@ export function renderFlow(flow: FlowReport, hops: Hop[], color: boolean): strin
   for (const finding of flow.findings) {
     if (finding.code !== 'rejected') lines.push(`  ${paint(color, 33, finding.code)}: ${finding.message}`);
   }
+  if (flow.packets.request === 0) lines.push(`  ${NO_REQUEST_NOTE}`);
   lines.push(`  verdict: ${verdictSentence(flow)}`);
   if (flow.cause) lines.push(`  ${whyLine(flow.cause)}`);
   return lines.join('\n');
 }
 
+/** A live hop's kernel counters, after its packet count: " (kernel: 6 received, 0 dropped)". */
+function kernelCounts(k: KernelCounts | undefined): string {
+  if (!k) return '';
+  return ` (kernel: ${k.received} received, ${k.dropped} dropped${k.ifDropped > 0 ? `, ${k.ifDropped} dropped by the interface` : ''})`;
+}
+
 /** The whole report as text: the path, then each flow. */
 export function renderText(report: Report, options: TextOptions): string {
   const lines = [`path: ${hopChain(report.hops)}`];
-  const counts = report.hops.map((hop, i) => `${hop.name} ${report.summary.packetsPerHop[i] ?? 0}`).join(', ');
+  const counts = report.hops.map((hop, i) => `${hop.name} ${report.summary.packetsPerHop[i] ?? 0}${kernelCounts(hop.kernel)}`).join(', ');
   lines.push(`packets per hop: ${counts}`);
   lines.push(`timestamps: ${report.summary.timestamps}`);
   if (report.summary.otherFlows > 0) {

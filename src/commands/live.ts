@@ -60,6 +60,7 @@ function registerPing(program: Command, outcome: CommandOutcome): void {
       const request = baseRequest(cmd, target, dest, { proto: 'icmp', destination: dest }, flags);
       const { pingFrom } = await import('../capture/live/traffic.js');
       request.traffic = (ns) => pingFrom(ns, dest, flags.count, flags.interval);
+      request.inContainer = ['ping', '-c', String(flags.count), '-i', String(flags.interval), dest];
       outcome.code = await finish(cmd, request, flags);
     });
 }
@@ -78,6 +79,7 @@ function registerProbe(program: Command, proto: 'tcp' | 'udp', outcome: CommandO
       const request = baseRequest(cmd, target, dest, { proto, destination: dest, port }, flags);
       const { probeFrom } = await import('../capture/live/traffic.js');
       request.traffic = (ns) => probeFrom(ns, { mode: proto, host: dest, port, timeoutMs: flags.timeout * 1000 });
+      request.inContainer = ['nc', ...(proto === 'udp' ? ['-u'] : []), '-w', String(Math.ceil(flags.timeout)), dest, String(port)];
       outcome.code = await finish(cmd, request, flags);
     });
 }
@@ -95,6 +97,7 @@ function registerWatch(program: Command, outcome: CommandOutcome): void {
 function captureCommand(program: Command, name: string, description: string): Command {
   return targetOptions(program.command(name).description(description))
     .option('--record <dir>', 'also write a trace directory (path.json + one pcap per hop) for `hoptrace replay`')
+    .option('--host <name=endpoint>', 'a Docker host of a multi-host (overlay) trace, as unix:///path, tcp://host:port or ssh://user@host (DOCKER_HOST when only a name is given); repeat per host', (v: string, all: string[] = []) => [...all, v])
     .addOption(new Option('--pcapng <file>', PCAPNG_HELP).argParser(outputFileOption('--pcapng')))
     .addOption(new Option('--html <file>', HTML_HELP).argParser(outputFileOption('--html')))
     .option('--json', 'print one JSON document (see schema/report.schema.json)')
@@ -174,13 +177,15 @@ async function finish(cmd: Command, request: LiveTraceRequest, flags: CaptureFla
     const { runLiveTrace } = await import('./liveTrace.js');
     const { traceExports } = await import('../export/trace-export.js');
     request.exports = (hops, description) => (exports = traceExports(flags, hops, description));
-    report = await runLiveTrace(request, presenter(mode, color, flags.verbose ?? false), interrupt);
+    const hosts = (flags as { host?: string[] }).host;
+    const run = hosts?.length ? (await import('./multiHostTrace.js')).runMultiHostTrace : runLiveTrace;
+    report = await run({ ...request, hosts: hosts ?? [] }, presenter(mode, color, flags.verbose ?? false), interrupt);
   } finally {
     interrupt.dispose();
   }
   exports?.finish(report);
   for (const line of later) process.stderr.write(`hoptrace: ${line}\n`);
-  process.stdout.write(mode === 'json' ? renderJson(report) : renderText(report, { color }));
+  process.stdout.write(mode === 'json' ? renderJson(report) : renderText(report, { color, filter: flags.filter }));
   // As the README's table says, for watch too: no flow of the traced container seen is exit 1.
   const allOk = report.flows.length > 0 && report.flows.every((f) => f.verdict === 'ok');
   return allOk ? ExitCode.OK : ExitCode.NOT_OK;

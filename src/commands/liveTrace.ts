@@ -34,6 +34,9 @@ export interface LiveTraceRequest {
   commandLine: string;
   /** Told when the trace starts, what the traffic did, what went wrong on the way. */
   say: (line: string) => void;
+  /** `--host name=endpoint` (multi-host, commands/multiHostTrace.ts) and the command run in the container there. */
+  hosts?: string[];
+  inContainer?: string[];
   /** --pcapng, --html: listeners and frame taps, made once the path (and so the hops) is known. */
   exports?: (hops: Hop[], description: string) => Pick<RunOptions, 'listeners' | 'taps'>;
 }

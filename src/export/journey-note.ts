@@ -1,7 +1,7 @@
 // What the exports (annotated pcapng, HTML ladder) need to know of one settled journey, as
 // values: its sightings in the order the packet crossed the hops, which header fields each
 // hop saw changed since the hop before, and where it vanished. Pure.
-import type { Direction, IpPacket, Journey, RewriteField } from '../model.js';
+import type { Direction, IpPacket, Journey, RewriteField, Sighting } from '../model.js';
 import { fieldsOf, fieldValue, rewrittenFields } from '../correlate/rewrites.js';
 import { fieldText } from '../render/values.js';
 
@@ -39,14 +39,29 @@ export interface JourneyNote {
 
 /** The fields NAT rewrote between two sightings of the same packet, by the core's one rule (correlate/rewrites.ts). */
 export function fieldChanges(a: IpPacket, b: IpPacket): FieldChange[] {
-  return fieldsOf(rewrittenFields(a, b)).map((field) => ({ field, from: fieldText(field, fieldValue(a, field)!), to: fieldText(field, fieldValue(b, field)!) }));
+  const mask = rewrittenFields(a, b);
+  if (mask === 0) return NO_CHANGES;
+  return fieldsOf(mask).map((field) => ({ field, from: fieldText(field, fieldValue(a, field)!), to: fieldText(field, fieldValue(b, field)!) }));
+}
+
+/** Shared by every step where nothing changed: never modified. */
+const NO_CHANGES: FieldChange[] = [];
+
+/** The sightings in travel order: usually they already are (the matcher orders them by time). */
+function travelOrder(sightings: Sighting[], ascending: boolean): Sighting[] {
+  for (let i = 1; i < sightings.length; i++) {
+    if (ascending ? sightings[i].hop < sightings[i - 1].hop : sightings[i].hop > sightings[i - 1].hop) {
+      return [...sightings].sort((a, b) => (ascending ? a.hop - b.hop : b.hop - a.hop));
+    }
+  }
+  return sightings;
 }
 
 export function noteJourney(journey: Journey, journeyId: number): JourneyNote {
   const ascending = journey.ascending;
-  const ordered = [...journey.sightings].sort((a, b) => (ascending ? a.hop - b.hop : b.hop - a.hop));
+  const ordered = travelOrder(journey.sightings, ascending);
   const steps = ordered.map((s, i): JourneyStep => {
-    const step: JourneyStep = { hop: s.hop, frameSeq: s.frameSeq, t: s.t, changes: [] };
+    const step: JourneyStep = { hop: s.hop, frameSeq: s.frameSeq, t: s.t, changes: NO_CHANGES };
     if (i > 0) {
       step.previousHop = ordered[i - 1].hop;
       step.changes = fieldChanges(ordered[i - 1].ip, s.ip);

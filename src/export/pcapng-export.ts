@@ -15,7 +15,7 @@ import {
 import { hopComment, hopDescription, traceComment } from '../capture/files/pcapng-hops.js';
 import { type Frame, type Hop, LinkType } from '../model.js';
 import type { FramePlace, FrameTap, TraceListener } from '../session.js';
-import { frameComment, frameFields } from './comment.js';
+import { FrameWords } from './comment.js';
 import { type AnnotatedFrame, FrameAnnotator } from './frame-order.js';
 import { hoptraceVersion } from './version.js';
 
@@ -26,16 +26,15 @@ export interface PcapngExportOptions {
 }
 
 /** Linux "cooked" headers say which way a packet went: packet type 4 is outgoing, the rest came in. */
-export function captureDirection(frame: Frame): number {
-  const d = frame.data;
+export function captureDirection(linkType: number, d: Uint8Array, start = 0, length = d.length): number {
   let type = -1;
-  if (frame.linkType === LinkType.LINUX_SLL && d.length >= 2) type = (d[0] << 8) | d[1];
-  else if (frame.linkType === LinkType.LINUX_SLL2 && d.length >= 11) type = d[10];
+  if (linkType === LinkType.LINUX_SLL && length >= 2) type = (d[start] << 8) | d[start + 1];
+  else if (linkType === LinkType.LINUX_SLL2 && length >= 11) type = d[start + 10];
   if (type < 0) return EpbDirection.UNKNOWN;
   return type === 4 ? EpbDirection.OUTBOUND : type <= 3 ? EpbDirection.INBOUND : EpbDirection.UNKNOWN;
 }
 
-const NO_COMMENTS: string[] = [];
+const NO_COMMENTS: readonly string[] = [];
 
 /** When the captures stopped, as the source's last tick says it. */
 interface StopTime {
@@ -50,9 +49,17 @@ export class PcapngExport implements FrameTap {
   /** Interface id per hop and link type: a hop whose frames change link type gets a second interface of the same name. */
   private readonly ifaces = new Map<string, number>();
   private ifaceCount = 0;
+  private readonly ifaceOf: number[] = [];
+  private readonly ifaceLink: (number | undefined)[] = [];
   private started = false;
   private closed = false;
   private stoppedAt?: StopTime;
+  /**
+   * Flows --filter keeps: the trace tells listeners of those only, each as its first journey
+   * settles, so before any of its frames is written. Frames of the others are written too, uncommented.
+   */
+  private readonly keptFlows = new Set<number>();
+  private readonly words: FrameWords;
   framesWritten = 0;
 
   constructor(
@@ -61,6 +68,7 @@ export class PcapngExport implements FrameTap {
     private readonly options: PcapngExportOptions = {},
   ) {
     this.file = new PcapngFile(path);
+    this.words = new FrameWords(hops);
     this.linkTypes = hops.map((_, i) => options.linkTypes?.[i]);
     this.annotator = new FrameAnnotator((f) => this.writeFrame(f));
   }
@@ -82,6 +90,7 @@ export class PcapngExport implements FrameTap {
   /** Subscribed to the trace: each settled journey of a reported flow annotates its frames. */
   readonly listener: TraceListener = (event) => {
     if (event.kind === 'journey') this.annotator.journey(event.journey);
+    else if (event.kind === 'flow') this.keptFlows.add(event.flow.id);
   };
 
   settledBefore(oldestOpen: FramePlace | undefined): void {
@@ -131,15 +140,26 @@ export class PcapngExport implements FrameTap {
     this.file.append(interfaceDescriptionBlock(linkType, 0, options));
     const id = this.ifaceCount++;
     this.ifaces.set(`${hop}/${linkType}`, id);
+    // The first interface of a hop is looked up by index, per frame.
+    if (this.ifaceLink[hop] === undefined) {
+      this.ifaceLink[hop] = linkType;
+      this.ifaceOf[hop] = id;
+    }
     return id;
   }
 
-  private writeFrame({ frame, note, step }: AnnotatedFrame): void {
+  private writeFrame(f: AnnotatedFrame): void {
     this.start();
-    const iface = this.ifaces.get(`${frame.hop}/${frame.linkType}`) ?? this.addInterface(frame.hop, frame.linkType);
-    const comments = note && step !== undefined ? [frameComment(note, step, this.hops), frameFields(note, step)] : NO_COMMENTS;
-    const packet = { iface, tsSec: frame.tsSec, tsNsec: frame.tsNsec, data: frame.data, origLen: frame.origLen };
-    this.file.appendPacket(packet, comments, captureDirection(frame));
+    const iface = this.ifaceLink[f.hop] === f.linkType ? this.ifaceOf[f.hop] : this.otherInterface(f.hop, f.linkType);
+    const note = f.note;
+    const comments = note && f.step >= 0 && this.keptFlows.has(note.flowId) ? [this.words.comment(note, f.step), this.words.fields(note, f.step)] : NO_COMMENTS;
+    const flags = captureDirection(f.linkType, f.bytes, f.start, f.length);
+    this.file.appendPacket(iface, f.tsSec, f.tsNsec, f.bytes, f.start, f.length, f.origLen, comments, flags);
     this.framesWritten++;
+  }
+
+  /** A hop's frames of a link type other than its interface's: an interface of the same name for them. */
+  private otherInterface(hop: number, linkType: number): number {
+    return this.ifaces.get(`${hop}/${linkType}`) ?? this.addInterface(hop, linkType);
   }
 }

@@ -161,7 +161,7 @@ export function verdictSentence(flow: FlowReport): string {
 }
 
 /** Said once per report: the rule tracing used, what of the host's state could not be read. */
-function causeNotes(report: Report): string[] {
+export function causeNotes(report: Report): string[] {
   const c = report.causes;
   if (!c) return [];
   const lines: string[] = [];

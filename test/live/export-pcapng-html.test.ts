@@ -31,9 +31,14 @@ describe.skipIf(skip)(`hoptrace ping --record --pcapng --html${skip ? ` (skipped
     });
     const liveReport = jsonReport(live);
     expect(liveReport.flows[0]!.verdict).toBe('ok');
+    // The pcapng carries no host state (--record's host.json): its replay says causes are not
+    // known, and is otherwise the recorded directory's report without host.json.
+    expect(hoptrace(['replay', trace]).stdout).toContain('why: source rewritten by a rule in chain POSTROUTING');
+    rmSync(join(trace, 'host.json'), { force: true });
     const fromDir = hoptrace(['replay', trace]);
     const fromPcapng = hoptrace(['replay', pcapng]);
     expect(fromPcapng.stdout).toBe(fromDir.stdout);
+    expect(fromPcapng.stdout).toContain("why: not known: these captures come without the host's state");
     expect(fromPcapng.status).toBe(live.status);
     const hopNames = liveReport.hops.map((h) => h.name);
     const rows = spawnSync('tshark', ['-r', pcapng, '-T', 'fields', '-E', 'occurrence=f', '-e', 'frame.interface_name', '-e', 'frame.comment', '-e', 'icmp.type'], { encoding: 'utf8' })

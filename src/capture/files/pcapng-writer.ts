@@ -157,43 +157,62 @@ export class PcapngFile {
   }
 
   /**
-   * An Enhanced Packet Block written straight into the buffer: timestamp in nanoseconds (the
-   * interface says if_tsresol 9), then opt_comment per comment and epb_flags when known.
+   * An Enhanced Packet Block written straight into the buffer: bytes[start, start + caplen)
+   * timestamped in nanoseconds (the interface says if_tsresol 9), then an opt_comment per
+   * comment given and epb_flags when known. Room is reserved for the comments' longest UTF-8
+   * form and the unused rest given back, so no comment is measured before it is written.
    */
-  appendPacket(packet: PacketToWrite, comments: string[], flags: number): void {
+  appendPacket(
+    iface: number,
+    tsSec: number,
+    tsNsec: number,
+    bytes: Uint8Array,
+    start: number,
+    caplen: number,
+    origLen: number,
+    comments: readonly string[],
+    flags: number,
+  ): void {
     if (this.closed) return;
-    const sizes = comments.map((c) => Math.min(Buffer.byteLength(c, 'utf8'), MAX_OPTION_LENGTH));
-    let options = sizes.reduce((sum, n) => sum + 4 + ((n + 3) & ~3), 0) + (flags !== 0 ? 8 : 0);
-    if (options > 0) options += 4;
-    const caplen = packet.data.length;
     const padded = (caplen + 3) & ~3;
-    const length = 32 + padded + options;
-    const at = this.reserve(length);
+    let room = 32 + padded + (flags !== 0 ? 8 : 0) + 4;
+    for (const c of comments) room += 4 + Math.min(3 * c.length, MAX_OPTION_LENGTH) + 3;
+    const at = this.reserve(room);
     const buf = this.chunk;
-    const [high, low] = nanosecondHalves(packet.tsSec, packet.tsNsec);
+    const [high, low] = nanosecondHalves(tsSec, tsNsec);
     buf.writeUInt32LE(BlockType.ENHANCED_PACKET, at);
-    buf.writeUInt32LE(length, at + 4);
-    buf.writeUInt32LE(packet.iface, at + 8);
+    buf.writeUInt32LE(iface, at + 8);
     buf.writeUInt32LE(high, at + 12);
     buf.writeUInt32LE(low, at + 16);
     buf.writeUInt32LE(caplen, at + 20);
-    buf.writeUInt32LE(Math.max(packet.origLen, caplen), at + 24);
-    buf.set(packet.data, at + 28);
+    buf.writeUInt32LE(Math.max(origLen, caplen), at + 24);
+    buf.set(bytes.subarray(start, start + caplen), at + 28);
     // The buffer is reused: padding must be zeroed, not left as the last block's bytes.
-    buf.fill(0, at + 28 + caplen, at + 28 + padded + options);
+    buf.fill(0, at + 28 + caplen, at + 28 + padded);
     let p = at + 28 + padded;
-    comments.forEach((comment, i) => {
+    for (const comment of comments) {
+      // An over-long comment is cut (at a character boundary) rather than making the block unreadable.
+      const n = buf.write(comment, p + 4, Math.min(3 * comment.length, MAX_OPTION_LENGTH), 'utf8');
       buf.writeUInt16LE(Option.COMMENT, p);
-      buf.writeUInt16LE(sizes[i], p + 2);
-      buf.write(comment, p + 4, sizes[i], 'utf8');
-      p += 4 + ((sizes[i] + 3) & ~3);
-    });
+      buf.writeUInt16LE(n, p + 2);
+      const end = p + 4 + ((n + 3) & ~3);
+      buf.fill(0, p + 4 + n, end);
+      p = end;
+    }
     if (flags !== 0) {
       buf.writeUInt16LE(Option.EPB_FLAGS, p);
       buf.writeUInt16LE(4, p + 2);
       buf.writeUInt32LE(flags, p + 4);
+      p += 8;
     }
-    buf.writeUInt32LE(length, at + length - 4);
+    if (p > at + 28 + padded) {
+      buf.writeUInt32LE(0, p); // opt_endofopt
+      p += 4;
+    }
+    const length = p + 4 - at;
+    buf.writeUInt32LE(length, at + 4);
+    buf.writeUInt32LE(length, p);
+    this.used = at + length;
   }
 
   /** Room for n bytes at the returned offset of this.chunk. */

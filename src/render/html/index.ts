@@ -9,7 +9,7 @@ export { renderHtml, CONTENT_SECURITY_POLICY } from './page.js';
 
 /** Writes the page for the final report (already filtered as the text report is). */
 export function writeHtmlReport(file: string, report: Report, ladders: LadderCollector, options: { description?: string; version: string }): void {
-  const html = renderHtml(report, (id) => ladders.ladder(id), options);
+  const html = renderHtml(report, (id) => ladders.ladder(id), { ...options, laddersLimitedTo: ladders.full ? ladders.maxFlows : undefined });
   try {
     writeFileSync(file, html);
   } catch (error) {

@@ -32,23 +32,48 @@ interface Kept {
 
 const byTime = (a: JourneyNote, b: JourneyNote): number => Math.min(...a.steps.map((s) => s.t)) - Math.min(...b.steps.map((s) => s.t));
 
+/** Ladders are kept for this many flows: a trace of a hundred thousand flows costs what one of a hundred does. */
+export const MAX_LADDER_FLOWS = 100;
+
 export class LadderCollector {
   private readonly flows = new Map<number, Kept>();
+  /** A journey of a flow not drawn yet, until the trace says whether --filter keeps its flow. */
+  private pending?: Journey;
+  /** A flow went undrawn because maxFlows flows already have a ladder. */
+  full = false;
 
-  /** `head` journeys are drawn from the start of each flow and `tail` from its end. */
+  /** `head` journeys are drawn from the start of each flow and `tail` from its end, for the first `maxFlows` flows. */
   constructor(
     private readonly head = 12,
     private readonly tail = 8,
+    readonly maxFlows = MAX_LADDER_FLOWS,
   ) {}
 
-  /** Subscribed to the trace from its first frame. */
+  /**
+   * Subscribed to the trace from its first frame. A flow's first journey is followed by its
+   * flow event, which the trace passes on only for flows --filter keeps: only those get a ladder.
+   */
   readonly listener: TraceListener = (event) => {
-    if (event.kind === 'journey') this.journey(event.journey);
+    if (event.kind === 'journey') {
+      if (this.flows.has(event.journey.flowId)) this.journey(event.journey);
+      else this.pending = event.journey;
+      return;
+    }
+    if (event.kind !== 'flow') return;
+    const first = this.pending;
+    this.pending = undefined;
+    // Only from its first journey on, so the ladder's journey numbers are the flow's.
+    const packets = event.flow.packets.request + event.flow.packets.reply;
+    if (first?.flowId === event.flow.id && packets === 1) this.journey(first);
   };
 
   journey(journey: Journey): void {
     let kept = this.flows.get(journey.flowId);
     if (!kept) {
+      if (this.flows.size >= this.maxFlows) {
+        this.full = true;
+        return;
+      }
       kept = { count: 0, first: [], last: [], lastAt: 0, skipped: { request: 0, reply: 0 } };
       this.flows.set(journey.flowId, kept);
     }

@@ -4,6 +4,8 @@
 import type { Cause } from './evidence/types.js';
 import type { CauseSource } from './evidence/causes.js';
 
+import type { IpAddress } from './addresses.js';
+
 /** Link-layer header types, as numbered in pcap/pcapng (LINKTYPE_*). */
 export const LinkType = {
   NULL: 0,
@@ -58,11 +60,19 @@ export type L4 =
   | { kind: 'icmp'; v6: boolean; type: number; code: number; id?: number; seq?: number; quoted?: IpPacket }
   | { kind: 'other'; proto: number };
 
+/**
+ * A VLAN tag or a tunnel a packet was found in. For VXLAN, the carrier's (underlay's)
+ * addresses and UDP ports, so a view can say "VXLAN VNI 4097, underlay A -> B, UDP 4789".
+ */
+export type Encap =
+  | { kind: 'vlan'; id: number }
+  | { kind: 'vxlan'; vni: number; src: IpAddress; dst: IpAddress; sport: number; dport: number };
+
 /** The network and transport layer of a packet; `quoted` packets inside ICMP errors use it too. */
 export interface IpPacket {
   version: 4 | 6;
-  src: string;
-  dst: string;
+  src: IpAddress;
+  dst: IpAddress;
   /** IPv4 TTL or IPv6 hop limit. */
   ttl: number;
   /** IPv4 identification, or the IPv6 fragment header id, or 0. */
@@ -85,20 +95,29 @@ export type Direction = 'request' | 'reply';
 export const REWRITE_FIELDS = ['src', 'dst', 'sport', 'dport', 'icmp-id'] as const;
 export type RewriteField = (typeof REWRITE_FIELDS)[number];
 
+/** A rewritten field's value: an address for src/dst, a port or ICMP id (a number) otherwise. */
+export type FieldValue = IpAddress;
+
 export interface Rewrite {
   between: [string, string];
   direction: Direction;
   field: RewriteField;
-  from: string;
-  to: string;
+  from: FieldValue;
+  to: FieldValue;
   /** The rule that made it, from the host's state (src/evidence/causes.ts); absent without that state. */
   cause?: Cause;
 }
 
+/** One side of a flow: its address, and its port for TCP and UDP. */
+export interface Endpoint {
+  addr: IpAddress;
+  port?: number;
+}
+
 /** What answered a request in the responder's place: an ICMP error about it, or a TCP reset. */
 export type Rejection =
-  | { kind: 'icmp-error'; v6: boolean; type: number; code: number; from: string }
-  | { kind: 'tcp-reset'; from: string };
+  | { kind: 'icmp-error'; v6: boolean; type: number; code: number; from: IpAddress }
+  | { kind: 'tcp-reset'; from: IpAddress };
 
 export type Verdict = 'ok' | 'no-reply' | 'dropped' | 'rejected' | 'reply-dropped';
 
@@ -125,8 +144,8 @@ export interface LatencyStep {
 export interface FlowReport {
   id: number;
   proto: 'tcp' | 'udp' | 'icmp' | 'icmpv6' | string;
-  initiator: string;
-  responder: string;
+  initiator: Endpoint;
+  responder: Endpoint;
   verdict: Verdict;
   /** Farthest hop the initiator's packets were seen at. */
   reached: string;
@@ -166,6 +185,8 @@ export interface Sighting {
   /** Nanoseconds since the trace's first frame. */
   t: number;
   ip: IpPacket;
+  /** The VLANs and tunnels the packet was found in, outermost first (usually none). */
+  encap: readonly Encap[];
 }
 
 /**

@@ -3,6 +3,7 @@
 import { isIP } from 'node:net';
 import type { Direction, FlowReport, Hop, Rewrite } from '../model.js';
 import type { Family, PacketAtHop } from './types.js';
+import { formatAddress } from '../addresses.js';
 
 interface Endpoint {
   addr: string;
@@ -13,12 +14,7 @@ const PROTO: Record<string, number> = { icmp: 1, tcp: 6, udp: 17, icmpv6: 58 };
 
 /** An address as text, whether the report carries it as text or as a value (IPv4 number, IPv6 bigint). */
 export function addressText(value: unknown): string {
-  if (typeof value === 'number') return [24, 16, 8, 0].map((s) => (value >>> s) & 255).join('.');
-  if (typeof value === 'bigint') {
-    const groups = Array.from({ length: 8 }, (_, i) => ((value >> BigInt(112 - 16 * i)) & 0xffffn).toString(16));
-    // The URL parser writes an IPv6 address in its canonical (compressed) form.
-    return new URL(`http://[${groups.join(':')}]/`).hostname.slice(1, -1);
-  }
+  if (typeof value === 'number' || typeof value === 'bigint') return formatAddress(value);
   return String(value);
 }
 

@@ -2,6 +2,7 @@ import type { Direction, Finding, FlowReport, LatencyStep, Rewrite, TtlStep, Ver
 import type { DirectionSummary, FlowSummary, ReadonlyDeep } from '../correlate/flows.js';
 import type { PathModel } from '../correlate/path.js';
 import { rejectionText } from './icmp.js';
+import { formatAddress } from '../addresses.js';
 
 /** The path as explain sees it: read-only. */
 type PathView = ReadonlyDeep<PathModel>;
@@ -139,7 +140,7 @@ function findingsOf(flow: FlowSummary, names: string[], blind: Set<number>, verd
   if (flow.noSnat) {
     findings.push({
       code: 'no-snat',
-      message: `packets leave ${names[flow.noSnat.hop]} with the container's own source ${flow.noSnat.src}, which is not routable outside: nothing rewrote it (no SNAT/MASQUERADE), so no reply can find its way back`,
+      message: `packets leave ${names[flow.noSnat.hop]} with the container's own source ${formatAddress(flow.noSnat.src)}, which is not routable outside: nothing rewrote it (no SNAT/MASQUERADE), so no reply can find its way back`,
     });
   }
   for (let hop = 0; hop < names.length; hop++) {

@@ -1,6 +1,7 @@
 import type { Direction, FlowReport, Hop, Report, Rewrite, Verdict } from '../model.js';
 import { natName } from './nat.js';
 import { whyLine } from '../evidence/words.js';
+import { endpointText, fieldText } from './values.js';
 
 export interface TextOptions {
   color: boolean;
@@ -25,7 +26,7 @@ export function hopChain(hops: Hop[], withAddrs = true): string {
 export function describeRewrite(rewrite: Rewrite): string {
   const [a, b] = rewrite.between;
   const replies = rewrite.direction === 'reply' ? ' (replies)' : '';
-  return `${natName(rewrite)} ${rewrite.field} ${rewrite.from} -> ${rewrite.to} between ${a} and ${b}${replies}`;
+  return `${natName(rewrite)} ${rewrite.field} ${fieldText(rewrite.field, rewrite.from)} -> ${fieldText(rewrite.field, rewrite.to)} between ${a} and ${b}${replies}`;
 }
 
 function formatUs(us: number): string {
@@ -81,7 +82,7 @@ function pairLines(flow: FlowReport, names: string[], i: number, color: boolean)
 export function flowHeadline(flow: FlowReport, color: boolean): string {
   const verdict = paint(color, VERDICT_COLOUR[flow.verdict], flow.verdict);
   const counts = `${flow.packets.request} request${flow.packets.request === 1 ? '' : 's'}, ${flow.packets.reply} repl${flow.packets.reply === 1 ? 'y' : 'ies'}`;
-  return `flow ${flow.id}: ${flow.proto} ${flow.initiator} -> ${flow.responder}: ${verdict} (${counts})`;
+  return `flow ${flow.id}: ${flow.proto} ${endpointText(flow.initiator)} -> ${endpointText(flow.responder)}: ${verdict} (${counts})`;
 }
 
 /** One flow as the numbered hop list people write by hand, each rewrite at the hop pair where it happened. */

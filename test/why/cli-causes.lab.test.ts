@@ -159,7 +159,10 @@ describe.skipIf(skip)(`causes through the hoptrace command${skip ? ` (skipped: $
     let stderr = '';
     cli.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     cli.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    await new Promise((r) => setTimeout(r, 3000));
+    // Every hop captures once the command says so; the request is sent only then.
+    const until = Date.now() + 30_000;
+    while (!stderr.includes('capturing on') && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 500));
     const up = l.lab.env.uplinkAddr;
     l.tryExec('outside', `busybox wget -q -O /dev/null http://${up}:8080/`);
     await new Promise((r) => setTimeout(r, 1500));

@@ -9,6 +9,7 @@ import { chooseOutput, colorEnabled, type OutputFlags } from '../render/output.j
 import { renderJson } from '../render/json.js';
 import { renderText } from '../render/text.js';
 import { streamFlowLines } from '../render/stream.js';
+import { listenForInterrupt } from './interrupt.js';
 // Live capture, Docker (dockerode, ssh2) and discovery are loaded by the commands that use them:
 // replay never loads them.
 import type { LiveTraceRequest, Presenter } from './liveTrace.js';
@@ -58,7 +59,7 @@ function registerPing(program: Command, outcome: CommandOutcome): void {
       const request = baseRequest(cmd, target, dest, { proto: 'icmp', destination: dest }, flags);
       const { pingFrom } = await import('../capture/live/traffic.js');
       request.traffic = (ns) => pingFrom(ns, dest, flags.count, flags.interval);
-      outcome.code = await finish(cmd, request, flags, true);
+      outcome.code = await finish(cmd, request, flags);
     });
 }
 
@@ -76,7 +77,7 @@ function registerProbe(program: Command, proto: 'tcp' | 'udp', outcome: CommandO
       const request = baseRequest(cmd, target, dest, { proto, destination: dest, port }, flags);
       const { probeFrom } = await import('../capture/live/traffic.js');
       request.traffic = (ns) => probeFrom(ns, { mode: proto, host: dest, port, timeoutMs: flags.timeout * 1000 });
-      outcome.code = await finish(cmd, request, flags, true);
+      outcome.code = await finish(cmd, request, flags);
     });
 }
 
@@ -86,7 +87,7 @@ function registerWatch(program: Command, outcome: CommandOutcome): void {
     .argument('[filter]', 'pcap filter (compiled by libpcap) to keep only the flow being debugged')
     .action(async (a: string | undefined, b: string | undefined, flags: CaptureFlags, cmd: Command) => {
       const [target, filter] = positionals(flags, a, b, 'filter');
-      outcome.code = await finish(cmd, baseRequest(cmd, target, undefined, { proto: 'any', userFilter: filter }, flags), flags, false);
+      outcome.code = await finish(cmd, baseRequest(cmd, target, undefined, { proto: 'any', userFilter: filter }, flags), flags);
     });
 }
 
@@ -139,7 +140,8 @@ function baseRequest(cmd: Command, target: TargetSpec, destination: string | und
     target,
     destination,
     selector,
-    lingerMs: 1500,
+    // Once the traffic ended, what is left settles within the matching window: then the trace ends.
+    lingerMs: flags.window,
     recordDir: flags.record,
     traceRules: flags.traceRules ?? false,
     bufferBytes: Math.round(flags.bufferMib * 1024 * 1024),
@@ -150,21 +152,29 @@ function baseRequest(cmd: Command, target: TargetSpec, destination: string | und
 }
 
 /** Runs the trace, shows it, prints the final report and returns the exit code. */
-async function finish(cmd: Command, request: LiveTraceRequest, flags: CaptureFlags, needFlows: boolean): Promise<number> {
+async function finish(cmd: Command, request: LiveTraceRequest, flags: CaptureFlags): Promise<number> {
   const mode = chooseOutput(flags, Boolean(process.stdout.isTTY), true);
   const color = colorEnabled(process.stdout);
   const later: string[] = [];
   // Lines on stderr would tear the UI apart: keep them until it is gone.
   request.say = (line) => (mode === 'tui' ? later.push(line) : process.stderr.write(`hoptrace: ${line}\n`));
-  const { runLiveTrace } = await import('./liveTrace.js');
-  const { traceExports } = await import('../export/trace-export.js');
+  // Text and JSON read Ctrl-C as a key from a terminal (see interrupt.ts); the Ink UI reads its own keys.
+  const interrupt = listenForInterrupt({ readKeys: mode !== 'tui' });
+  let report: Report;
   let exports: TraceExports | undefined;
-  request.exports = (hops, description) => (exports = traceExports(flags, hops, description));
-  const report = await runLiveTrace(request, presenter(mode, color, flags.verbose ?? false));
+  try {
+    const { runLiveTrace } = await import('./liveTrace.js');
+    const { traceExports } = await import('../export/trace-export.js');
+    request.exports = (hops, description) => (exports = traceExports(flags, hops, description));
+    report = await runLiveTrace(request, presenter(mode, color, flags.verbose ?? false), interrupt);
+  } finally {
+    interrupt.dispose();
+  }
   exports?.finish(report);
   for (const line of later) process.stderr.write(`hoptrace: ${line}\n`);
   process.stdout.write(mode === 'json' ? renderJson(report) : renderText(report, { color }));
-  const allOk = report.flows.every((f) => f.verdict === 'ok') && (!needFlows || report.flows.length > 0);
+  // As the README's table says, for watch too: no flow of the traced container seen is exit 1.
+  const allOk = report.flows.length > 0 && report.flows.every((f) => f.verdict === 'ok');
   return allOk ? ExitCode.OK : ExitCode.NOT_OK;
 }
 

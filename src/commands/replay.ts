@@ -41,7 +41,7 @@ export function registerReplayCommand(program: Command, outcome: CommandOutcome)
     .addOption(new Option('--pcapng <file>', PCAPNG_HELP).argParser(outputFileOption('--pcapng')))
     .addOption(new Option('--html <file>', HTML_HELP).argParser(outputFileOption('--html')))
     .addOption(
-      new Option('--pcap-reader <reader>', 'reader for classic pcap: native (hoptrace\'s own, several times faster), or the pcap-parser package')
+      new Option('--pcap-reader <reader>', 'reader for classic pcap: native (hoptrace\'s own, about twice as fast), or the pcap-parser package')
         .choices(['native', 'pcap-parser'])
         .default(DEFAULTS.pcapReader),
     )

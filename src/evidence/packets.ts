@@ -14,8 +14,7 @@ const PROTO: Record<string, number> = { icmp: 1, tcp: 6, udp: 17, icmpv6: 58 };
 
 /** An address as text, whether the report carries it as text or as a value (IPv4 number, IPv6 bigint). */
 export function addressText(value: unknown): string {
-  if (typeof value === 'number' || typeof value === 'bigint') return formatAddress(value);
-  return String(value);
+  return typeof value === 'number' || typeof value === 'bigint' ? formatAddress(value) : String(value);
 }
 
 /** "198.18.0.2", "198.18.0.2:80", "[2001:db8::1]:80", or an endpoint value {addr, port}. */
@@ -58,13 +57,13 @@ export function travelOrder(flow: FlowReport, hops: Hop[], direction: Direction)
 }
 
 function applyRewrite(p: PacketAtHop, r: Rewrite): PacketAtHop {
-  const to = addressText(r.to);
+  // Ports and ICMP ids are numbers (or, in an older report, their text): never an address.
   switch (r.field) {
-    case 'src': return { ...p, src: to };
-    case 'dst': return { ...p, dst: to };
-    case 'sport': return { ...p, sport: Number(to) };
-    case 'dport': return { ...p, dport: Number(to) };
-    case 'icmp-id': return { ...p, icmpId: Number(to) };
+    case 'src': return { ...p, src: addressText(r.to) };
+    case 'dst': return { ...p, dst: addressText(r.to) };
+    case 'sport': return { ...p, sport: Number(r.to) };
+    case 'dport': return { ...p, dport: Number(r.to) };
+    case 'icmp-id': return { ...p, icmpId: Number(r.to) };
   }
 }
 

@@ -1,7 +1,7 @@
 import type { Direction, FlowReport, Hop, Report, Rewrite, Verdict } from '../model.js';
 import { natName } from './nat.js';
-import { whyLine } from '../evidence/words.js';
 import { endpointText, fieldText } from './values.js';
+import { whyLine } from '../evidence/words.js';
 
 export interface TextOptions {
   color: boolean;
@@ -85,6 +85,13 @@ export function flowHeadline(flow: FlowReport, color: boolean): string {
   return `flow ${flow.id}: ${flow.proto} ${endpointText(flow.initiator)} -> ${endpointText(flow.responder)}: ${verdict} (${counts})`;
 }
 
+/**
+ * A flow seen by its answer alone (`watch 'tcp or icmp'` keeps a port unreachable and drops the
+ * UDP datagram it answers): whichever left the request out, the reader must know it was not seen.
+ */
+export const NO_REQUEST_NOTE =
+  'note: none of its requests was captured (left out by the capture filter, or sent before the capture started): only the answer was seen';
+
 /** One flow as the numbered hop list people write by hand, each rewrite at the hop pair where it happened. */
 export function renderFlow(flow: FlowReport, hops: Hop[], color: boolean): string {
   const names = hops.map((h) => h.name);
@@ -96,6 +103,7 @@ export function renderFlow(flow: FlowReport, hops: Hop[], color: boolean): strin
   for (const finding of flow.findings) {
     if (finding.code !== 'rejected') lines.push(`  ${paint(color, 33, finding.code)}: ${finding.message}`);
   }
+  if (flow.packets.request === 0) lines.push(`  ${NO_REQUEST_NOTE}`);
   lines.push(`  verdict: ${verdictSentence(flow)}`);
   if (flow.cause) lines.push(`  ${whyLine(flow.cause)}`);
   return lines.join('\n');

@@ -8,6 +8,9 @@ import { packetAt } from '../../src/evidence/packets.js';
 import { whyLine } from '../../src/evidence/words.js';
 import { causeNote } from '../../src/render/text.js';
 import { snapshot } from './data.js';
+import { parseAddress } from '../../src/addresses.js';
+
+const ip = (text: string) => parseAddress(text)!;
 
 const HOPS: Hop[] = [
   { name: 'c1 eth0', role: 'container', iface: 'eth0', netns: 'container:c1', addrs: ['198.18.0.2'] },
@@ -20,7 +23,7 @@ const HOPS: Hop[] = [
 // (see the last test), so this file does not depend on which of the two the model carries.
 function flow(over: Record<string, unknown>): FlowReport {
   return {
-    id: 1, proto: 'icmp', initiator: '198.18.0.2', responder: '203.0.113.2', verdict: 'ok', reached: 'eth0', dropBetween: null,
+    id: 1, proto: 'icmp', initiator: { addr: ip('198.18.0.2') }, responder: { addr: ip('203.0.113.2') }, verdict: 'ok', reached: 'eth0', dropBetween: null,
     rewrites: [], ttl: [], latency: [], findings: [], packets: { request: 2, reply: 0 }, firstSeen: 0, lastSeen: 1, ...over,
   } as unknown as FlowReport;
 }
@@ -56,12 +59,12 @@ describe('attachCauses', () => {
 
   it('follows an inbound flow through a DNAT: the request as at each hop, and the reply turned round', () => {
     const inbound = flow({
-      proto: 'tcp', initiator: '203.0.113.2:40000', responder: '203.0.113.1:8080', reached: 'c1 eth0',
+      proto: 'tcp', initiator: { addr: ip('203.0.113.2'), port: 40000 }, responder: { addr: ip('203.0.113.1'), port: 8080 }, reached: 'c1 eth0',
       rewrites: [
-        { between: ['eth0', 'docker0'], direction: 'request', field: 'dst', from: '203.0.113.1', to: '198.18.0.2' },
-        { between: ['eth0', 'docker0'], direction: 'request', field: 'dport', from: '8080', to: '80' },
-        { between: ['docker0', 'eth0'], direction: 'reply', field: 'src', from: '198.18.0.2', to: '203.0.113.1' },
-        { between: ['docker0', 'eth0'], direction: 'reply', field: 'sport', from: '80', to: '8080' },
+        { between: ['eth0', 'docker0'], direction: 'request', field: 'dst', from: ip('203.0.113.1'), to: ip('198.18.0.2') },
+        { between: ['eth0', 'docker0'], direction: 'request', field: 'dport', from: 8080, to: 80 },
+        { between: ['docker0', 'eth0'], direction: 'reply', field: 'src', from: ip('198.18.0.2'), to: ip('203.0.113.1') },
+        { between: ['docker0', 'eth0'], direction: 'reply', field: 'sport', from: 80, to: 8080 },
       ],
     });
     expect(packetAt(inbound, HOPS, 'request', 3)).toEqual({ family: 4, src: '203.0.113.2', dst: '203.0.113.1', proto: 6, sport: 40000, dport: 8080 });

@@ -9,8 +9,11 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli, CLI_PATH, hoptrace } from '../live/support.js';
 import { causeLab, labSkipReason, testContainer, type CauseLab } from './support.js';
+import { engine28Unavailable } from './engine28.js';
 
-const skip = labSkipReason();
+// In the lab-engine28 project (vitest.config.ts) this file runs on Docker 28.
+const engine = process.env.HT_ENGINE === '28' ? '28' : '20.10';
+const skip = labSkipReason() ?? (engine === '28' ? engine28Unavailable() : undefined);
 
 interface Traced {
   /** The live run's text report. */
@@ -26,7 +29,7 @@ interface Cause {
 
 const whyLines = (text: string): string[] => text.split('\n').filter((l) => /^\s+(\| +)?why: /.test(l)).map((l) => l.replace(/^\s+(\| +)?/, ''));
 
-describe.skipIf(skip)(`causes through the hoptrace command${skip ? ` (skipped: ${skip})` : ''}`, { timeout: 120_000 }, () => {
+describe.skipIf(skip)(`causes through the hoptrace command on Docker ${engine}${skip ? ` (skipped: ${skip})` : ''}`, { timeout: 120_000 }, () => {
   let l: CauseLab;
   let OUT = '';
   const dirs: string[] = [];
@@ -35,6 +38,8 @@ describe.skipIf(skip)(`causes through the hoptrace command${skip ? ` (skipped: $
     l = causeLab();
     l.restore();
     OUT = l.lab.env.outsideAddr;
+    // The engine the lab runs is the one this run is named after.
+    expect(l.lab.docker('version', '-f', '{{.Server.Version}}')).toMatch(engine === '28' ? /^28\./ : /^20\.10\./);
   }, 300_000);
   afterEach(() => l.restore());
   afterAll(() => {

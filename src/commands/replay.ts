@@ -73,7 +73,7 @@ async function replay(inputs: string[], options: ReplayOptions): Promise<number>
   report = attachCauses(report, hostEvidenceBeside(inputs));
   printWarnings(trace.warnings);
   exports.finish(report);
-  process.stdout.write(mode === 'json' ? renderJson(report) : renderText(report, { color: colorEnabled(process.stdout) }));
+  process.stdout.write(mode === 'json' ? renderJson(report) : renderText(report, { color: colorEnabled(process.stdout), filter: options.filter }));
   return report.flows.length > 0 && report.flows.every((f) => f.verdict === 'ok') ? ExitCode.OK : ExitCode.NOT_OK;
 }
 

@@ -30,6 +30,18 @@ export default defineConfig({
           globalSetup: ['test/lab/global-setup.ts'],
         },
       },
+      {
+        test: {
+          // Issue 12: the cause tests through the command, once more on Docker 28, in a lab of its own.
+          name: 'lab-engine28',
+          include: ['test/why/cli-causes.lab.test.ts'],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+          env: { HT_ENGINE: '28', HT_LAB_ID: 'e28' },
+          globalSetup: ['test/why/engine28-setup.ts'],
+        },
+      },
     ],
   },
 });

@@ -6,6 +6,8 @@ import type { HostEvidence } from './hostFile.js';
 import { type RouteQuestion, routeQuestionsFor } from './collect.js';
 import { endpointOf, packetAt, travelOrder } from './packets.js';
 import type { Cause, DropQuery, HostSnapshot } from './types.js';
+import type { TraceEvent } from './traceRules.js';
+import { tracedDrop } from './traced.js';
 
 /** Where the causes of a report come from, said once in the report. */
 export interface CauseSource {
@@ -21,6 +23,7 @@ const HOST_ROLES = new Set(['veth', 'bridge', 'uplink', 'host']);
 
 interface Scene {
   hops: Hop[];
+  ruleTrace?: TraceEvent[];
   before: HostSnapshot;
   after: HostSnapshot;
 }
@@ -69,7 +72,9 @@ function verdictCause(flow: FlowReport, s: Scene): Cause | undefined {
     count: Math.max(1, stop.direction === 'reply' ? flow.packets.reply : flow.packets.request),
     ...(lastHost ? { outIface: inIface } : { outIface }),
   };
-  return explainDrop(q, s.before, s.after);
+  // --trace-rules saw the kernel drop these very packets: that names the rule exactly.
+  const traced = s.ruleTrace && !lastHost ? tracedDrop(s.ruleTrace, packet, s.after) : undefined;
+  return traced ?? explainDrop(q, s.before, s.after);
 }
 
 function rewriteCause(flow: FlowReport, r: Rewrite, s: Scene): Cause | undefined {
@@ -104,7 +109,7 @@ export function attachCauses(report: Report, evidence: HostEvidence | undefined,
   const host = hostEvidenceOf(evidence);
   const traceRules = options.traceRules ?? false;
   if (!host) return { ...report, causes: { evidence: 'none', traceRules, gaps: [] } };
-  const scene: Scene = { hops: report.hops, before: host.before, after: host.after };
+  const scene: Scene = { hops: report.hops, before: host.before, after: host.after, ...(evidence?.ruleTrace ? { ruleTrace: evidence.ruleTrace } : {}) };
   const gaps = [...new Set([...host.before.gaps, ...host.after.gaps])];
   return { ...report, flows: report.flows.map((f) => withCauses(f, scene)), causes: { evidence: 'host', traceRules, gaps } };
 }

@@ -3,6 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ExitCode, FatalError } from '../errors.js';
 import type { HostSnapshot } from './types.js';
+import type { TraceEvent } from './traceRules.js';
 
 export const HOST_FILE_FORMAT = 'hoptrace-host';
 export const HOST_FILE_VERSION = 1;
@@ -19,10 +20,12 @@ export interface HostEvidence {
   format: typeof HOST_FILE_FORMAT;
   version: typeof HOST_FILE_VERSION;
   namespaces: NamespaceEvidence[];
+  /** --trace-rules: what `nft monitor trace` printed about the traced flows (absent without the option). */
+  ruleTrace?: TraceEvent[];
 }
 
-export function hostEvidence(namespaces: NamespaceEvidence[]): HostEvidence {
-  return { format: HOST_FILE_FORMAT, version: HOST_FILE_VERSION, namespaces };
+export function hostEvidence(namespaces: NamespaceEvidence[], ruleTrace?: TraceEvent[]): HostEvidence {
+  return { format: HOST_FILE_FORMAT, version: HOST_FILE_VERSION, namespaces, ...(ruleTrace ? { ruleTrace } : {}) };
 }
 
 export function writeHostFile(path: string, evidence: HostEvidence): void {
@@ -66,6 +69,9 @@ export function parseHostFile(text: string, file: string): HostEvidence {
     checkSnapshot(file, `namespaces[${i}].before`, n.before);
     checkSnapshot(file, `namespaces[${i}].after`, n.after);
   });
+  if (value.ruleTrace !== undefined && (!Array.isArray(value.ruleTrace) || !value.ruleTrace.every((e: unknown) => isObject(e) && typeof e.id === 'string' && typeof e.kind === 'string' && typeof e.text === 'string'))) {
+    fail(file, 'ruleTrace', 'needs an array of trace events (id, kind, text)');
+  }
   return value as unknown as HostEvidence;
 }
 

@@ -32,17 +32,19 @@ export async function watchHost(path: DiscoveredPath, options: { traceRules: boo
     const flows = path.addrs.filter((a) => a.includes(':') === (family === 6)).map((a) => ({ family: family as 4 | 6, a: a.split('/')[0]!, b: path.destination! }));
     trace = await startRuleTrace(ns, flows);
   }
+  let events: RuleTrace['events'] | undefined;
   const stop = async (): Promise<void> => {
     const t = trace;
     trace = undefined;
     await t?.stop();
+    if (t) events = t.events;
   };
   return {
     stop,
     async finish(report, recordDir) {
       await stop();
       const after = await collectSnapshot(ns, { ...base, routes: routeQuestionsOf(report) });
-      const evidence = hostEvidence([{ role: 'host', before, after }]);
+      const evidence = hostEvidence([{ role: 'host', before, after }], events);
       if (recordDir) writeHostFile(join(recordDir, HOST_FILE_NAME), evidence);
       return attachCauses(report, evidence, { traceRules: options.traceRules });
     },

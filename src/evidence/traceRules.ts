@@ -122,6 +122,8 @@ export async function startRuleTrace(ns: Netns, flows: TracedFlow[], table = `ho
   process.once('SIGTERM', onSignal);
   process.once('exit', removeSync);
   try {
+    // `nft monitor trace` subscribes asynchronously: give it a moment, or the first traced packets go unreported.
+    await new Promise((r) => setTimeout(r, 300));
     await nft(ns, ['-f', '-'], rulesetText(table, flows));
   } catch (err) {
     cleanup();

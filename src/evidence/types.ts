@@ -169,10 +169,11 @@ export interface RuleEvidence {
 }
 
 export type CauseDetail =
-  | { type: 'drop-rule'; rule: Rule; packetsDelta: number }
-  | { type: 'reject-rule'; rule: Rule; packetsDelta: number; rejectWith: string }
+  /** `traced`: named by --trace-rules (the kernel's trace of these packets); packetsDelta then counts traced packets. */
+  | { type: 'drop-rule'; rule: Rule; packetsDelta: number; traced?: boolean }
+  | { type: 'reject-rule'; rule: Rule; packetsDelta: number; rejectWith: string; traced?: boolean }
   | { type: 'ambiguous'; candidates: RuleEvidence[] }
-  | { type: 'chain-policy'; chain: Chain; policyDelta?: number }
+  | { type: 'chain-policy'; chain: Chain; policyDelta?: number; traced?: boolean }
   | { type: 'forwarding-off'; sysctl: string; value: string }
   | { type: 'rp-filter'; sysctl: string; value: string; iif: string; replyDev?: string }
   | { type: 'no-route'; probe: RouteProbe }

@@ -51,12 +51,15 @@ export function whyText(cause: Cause): string {
   const d = cause.detail;
   switch (d.type) {
     case 'drop-rule':
+      if (d.traced) return `dropped by a rule in ${where(d.rule)}, seen dropping ${plural(d.packetsDelta, 'packet')} of this flow by --trace-rules: ${verbatim(d.rule)}`;
       return `dropped by a rule in ${where(d.rule)}, which counted ${plural(d.packetsDelta, 'packet')} during the trace: ${verbatim(d.rule)}`;
     case 'reject-rule':
+      if (d.traced) return `rejected (${d.rejectWith}) by a rule in ${where(d.rule)}, seen rejecting ${plural(d.packetsDelta, 'packet')} of this flow by --trace-rules: ${verbatim(d.rule)}`;
       return `rejected (${d.rejectWith}) by a rule in ${where(d.rule)}, which counted ${plural(d.packetsDelta, 'packet')} during the trace: ${verbatim(d.rule)}`;
     case 'ambiguous':
       return `dropped by one of ${d.candidates.length} rules that fit these packets and counted packets during the trace (ambiguous): ${d.candidates.map((c) => `${verbatim(c.rule)} (${c.packetsDelta})`).join(', ')}`;
     case 'chain-policy':
+      if (d.traced) return `dropped by the policy of chain ${d.chain.name} of table ${d.chain.table}, seen dropping ${plural(d.policyDelta ?? 0, 'packet')} of this flow by --trace-rules: no rule accepted them: ${chainText(d.chain)}`;
       return `dropped by the policy of chain ${d.chain.name} of table ${d.chain.table}${d.policyDelta === undefined ? '' : `, which counted ${plural(d.policyDelta, 'packet')} during the trace`}: no rule accepted them: ${chainText(d.chain)}`;
     case 'forwarding-off':
       return `the host does not forward ${d.sysctl.startsWith('net.ipv6') ? 'IPv6' : 'IPv4'} packets: ${d.sysctl} = ${d.value}`;

@@ -9,8 +9,11 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli, CLI_PATH, hoptrace } from '../live/support.js';
 import { causeLab, labSkipReason, testContainer, type CauseLab } from './support.js';
+import { engine28Unavailable } from './engine28.js';
 
-const skip = labSkipReason();
+// In the lab-engine28 project (vitest.config.ts) this file runs on Docker 28.
+const engine = process.env.HT_ENGINE === '28' ? '28' : '20.10';
+const skip = labSkipReason() ?? (engine === '28' ? engine28Unavailable() : undefined);
 
 interface Traced {
   /** The live run's text report. */
@@ -26,7 +29,7 @@ interface Cause {
 
 const whyLines = (text: string): string[] => text.split('\n').filter((l) => /^\s+(\| +)?why: /.test(l)).map((l) => l.replace(/^\s+(\| +)?/, ''));
 
-describe.skipIf(skip)(`causes through the hoptrace command${skip ? ` (skipped: ${skip})` : ''}`, { timeout: 120_000 }, () => {
+describe.skipIf(skip)(`causes through the hoptrace command on Docker ${engine}${skip ? ` (skipped: ${skip})` : ''}`, { timeout: 120_000 }, () => {
   let l: CauseLab;
   let OUT = '';
   const dirs: string[] = [];
@@ -35,6 +38,8 @@ describe.skipIf(skip)(`causes through the hoptrace command${skip ? ` (skipped: $
     l = causeLab();
     l.restore();
     OUT = l.lab.env.outsideAddr;
+    // The engine the lab runs is the one this run is named after.
+    expect(l.lab.docker('version', '-f', '{{.Server.Version}}')).toMatch(engine === '28' ? /^28\./ : /^20\.10\./);
   }, 300_000);
   afterEach(() => l.restore());
   afterAll(() => {
@@ -159,7 +164,10 @@ describe.skipIf(skip)(`causes through the hoptrace command${skip ? ` (skipped: $
     let stderr = '';
     cli.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     cli.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    await new Promise((r) => setTimeout(r, 3000));
+    // Every hop captures once the command says so; the request is sent only then.
+    const until = Date.now() + 30_000;
+    while (!stderr.includes('capturing on') && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 500));
     const up = l.lab.env.uplinkAddr;
     l.tryExec('outside', `busybox wget -q -O /dev/null http://${up}:8080/`);
     await new Promise((r) => setTimeout(r, 1500));

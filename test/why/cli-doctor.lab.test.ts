@@ -1,6 +1,9 @@
 // `hoptrace doctor` and `--trace-rules` run as the real command in the lab. Root only; every
 // destination is the lab's outside host.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli, CLI_PATH, hoptrace } from '../live/support.js';
 import { causeLab, labSkipReason, testContainer, type CauseLab } from './support.js';
@@ -101,17 +104,38 @@ describe.skipIf(skip)(`hoptrace doctor and --trace-rules as commands${skip ? ` (
     expect(plain.stdout).not.toContain('rules traced');
   });
 
+  it('--trace-rules: names the rule the kernel saw dropping the flow, and replay of the recording says the same', () => {
+    testContainer(l, 'whyc1');
+    l.lab.exec('host', ['iptables', '-I', 'DOCKER-USER', '-d', OUT, '-p', 'icmp', '-j', 'DROP']);
+    const rec = mkdtempSync(join(tmpdir(), 'ht-why-'));
+    try {
+      const r = hoptrace(['ping', 'whyc1', OUT, '--count', '2', '--interval', '0.3', '--trace-rules', '--text', '--record', join(rec, 'rec')], env());
+      expect(r.status, r.stderr).toBe(1);
+      const why = `  why: dropped by a rule in chain DOCKER-USER of table filter (iptables-nft), seen dropping 2 packets of this flow by --trace-rules: \`-A DOCKER-USER -d ${OUT}/32 -p icmp -j DROP\``;
+      expect(r.stdout).toContain(`  verdict: dropped: requests vanished between docker0 and eth0 (last seen at docker0).\n${why}\n`);
+      expect(hoptrace(['replay', join(rec, 'rec'), '--text']).stdout).toContain(`\n${why}\n`);
+      const json = JSON.parse(hoptrace(['replay', join(rec, 'rec'), '--json']).stdout);
+      expect(json.flows[0].cause).toMatchObject({ kind: 'rule', detail: { type: 'drop-rule', traced: true, packetsDelta: 2 } });
+      expect(traceTables()).toEqual([]);
+    } finally {
+      rmSync(rec, { recursive: true, force: true });
+    }
+  });
+
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     it(`--trace-rules: the table is there during the trace and removed on ${signal}`, async () => {
       testContainer(l, 'whyc1');
       const cli = spawn(process.execPath, [CLI_PATH, 'ping', 'whyc1', OUT, '--count', '100', '--interval', '0.2', '--trace-rules', '--text'], { env: { ...process.env, NO_COLOR: '1', ...env() } });
       let stdout = '';
+      let stderr = '';
       cli.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      cli.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       const closed = new Promise((r) => cli.on('close', r));
-      const until = Date.now() + 15_000;
-      while (traceTables().length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+      // The signal is sent once every hop captures (the command says so), as a user's Ctrl-C would be.
+      const until = Date.now() + 30_000;
+      while (!stderr.includes('capturing on') && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
       expect(traceTables()).toEqual([`table inet hoptrace_trace_${cli.pid}`]);
-      await new Promise((r) => setTimeout(r, 1500));
+      await new Promise((r) => setTimeout(r, 1000));
       cli.kill(signal);
       await closed;
       expect(traceTables()).toEqual([]);

@@ -1,6 +1,8 @@
 // The values that flow through the pipeline (assembled by pipeline/runTrace.ts):
 //   capture sources -> Frame -> decode -> IpPacket -> correlate -> Sighting, Journey -> explain -> FlowReport, Report -> render
 // Every stage after the sources is pure: it takes these values and returns these values.
+import type { Cause } from './evidence/types.js';
+import type { CauseSource } from './evidence/causes.js';
 
 import type { IpAddress } from './addresses.js';
 
@@ -102,6 +104,8 @@ export interface Rewrite {
   field: RewriteField;
   from: FieldValue;
   to: FieldValue;
+  /** The rule that made it, from the host's state (src/evidence/causes.ts); absent without that state. */
+  cause?: Cause;
 }
 
 /** One side of a flow: its address, and its port for TCP and UDP. */
@@ -154,6 +158,8 @@ export interface FlowReport {
   /** Seconds since the trace's first frame. */
   firstSeen: number;
   lastSeen: number;
+  /** Why a not-ok verdict happened, from the host's state (src/evidence/causes.ts). */
+  cause?: Cause;
 }
 
 export interface Report {
@@ -167,6 +173,8 @@ export interface Report {
     warnings: string[];
     timestamps: string;
   };
+  /** Whether causes were looked for, and from what (set by attachCauses). */
+  causes?: CauseSource;
 }
 
 /** One packet seen at one hop. */

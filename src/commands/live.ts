@@ -9,6 +9,7 @@ import { chooseOutput, colorEnabled, type OutputFlags } from '../render/output.j
 import { renderJson } from '../render/json.js';
 import { renderText } from '../render/text.js';
 import { streamFlowLines } from '../render/stream.js';
+import { listenForInterrupt } from './interrupt.js';
 // Live capture, Docker (dockerode, ssh2) and discovery are loaded by the commands that use them:
 // replay never loads them.
 import type { LiveTraceRequest, Presenter } from './liveTrace.js';
@@ -31,7 +32,10 @@ interface CaptureFlags extends TargetFlags, OutputFlags {
   window: number;
   filter?: string;
   verbose?: boolean;
+  traceRules?: boolean;
 }
+
+const TRACE_RULES_HELP = "trace the flow through the Docker host's firewall with a temporary nftables table (changes the ruleset while the trace runs; removed at the end, on Ctrl-C and SIGTERM)";
 
 /** The live commands (ping, tcp, udp, watch, path). */
 export function registerLiveCommands(program: Command, outcome: CommandOutcome): void {
@@ -48,13 +52,14 @@ function registerPing(program: Command, outcome: CommandOutcome): void {
     .argument('[destination]', 'address or host name to ping')
     .addOption(new Option('-c, --count <n>', 'echo requests to send').default(3).argParser(numberOption('--count', { min: 1, max: 100_000, integer: true })))
     .addOption(new Option('-i, --interval <seconds>', 'time between echo requests').default(0.5).argParser(numberOption('--interval', { min: 0.01, max: 60 })))
+    .option('--trace-rules', TRACE_RULES_HELP)
     .action(async (a: string | undefined, b: string | undefined, flags: CaptureFlags & { count: number; interval: number }, cmd: Command) => {
       const [target, destination] = positionals(flags, a, b, 'destination');
       const dest = await resolveAddress(required(destination, 'destination'));
       const request = baseRequest(cmd, target, dest, { proto: 'icmp', destination: dest }, flags);
       const { pingFrom } = await import('../capture/live/traffic.js');
       request.traffic = (ns) => pingFrom(ns, dest, flags.count, flags.interval);
-      outcome.code = await finish(cmd, request, flags, true);
+      outcome.code = await finish(cmd, request, flags);
     });
 }
 
@@ -64,6 +69,7 @@ function registerProbe(program: Command, proto: 'tcp' | 'udp', outcome: CommandO
     .argument('[container]', 'container name or id (omit with --pid/--netns)')
     .argument('[host:port]', 'destination')
     .addOption(new Option('--timeout <seconds>', 'how long to wait for an answer').default(3).argParser(numberOption('--timeout', { min: 0.1, max: 600 })))
+    .option('--trace-rules', TRACE_RULES_HELP)
     .action(async (a: string | undefined, b: string | undefined, flags: CaptureFlags & { timeout: number }, cmd: Command) => {
       const [target, hostPort] = positionals(flags, a, b, 'host:port');
       const { host, port } = parseHostPort(required(hostPort, 'host:port'));
@@ -71,7 +77,7 @@ function registerProbe(program: Command, proto: 'tcp' | 'udp', outcome: CommandO
       const request = baseRequest(cmd, target, dest, { proto, destination: dest, port }, flags);
       const { probeFrom } = await import('../capture/live/traffic.js');
       request.traffic = (ns) => probeFrom(ns, { mode: proto, host: dest, port, timeoutMs: flags.timeout * 1000 });
-      outcome.code = await finish(cmd, request, flags, true);
+      outcome.code = await finish(cmd, request, flags);
     });
 }
 
@@ -81,7 +87,7 @@ function registerWatch(program: Command, outcome: CommandOutcome): void {
     .argument('[filter]', 'pcap filter (compiled by libpcap) to keep only the flow being debugged')
     .action(async (a: string | undefined, b: string | undefined, flags: CaptureFlags, cmd: Command) => {
       const [target, filter] = positionals(flags, a, b, 'filter');
-      outcome.code = await finish(cmd, baseRequest(cmd, target, undefined, { proto: 'any', userFilter: filter }, flags), flags, false);
+      outcome.code = await finish(cmd, baseRequest(cmd, target, undefined, { proto: 'any', userFilter: filter }, flags), flags);
     });
 }
 
@@ -134,8 +140,10 @@ function baseRequest(cmd: Command, target: TargetSpec, destination: string | und
     target,
     destination,
     selector,
-    lingerMs: 1500,
+    // Once the traffic ended, what is left settles within the matching window: then the trace ends.
+    lingerMs: flags.window,
     recordDir: flags.record,
+    traceRules: flags.traceRules ?? false,
     bufferBytes: Math.round(flags.bufferMib * 1024 * 1024),
     trace: { windowMs: flags.window, filter: flags.filter },
     commandLine: commandLine(cmd),
@@ -144,21 +152,29 @@ function baseRequest(cmd: Command, target: TargetSpec, destination: string | und
 }
 
 /** Runs the trace, shows it, prints the final report and returns the exit code. */
-async function finish(cmd: Command, request: LiveTraceRequest, flags: CaptureFlags, needFlows: boolean): Promise<number> {
+async function finish(cmd: Command, request: LiveTraceRequest, flags: CaptureFlags): Promise<number> {
   const mode = chooseOutput(flags, Boolean(process.stdout.isTTY), true);
   const color = colorEnabled(process.stdout);
   const later: string[] = [];
   // Lines on stderr would tear the UI apart: keep them until it is gone.
   request.say = (line) => (mode === 'tui' ? later.push(line) : process.stderr.write(`hoptrace: ${line}\n`));
-  const { runLiveTrace } = await import('./liveTrace.js');
-  const { traceExports } = await import('../export/trace-export.js');
+  // Text and JSON read Ctrl-C as a key from a terminal (see interrupt.ts); the Ink UI reads its own keys.
+  const interrupt = listenForInterrupt({ readKeys: mode !== 'tui' });
+  let report: Report;
   let exports: TraceExports | undefined;
-  request.exports = (hops, description) => (exports = traceExports(flags, hops, description));
-  const report = await runLiveTrace(request, presenter(mode, color, flags.verbose ?? false));
+  try {
+    const { runLiveTrace } = await import('./liveTrace.js');
+    const { traceExports } = await import('../export/trace-export.js');
+    request.exports = (hops, description) => (exports = traceExports(flags, hops, description));
+    report = await runLiveTrace(request, presenter(mode, color, flags.verbose ?? false), interrupt);
+  } finally {
+    interrupt.dispose();
+  }
   exports?.finish(report);
   for (const line of later) process.stderr.write(`hoptrace: ${line}\n`);
   process.stdout.write(mode === 'json' ? renderJson(report) : renderText(report, { color }));
-  const allOk = report.flows.every((f) => f.verdict === 'ok') && (!needFlows || report.flows.length > 0);
+  // As the README's table says, for watch too: no flow of the traced container seen is exit 1.
+  const allOk = report.flows.length > 0 && report.flows.every((f) => f.verdict === 'ok');
   return allOk ? ExitCode.OK : ExitCode.NOT_OK;
 }
 

@@ -12,6 +12,7 @@ import type { TraceOptions } from '../pipeline/options.js';
 import type { FrameSource } from '../source.js';
 import { requireCaptureRights } from '../capture/live/privilege.js';
 import type { Traffic } from '../capture/live/traffic.js';
+import type { Interrupt } from './interrupt.js';
 
 export interface LiveTraceRequest {
   target: TargetSpec;
@@ -22,6 +23,8 @@ export interface LiveTraceRequest {
   /** How long to keep capturing after the traffic ended, for late replies. */
   lingerMs: number;
   recordDir?: string;
+  /** --trace-rules: trace the flow through the host's rules with a temporary nftables table. */
+  traceRules?: boolean;
   /** libpcap's ring per hop, in bytes. */
   bufferBytes: number;
   /** --window, --filter: the same options as replay. */
@@ -37,10 +40,13 @@ export interface LiveTraceRequest {
 /** Shows a running session and returns its final report (the TUI, or waiting and rendering). */
 export type Presenter = (session: TraceSession) => Promise<Report>;
 
-export async function runLiveTrace(request: LiveTraceRequest, present: Presenter): Promise<Report> {
+/** `interrupt`: listening since the command started, so a Ctrl-C during discovery is heard too. */
+export async function runLiveTrace(request: LiveTraceRequest, present: Presenter, interrupt: Interrupt): Promise<Report> {
   requireCaptureRights(request.commandLine);
-  const path = await discoverPath(await resolveTarget(request.target), request.destination);
+  const path = await interrupt.before(discoverPath(await interrupt.before(resolveTarget(request.target)), request.destination));
   refuseUnreachable(path);
+  // The host's state before the capture starts; read again after it stops, for the causes.
+  const host = await (await import('../evidence/live.js')).watchHost(path, { traceRules: request.traceRules ?? false });
   const filters = path.hops.map((hop) => hopFilter(hop, request.selector, filterContext(path)));
   const warnings: string[] = [];
   let source: FrameSource | undefined;
@@ -58,24 +64,22 @@ export async function runLiveTrace(request: LiveTraceRequest, present: Presenter
     warnings: () => warnings,
   });
   const session = await runTrace(source, { ...request.trace, ...request.exports?.(source.hops, description) });
-  const stopOnSignal = (): void => session.stop();
-  process.on('SIGINT', stopOnSignal);
-  process.on('SIGTERM', stopOnSignal);
+  interrupt.onStop(() => session.stop());
   noteWatchUplink(path, request);
-  const traffic = request.traffic?.(path.target.netns);
+  const traffic = interrupt.requested ? undefined : request.traffic?.(path.target.netns);
   if (traffic) void sendThenStop(traffic, session, request);
+  let report: Report;
   try {
-    const report = await present(session);
+    report = await present(session);
     traffic?.stop();
-    return report;
   } finally {
     traffic?.stop();
     // This command owns the trace: it ends it, whatever the view did.
     session.stop();
     await session.report.catch(() => undefined);
-    process.off('SIGINT', stopOnSignal);
-    process.off('SIGTERM', stopOnSignal);
+    await host.stop();
   }
+  return host.finish(report, request.recordDir);
 }
 
 /** A hop's capture ended on its own: warn, and if the container stopped, end the trace. */

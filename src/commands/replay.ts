@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { Command, Option } from 'commander';
 import { openTrace, type ReplayTrace } from '../capture/trace.js';
 import { replaySource, warningText } from '../capture/replaySession.js';
@@ -9,6 +11,8 @@ import type { FlowReport, Report, SourceWarning } from '../model.js';
 import { chooseOutput, colorEnabled } from '../render/output.js';
 import { reportStream } from '../render/reportStream.js';
 import { blockingWriter, writerOutcome } from '../render/stdout.js';
+import { attachCauses } from '../evidence/causes.js';
+import { readHostFile, type HostEvidence } from '../evidence/hostFile.js';
 import { traceExports } from '../export/trace-export.js';
 
 interface ReplayOptions {
@@ -39,7 +43,7 @@ export function registerReplayCommand(program: Command, outcome: CommandOutcome)
     .addOption(new Option('--pcapng <file>', PCAPNG_HELP).argParser(outputFileOption('--pcapng')))
     .addOption(new Option('--html <file>', HTML_HELP).argParser(outputFileOption('--html')))
     .addOption(
-      new Option('--pcap-reader <reader>', 'reader for classic pcap: native (hoptrace\'s own, several times faster), or the pcap-parser package')
+      new Option('--pcap-reader <reader>', 'reader for classic pcap: native (hoptrace\'s own, about twice as fast), or the pcap-parser package')
         .choices(['native', 'pcap-parser'])
         .default(DEFAULTS.pcapReader),
     )
@@ -57,6 +61,7 @@ async function replay(inputs: string[], options: ReplayOptions): Promise<number>
   const format = options.jsonl ? 'jsonl' : mode === 'json' ? 'json' : 'text';
   const stdout = blockingWriter(1);
   const stream = reportStream(format, trace.hops, (text) => stdout.write(text), colorEnabled(process.stdout));
+  const evidence = hostEvidenceBeside(inputs);
   let report: Report;
   if (mode === 'tui') {
     // Loaded before the replay starts, so the UI hears of the very first journey.
@@ -65,7 +70,9 @@ async function replay(inputs: string[], options: ReplayOptions): Promise<number>
     const speedNote = options.speed === 0 ? 'replay as fast as possible' : `replay at ${options.speed}x real time`;
     report = await runTui(session, { color: colorEnabled(process.stdout), speedNote });
   } else {
-    const onRetired = options.html || options.pcapng ? undefined : (flow: FlowReport) => stream.flow(flow);
+    // A retired flow gets its causes as the rest will at the end.
+    const withCauses = (flow: FlowReport) => attachCauses({ hops: trace.hops, flows: [flow], summary: NO_SUMMARY }, evidence).flows[0]!;
+    const onRetired = options.html || options.pcapng ? undefined : (flow: FlowReport) => stream.flow(withCauses(flow));
     const progress = process.stderr.isTTY ? progressLine(trace) : undefined;
     try {
       report = await (await runTrace(replaySource(trace, { speed: 0, progress: progress?.update }), { ...traceOptions, onRetired })).report;
@@ -73,11 +80,14 @@ async function replay(inputs: string[], options: ReplayOptions): Promise<number>
       progress?.clear();
     }
   }
+  report = attachCauses(report, evidence);
   printWarnings(trace.warnings);
   exports.finish(report);
   const counts = stream.end(report);
   return writerOutcome(stdout.failure, counts.flows > 0 && counts.notOk === 0 ? ExitCode.OK : ExitCode.NOT_OK);
 }
+
+const NO_SUMMARY: Report['summary'] = { packetsPerHop: [], skippedFrames: 0, otherFlows: 0, warnings: [], timestamps: '' };
 
 /** The reader's own byte count gives a percentage, shown once a replay takes more than a second. */
 function progressLine(trace: ReplayTrace) {
@@ -98,4 +108,11 @@ function progressLine(trace: ReplayTrace) {
 
 function printWarnings(warnings: SourceWarning[]): void {
   for (const w of warnings) process.stderr.write(`hoptrace: warning: ${warningText(w)}\n`);
+}
+
+/** A trace directory written by --record holds the host's state beside the pcaps (host.json). */
+function hostEvidenceBeside(inputs: string[]): HostEvidence | undefined {
+  if (inputs.length !== 1) return undefined;
+  const file = path.join(inputs[0]!, 'host.json');
+  return fs.existsSync(file) && fs.statSync(inputs[0]!).isDirectory() ? readHostFile(file) : undefined;
 }

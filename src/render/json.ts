@@ -6,7 +6,7 @@ export const REPORT_FORMAT = 1;
 
 export function renderJson(report: Report): string {
   const hops = report.hops.map(({ name, role, netns, iface, addrs, file, mtu }) => ({ name, role, netns, iface, addrs, file, mtu }));
-  return `${JSON.stringify({ format: REPORT_FORMAT, hops, flows: report.flows.map(flowJson), summary: report.summary }, null, 2)}\n`;
+  return `${JSON.stringify({ format: REPORT_FORMAT, hops, flows: report.flows.map(flowJson), summary: report.summary, ...(report.causes ? { causes: report.causes } : {}) }, null, 2)}\n`;
 }
 
 /** A rewrite as the JSON document writes it: its values as text. */

@@ -1,6 +1,7 @@
 import type { Direction, FlowReport, Hop, Report, Rewrite, Verdict } from '../model.js';
 import { natName } from './nat.js';
 import { endpointText, fieldText } from './values.js';
+import { whyLine } from '../evidence/words.js';
 
 export interface TextOptions {
   color: boolean;
@@ -62,9 +63,12 @@ function pairLines(flow: FlowReport, names: string[], i: number, color: boolean)
     if (steps.every((x) => x === undefined) && rewrites.length === 0) continue;
     const to = j === i + 1 ? '' : ` (to ${j + 1}. ${b})`;
     lines.push(`       | ${steps.filter(Boolean).join(', ')}${to}`);
-    for (const r of rewrites) {
+    rewrites.forEach((r, k) => {
       lines.push(`       | ${paint(color, 36, describeRewrite(r))}`);
-    }
+      // Rewrites made by one rule (address and port of a DNAT) share one why: line, after the last.
+      const next = rewrites[k + 1];
+      if (r.cause && !(next?.cause && whyLine(next.cause) === whyLine(r.cause))) lines.push(`       |   ${whyLine(r.cause)}`);
+    });
     break;
   }
   const drop = flow.dropBetween;
@@ -81,6 +85,13 @@ export function flowHeadline(flow: FlowReport, color: boolean): string {
   return `flow ${flow.id}: ${flow.proto} ${endpointText(flow.initiator)} -> ${endpointText(flow.responder)}: ${verdict} (${counts})`;
 }
 
+/**
+ * A flow seen by its answer alone (`watch 'tcp or icmp'` keeps a port unreachable and drops the
+ * UDP datagram it answers): whichever left the request out, the reader must know it was not seen.
+ */
+export const NO_REQUEST_NOTE =
+  'note: none of its requests was captured (left out by the capture filter, or sent before the capture started): only the answer was seen';
+
 /** One flow as the numbered hop list people write by hand, each rewrite at the hop pair where it happened. */
 export function renderFlow(flow: FlowReport, hops: Hop[], color: boolean): string {
   const names = hops.map((h) => h.name);
@@ -92,7 +103,9 @@ export function renderFlow(flow: FlowReport, hops: Hop[], color: boolean): strin
   for (const finding of flow.findings) {
     if (finding.code !== 'rejected') lines.push(`  ${paint(color, 33, finding.code)}: ${finding.message}`);
   }
+  if (flow.packets.request === 0) lines.push(`  ${NO_REQUEST_NOTE}`);
   lines.push(`  verdict: ${verdictSentence(flow)}`);
+  if (flow.cause) lines.push(`  ${whyLine(flow.cause)}`);
   return lines.join('\n');
 }
 
@@ -108,6 +121,7 @@ export function renderText(report: Report, options: TextOptions): string {
   lines.push('');
   if (report.flows.length === 0) lines.push('no flow of the traced container was seen.');
   for (const flow of report.flows) lines.push(renderFlow(flow, report.hops, options.color), '');
+  lines.push(...causeNotes(report));
   const notOk = report.flows.filter((f) => f.verdict !== 'ok').length;
   lines.push(`${report.flows.length} flow${report.flows.length === 1 ? '' : 's'}, ${notOk} not ok`);
   return `${lines.join('\n')}\n`;
@@ -128,4 +142,24 @@ export function verdictSentence(flow: FlowReport): string {
     case 'reply-dropped':
       return `reply dropped: answers came back as far as ${drop?.[0]} and vanished before ${drop?.[1]}.`;
   }
+}
+
+/** Said once per report: the rule tracing used, what of the host's state could not be read. */
+function causeNotes(report: Report): string[] {
+  const c = report.causes;
+  if (!c) return [];
+  const lines: string[] = [];
+  const note = causeNote(report);
+  if (note) lines.push(note, '');
+  if (c.traceRules) lines.push('rules traced: --trace-rules added a temporary nftables table that traced these flows during the capture; it was removed at the end', '');
+  for (const gap of c.gaps) lines.push(`host state not read: ${gap}`);
+  if (c.gaps.length > 0) lines.push('');
+  return lines;
+}
+
+/** Said once when the captures come without the host's state and something needed a cause. */
+export function causeNote(report: Report): string | undefined {
+  if (report.causes?.evidence !== 'none') return undefined;
+  if (!report.flows.some((f) => f.verdict !== 'ok' || f.rewrites.length > 0)) return undefined;
+  return "why: not known: these captures come without the host's state (firewall rules and their counters, conntrack, settings), which `hoptrace --record` writes to host.json beside the pcaps";
 }

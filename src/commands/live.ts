@@ -22,13 +22,14 @@ interface TargetFlags {
   pid?: string;
   netns?: string;
   hostNetns?: string;
+  dockerTimeout?: number;
 }
 
 interface CaptureFlags extends TargetFlags, OutputFlags {
   record?: string;
   pcapng?: string;
   html?: string;
-  bufferMib: number;
+  ringPackets: number;
   window: number;
   filter?: string;
   verbose?: boolean;
@@ -59,6 +60,7 @@ function registerPing(program: Command, outcome: CommandOutcome): void {
       const request = baseRequest(cmd, target, dest, { proto: 'icmp', destination: dest }, flags);
       const { pingFrom } = await import('../capture/live/traffic.js');
       request.traffic = (ns) => pingFrom(ns, dest, flags.count, flags.interval);
+      request.inContainer = ['ping', '-c', String(flags.count), '-i', String(flags.interval), dest];
       outcome.code = await finish(cmd, request, flags);
     });
 }
@@ -77,6 +79,7 @@ function registerProbe(program: Command, proto: 'tcp' | 'udp', outcome: CommandO
       const request = baseRequest(cmd, target, dest, { proto, destination: dest, port }, flags);
       const { probeFrom } = await import('../capture/live/traffic.js');
       request.traffic = (ns) => probeFrom(ns, { mode: proto, host: dest, port, timeoutMs: flags.timeout * 1000 });
+      request.inContainer = ['nc', ...(proto === 'udp' ? ['-u'] : []), '-w', String(Math.ceil(flags.timeout)), dest, String(port)];
       outcome.code = await finish(cmd, request, flags);
     });
 }
@@ -94,6 +97,7 @@ function registerWatch(program: Command, outcome: CommandOutcome): void {
 function captureCommand(program: Command, name: string, description: string): Command {
   return targetOptions(program.command(name).description(description))
     .option('--record <dir>', 'also write a trace directory (path.json + one pcap per hop) for `hoptrace replay`')
+    .option('--host <name=endpoint>', 'a Docker host of a multi-host (overlay) trace, as unix:///path, tcp://host:port or ssh://user@host (DOCKER_HOST when only a name is given); repeat per host', (v: string, all: string[] = []) => [...all, v])
     .addOption(new Option('--pcapng <file>', PCAPNG_HELP).argParser(outputFileOption('--pcapng')))
     .addOption(new Option('--html <file>', HTML_HELP).argParser(outputFileOption('--html')))
     .option('--json', 'print one JSON document (see schema/report.schema.json)')
@@ -103,17 +107,24 @@ function captureCommand(program: Command, name: string, description: string): Co
     .addOption(new Option('--filter <expr>', FILTER_HELP).argParser(filterOption))
     .addOption(new Option('--window <ms>', 'longest a packet may take from one hop to the next').default(DEFAULTS.windowMs).argParser(numberOption('--window', WINDOW_RANGE)))
     .addOption(
-      new Option('--buffer-mib <MiB>', "libpcap's ring per hop: smaller rings lose packets in bursts (10 MiB lost them from ~40,000 packets/s on a veth)")
-        .default(DEFAULTS.bufferMib)
-        .argParser(numberOption('--buffer-mib', { min: 1, max: 1024 })),
-    );
+      new Option('--ring-packets <n>', "packets libpcap's ring holds per hop: a burst larger than the ring is lost, and the kernel counts the loss")
+        .default(DEFAULTS.ringPackets)
+        .argParser(numberOption('--ring-packets', { min: 64, max: 1_048_576, integer: true })),
+    )
+    .addOption(new Option('--buffer-mib <MiB>').hideHelp().argParser(bufferMibRefused));
+}
+
+/** The ring was sized in bytes for 64 KiB packets; in 296-byte slots the same number would mean another ring: refused, not converted. */
+function bufferMibRefused(): never {
+  throw new InputError(`--buffer-mib is no longer taken: libpcap's ring per hop is sized in packets now, --ring-packets <n> (default ${DEFAULTS.ringPackets})`);
 }
 
 function targetOptions(command: Command): Command {
   return command
     .option('--pid <pid>', 'trace the network namespace of a process instead of a container')
     .option('--netns <name|path>', 'trace a network namespace (ip netns name or path) instead of a container')
-    .option('--host-netns <name|path>', "the namespace holding the veth peers and bridge (default: dockerd's, else ours)");
+    .option('--host-netns <name|path>', "the namespace holding the veth peers and bridge (default: dockerd's, else ours)")
+    .addOption(new Option('--docker-timeout <seconds>', 'how long to wait for Docker to answer').default(10).argParser(numberOption('--docker-timeout', { min: 0.1, max: 600 })));
 }
 
 function registerPathCommand(program: Command, outcome: CommandOutcome): void {
@@ -144,7 +155,7 @@ function baseRequest(cmd: Command, target: TargetSpec, destination: string | und
     lingerMs: flags.window,
     recordDir: flags.record,
     traceRules: flags.traceRules ?? false,
-    bufferBytes: Math.round(flags.bufferMib * 1024 * 1024),
+    ringPackets: flags.ringPackets,
     trace: { windowMs: flags.window, filter: flags.filter },
     commandLine: commandLine(cmd),
     say: () => undefined,
@@ -166,13 +177,15 @@ async function finish(cmd: Command, request: LiveTraceRequest, flags: CaptureFla
     const { runLiveTrace } = await import('./liveTrace.js');
     const { traceExports } = await import('../export/trace-export.js');
     request.exports = (hops, description) => (exports = traceExports(flags, hops, description));
-    report = await runLiveTrace(request, presenter(mode, color, flags.verbose ?? false), interrupt);
+    const hosts = (flags as { host?: string[] }).host;
+    const run = hosts?.length ? (await import('./multiHostTrace.js')).runMultiHostTrace : runLiveTrace;
+    report = await run({ ...request, hosts: hosts ?? [] }, presenter(mode, color, flags.verbose ?? false), interrupt);
   } finally {
     interrupt.dispose();
   }
   exports?.finish(report);
   for (const line of later) process.stderr.write(`hoptrace: ${line}\n`);
-  process.stdout.write(mode === 'json' ? renderJson(report) : renderText(report, { color }));
+  process.stdout.write(mode === 'json' ? renderJson(report) : renderText(report, { color, filter: flags.filter }));
   // As the README's table says, for watch too: no flow of the traced container seen is exit 1.
   const allOk = report.flows.length > 0 && report.flows.every((f) => f.verdict === 'ok');
   return allOk ? ExitCode.OK : ExitCode.NOT_OK;
@@ -213,7 +226,7 @@ function positionals(flags: TargetFlags, a: string | undefined, b: string | unde
     return [{ kind: 'pid', pid, hostNetns }, a];
   }
   if (a === undefined) throw usage('missing container (name or id), or --pid/--netns');
-  return [{ kind: 'docker', ref: a, hostNetns }, b];
+  return [{ kind: 'docker', ref: a, hostNetns, dockerTimeoutMs: (flags.dockerTimeout ?? 10) * 1000 }, b];
 }
 
 function required(value: string | undefined, name: string): string {

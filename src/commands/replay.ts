@@ -60,7 +60,7 @@ async function replay(inputs: string[], options: ReplayOptions): Promise<number>
   // Printed as flows settle, so memory stays bounded in flows; the exports need every flow at the end.
   const format = options.jsonl ? 'jsonl' : mode === 'json' ? 'json' : 'text';
   const stdout = blockingWriter(1);
-  const stream = reportStream(format, trace.hops, (text) => stdout.write(text), colorEnabled(process.stdout));
+  const stream = reportStream(format, trace.hops, (text) => stdout.write(text), { color: colorEnabled(process.stdout), filter: options.filter });
   const evidence = hostEvidenceBeside(inputs);
   let report: Report;
   if (mode === 'tui') {

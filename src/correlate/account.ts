@@ -2,8 +2,9 @@ import { REWRITE_FIELDS, type Direction, type FieldValue, type IpPacket, type Si
 import { fieldValue, rewrittenFields } from './rewrites.js';
 import type { DirectionStats, FlowState, RewriteRecord, StepStats } from './flows.js';
 import { TCP_RST } from './keys.js';
-import { isPrivateValue } from '../addresses.js';
+import { sourceNeedsSnat } from '../addresses.js';
 import type { PathModel } from './path.js';
+import { noteInside, noteTunnelStep, tunnelOf } from './tunnels.js';
 
 /**
  * Adds one settled journey to its flow: how far it got, where it vanished or was not seen,
@@ -40,6 +41,7 @@ export function accountJourney(
   markSeen(stats, ordered, origin, reached, hopAt, position, result);
 
   for (let i = 1; i < ordered.length; i++) compareStep(flow, direction, ordered[i - 1], ordered[i]);
+  if (ordered.length === 1) noteInside(flow, first);
   if (direction === 'reply') noteRejection(flow, first.ip);
   else if (flow.outbound && !flow.noSnat) noteMissingSnat(path, flow, first, ordered);
   if (first.t < flow.firstSeen) flow.firstSeen = first.t;
@@ -92,6 +94,7 @@ function inTravelOrder(sightings: Sighting[], increasing: boolean): boolean {
 function compareStep(flow: FlowState, direction: Direction, a: Sighting, b: Sighting): void {
   const rewritten = rewrittenFields(a.ip, b.ip);
   if (rewritten !== 0) noteRewrites(flow, direction, a, b, rewritten);
+  if (a.encap.length > 0 || b.encap.length > 0) noteTunnelStep(flow, direction, a, b);
   const stepKey = (a.hop * 256 + b.hop) * 2 + (direction === 'request' ? 0 : 1);
   let step = flow.steps.get(stepKey);
   if (!step) {
@@ -145,8 +148,9 @@ function noteRejection(flow: FlowState, ip: IpPacket): void {
 /** A request that leaves by the uplink still carrying the container's private source. */
 function noteMissingSnat(path: PathModel, flow: FlowState, first: Sighting, ordered: Sighting[]): void {
   for (const s of ordered) {
-    if (!path.uplinks.has(s.hop) || s === first) continue;
-    if (s.ip.src === first.ip.src && (isPrivateValue(s.ip.src) || path.inBridgeSubnet(s.ip.src))) {
+    // Inside a tunnel the packet leaves with the host's own address on the carrier.
+    if (!path.uplinks.has(s.hop) || s === first || tunnelOf(s)) continue;
+    if (s.ip.src === first.ip.src && sourceNeedsSnat(s.ip.src, path.subnets)) {
       flow.noSnat = { hop: s.hop, src: s.ip.src };
     }
   }

@@ -1,45 +1,63 @@
-import { inCidr } from '../addresses.js';
+import { inCidr, ipv4Value } from '../addresses.js';
 import { runIn, type Netns } from './netns.js';
 
 /** The nat-table rules that concern the traced container, verbatim as iptables-save prints them. */
 export interface NatRules {
+  /** IPv4 rules (iptables-save), then IPv6 ones (ip6tables-save). */
   rules: string[];
-  /** Why the table could not be read, if it could not. */
+  /** Why a table could not be read, if it could not. */
   problem?: string;
+}
+
+export interface NatSubject {
+  addrs: string[];
+  subnets: string[];
+  bridge?: string;
 }
 
 /**
  * Keeps the rules that name the container's address, its subnet, its bridge, or that
  * DNAT to it; the rest of a busy host's nat table is noise for this path.
  */
-export function filterNatRules(iptablesSave: string, subject: { addrs: string[]; subnets: string[]; bridge?: string }): string[] {
+export function filterNatRules(iptablesSave: string, subject: NatSubject): string[] {
   return iptablesSave
     .split('\n')
     .filter((line) => line.startsWith('-A '))
     .filter((line) => ruleConcerns(line, subject));
 }
 
-function ruleConcerns(line: string, subject: { addrs: string[]; subnets: string[]; bridge?: string }): boolean {
+/** "198.18.0.2:80" -> "198.18.0.2", "[fd00::2]:80" -> "fd00::2"; an IPv6 address keeps its last group. */
+function withoutPort(value: string): string {
+  const bracketed = /^\[([^\]]+)\](:\d+(-\d+)?)?$/.exec(value);
+  if (bracketed) return bracketed[1]!;
+  const v4 = /^([\d.]+(?:\/\d+)?):\d+(-\d+)?$/.exec(value);
+  return v4 && ipv4Value(v4[1]!.split('/')[0]!) !== undefined ? v4[1]! : value;
+}
+
+function ruleConcerns(line: string, subject: NatSubject): boolean {
   const words = line.split(/\s+/);
   if (subject.bridge && words.some((w, i) => (w === '-i' || w === '-o') && words[i + 1] === subject.bridge)) return true;
   for (let i = 0; i < words.length - 1; i++) {
     const flag = words[i];
     if (flag !== '-s' && flag !== '-d' && flag !== '--to-destination' && flag !== '--to-source') continue;
-    const value = (words[i + 1] ?? '').replace(/:\d+(-\d+)?$/, '');
-    if (subject.subnets.includes(value) || subject.addrs.some((a) => value === a || value === `${a}/32`)) return true;
-    if (!value.includes('/') && subject.subnets.some((s) => inCidr(value, s))) return true;
-    if (value.endsWith('/32') && subject.subnets.some((s) => inCidr(value.slice(0, -3), s))) return true;
+    const value = withoutPort(words[i + 1] ?? '');
+    const [addr, len] = value.split('/');
+    const single = len === undefined || len === '32' || len === '128';
+    if (subject.subnets.includes(value) || subject.addrs.includes(addr!) && single) return true;
+    if (single && subject.subnets.some((s) => inCidr(addr!, s))) return true;
   }
   return false;
 }
 
-export async function readNatRules(
-  ns: Netns,
-  subject: { addrs: string[]; subnets: string[]; bridge?: string },
-): Promise<NatRules> {
-  const result = await runIn(ns, 'iptables-save', ['-t', 'nat']);
-  if (result.code !== 0) {
-    return { rules: [], problem: `iptables-save -t nat failed: ${result.stderr.trim().split('\n')[0] ?? ''}` };
+/** The nat rules of both families; a table that cannot be read is said, the other still shown. */
+export async function readNatRules(ns: Netns, subject: NatSubject): Promise<NatRules> {
+  const rules: string[] = [];
+  const problems: string[] = [];
+  const wantV6 = [...subject.addrs, ...subject.subnets].some((a) => a.includes(':'));
+  for (const tool of wantV6 ? ['iptables-save', 'ip6tables-save'] : ['iptables-save']) {
+    const result = await runIn(ns, tool, ['-t', 'nat']);
+    if (result.code !== 0) problems.push(`${tool} -t nat failed: ${result.stderr.trim().split('\n')[0] ?? ''}`);
+    else rules.push(...filterNatRules(result.stdout, subject));
   }
-  return { rules: filterNatRules(result.stdout, subject) };
+  return problems.length > 0 ? { rules, problem: problems.join('; ') } : { rules };
 }

@@ -1,6 +1,6 @@
 import type { FlowReport, Hop, Report } from '../model.js';
 import { flowJson, renderJson } from './json.js';
-import { hopChain, renderFlow, renderText } from './text.js';
+import { hopChain, renderFlow, renderText, type TextOptions } from './text.js';
 
 /** How a report is printed as it goes: text, one JSON document, or JSON Lines (see schema/report-lines.schema.json). */
 export type StreamFormat = 'text' | 'json' | 'jsonl';
@@ -18,7 +18,8 @@ export interface ReportStream {
 
 const MARK = '@@hoptrace-flows@@';
 
-export function reportStream(format: StreamFormat, hops: Hop[], write: (text: string) => void, color: boolean): ReportStream {
+export function reportStream(format: StreamFormat, hops: Hop[], write: (text: string) => void, text: TextOptions): ReportStream {
+  const color = text.color;
   let flows = 0;
   let notOk = 0;
   const count = (flow: FlowReport) => {
@@ -51,7 +52,7 @@ export function reportStream(format: StreamFormat, hops: Hop[], write: (text: st
     end(report) {
       if (!started) {
         for (const flow of report.flows) count(flow);
-        write(json ? renderJson(report) : renderText(report, { color }));
+        write(json ? renderJson(report) : renderText(report, text));
         return { flows, notOk };
       }
       if (json) {
@@ -59,7 +60,7 @@ export function reportStream(format: StreamFormat, hops: Hop[], write: (text: st
         write(`\n${documentAround(report)[1]}`);
       } else {
         for (const flow of report.flows) this.flow(flow);
-        write(textTail(report, flows, notOk, color));
+        write(textTail(report, flows, notOk, text));
       }
       return { flows, notOk };
     },
@@ -77,8 +78,8 @@ function documentAround(report: Report): [string, string] {
 }
 
 /** After streamed flows: the summary lines of the text report, counting every flow printed. */
-function textTail(report: Report, flows: number, notOk: number, color: boolean): string {
-  const lines = renderText({ ...report, flows: [] }, { color }).split('\n');
+function textTail(report: Report, flows: number, notOk: number, text: TextOptions): string {
+  const lines = renderText({ ...report, flows: [] }, text).split('\n');
   // The one-piece report's header lines (path, packets per hop, timestamps, left out), without its "no flow" and count lines.
   const header = lines.slice(1, lines.indexOf(''));
   return `${header.join('\n')}\n${flows} flow${flows === 1 ? '' : 's'}, ${notOk} not ok\n`;

@@ -59,7 +59,8 @@ describe('the exit code table', () => {
   it('1: no flow of the traced container seen (a filter that keeps none)', () => {
     const run = hoptrace(['replay', 'fixtures/ping-out', '--text', '--filter', 'tcp']);
     expect(run.status).toBe(1);
-    expect(run.stdout).toContain('0 flows, 0 not ok');
+    expect(run.stdout).toContain("\nno flow of the traced container matches --filter 'tcp'.\n0 flows, 0 not ok\n");
+    expect(readme).toContain("`no flow of the traced container matches --filter\n'tcp'.`");
   });
   const usage: Array<[string, string[]]> = [
     ['an unknown option', ['replay', 'fixtures/ping-out', '--bogus']],

@@ -6,7 +6,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCli, CLI_PATH, labUp, removeContainers, ROOT, runContainer, skipReason, type LabEnv } from './support.js';
+import { buildCli, CLI_PATH, docker, labUp, removeContainers, ROOT, runContainer, skipReason, type LabEnv } from './support.js';
 
 const skip = skipReason();
 const NAME = `htl-${process.pid}-exit`;
@@ -24,6 +24,23 @@ async function waitFor(name: string, text: RegExp, seconds = 30): Promise<string
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`${text} never appeared:\n${tmux('capture-pane', '-p', '-J', '-S', '-200', '-t', name)}`);
+}
+
+/** The ping hoptrace runs in this container's namespace (other engineers' labs run pings too). */
+async function pingRunning(netns: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    const found = fs.readdirSync('/proc').some((pid) => {
+      try {
+        const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        return argv.some((a) => a.endsWith('ping')) && argv.includes('500') && fs.readlinkSync(`/proc/${pid}/ns/net`) === netns;
+      } catch {
+        return false;
+      }
+    });
+    if (found) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('the ping never started');
 }
 
 describe.skipIf(skip)(`exit codes of live runs${skip ? ` (skipped: ${skip})` : ''}`, () => {
@@ -48,9 +65,10 @@ describe.skipIf(skip)(`exit codes of live runs${skip ? ` (skipped: ${skip})` : '
       const session = `npx${mode.slice(2)}`;
       const command = `npx hoptrace ping ${NAME} ${lab!.outsideAddr} --count 500 --interval 0.1 ${mode} > ${socketDir}/${session}.out; echo EXIT=$?`;
       tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '40', '-e', `DOCKER_HOST=${lab!.dockerHost}`, '-e', 'NO_COLOR=1', '-c', ROOT, `${command}; sleep 600`);
-      // JSON mode says nothing until the end: give discovery and the first echoes time.
-      if (mode === '--text') await waitFor(session, /capturing on/);
-      await new Promise((resolve) => setTimeout(resolve, mode === '--text' ? 1500 : 4000));
+      // JSON mode says nothing until the end: wait for the ping hoptrace starts once every hop captures.
+      const containerPid = docker(lab!, 'inspect', '-f', '{{.State.Pid}}', NAME);
+      await pingRunning(fs.readlinkSync(`/proc/${containerPid}/ns/net`));
+      await new Promise((resolve) => setTimeout(resolve, 1500));
       tmux('send-keys', '-t', session, 'C-c');
       const shown = await waitFor(session, /EXIT=\d+/);
       expect(shown).toMatch(/EXIT=0\b/);

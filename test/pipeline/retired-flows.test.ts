@@ -62,7 +62,7 @@ describe('flows written out once idle', () => {
     const whole = run().report;
     for (const format of ['json', 'text'] as const) {
       let printed = '';
-      const stream = reportStream(format, DOCKER_PATH, (t) => (printed += t), false);
+      const stream = reportStream(format, DOCKER_PATH, (t) => (printed += t), { color: false });
       const { retired, report } = run({ idleMs: 3_600_000, maxFlows: 3 });
       retired.forEach((f) => stream.flow(f));
       const counts = stream.end(report);
@@ -81,7 +81,7 @@ describe('flows written out once idle', () => {
 
   it('JSON Lines: one flow per line as it retires, then the summary with the counts over every flow', () => {
     let printed = '';
-    const stream = reportStream('jsonl', DOCKER_PATH, (t) => (printed += t), false);
+    const stream = reportStream('jsonl', DOCKER_PATH, (t) => (printed += t), { color: false });
     const { retired, report } = run({ idleMs: 5000, maxFlows: 1000 });
     retired.forEach((f) => stream.flow(f));
     stream.end(report);

@@ -7,16 +7,17 @@ import { ExitCode } from '../errors.js';
 import type { CommandOutcome } from './outcome.js';
 import { DEFAULTS, FILTER_HELP, filterOption, HTML_HELP, numberOption, outputFileOption, PCAPNG_HELP, SPEED_RANGE, WINDOW_RANGE } from '../pipeline/options.js';
 import { runTrace } from '../pipeline/runTrace.js';
-import type { Report, SourceWarning } from '../model.js';
-import { renderJson } from '../render/json.js';
+import type { FlowReport, Report, SourceWarning } from '../model.js';
 import { chooseOutput, colorEnabled } from '../render/output.js';
-import { renderText } from '../render/text.js';
+import { reportStream } from '../render/reportStream.js';
+import { blockingWriter, writerOutcome } from '../render/stdout.js';
 import { attachCauses } from '../evidence/causes.js';
 import { readHostFile, type HostEvidence } from '../evidence/hostFile.js';
 import { traceExports } from '../export/trace-export.js';
 
 interface ReplayOptions {
   json?: boolean;
+  jsonl?: boolean;
   text?: boolean;
   tui?: boolean;
   speed: number;
@@ -33,6 +34,7 @@ export function registerReplayCommand(program: Command, outcome: CommandOutcome)
     .description('report on recorded captures: a trace directory (path.json + one pcap per hop), several capture files (one hop each), one multi-interface pcapng, or one `tcpdump -i any` (LINUX_SLL2) capture')
     .argument('<trace...>', 'trace directory or capture files, in path order')
     .option('--json', 'print one JSON document (see schema/report.schema.json)')
+    .option('--jsonl', 'print JSON Lines: one flow per line as its verdict settles, then a summary line (see schema/report-lines.schema.json)')
     .option('--text', 'print text even on a terminal')
     .option('--tui', 'play the trace through the terminal UI')
     .addOption(new Option('--speed <factor>', 'with --tui: 0 as fast as possible, 1 real time').default(DEFAULTS.speed).argParser(numberOption('--speed', SPEED_RANGE)))
@@ -52,9 +54,14 @@ export function registerReplayCommand(program: Command, outcome: CommandOutcome)
 
 async function replay(inputs: string[], options: ReplayOptions): Promise<number> {
   const trace = openTrace(inputs, { classicReader: options.pcapReader });
-  const mode = chooseOutput(options, Boolean(process.stdout.isTTY), false);
+  const mode = chooseOutput({ ...options, json: options.json || options.jsonl }, Boolean(process.stdout.isTTY), false);
   const exports = traceExports(options, trace.hops, trace.description);
   const traceOptions = { windowMs: options.window, filter: options.filter, listeners: exports.listeners, taps: exports.taps };
+  // Printed as flows settle, so memory stays bounded in flows; the exports need every flow at the end.
+  const format = options.jsonl ? 'jsonl' : mode === 'json' ? 'json' : 'text';
+  const stdout = blockingWriter(1);
+  const stream = reportStream(format, trace.hops, (text) => stdout.write(text), { color: colorEnabled(process.stdout), filter: options.filter });
+  const evidence = hostEvidenceBeside(inputs);
   let report: Report;
   if (mode === 'tui') {
     // Loaded before the replay starts, so the UI hears of the very first journey.
@@ -63,19 +70,24 @@ async function replay(inputs: string[], options: ReplayOptions): Promise<number>
     const speedNote = options.speed === 0 ? 'replay as fast as possible' : `replay at ${options.speed}x real time`;
     report = await runTui(session, { color: colorEnabled(process.stdout), speedNote });
   } else {
+    // A retired flow gets its causes as the rest will at the end.
+    const withCauses = (flow: FlowReport) => attachCauses({ hops: trace.hops, flows: [flow], summary: NO_SUMMARY }, evidence).flows[0]!;
+    const onRetired = options.html || options.pcapng ? undefined : (flow: FlowReport) => stream.flow(withCauses(flow));
     const progress = process.stderr.isTTY ? progressLine(trace) : undefined;
     try {
-      report = await (await runTrace(replaySource(trace, { speed: 0, progress: progress?.update }), traceOptions)).report;
+      report = await (await runTrace(replaySource(trace, { speed: 0, progress: progress?.update }), { ...traceOptions, onRetired })).report;
     } finally {
       progress?.clear();
     }
   }
-  report = attachCauses(report, hostEvidenceBeside(inputs));
+  report = attachCauses(report, evidence);
   printWarnings(trace.warnings);
   exports.finish(report);
-  process.stdout.write(mode === 'json' ? renderJson(report) : renderText(report, { color: colorEnabled(process.stdout), filter: options.filter }));
-  return report.flows.length > 0 && report.flows.every((f) => f.verdict === 'ok') ? ExitCode.OK : ExitCode.NOT_OK;
+  const counts = stream.end(report);
+  return writerOutcome(stdout.failure, counts.flows > 0 && counts.notOk === 0 ? ExitCode.OK : ExitCode.NOT_OK);
 }
+
+const NO_SUMMARY: Report['summary'] = { packetsPerHop: [], skippedFrames: 0, otherFlows: 0, warnings: [], timestamps: '' };
 
 /** The reader's own byte count gives a percentage, shown once a replay takes more than a second. */
 function progressLine(trace: ReplayTrace) {

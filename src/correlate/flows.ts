@@ -206,6 +206,15 @@ export class FlowTable {
     return increasing !== reversed;
   }
 
+  /** Drops every way to find the flow: a later packet of its conversation starts a new one. */
+  forget(flow: FlowState): void {
+    for (const [hop, e] of flow.endpointsAt) {
+      const key = conversationKey(hop, e);
+      if (this.byConversation.get(key) === flow) this.byConversation.delete(key);
+      if (this.recent[hop] === flow) this.recent[hop] = undefined;
+    }
+  }
+
   /** Remembers how each hop names the flow, so later packets there find it. */
   private register(flow: FlowState, sightings: Sighting[], direction: Direction): void {
     for (const s of sightings) {

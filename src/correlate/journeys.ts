@@ -9,26 +9,77 @@ export interface OpenJourney {
   hopsSeen: number;
   last: number;
   settled: boolean;
-  /** The next older open journey with the same key: a short chain, usually empty. */
-  older: OpenJourney | undefined;
+}
+
+/**
+ * The open journeys of one key when there are several (a retransmission, a flood of
+ * identical packets): per hop, the journeys not yet seen there, oldest first. A sighting
+ * looks only at its hop's list, so a flood of copies that never reach the last hop costs
+ * constant time per packet instead of a walk over every copy still open.
+ */
+class KeyBucket {
+  /** Per hop: journeys not seen there yet, in the order they began (settled ones dropped lazily). */
+  readonly lacking: OpenJourney[][];
+  /** Journeys of this key not yet settled. */
+  live = 0;
+  /** Journeys the lists hold, settled or not: the lists are swept when most of them are settled. */
+  held = 0;
+
+  constructor(hops: number) {
+    this.lacking = Array.from({ length: hops }, () => []);
+  }
+
+  hold(journey: OpenJourney, seenAt: number): void {
+    for (let hop = 0; hop < this.lacking.length; hop++) if (hop !== seenAt) this.lacking[hop]!.push(journey);
+    this.live++;
+    this.held++;
+  }
+
+  /** The newest journey not yet seen at `hop` and last seen within the window, taken off that hop's list. */
+  take(hop: number, t: number, windowNs: number): OpenJourney | undefined {
+    const list = this.lacking[hop]!;
+    for (let i = list.length - 1; i >= 0; i--) {
+      const journey = list[i]!;
+      if (journey.settled) {
+        if (i === list.length - 1) list.pop();
+        continue;
+      }
+      if (t - journey.last > windowNs) continue;
+      if (i === list.length - 1) list.pop();
+      else list.splice(i, 1);
+      return journey;
+    }
+    return undefined;
+  }
+
+  /** One of its journeys settled; true when none is left open. */
+  settled(): boolean {
+    if (--this.live === 0) return true;
+    if (this.held > 2 * this.live + 16) {
+      for (let hop = 0; hop < this.lacking.length; hop++) this.lacking[hop] = this.lacking[hop]!.filter((j) => !j.settled);
+      this.held = this.live;
+    }
+    return false;
+  }
 }
 
 /**
  * Groups sightings of the same packet at different hops. A sighting joins the newest open
  * journey with its key that has not been seen at that hop yet and was last seen within the
  * window; otherwise it starts a journey. Journeys are settled, oldest first, once the window
- * has passed since their last sighting: no hop can see them any more.
+ * has passed since their last sighting: no hop can see them any more. Each sighting costs
+ * constant time, however many open journeys share its key.
  */
 export class JourneyMatcher {
-  /** Open journeys by key, newest first along `older`. */
-  private readonly open = new Map<number, OpenJourney>();
+  /** Open journeys by key: the one journey, or a bucket when several are open at once. */
+  private readonly open = new Map<number, OpenJourney | KeyBucket>();
   private readonly queue: OpenJourney[] = [];
   private queueHead = 0;
   /** Seen at every hop: nothing more can happen to it, so it is settled at once. */
   private readonly allHops: number;
 
   constructor(
-    hops: number,
+    private readonly hops: number,
     private readonly windowNs: number,
     private readonly onSettled: (journey: OpenJourney, inFlight: boolean) => void,
   ) {
@@ -38,26 +89,41 @@ export class JourneyMatcher {
   add(hop: number, frameSeq: number, t: number, ip: IpPacket, encap: readonly Encap[]): void {
     const key = matchKey(ip);
     const sighting: Sighting = { hop, frameSeq, t, ip, encap };
-    const newest = this.open.get(key);
+    const held = this.open.get(key);
     // Hops past 30 have no bit of their own and are looked up in the sightings.
     const bit = hop < 30 ? 1 << hop : 0;
-    for (let journey = newest; journey !== undefined; journey = journey.older) {
-      const seen = bit !== 0 ? (journey.hopsSeen & bit) !== 0 : journey.sightings.some((x) => x.hop === hop);
-      if (!seen && t - journey.last <= this.windowNs) {
-        journey.sightings.push(sighting);
-        journey.hopsSeen |= bit;
-        journey.last = Math.max(journey.last, t);
-        if (journey.hopsSeen === this.allHops) this.settle(journey, false);
-        return;
-      }
+    const joined = held instanceof KeyBucket ? held.take(hop, t, this.windowNs) : held && this.joins(held, hop, bit, t) ? held : undefined;
+    if (joined) {
+      joined.sightings.push(sighting);
+      joined.hopsSeen |= bit;
+      joined.last = Math.max(joined.last, t);
+      if (joined.hopsSeen === this.allHops) this.settle(joined, false);
+      return;
     }
-    const journey: OpenJourney = { key, sightings: [sighting], hopsSeen: bit, last: t, settled: false, older: newest };
+    const journey: OpenJourney = { key, sightings: [sighting], hopsSeen: bit, last: t, settled: false };
     if (bit === this.allHops) {
       this.settle(journey, false);
       return;
     }
-    this.open.set(key, journey);
+    if (held === undefined) this.open.set(key, journey);
+    else this.bucketOf(key, held).hold(journey, hop);
     this.queue.push(journey);
+  }
+
+  /** Whether a sighting at `hop` at time `t` continues this journey. */
+  private joins(journey: OpenJourney, hop: number, bit: number, t: number): boolean {
+    const seen = bit !== 0 ? (journey.hopsSeen & bit) !== 0 : journey.sightings.some((x) => x.hop === hop);
+    return !seen && t - journey.last <= this.windowNs;
+  }
+
+  /** A second journey of this key opens: the single one moves into a bucket. */
+  private bucketOf(key: number, held: OpenJourney | KeyBucket): KeyBucket {
+    if (held instanceof KeyBucket) return held;
+    const bucket = new KeyBucket(this.hops);
+    bucket.hold(held, -1);
+    for (const s of held.sightings) bucket.lacking[s.hop]!.pop();
+    this.open.set(key, bucket);
+    return bucket;
   }
 
   /** Settles every journey whose window has passed by `now`. */
@@ -95,25 +161,15 @@ export class JourneyMatcher {
 
   private settle(journey: OpenJourney, inFlight: boolean): void {
     journey.settled = true;
-    this.unlink(journey);
-    journey.older = undefined;
+    this.release(journey);
     if (!inOrder(journey.sightings)) journey.sightings.sort((a, b) => a.t - b.t);
     this.onSettled(journey, inFlight);
   }
 
-  private unlink(journey: OpenJourney): void {
-    const newest = this.open.get(journey.key);
-    if (newest === journey) {
-      if (journey.older) this.open.set(journey.key, journey.older);
-      else this.open.delete(journey.key);
-      return;
-    }
-    for (let newer = newest; newer !== undefined; newer = newer.older) {
-      if (newer.older === journey) {
-        newer.older = journey.older;
-        return;
-      }
-    }
+  private release(journey: OpenJourney): void {
+    const held = this.open.get(journey.key);
+    if (held === journey) this.open.delete(journey.key);
+    else if (held instanceof KeyBucket && held.settled()) this.open.delete(journey.key);
   }
 
   private compact(): void {

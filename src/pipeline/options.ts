@@ -13,6 +13,13 @@ export const DEFAULTS = {
   ringPackets: 32_768,
   /** Classic pcap reader for replay: hoptrace's own; the pcap-parser package stays selectable. */
   pcapReader: 'native',
+  /**
+   * A flow none of whose packets was seen for this long is written out and forgotten (as
+   * conntrack forgets an idle UDP or ICMP flow after 30 s); a later packet starts a new flow.
+   */
+  flowIdleMs: 30_000,
+  /** Flows held at most; past it the least recently seen are written out first (~9 KB each). */
+  maxFlows: 4_000,
 } as const;
 
 /** What the pipeline needs to know besides its source. */

@@ -1,11 +1,17 @@
-import type { Hop, Report } from '../model.js';
+import type { FlowReport, Hop, Report } from '../model.js';
 import type { FrameTap, TraceListener, TraceSession } from '../session.js';
 import type { FlowFilter } from '../explain/filter.js';
-import { resolveOptions, type TraceOptions } from './options.js';
+import { DEFAULTS, resolveOptions, type TraceOptions } from './options.js';
 import type { FrameSink, FrameSource, HopStatus } from '../source.js';
 import { createTracer, type Tracer } from './tracer.js';
 
 export interface RunOptions extends TraceOptions {
+  /**
+   * Flows that can be written out before the end (idle for DEFAULTS.flowIdleMs, or the
+   * least recently seen past DEFAULTS.maxFlows held) go here and leave memory; the final
+   * report holds only the rest. Filtered like the report.
+   */
+  onRetired?: (flow: FlowReport) => void;
   /** Told of every event from the first frame on (an exporter that must not miss a journey). */
   listeners?: TraceListener[];
   /** Given every frame before the core, and told how far settling got (the --pcapng export). */
@@ -19,7 +25,13 @@ export interface RunOptions extends TraceOptions {
  */
 export async function runTrace(source: FrameSource, options: RunOptions = {}): Promise<TraceSession> {
   const { windowMs, keep } = resolveOptions(options);
-  const tracer = createTracer(source.hops, { windowMs, timestamps: source.timestamps });
+  const onRetired = options.onRetired;
+  const retire = onRetired && {
+    idleMs: DEFAULTS.flowIdleMs,
+    maxFlows: DEFAULTS.maxFlows,
+    onRetired: keep ? (flow: FlowReport) => keep(flow) && onRetired(flow) : onRetired,
+  };
+  const tracer = createTracer(source.hops, { windowMs, timestamps: source.timestamps, retire });
   const select = (report: Report): Report => ({
     ...report,
     hops: withKernelCounts(report.hops, source.hopStatus()),

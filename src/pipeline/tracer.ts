@@ -1,4 +1,4 @@
-import type { Frame, Hop, Journey, Report, TraceEvent, Verdict } from '../model.js';
+import type { FlowReport, Frame, Hop, Journey, Report, TraceEvent, Verdict } from '../model.js';
 import { decodeFrame } from '../decode/index.js';
 import { explainFlow, verdictOf } from '../explain/explain.js';
 import { accountJourney } from '../correlate/account.js';
@@ -11,6 +11,13 @@ export interface TracerOptions {
   windowMs?: number;
   /** Where the timestamps come from, said in the report. */
   timestamps?: string;
+  /**
+   * Flows are retired once none of their packets was seen for this long: their report is
+   * handed to `onRetired` and they leave memory (a later packet of the same conversation
+   * starts a new flow). Past `maxFlows` held, the least recently seen go first whatever
+   * their age. Without it every flow is kept until the end.
+   */
+  retire?: { idleMs: number; maxFlows: number; onRetired: (flow: FlowReport) => void };
 }
 
 /**
@@ -40,8 +47,14 @@ class PathTracer implements Tracer {
   private readonly matcher: JourneyMatcher;
   private readonly table: FlowTable;
   private readonly listeners = new Set<(event: TraceEvent) => void>();
-  /** The traced container's flows, in the order they were first recognised as such. */
-  private readonly flows: FlowState[] = [];
+  /** The traced container's flows still held, in the order they were first recognised as such. */
+  private readonly flows = new Set<FlowState>();
+  private flowsSeen = 0;
+  /** Flows (the traced container's and others') by when they were last looked at for retiring. */
+  private readonly idle: { flow: FlowState; lastSeen: number }[] = [];
+  private idleHead = 0;
+  private readonly queued = new WeakSet<FlowState>();
+  private held = 0;
   private readonly cache = new Map<FlowState, { version: number; origin: number; report: Report['flows'][number] }>();
   /** The verdict each flow had when listeners were last told about it. */
   private readonly verdicts = new Map<FlowState, Verdict>();
@@ -80,6 +93,7 @@ class PathTracer implements Tracer {
     if (++this.sinceAdvance >= 64) {
       this.sinceAdvance = 0;
       this.matcher.advance(this.now);
+      if (this.options.retire) this.retireIdle(this.options.retire);
     }
   }
 
@@ -87,6 +101,7 @@ class PathTracer implements Tracer {
     const t = this.clock(tsSec, tsNsec);
     if (t > this.now) this.now = t;
     this.matcher.advance(this.now);
+    if (this.options.retire) this.retireIdle(this.options.retire);
   }
 
   oldestOpen(): { hop: number; frameSeq: number } | undefined {
@@ -101,7 +116,7 @@ class PathTracer implements Tracer {
   snapshot(): Report {
     return {
       hops: this.hops,
-      flows: this.flows.map((flow) => this.flowReport(flow)),
+      flows: [...this.flows].map((flow) => this.flowReport(flow)),
       summary: {
         packetsPerHop: [...this.packetsPerHop],
         skippedFrames: this.skippedFrames,
@@ -130,6 +145,37 @@ class PathTracer implements Tracer {
     return report;
   }
 
+  /**
+   * Flows idle for longer than `idleMs` are written out and forgotten. The queue is in the
+   * order flows were last checked; one seen since goes back to its tail.
+   */
+  private retireIdle(retire: NonNullable<TracerOptions['retire']>): void {
+    const idleNs = retire.idleMs * 1e6;
+    while (this.idleHead < this.idle.length) {
+      const entry = this.idle[this.idleHead]!;
+      const crowded = this.held > retire.maxFlows;
+      if (!crowded && this.now - entry.lastSeen <= idleNs) break;
+      this.idleHead++;
+      const { flow } = entry;
+      if (!crowded && this.now - flow.lastSeen <= idleNs) {
+        this.idle.push({ flow, lastSeen: flow.lastSeen });
+        continue;
+      }
+      this.queued.delete(flow);
+      this.held--;
+      this.table.forget(flow);
+      if (flow.publicId === 0) continue;
+      retire.onRetired(this.flowReport(flow));
+      this.flows.delete(flow);
+      this.cache.delete(flow);
+      this.verdicts.delete(flow);
+    }
+    if (this.idleHead > 4096 && this.idleHead * 2 > this.idle.length) {
+      this.idle.splice(0, this.idleHead);
+      this.idleHead = 0;
+    }
+  }
+
   private settle(open: OpenJourney, inFlight: boolean): void {
     const { flow, direction, created } = this.table.place(open.sightings);
     const outcome = accountJourney(this.path, flow, direction, open.sightings, inFlight);
@@ -139,8 +185,13 @@ class PathTracer implements Tracer {
         return;
       }
       if (!created) this.otherFlows--;
-      flow.publicId = this.flows.length + 1;
-      this.flows.push(flow);
+      flow.publicId = ++this.flowsSeen;
+      this.flows.add(flow);
+    }
+    if (this.options.retire && !this.queued.has(flow)) {
+      this.queued.add(flow);
+      this.held++;
+      this.idle.push({ flow, lastSeen: flow.lastSeen });
     }
     if (this.listeners.size === 0) return;
     const ascending = (direction === 'request') === flow.outbound;

@@ -19,6 +19,8 @@ export HT_LAB_ID="${HT_LAB_ID:-fx}"
 source "$HERE/lab-env.sh"
 # shellcheck source=scenarios.sh
 source "$HERE/scenarios.sh"
+# Extra scenario files (space-separated paths), e.g. scenarios-truth.sh.
+for extra in ${HT_SCENARIO_FILES:-}; do source "$extra"; done
 
 ALL_SCENARIOS=(ping-out tcp-out dns-unreachable published-port container-to-container
   user-bridge ip-forward-off no-masquerade ping-ignored shared-bridge syn-unanswered

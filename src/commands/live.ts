@@ -146,7 +146,7 @@ async function finish(cmd: Command, request: LiveTraceRequest, flags: CaptureFla
   // Lines on stderr would tear the UI apart: keep them until it is gone.
   request.say = (line) => (mode === 'tui' ? later.push(line) : process.stderr.write(`hoptrace: ${line}\n`));
   const { runLiveTrace } = await import('./liveTrace.js');
-  const report = await runLiveTrace(request, presenter(mode, color, flags.verbose ?? false));
+  const report = await runLiveTrace(request, presenter(mode, color, flags.verbose ?? false, flags.window));
   for (const line of later) process.stderr.write(`hoptrace: ${line}\n`);
   process.stdout.write(mode === 'json' ? renderJson(report) : renderText(report, { color }));
   const allOk = report.flows.every((f) => f.verdict === 'ok') && (!needFlows || report.flows.length > 0);
@@ -154,7 +154,7 @@ async function finish(cmd: Command, request: LiveTraceRequest, flags: CaptureFla
 }
 
 /** The one place that decides how a live session is shown while it runs. */
-function presenter(mode: 'tui' | 'text' | 'json', color: boolean, verbose: boolean): Presenter {
+function presenter(mode: 'tui' | 'text' | 'json', color: boolean, verbose: boolean, windowMs?: number): Presenter {
   if (mode === 'tui') {
     // Loaded now, before the capture starts, so the UI hears of the very first journey.
     const tui = import('../render/tui/index.js');
@@ -166,7 +166,7 @@ function presenter(mode: 'tui' | 'text' | 'json', color: boolean, verbose: boole
       process.stderr.write(`hoptrace: capturing on ${session.hops.map((h) => h.name).join(', ')} (Ctrl-C to stop)\n`);
       if (verbose) for (const note of session.notes) process.stderr.write(`hoptrace: note: ${note}\n`);
       // Progress on stderr; stdout gets the report alone, so it can be piped or diffed.
-      unsubscribe = streamFlowLines(session, (line) => process.stderr.write(line), colorEnabled(process.stderr));
+      unsubscribe = streamFlowLines(session, (line) => process.stderr.write(line), colorEnabled(process.stderr), { windowMs });
     }
     try {
       return await session.report;

@@ -16,6 +16,33 @@ export interface DirectionStats {
   missed: number[];
   /** Farthest position along the travel order reached by any packet (-1: none). */
   farthest: number;
+  /**
+   * Packets that had not arrived when the trace ended, still to be judged in flight or vanished
+   * (correlate/inflight.ts) once everything else is known.
+   */
+  pending: PendingPacket[];
+  /** Echo requests that reached the end of their travel and were never answered. */
+  unanswered: number;
+  /** Echo requests that reached the end of their travel so shortly before the capture ended that their answer may have been on its way. */
+  awaiting: number;
+}
+
+/** A packet last seen at `hop` at time `t`, not (yet) seen at `next` when the trace ended. */
+export interface PendingPacket {
+  hop: number;
+  next: number;
+  t: number;
+  ip: IpPacket;
+}
+
+/** The answers to a flow's echo requests, by sequence number: an echo reply answers its request. */
+export interface EchoLedger {
+  /** Sequence number -> when the request was last seen and the request-order position it reached (Infinity: the end of its travel). */
+  sent: Map<number, { t: number; reached: number }>;
+  /** Sequence numbers answered by an echo reply or by an ICMP error quoting the request. */
+  answered: Set<number>;
+  /** Longest time from a request's last sighting to its reply's first sighting. */
+  longestRoundTripNs: number;
 }
 
 export interface RewriteRecord {
@@ -37,6 +64,8 @@ export interface StepStats {
   minNs: number;
   maxNs: number;
   sumNs: number;
+  /** The newest time a packet left `from` and was seen at `to`: a later packet crossed this pair. */
+  lastFromNs: number;
 }
 
 export interface FlowState {
@@ -57,8 +86,19 @@ export interface FlowState {
   /** Distinct rewrites, by hop pair, direction and field. */
   rewrites: Map<number, RewriteRecord[]>;
   steps: Map<number, StepStats>;
-  /** What ended the conversation from the far side: an ICMP error or a TCP reset. */
+  /** The first ICMP error or TCP reset that came back, where it was first seen, and how many came. */
   rejection?: Rejection;
+  rejectionHop?: number;
+  rejections: number;
+  /** Answers (replies that are not an ICMP error or a reset) that reached the end of their travel. */
+  answers: number;
+  /** Request-order position of the farthest hop at which an answer was first seen (-1: none): the flow turns there. */
+  turn: number;
+  /** Time of the newest first sighting of any packet coming back (answer, error or reset). */
+  lastBack: number;
+  /** A reset after the conversation was answered: a close, not a rejection. */
+  resetClose?: { side: 'initiator' | 'responder'; from: string };
+  echo: EchoLedger;
   noSnat?: { hop: number; src: string };
   firstSeen: number;
   lastSeen: number;
@@ -74,6 +114,9 @@ function directionStats(hops: number): DirectionStats {
     seen: new Array<number>(hops).fill(0),
     missed: new Array<number>(hops).fill(0),
     farthest: -1,
+    pending: [],
+    unanswered: 0,
+    awaiting: 0,
   };
 }
 
@@ -169,6 +212,11 @@ export class FlowTable {
       reply: directionStats(hops),
       rewrites: new Map(),
       steps: new Map(),
+      rejections: 0,
+      answers: 0,
+      turn: -1,
+      lastBack: -Infinity,
+      echo: { sent: new Map(), answered: new Set(), longestRoundTripNs: 0 },
       firstSeen: first.t,
       lastSeen: first.t,
       version: 0,

@@ -202,6 +202,8 @@ export interface Sighting {
 export interface Journey {
   flowId: number;
   direction: Direction;
+  /** It travelled towards higher hop indexes (from the flow's request direction, not from timestamps). */
+  ascending: boolean;
   sightings: Sighting[];
   /** Hop indexes (travel order) between which it vanished, if it did. */
   vanishedBetween?: [number, number];

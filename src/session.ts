@@ -1,9 +1,30 @@
-import type { Hop, Report, TraceEvent } from './model.js';
+import type { Frame, Hop, Report, TraceEvent } from './model.js';
 import type { HopStatus } from './source.js';
 
 export type { HopStatus } from './source.js';
 
 export type TraceListener = (event: TraceEvent) => void;
+
+/** Where a frame is in its hop's stream: a sighting's hop and frameSeq. */
+export interface FramePlace {
+  hop: number;
+  frameSeq: number;
+}
+
+/**
+ * Sees the frames themselves, for an exporter that writes every frame with what the core found
+ * (--pcapng): each frame before the core gets it, how far settling got after each push or tick,
+ * and the final report.
+ */
+export interface FrameTap {
+  frame(frame: Frame): void;
+  /** Every frame pushed before this one has had its journey settled and told to listeners; undefined: every frame pushed has. */
+  settledBefore(oldestOpen: FramePlace | undefined): void;
+  /** The source's clock moved on with no frame; its last tick is when the captures stopped. */
+  tick(tsSec: number, tsNsec: number): void;
+  /** The trace ended with this report (filtered as the views get it); nothing follows. */
+  end(report: Report): void;
+}
 
 /**
  * A trace in progress, live or replayed, as the views (TUI, streamed text, final report, an

@@ -10,6 +10,7 @@ import { MAX_HOPS, tooManyHops } from './files/limits.js';
 import { readPathJson } from './files/path-json.js';
 import { printable } from './files/printable.js';
 import { splitSingleFile } from './files/single-file.js';
+import { withHoptraceDetails } from './files/pcapng-hops.js';
 import type { OutsideFile } from './files/trace-dir.js';
 
 export interface ReplayTrace {
@@ -122,10 +123,11 @@ function describe(inputs: string[], options: TraceOptions, warn: (w: SourceWarni
   }
   if (inputs.length === 1) {
     const split = splitSingleFile(inputs[0], options, warn);
-    if (split) return split;
+    if (split) return withHoptraceDetails(inputs[0], split);
   }
   const hops: Hop[] = hopNames(inputs).map((name, i) => ({ name, role: 'other', addrs: [], file: inputs[i] }));
-  const shape: TraceShape = { hops, maps: inputs.map((file, i) => [file, { kind: 'whole', hop: i }]) };
+  let shape: TraceShape = { hops, maps: inputs.map((file, i) => [file, { kind: 'whole', hop: i }]) };
+  if (inputs.length === 1) shape = withHoptraceDetails(inputs[0], shape);
   checkLinkTypes(shape, options, warn);
   return shape;
 }

@@ -14,7 +14,8 @@ import { streamFlowLines } from '../render/stream.js';
 import type { LiveTraceRequest, Presenter } from './liveTrace.js';
 import type { FlowSelector } from '../capture/live/bpf.js';
 import type { TargetSpec } from '../discover/target.js';
-import { DEFAULTS, FILTER_HELP, filterOption, numberOption, WINDOW_RANGE } from '../pipeline/options.js';
+import type { TraceExports } from '../export/trace-export.js';
+import { DEFAULTS, FILTER_HELP, filterOption, HTML_HELP, numberOption, outputFileOption, PCAPNG_HELP, WINDOW_RANGE } from '../pipeline/options.js';
 
 interface TargetFlags {
   pid?: string;
@@ -24,6 +25,8 @@ interface TargetFlags {
 
 interface CaptureFlags extends TargetFlags, OutputFlags {
   record?: string;
+  pcapng?: string;
+  html?: string;
   bufferMib: number;
   window: number;
   filter?: string;
@@ -85,6 +88,8 @@ function registerWatch(program: Command, outcome: CommandOutcome): void {
 function captureCommand(program: Command, name: string, description: string): Command {
   return targetOptions(program.command(name).description(description))
     .option('--record <dir>', 'also write a trace directory (path.json + one pcap per hop) for `hoptrace replay`')
+    .addOption(new Option('--pcapng <file>', PCAPNG_HELP).argParser(outputFileOption('--pcapng')))
+    .addOption(new Option('--html <file>', HTML_HELP).argParser(outputFileOption('--html')))
     .option('--json', 'print one JSON document (see schema/report.schema.json)')
     .option('--text', 'print text even on a terminal')
     .option('--tui', 'show the live terminal UI (the default on a terminal)')
@@ -146,7 +151,11 @@ async function finish(cmd: Command, request: LiveTraceRequest, flags: CaptureFla
   // Lines on stderr would tear the UI apart: keep them until it is gone.
   request.say = (line) => (mode === 'tui' ? later.push(line) : process.stderr.write(`hoptrace: ${line}\n`));
   const { runLiveTrace } = await import('./liveTrace.js');
+  const { traceExports } = await import('../export/trace-export.js');
+  let exports: TraceExports | undefined;
+  request.exports = (hops, description) => (exports = traceExports(flags, hops, description));
   const report = await runLiveTrace(request, presenter(mode, color, flags.verbose ?? false, flags.window));
+  exports?.finish(report);
   for (const line of later) process.stderr.write(`hoptrace: ${line}\n`);
   process.stdout.write(mode === 'json' ? renderJson(report) : renderText(report, { color }));
   const allOk = report.flows.every((f) => f.verdict === 'ok') && (!needFlows || report.flows.length > 0);

@@ -7,7 +7,7 @@ import { inspectContainer } from '../discover/docker.js';
 import type { Netns } from '../discover/netns.js';
 import { describeFilters, hopFilter, type FlowSelector } from '../capture/live/bpf.js';
 import { liveSource } from '../capture/live/liveSession.js';
-import { runTrace } from '../pipeline/runTrace.js';
+import { runTrace, type RunOptions } from '../pipeline/runTrace.js';
 import type { TraceOptions } from '../pipeline/options.js';
 import type { FrameSource } from '../source.js';
 import { requireCaptureRights } from '../capture/live/privilege.js';
@@ -30,6 +30,8 @@ export interface LiveTraceRequest {
   commandLine: string;
   /** Told when the trace starts, what the traffic did, what went wrong on the way. */
   say: (line: string) => void;
+  /** --pcapng, --html: listeners and frame taps, made once the path (and so the hops) is known. */
+  exports?: (hops: Hop[], description: string) => Pick<RunOptions, 'listeners' | 'taps'>;
 }
 
 /** Shows a running session and returns its final report (the TUI, or waiting and rendering). */
@@ -43,18 +45,19 @@ export async function runLiveTrace(request: LiveTraceRequest, present: Presenter
   const warnings: string[] = [];
   let source: FrameSource | undefined;
   const onProblem = problemHandler(path, request, warnings, () => source);
+  const description = describeTrace(path, request);
   source = liveSource({
     hops: path.hops,
     where: path.where,
     filters,
-    description: describeTrace(path, request),
+    description,
     recordDir: request.recordDir,
     bufferBytes: request.bufferBytes,
     notes: [...path.notes, ...describeFilters(path.hops, filters)],
     onProblem,
     warnings: () => warnings,
   });
-  const session = await runTrace(source, request.trace);
+  const session = await runTrace(source, { ...request.trace, ...request.exports?.(source.hops, description) });
   const stopOnSignal = (): void => session.stop();
   process.on('SIGINT', stopOnSignal);
   process.on('SIGTERM', stopOnSignal);

@@ -3,12 +3,13 @@ import { openTrace, type ReplayTrace } from '../capture/trace.js';
 import { replaySource, warningText } from '../capture/replaySession.js';
 import { ExitCode } from '../errors.js';
 import type { CommandOutcome } from './outcome.js';
-import { DEFAULTS, FILTER_HELP, filterOption, numberOption, SPEED_RANGE, WINDOW_RANGE } from '../pipeline/options.js';
+import { DEFAULTS, FILTER_HELP, filterOption, HTML_HELP, numberOption, outputFileOption, PCAPNG_HELP, SPEED_RANGE, WINDOW_RANGE } from '../pipeline/options.js';
 import { runTrace } from '../pipeline/runTrace.js';
 import type { Report, SourceWarning } from '../model.js';
 import { renderJson } from '../render/json.js';
 import { chooseOutput, colorEnabled } from '../render/output.js';
 import { renderText } from '../render/text.js';
+import { traceExports } from '../export/trace-export.js';
 
 interface ReplayOptions {
   json?: boolean;
@@ -18,6 +19,8 @@ interface ReplayOptions {
   filter?: string;
   window: number;
   pcapReader: 'pcap-parser' | 'native';
+  pcapng?: string;
+  html?: string;
 }
 
 export function registerReplayCommand(program: Command, outcome: CommandOutcome): void {
@@ -31,6 +34,8 @@ export function registerReplayCommand(program: Command, outcome: CommandOutcome)
     .addOption(new Option('--speed <factor>', 'with --tui: 0 as fast as possible, 1 real time').default(DEFAULTS.speed).argParser(numberOption('--speed', SPEED_RANGE)))
     .addOption(new Option('--filter <expr>', FILTER_HELP).argParser(filterOption))
     .addOption(new Option('--window <ms>', 'longest a packet may take from one hop to the next').default(DEFAULTS.windowMs).argParser(numberOption('--window', WINDOW_RANGE)))
+    .addOption(new Option('--pcapng <file>', PCAPNG_HELP).argParser(outputFileOption('--pcapng')))
+    .addOption(new Option('--html <file>', HTML_HELP).argParser(outputFileOption('--html')))
     .addOption(
       new Option('--pcap-reader <reader>', 'reader for classic pcap: native (hoptrace\'s own, several times faster), or the pcap-parser package')
         .choices(['native', 'pcap-parser'])
@@ -44,7 +49,8 @@ export function registerReplayCommand(program: Command, outcome: CommandOutcome)
 async function replay(inputs: string[], options: ReplayOptions): Promise<number> {
   const trace = openTrace(inputs, { classicReader: options.pcapReader });
   const mode = chooseOutput(options, Boolean(process.stdout.isTTY), false);
-  const traceOptions = { windowMs: options.window, filter: options.filter };
+  const exports = traceExports(options, trace.hops, trace.description);
+  const traceOptions = { windowMs: options.window, filter: options.filter, listeners: exports.listeners, taps: exports.taps };
   let report: Report;
   if (mode === 'tui') {
     // Loaded before the replay starts, so the UI hears of the very first journey.
@@ -61,6 +67,7 @@ async function replay(inputs: string[], options: ReplayOptions): Promise<number>
     }
   }
   printWarnings(trace.warnings);
+  exports.finish(report);
   process.stdout.write(mode === 'json' ? renderJson(report) : renderText(report, { color: colorEnabled(process.stdout) }));
   return report.flows.length > 0 && report.flows.every((f) => f.verdict === 'ok') ? ExitCode.OK : ExitCode.NOT_OK;
 }

@@ -71,6 +71,15 @@ export class JourneyMatcher {
     this.compact();
   }
 
+  /**
+   * The first sighting of the oldest journey still open: every frame pushed before it has had
+   * its journey settled (journeys are queued in the order their first frame came).
+   */
+  oldestOpen(): Sighting | undefined {
+    for (let i = this.queueHead; i < this.queue.length; i++) if (!this.queue[i].settled) return this.queue[i].sightings[0];
+    return undefined;
+  }
+
   /** End of the trace: whatever is still open was in flight when the capture stopped. */
   drain(now: number): void {
     while (this.queueHead < this.queue.length) {

@@ -1,3 +1,5 @@
+import { accessSync, constants, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import { compileFlowFilter, type FlowFilter } from '../explain/filter.js';
 
@@ -70,4 +72,37 @@ export const FILTER_HELP =
 export function filterOption(text: string): string {
   compileFlowFilter(text);
   return text;
+}
+
+/** --pcapng and --html: files written beside the report, the same for replay and the live commands. */
+export const PCAPNG_HELP = 'also write the trace as one pcapng for Wireshark: one interface per hop, each packet commented with its flow, journey and rewrites';
+export const HTML_HELP = 'also write the report as one self-contained HTML page with a ladder diagram per flow';
+
+/**
+ * A commander argument parser for a file hoptrace writes (--pcapng, --html): refused before
+ * anything is captured when its directory is missing or not writable, or it is a directory.
+ */
+export function outputFileOption(name: string): (value: string) => string {
+  return (value: string): string => {
+    if (value.trim() === '') throw new InputError(`${name} needs a file name`);
+    const dir = dirname(resolve(value));
+    const why = statSync(resolve(value), { throwIfNoEntry: false })?.isDirectory()
+      ? 'it is a directory'
+      : !statSync(dir, { throwIfNoEntry: false })?.isDirectory()
+        ? `no directory ${dir}`
+        : !writable(dir)
+          ? `directory ${dir} is not writable`
+          : undefined;
+    if (why) throw new InputError(`${name}: cannot write ${value}: ${why}`);
+    return value;
+  };
+}
+
+function writable(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,13 +1,15 @@
 import type { Report } from '../model.js';
-import type { TraceListener, TraceSession } from '../session.js';
+import type { FrameTap, TraceListener, TraceSession } from '../session.js';
 import type { FlowFilter } from '../explain/filter.js';
 import { resolveOptions, type TraceOptions } from './options.js';
-import type { FrameSource } from '../source.js';
-import { createTracer } from './tracer.js';
+import type { FrameSink, FrameSource } from '../source.js';
+import { createTracer, type Tracer } from './tracer.js';
 
 export interface RunOptions extends TraceOptions {
   /** Told of every event from the first frame on (an exporter that must not miss a journey). */
   listeners?: TraceListener[];
+  /** Given every frame before the core, and told how far settling got (the --pcapng export). */
+  taps?: FrameTap[];
 }
 
 /**
@@ -25,7 +27,8 @@ export async function runTrace(source: FrameSource, options: RunOptions = {}): P
   });
   const subscribe = (listener: TraceListener): (() => void) => tracer.subscribe(keep ? kept(listener, keep) : listener);
   for (const listener of options.listeners ?? []) subscribe(listener);
-  await source.start(tracer);
+  const taps = options.taps ?? [];
+  await source.start(taps.length > 0 ? tapped(tracer, taps) : tracer);
   return {
     hops: source.hops,
     get notes() {
@@ -34,7 +37,14 @@ export async function runTrace(source: FrameSource, options: RunOptions = {}): P
     hopStatus: () => source.hopStatus(),
     subscribe,
     snapshot: () => select(tracer.snapshot()),
-    report: source.ended.then(() => select(tracer.finish())),
+    report: source.ended.then(() => {
+      const report = select(tracer.finish());
+      for (const tap of taps) {
+        tap.settledBefore(undefined);
+        tap.end(report);
+      }
+      return report;
+    }),
     stop: () => source.stop(),
   };
 }
@@ -43,5 +53,25 @@ export async function runTrace(source: FrameSource, options: RunOptions = {}): P
 function kept(listener: TraceListener, keep: FlowFilter): TraceListener {
   return (event) => {
     if (event.kind !== 'flow' || keep(event.flow)) listener(event);
+  };
+}
+
+/** The sink the source fills when frames are tapped: each tap sees a frame before the core, then how far settling got. */
+function tapped(tracer: Tracer, taps: FrameTap[]): FrameSink {
+  const settled = (): void => {
+    const oldest = tracer.oldestOpen();
+    for (const tap of taps) tap.settledBefore(oldest);
+  };
+  return {
+    push(frame) {
+      for (const tap of taps) tap.frame(frame);
+      tracer.push(frame);
+      settled();
+    },
+    tick(tsSec, tsNsec) {
+      for (const tap of taps) tap.tick(tsSec, tsNsec);
+      tracer.tick(tsSec, tsNsec);
+      settled();
+    },
   };
 }

@@ -31,6 +31,8 @@ export interface Tracer {
   snapshot(): Report;
   /** Settles everything still open and returns the final report. */
   finish(): Report;
+  /** Where the oldest open journey began: every frame pushed before that one has settled (and was told); none: all have. */
+  oldestOpen(): { hop: number; frameSeq: number } | undefined;
 }
 
 export function createTracer(hops: Hop[], options: TracerOptions = {}): Tracer {
@@ -100,6 +102,10 @@ class PathTracer implements Tracer {
     this.matcher.advance(this.now);
   }
 
+  oldestOpen(): { hop: number; frameSeq: number } | undefined {
+    return this.matcher.oldestOpen();
+  }
+
   subscribe(listener: (event: TraceEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -157,7 +163,8 @@ class PathTracer implements Tracer {
       this.flows.push(flow);
     }
     if (this.listeners.size === 0) return;
-    const journey: Journey = { flowId: flow.publicId, direction, sightings: open.sightings, ...outcome };
+    const ascending = (direction === 'request') === flow.outbound;
+    const journey: Journey = { flowId: flow.publicId, direction, ascending, sightings: open.sightings, ...outcome };
     this.emit({ kind: 'journey', journey });
     // A flow event per packet would build a report per packet: only a new verdict is news.
     const verdict = verdictOf(this.path, flow);

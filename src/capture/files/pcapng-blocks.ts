@@ -10,7 +10,25 @@ export const BlockType = {
   /** The obsolete Packet Block of pcapng 1.0 drafts, still written by old tools. */
   PACKET: 2,
   SIMPLE_PACKET: 3,
+  /** Read past by its length; hoptrace's pcapng export writes one per interface with the stop time. */
+  INTERFACE_STATISTICS: 5,
   ENHANCED_PACKET: 6,
+} as const;
+
+/** Option codes (draft section 3.5 and each block's option table): a code means something only in its block type. */
+export const Option = {
+  END: 0,
+  COMMENT: 1,
+  SHB_HARDWARE: 2,
+  SHB_OS: 3,
+  SHB_USERAPPL: 4,
+  IF_NAME: 2,
+  IF_DESCRIPTION: 3,
+  IF_TSRESOL: 9,
+  IF_TSOFFSET: 14,
+  EPB_FLAGS: 2,
+  ISB_STARTTIME: 2,
+  ISB_ENDTIME: 3,
 } as const;
 
 export const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
@@ -18,11 +36,6 @@ export const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 export const MIN_BLOCK_LENGTH = 12;
 /** libpcap's ceiling for a block; anything longer is corruption, not a packet. */
 export const MAX_BLOCK_LENGTH = 16 * 1024 * 1024;
-
-const OPT_END = 0;
-const IF_NAME = 2;
-const IF_TSRESOL = 9;
-const IF_TSOFFSET = 14;
 
 /** The byte order of the section whose header starts at `at`, or an error message. */
 export function sectionByteOrder(view: DataView, at: number): boolean | string {
@@ -63,11 +76,11 @@ export function parseInterface(view: DataView, at: number, length: number, le: b
   for (let p = at + 16; p + 4 <= end; ) {
     const code = view.getUint16(p, le);
     const size = view.getUint16(p + 2, le);
-    if (code === OPT_END) break;
+    if (code === Option.END) break;
     if (p + 4 + size > end) return `interface option ${code} length ${size} runs past the end of the block`;
-    if (code === IF_NAME) found.name = utf8(view, p + 4, size);
-    else if (code === IF_TSRESOL && size >= 1) tsresol = view.getUint8(p + 4);
-    else if (code === IF_TSOFFSET && size >= 8) tsoffset = Number(view.getBigInt64(p + 4, le));
+    if (code === Option.IF_NAME) found.name = utf8(view, p + 4, size);
+    else if (code === Option.IF_TSRESOL && size >= 1) tsresol = view.getUint8(p + 4);
+    else if (code === Option.IF_TSOFFSET && size >= 8) tsoffset = Number(view.getBigInt64(p + 4, le));
     p += 4 + ((size + 3) & ~3);
   }
   if (tsresol !== 6 || tsoffset !== 0) {

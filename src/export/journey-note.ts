@@ -1,0 +1,58 @@
+// What the exports (annotated pcapng, HTML ladder) need to know of one settled journey, as
+// values: its sightings in the order the packet crossed the hops, which header fields each
+// hop saw changed since the hop before, and where it vanished. Pure.
+import type { Direction, IpPacket, Journey, RewriteField } from '../model.js';
+import { fieldsOf, fieldValue, rewrittenFields } from '../correlate/rewrites.js';
+
+/** A header field that differs from the previous sighting of the same packet. */
+export interface FieldChange {
+  field: RewriteField;
+  from: string;
+  to: string;
+}
+
+export interface JourneyStep {
+  hop: number;
+  frameSeq: number;
+  /** Nanoseconds since the trace's first frame. */
+  t: number;
+  /** The hop the packet was seen at just before this one, if any. */
+  previousHop?: number;
+  changes: FieldChange[];
+}
+
+export interface JourneyNote {
+  flowId: number;
+  /** Per flow, 1-based, in the order journeys settled. */
+  journeyId: number;
+  direction: Direction;
+  /** It travelled towards higher hop indexes. */
+  ascending: boolean;
+  /** Travel order. */
+  steps: JourneyStep[];
+  /** Last hop it was seen at and the next hop that should have seen it. */
+  vanishedBetween?: [number, number];
+  /** Hops it crossed without being captured there. */
+  missedAt: number[];
+}
+
+/** The fields NAT rewrote between two sightings of the same packet, by the core's one rule (correlate/rewrites.ts). */
+export function fieldChanges(a: IpPacket, b: IpPacket): FieldChange[] {
+  return fieldsOf(rewrittenFields(a, b)).map((field) => ({ field, from: String(fieldValue(a, field)), to: String(fieldValue(b, field)) }));
+}
+
+export function noteJourney(journey: Journey, journeyId: number): JourneyNote {
+  const ascending = journey.ascending;
+  const ordered = [...journey.sightings].sort((a, b) => (ascending ? a.hop - b.hop : b.hop - a.hop));
+  const steps = ordered.map((s, i): JourneyStep => {
+    const step: JourneyStep = { hop: s.hop, frameSeq: s.frameSeq, t: s.t, changes: [] };
+    if (i > 0) {
+      step.previousHop = ordered[i - 1].hop;
+      step.changes = fieldChanges(ordered[i - 1].ip, s.ip);
+    }
+    return step;
+  });
+  const note: JourneyNote = { flowId: journey.flowId, journeyId, direction: journey.direction, ascending, steps, missedAt: journey.missedAt ?? [] };
+  if (journey.vanishedBetween) note.vanishedBetween = journey.vanishedBetween;
+  return note;
+}

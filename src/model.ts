@@ -135,7 +135,8 @@ export type Finding =
   | { code: 'hop-not-seeing-flow'; at: string; count: number; bridge: boolean }
   | ({ code: 'partial-loss'; direction: Direction; count: number; of: number } & Place)
   | { code: 'unanswered'; count: number; of: number; beyond: string }
-  | { code: 'in-flight'; direction: Direction; count: number };
+  /** On the path (no `beyond`), or requests that had left the path's end (`beyond`) so recently that their answer may have been on its way. */
+  | { code: 'in-flight'; direction: Direction; count: number; beyond?: string };
 export type FindingCode = Finding['code'];
 
 export interface TtlStep {

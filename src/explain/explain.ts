@@ -194,12 +194,12 @@ function lossFindings(flow: FlowSummary, shape: FlowShape, names: string[], verd
       findings.push({ code: 'partial-loss', direction, count: lost, of: stats.packets, between: [names[drop[0]], names[drop[1]]] });
     }
     // Without any answer, the verdict (no reply) already says that none came.
+    const end = names[shape.turnHop ?? shape.order[Math.max(flow.request.farthest, 0)]];
     if (direction === 'request' && stats.unanswered > 0 && flow.answers > 0) {
-      const end = names[shape.turnHop ?? shape.order[Math.max(flow.request.farthest, 0)]];
       findings.push({ code: 'unanswered', count: stats.unanswered, of: stats.packets, beyond: end });
     }
-    const onTheWay = stats.inFlight + (direction === 'request' && flow.answers > 0 ? stats.awaiting : 0);
-    if (onTheWay > 0) findings.push({ code: 'in-flight', direction, count: onTheWay });
+    if (stats.inFlight > 0) findings.push({ code: 'in-flight', direction, count: stats.inFlight });
+    if (direction === 'request' && stats.awaiting > 0 && flow.answers > 0) findings.push({ code: 'in-flight', direction, count: stats.awaiting, beyond: end });
   }
   return findings;
 }

@@ -52,9 +52,10 @@ export function findingText(f: Finding): string {
     case 'unanswered':
       return `${f.count} of ${count(f.of, 'request')} reached ${f.beyond} and no reply came back from beyond it`;
     case 'in-flight':
-      return f.direction === 'request'
-        ? `${count(f.count, 'request')} still on the way or awaiting an answer when the capture ended`
-        : `${count(f.count, 'reply')} still on the way when the capture ended`;
+      if (f.beyond !== undefined) {
+        return `${count(f.count, 'request')} left ${f.beyond} so shortly before the capture ended that ${f.count === 1 ? 'its answer' : 'their answers'} may still have been on the way`;
+      }
+      return `${count(f.count, f.direction)} still on the way when the capture ended`;
   }
 }
 

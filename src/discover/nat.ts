@@ -1,11 +1,14 @@
 import { inCidr } from '../addresses.js';
 import { runIn, type Netns } from './netns.js';
+import { snatCovers } from './snat.js';
 
 /** The nat-table rules that concern the traced container, verbatim as iptables-save prints them. */
 export interface NatRules {
   rules: string[];
   /** Why the table could not be read, if it could not. */
   problem?: string;
+  /** For traffic that leaves the host (by `out`): whether a MASQUERADE/SNAT rule covers each subnet. Absent when nothing leaves. */
+  snat?: { out: string; uncovered: string[] };
 }
 
 /**
@@ -35,11 +38,15 @@ function ruleConcerns(line: string, subject: { addrs: string[]; subnets: string[
 
 export async function readNatRules(
   ns: Netns,
-  subject: { addrs: string[]; subnets: string[]; bridge?: string },
+  subject: { addrs: string[]; subnets: string[]; bridge?: string; out?: string },
 ): Promise<NatRules> {
   const result = await runIn(ns, 'iptables-save', ['-t', 'nat']);
   if (result.code !== 0) {
     return { rules: [], problem: `iptables-save -t nat failed: ${result.stderr.trim().split('\n')[0] ?? ''}` };
   }
-  return { rules: filterNatRules(result.stdout, subject) };
+  const rules = filterNatRules(result.stdout, subject);
+  const out = subject.out;
+  if (out === undefined) return { rules };
+  const sources = subject.subnets.length > 0 ? subject.subnets : subject.addrs.map((a) => `${a}/32`);
+  return { rules, snat: { out, uncovered: sources.filter((s) => !snatCovers(result.stdout, s, out)) } };
 }

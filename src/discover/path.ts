@@ -45,7 +45,9 @@ export async function discoverPath(target: ResolvedTarget, destination?: string)
   base.notes.push(`host side: ${target.hostNetnsReason}`);
   if (containerRoute?.type === 'local') base.notes.push(`${destination} is an address of ${target.name} itself: no packet leaves it`);
   await followVeth(base, own);
-  base.nat = await readNatRules(target.hostNetns, { addrs: base.addrs, subnets: base.subnets, bridge: bridgeName(base) });
+  // Only traffic that leaves by the uplink needs SNAT; delivered on the host or to a neighbour, it does not.
+  const out = base.hops.find((h) => h.role === 'uplink')?.iface;
+  base.nat = await readNatRules(target.hostNetns, { addrs: base.addrs, subnets: base.subnets, bridge: bridgeName(base), out });
   return base;
 }
 

@@ -143,13 +143,41 @@ export class FlowTable {
   /** Per hop, the flow the last journey seen there belonged to: packets of a flow come in runs. */
   private readonly recent: (FlowState | undefined)[] = [];
   private nextKey = 1;
+  /** First fragments by hop, addresses, protocol and IP id: their later fragments join their flow. */
+  private readonly firstFragments = new Map<string, { flow: FlowState; direction: Direction }>();
 
   constructor(private readonly path: PathModel) {}
 
   place(sightings: Sighting[]): Placement {
+    const tied = this.tieFragment(sightings);
+    if (tied) return tied;
     const placed = this.placeLikeLast(sightings) ?? this.lookUp(sightings);
     this.recent[sightings[0].hop] = placed.flow;
+    this.rememberFirstFragment(placed, sightings);
     return placed;
+  }
+
+  /**
+   * A later fragment carries no transport header: it belongs to the flow of the first fragment
+   * with the same addresses, protocol and IP id as the same hop saw them. One that came without
+   * its first fragment stays a flow of its own (named by protocol number).
+   */
+  private tieFragment(sightings: Sighting[]): Placement | undefined {
+    const fragment = sightings[0].ip.fragment;
+    if (!fragment || fragment.offset === 0) return undefined;
+    for (const s of sightings) {
+      const first = this.firstFragments.get(fragmentKey(s.hop, s.ip));
+      if (first) return { flow: first.flow, direction: first.direction, created: false };
+    }
+    return undefined;
+  }
+
+  private rememberFirstFragment(placed: Placement, sightings: Sighting[]): void {
+    const fragment = sightings[0].ip.fragment;
+    if (!fragment || fragment.offset !== 0 || !fragment.more) return;
+    // Fragments follow their first within milliseconds: an old entry is never needed, so the table stays small.
+    if (this.firstFragments.size >= 4096) this.firstFragments.clear();
+    for (const s of sightings) this.firstFragments.set(fragmentKey(s.hop, s.ip), { flow: placed.flow, direction: placed.direction });
   }
 
   /** The fast path: the same conversation as the last journey at this hop, told without building a key. */
@@ -296,6 +324,10 @@ function isAnswer(ip: IpPacket): boolean {
   const l4 = ip.l4;
   if (l4.kind === 'tcp') return (l4.flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK);
   return isEchoReply(l4);
+}
+
+function fragmentKey(hop: number, ip: IpPacket): string {
+  return `${hop}|${ip.src}|${ip.dst}|${ip.proto}|${ip.ipId}`;
 }
 
 /** A value seen through a read-only lens, all the way down. */

@@ -145,3 +145,20 @@ describe('the bridge note of hop-not-seeing-flow', () => {
     expect(findingText({ code: 'hop-not-seeing-flow', at: 'eth0', count: 2, bridge: false })).toBe("eth0 saw none of this flow's packets though they crossed it");
   });
 });
+
+describe('a fragmented echo is one flow', () => {
+  const data = bytes(1600);
+  const echo = icmpEcho(8, 9, 1, data);
+  const first = (hop: number) => ip4({ src: hop === 3 ? HOST : C1, dst: OUT, id: 321, proto: 1, more: true }, echo.subarray(0, 1480));
+  const rest = (hop: number) => ip4({ src: hop === 3 ? HOST : C1, dst: OUT, id: 321, proto: 1, fragOffset: 1480 }, echo.subarray(1480));
+
+  it("ties the later fragment to its first fragment's flow", () => {
+    const report = run([...along(0, 3, 0, first), ...along(0, 3, 0.1, rest)]);
+    expect(report.flows.map((f) => [f.proto, f.packets])).toEqual([['icmp', { request: 2, reply: 0 }]]);
+  });
+
+  it('keeps a later fragment without its first fragment as a flow of its own, named by protocol number', () => {
+    const report = run(along(0, 3, 0.1, rest));
+    expect(report.flows.map((f) => f.proto)).toEqual(['ip-proto-1']);
+  });
+});

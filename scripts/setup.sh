@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 # docker.io, busybox-static, iptables, iproute2, util-linux (nsenter): the Docker lab tests.
 # tmux: the test that runs the terminal UI in a real terminal. jq: test/lab/record-fixtures.sh.
 # tshark: reads back the annotated pcapng (--pcapng); chromium: renders the --html report headless.
-packages=(libpcap-dev tcpdump docker.io busybox-static iptables iproute2 util-linux tmux jq tshark chromium)
+packages=(libpcap-dev tcpdump docker.io busybox-static iptables iproute2 util-linux tmux jq tshark chromium nftables conntrack)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

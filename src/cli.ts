@@ -4,6 +4,7 @@ import { ExitCode, FatalError } from './errors.js';
 import { newOutcome, type CommandOutcome } from './commands/outcome.js';
 import { registerReplayCommand } from './commands/replay.js';
 import { registerLiveCommands } from './commands/live.js';
+import { registerDoctorCommand } from './commands/doctorCommand.js';
 import { watchStdout } from './render/stdout.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -19,6 +20,7 @@ export function buildProgram(outcome: CommandOutcome = newOutcome()): Command {
     .exitOverride();
   registerReplayCommand(program, outcome);
   registerLiveCommands(program, outcome);
+  registerDoctorCommand(program, outcome);
   return program;
 }
 

@@ -1,6 +1,10 @@
 // The values that flow through the pipeline (assembled by pipeline/runTrace.ts):
 //   capture sources -> Frame -> decode -> IpPacket -> correlate -> Sighting, Journey -> explain -> FlowReport, Report -> render
 // Every stage after the sources is pure: it takes these values and returns these values.
+import type { Cause } from './evidence/types.js';
+import type { CauseSource } from './evidence/causes.js';
+
+import type { IpAddress } from './addresses.js';
 
 /** Link-layer header types, as numbered in pcap/pcapng (LINKTYPE_*). */
 export const LinkType = {
@@ -56,11 +60,19 @@ export type L4 =
   | { kind: 'icmp'; v6: boolean; type: number; code: number; id?: number; seq?: number; quoted?: IpPacket; mtu?: number }
   | { kind: 'other'; proto: number };
 
+/**
+ * A VLAN tag or a tunnel a packet was found in. For VXLAN, the carrier's (underlay's)
+ * addresses and UDP ports, so a view can say "VXLAN VNI 4097, underlay A -> B, UDP 4789".
+ */
+export type Encap =
+  | { kind: 'vlan'; id: number }
+  | { kind: 'vxlan'; vni: number; src: IpAddress; dst: IpAddress; sport: number; dport: number };
+
 /** The network and transport layer of a packet; `quoted` packets inside ICMP errors use it too. */
 export interface IpPacket {
   version: 4 | 6;
-  src: string;
-  dst: string;
+  src: IpAddress;
+  dst: IpAddress;
   /** IPv4 TTL or IPv6 hop limit. */
   ttl: number;
   /** IPv4 identification, or the IPv6 fragment header id, or 0. */
@@ -83,18 +95,29 @@ export type Direction = 'request' | 'reply';
 export const REWRITE_FIELDS = ['src', 'dst', 'sport', 'dport', 'icmp-id'] as const;
 export type RewriteField = (typeof REWRITE_FIELDS)[number];
 
+/** A rewritten field's value: an address for src/dst, a port or ICMP id (a number) otherwise. */
+export type FieldValue = IpAddress;
+
 export interface Rewrite {
   between: [string, string];
   direction: Direction;
   field: RewriteField;
-  from: string;
-  to: string;
+  from: FieldValue;
+  to: FieldValue;
+  /** The rule that made it, from the host's state (src/evidence/causes.ts); absent without that state. */
+  cause?: Cause;
+}
+
+/** One side of a flow: its address, and its port for TCP and UDP. */
+export interface Endpoint {
+  addr: IpAddress;
+  port?: number;
 }
 
 /** What answered a request in the responder's place: an ICMP error about it, or a TCP reset. */
 export type Rejection =
-  | { kind: 'icmp-error'; v6: boolean; type: number; code: number; from: string; mtu?: number }
-  | { kind: 'tcp-reset'; from: string };
+  | { kind: 'icmp-error'; v6: boolean; type: number; code: number; from: IpAddress; mtu?: number }
+  | { kind: 'tcp-reset'; from: IpAddress };
 
 /** The verdicts: the one list (the schema is held to it by a test). */
 export const VERDICTS = ['ok', 'partial', 'no-reply', 'dropped', 'rejected', 'reply-dropped'] as const;
@@ -129,8 +152,8 @@ export const FINDING_CODES = [
  */
 export type Finding =
   | ({ code: 'rejected'; count: number; answer: Rejection; side: AnsweringSide; netns?: string } & Place)
-  | { code: 'reset-close'; side: 'initiator' | 'responder'; from: string }
-  | { code: 'no-snat'; at: string; src: string }
+  | { code: 'reset-close'; side: 'initiator' | 'responder'; from: IpAddress }
+  | { code: 'no-snat'; at: string; src: IpAddress }
   | { code: 'capture-gap'; at: string; count: number }
   | { code: 'hop-not-seeing-flow'; at: string; count: number; bridge: boolean }
   | ({ code: 'partial-loss'; direction: Direction; count: number; of: number } & Place)
@@ -157,8 +180,8 @@ export interface LatencyStep {
 export interface FlowReport {
   id: number;
   proto: 'tcp' | 'udp' | 'icmp' | 'icmpv6' | string;
-  initiator: string;
-  responder: string;
+  initiator: Endpoint;
+  responder: Endpoint;
   verdict: Verdict;
   /** Farthest hop the initiator's packets were seen at. */
   reached: string;
@@ -171,6 +194,8 @@ export interface FlowReport {
   /** Seconds since the trace's first frame. */
   firstSeen: number;
   lastSeen: number;
+  /** Why a not-ok verdict happened, from the host's state (src/evidence/causes.ts). */
+  cause?: Cause;
 }
 
 export interface Report {
@@ -184,6 +209,8 @@ export interface Report {
     warnings: string[];
     timestamps: string;
   };
+  /** Whether causes were looked for, and from what (set by attachCauses). */
+  causes?: CauseSource;
 }
 
 /** One packet seen at one hop. */
@@ -194,6 +221,8 @@ export interface Sighting {
   /** Nanoseconds since the trace's first frame. */
   t: number;
   ip: IpPacket;
+  /** The VLANs and tunnels the packet was found in, outermost first (usually none). */
+  encap: readonly Encap[];
 }
 
 /**

@@ -31,7 +31,10 @@ interface CaptureFlags extends TargetFlags, OutputFlags {
   window: number;
   filter?: string;
   verbose?: boolean;
+  traceRules?: boolean;
 }
+
+const TRACE_RULES_HELP = "trace the flow through the Docker host's firewall with a temporary nftables table (changes the ruleset while the trace runs; removed at the end, on Ctrl-C and SIGTERM)";
 
 /** The live commands (ping, tcp, udp, watch, path). */
 export function registerLiveCommands(program: Command, outcome: CommandOutcome): void {
@@ -48,6 +51,7 @@ function registerPing(program: Command, outcome: CommandOutcome): void {
     .argument('[destination]', 'address or host name to ping')
     .addOption(new Option('-c, --count <n>', 'echo requests to send').default(3).argParser(numberOption('--count', { min: 1, max: 100_000, integer: true })))
     .addOption(new Option('-i, --interval <seconds>', 'time between echo requests').default(0.5).argParser(numberOption('--interval', { min: 0.01, max: 60 })))
+    .option('--trace-rules', TRACE_RULES_HELP)
     .action(async (a: string | undefined, b: string | undefined, flags: CaptureFlags & { count: number; interval: number }, cmd: Command) => {
       const [target, destination] = positionals(flags, a, b, 'destination');
       const dest = await resolveAddress(required(destination, 'destination'));
@@ -64,6 +68,7 @@ function registerProbe(program: Command, proto: 'tcp' | 'udp', outcome: CommandO
     .argument('[container]', 'container name or id (omit with --pid/--netns)')
     .argument('[host:port]', 'destination')
     .addOption(new Option('--timeout <seconds>', 'how long to wait for an answer').default(3).argParser(numberOption('--timeout', { min: 0.1, max: 600 })))
+    .option('--trace-rules', TRACE_RULES_HELP)
     .action(async (a: string | undefined, b: string | undefined, flags: CaptureFlags & { timeout: number }, cmd: Command) => {
       const [target, hostPort] = positionals(flags, a, b, 'host:port');
       const { host, port } = parseHostPort(required(hostPort, 'host:port'));
@@ -136,6 +141,7 @@ function baseRequest(cmd: Command, target: TargetSpec, destination: string | und
     selector,
     lingerMs: 1500,
     recordDir: flags.record,
+    traceRules: flags.traceRules ?? false,
     bufferBytes: Math.round(flags.bufferMib * 1024 * 1024),
     trace: { windowMs: flags.window, filter: flags.filter },
     commandLine: commandLine(cmd),

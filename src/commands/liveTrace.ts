@@ -22,6 +22,8 @@ export interface LiveTraceRequest {
   /** How long to keep capturing after the traffic ended, for late replies. */
   lingerMs: number;
   recordDir?: string;
+  /** --trace-rules: trace the flow through the host's rules with a temporary nftables table. */
+  traceRules?: boolean;
   /** libpcap's ring per hop, in bytes. */
   bufferBytes: number;
   /** --window, --filter: the same options as replay. */
@@ -41,6 +43,8 @@ export async function runLiveTrace(request: LiveTraceRequest, present: Presenter
   requireCaptureRights(request.commandLine);
   const path = await discoverPath(await resolveTarget(request.target), request.destination);
   refuseUnreachable(path);
+  // The host's state before the capture starts; read again after it stops, for the causes.
+  const host = await (await import('../evidence/live.js')).watchHost(path, { traceRules: request.traceRules ?? false });
   const filters = path.hops.map((hop) => hopFilter(hop, request.selector, filterContext(path)));
   const warnings: string[] = [];
   let source: FrameSource | undefined;
@@ -64,10 +68,10 @@ export async function runLiveTrace(request: LiveTraceRequest, present: Presenter
   noteWatchUplink(path, request);
   const traffic = request.traffic?.(path.target.netns);
   if (traffic) void sendThenStop(traffic, session, request);
+  let report: Report;
   try {
-    const report = await present(session);
+    report = await present(session);
     traffic?.stop();
-    return report;
   } finally {
     traffic?.stop();
     // This command owns the trace: it ends it, whatever the view did.
@@ -75,7 +79,9 @@ export async function runLiveTrace(request: LiveTraceRequest, present: Presenter
     await session.report.catch(() => undefined);
     process.off('SIGINT', stopOnSignal);
     process.off('SIGTERM', stopOnSignal);
+    await host.stop();
   }
+  return host.finish(report, request.recordDir);
 }
 
 /** A hop's capture ended on its own: warn, and if the container stopped, end the trace. */

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { Command, Option } from 'commander';
 import { openTrace, type ReplayTrace } from '../capture/trace.js';
 import { replaySource, warningText } from '../capture/replaySession.js';
@@ -9,6 +11,8 @@ import type { Report, SourceWarning } from '../model.js';
 import { renderJson } from '../render/json.js';
 import { chooseOutput, colorEnabled } from '../render/output.js';
 import { renderText } from '../render/text.js';
+import { attachCauses } from '../evidence/causes.js';
+import { readHostFile, type HostEvidence } from '../evidence/hostFile.js';
 import { traceExports } from '../export/trace-export.js';
 
 interface ReplayOptions {
@@ -66,6 +70,7 @@ async function replay(inputs: string[], options: ReplayOptions): Promise<number>
       progress?.clear();
     }
   }
+  report = attachCauses(report, hostEvidenceBeside(inputs));
   printWarnings(trace.warnings);
   exports.finish(report);
   process.stdout.write(mode === 'json' ? renderJson(report) : renderText(report, { color: colorEnabled(process.stdout) }));
@@ -91,4 +96,11 @@ function progressLine(trace: ReplayTrace) {
 
 function printWarnings(warnings: SourceWarning[]): void {
   for (const w of warnings) process.stderr.write(`hoptrace: warning: ${warningText(w)}\n`);
+}
+
+/** A trace directory written by --record holds the host's state beside the pcaps (host.json). */
+function hostEvidenceBeside(inputs: string[]): HostEvidence | undefined {
+  if (inputs.length !== 1) return undefined;
+  const file = path.join(inputs[0]!, 'host.json');
+  return fs.existsSync(file) && fs.statSync(inputs[0]!).isDirectory() ? readHostFile(file) : undefined;
 }

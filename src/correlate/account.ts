@@ -1,9 +1,9 @@
-import { REWRITE_FIELDS, type Direction, type IpPacket, type Sighting } from '../model.js';
+import { REWRITE_FIELDS, type Direction, type FieldValue, type IpPacket, type Sighting } from '../model.js';
 import { fieldValue, rewrittenFields } from './rewrites.js';
 import type { DirectionStats, FlowState, RewriteRecord, StepStats } from './flows.js';
 import { isEchoReply, isEchoRequest, TCP_RST } from './keys.js';
 import type { TransitTimes } from './inflight.js';
-import { isPrivateAddress } from '../addresses.js';
+import { isPrivateValue } from '../addresses.js';
 import type { PathModel } from './path.js';
 
 /**
@@ -145,15 +145,13 @@ function noteRewrite(
   to: number,
   fieldBit: number,
   field: RewriteRecord['field'],
-  before: string | number,
-  after: string | number,
+  before: FieldValue,
+  after: FieldValue,
 ): void {
   const key = ((from * 256 + to) * 2 + (direction === 'request' ? 0 : 1)) * 8 + fieldBit;
   const seen = flow.rewrites.get(key);
-  const b = String(before);
-  const a = String(after);
-  if (seen?.some((r) => r.before === b && r.after === a)) return;
-  const record = { from, to, direction, field, before: b, after: a };
+  if (seen?.some((r) => r.before === before && r.after === after)) return;
+  const record = { from, to, direction, field, before, after };
   if (seen) seen.push(record);
   else flow.rewrites.set(key, [record]);
 }
@@ -200,7 +198,7 @@ function noteRequest(flow: FlowState, ip: IpPacket, lastT: number, reached: numb
 function noteMissingSnat(path: PathModel, flow: FlowState, first: Sighting, ordered: Sighting[]): void {
   for (const s of ordered) {
     if (!path.uplinks.has(s.hop) || s === first) continue;
-    if (s.ip.src === first.ip.src && (isPrivateAddress(s.ip.src) || path.inBridgeSubnet(s.ip.src))) {
+    if (s.ip.src === first.ip.src && (isPrivateValue(s.ip.src) || path.inBridgeSubnet(s.ip.src))) {
       flow.noSnat = { hop: s.hop, src: s.ip.src };
     }
   }

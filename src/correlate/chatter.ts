@@ -9,7 +9,7 @@ const isNeighbourOrListener = (type: number) => type >= 130 && type <= 143;
 export function isLinkChatter(ip: IpPacket): boolean {
   if (ip.version === 6) {
     if (ip.l4.kind === 'icmp' && isNeighbourOrListener(ip.l4.type)) return true;
-    return ip.dst.toLowerCase().startsWith('ff02:');
+    return typeof ip.dst === 'bigint' && ip.dst >> 112n === 0xff02n;
   }
-  return ip.dst.startsWith('224.0.0.');
+  return typeof ip.dst === 'number' && Math.floor(ip.dst / 256) === 0xe00000;
 }

@@ -1,5 +1,6 @@
-import type { Direction, IpPacket, Rejection, RewriteField, Sighting } from '../model.js';
-import { conversationKey, endpointsOf, isEchoReply, isEchoRequest, isIcmpError, protoName, TCP_ACK, TCP_SYN, type Endpoints } from './keys.js';
+import type { IpAddress } from '../addresses.js';
+import type { Direction, Endpoint, FieldValue, IpPacket, Rejection, RewriteField, Sighting } from '../model.js';
+import { conversationKey, endpointsOf, isEchoReply, isEchoRequest, isIcmpError, protoName, sameSide, TCP_ACK, TCP_SYN, type Endpoints, type Side } from './keys.js';
 import type { PathModel } from './path.js';
 
 /** What happened to one direction of a flow, summed over its packets. */
@@ -50,8 +51,8 @@ export interface RewriteRecord {
   to: number;
   direction: Direction;
   field: RewriteField;
-  before: string;
-  after: string;
+  before: FieldValue;
+  after: FieldValue;
 }
 
 export interface StepStats {
@@ -73,8 +74,8 @@ export interface FlowState {
   key: number;
   publicId: number;
   proto: string;
-  initiator: string;
-  responder: string;
+  initiator: Endpoint;
+  responder: Endpoint;
   /** Requests travel with increasing hop index (container side first) when true. */
   outbound: boolean;
   /** Request-oriented endpoints as each hop saw them. */
@@ -97,9 +98,9 @@ export interface FlowState {
   /** Time of the newest first sighting of any packet coming back (answer, error or reset). */
   lastBack: number;
   /** A reset after the conversation was answered: a close, not a rejection. */
-  resetClose?: { side: 'initiator' | 'responder'; from: string };
+  resetClose?: { side: 'initiator' | 'responder'; from: IpAddress };
   echo: EchoLedger;
-  noSnat?: { hop: number; src: string };
+  noSnat?: { hop: number; src: IpAddress };
   firstSeen: number;
   lastSeen: number;
   version: number;
@@ -125,9 +126,9 @@ function subjectOf(ip: IpPacket): IpPacket {
   return ip.l4.kind === 'icmp' && ip.l4.quoted ? ip.l4.quoted : ip;
 }
 
-function displayAddr(e: string): string {
-  const id = e.indexOf(' id ');
-  return id < 0 ? e : e.slice(0, id);
+/** A side as the report names a flow's end: its address and port, without the echo id. */
+function endpointOf(side: Side): Endpoint {
+  return side.port === undefined ? { addr: side.addr } : { addr: side.addr, port: side.port };
 }
 
 /** The flow a journey belongs to, which way it went, and whether the flow is new. */
@@ -202,7 +203,7 @@ export class FlowTable {
       const flow = this.byConversation.get(conversationKey(s.hop, e));
       if (!flow) continue;
       const known = flow.endpointsAt.get(s.hop);
-      const subjectIsRequest = known !== undefined && known.src === e.src;
+      const subjectIsRequest = known !== undefined && sameSide(known.src, e.src);
       const quoted = subject !== s.ip;
       const direction: Direction = subjectIsRequest !== quoted ? 'request' : 'reply';
       this.register(flow, sightings, direction);
@@ -231,8 +232,8 @@ export class FlowTable {
       key: this.nextKey++,
       publicId: 0,
       proto: protoName(subject),
-      initiator: displayAddr(answer ? e.dst : e.src),
-      responder: displayAddr(answer ? e.src : e.dst),
+      initiator: endpointOf(answer ? e.dst : e.src),
+      responder: endpointOf(answer ? e.src : e.dst),
       outbound,
       endpointsAt: new Map(),
       sampleAt: new Map(),

@@ -1,4 +1,4 @@
-import type { IpPacket, Sighting } from '../model.js';
+import type { Encap, IpPacket, Sighting } from '../model.js';
 import { matchKey } from './keys.js';
 
 /** A packet being followed while later hops may still see it. */
@@ -36,9 +36,9 @@ export class JourneyMatcher {
     this.allHops = hops >= 30 ? -1 : (1 << hops) - 1;
   }
 
-  add(hop: number, frameSeq: number, t: number, ip: IpPacket): void {
+  add(hop: number, frameSeq: number, t: number, ip: IpPacket, encap: readonly Encap[]): void {
     const key = matchKey(ip);
-    const sighting: Sighting = { hop, frameSeq, t, ip };
+    const sighting: Sighting = { hop, frameSeq, t, ip, encap };
     const newest = this.open.get(key);
     // Hops past 30 have no bit of their own and are looked up in the sightings.
     const bit = hop < 30 ? 1 << hop : 0;

@@ -1,3 +1,4 @@
+import type { IpAddress } from '../addresses.js';
 import type { IpPacket, L4 } from '../model.js';
 
 // Two packets seen at two hops are "the same packet" when every field that NAT and
@@ -52,11 +53,25 @@ export function matchKey(ip: IpPacket): number {
   return (a & 0x1fffff) * 0x100000000 + b;
 }
 
-/** The two ends of a packet as the flow table names them: "addr" or "addr:port". */
+/**
+ * One end of a packet's conversation as the flow table names it: the address, and the TCP/UDP
+ * port or, for ICMP echo, the echo id on the side that chose it.
+ */
+export interface Side {
+  addr: IpAddress;
+  port?: number;
+  icmpId?: number;
+}
+
+/** The two ends of a packet as the flow table names them. */
 export interface Endpoints {
   proto: string;
-  src: string;
-  dst: string;
+  src: Side;
+  dst: Side;
+}
+
+export function sameSide(a: Side, b: Side): boolean {
+  return a.addr === b.addr && a.port === b.port && a.icmpId === b.icmpId;
 }
 
 /** ICMP errors say something about the flow of the packet they quote. */
@@ -76,33 +91,28 @@ export function protoName(ip: IpPacket): string {
   }
 }
 
-function withPort(addr: string, port: number, v6: boolean): string {
-  return v6 ? `[${addr}]:${port}` : `${addr}:${port}`;
-}
-
 /**
  * The endpoints of a packet's conversation. ICMP echo requests and replies carry the echo
  * id on the side that chose it, so a request and its reply name the same pair in reverse.
  */
 export function endpointsOf(ip: IpPacket): Endpoints {
   const l4 = ip.l4;
-  const v6 = ip.version === 6;
   switch (l4.kind) {
     case 'tcp':
     case 'udp':
-      return { proto: l4.kind, src: withPort(ip.src, l4.sport, v6), dst: withPort(ip.dst, l4.dport, v6) };
+      return { proto: l4.kind, src: { addr: ip.src, port: l4.sport }, dst: { addr: ip.dst, port: l4.dport } };
     case 'icmp': {
       const proto = l4.v6 ? 'icmpv6' : 'icmp';
-      if (l4.id === undefined) return { proto, src: ip.src, dst: ip.dst };
+      if (l4.id === undefined) return { proto, src: { addr: ip.src }, dst: { addr: ip.dst } };
       const request = isEchoRequest(l4);
       return {
         proto,
-        src: request ? `${ip.src} id ${l4.id}` : ip.src,
-        dst: request ? ip.dst : `${ip.dst} id ${l4.id}`,
+        src: request ? { addr: ip.src, icmpId: l4.id } : { addr: ip.src },
+        dst: request ? { addr: ip.dst } : { addr: ip.dst, icmpId: l4.id },
       };
     }
     default:
-      return { proto: protoName(ip), src: ip.src, dst: ip.dst };
+      return { proto: protoName(ip), src: { addr: ip.src }, dst: { addr: ip.dst } };
   }
 }
 
@@ -114,9 +124,16 @@ export function isEchoReply(l4: L4): boolean {
   return l4.kind === 'icmp' && (l4.v6 ? l4.type === 129 : l4.type === 0);
 }
 
+/** A side as part of a map key (numbers only; never shown). */
+function sideKey(s: Side): string {
+  return `${s.addr}/${s.port ?? ''}/${s.icmpId ?? ''}`;
+}
+
 /** A conversation key at one hop, the same whichever way the packet goes. */
 export function conversationKey(hop: number, e: Endpoints): string {
-  return e.src < e.dst ? `${hop}|${e.proto}|${e.src}|${e.dst}` : `${hop}|${e.proto}|${e.dst}|${e.src}`;
+  const a = sideKey(e.src);
+  const b = sideKey(e.dst);
+  return a < b ? `${hop}|${e.proto}|${a}|${b}` : `${hop}|${e.proto}|${b}|${a}`;
 }
 
 export const TCP_SYN = 0x02;

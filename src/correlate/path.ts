@@ -1,10 +1,10 @@
-import { inCidr } from '../addresses.js';
+import { inPrefix, parseAddress, parsePrefix, type IpAddress, type Prefix } from '../addresses.js';
 import type { Hop } from '../model.js';
 
-/** An address as path.json may give it: "198.18.0.2" or "198.18.0.2/24". */
-export function bareAddress(addr: string): string {
+/** An address as path.json may give it: "198.18.0.2" or "198.18.0.2/24" (undefined: not an address). */
+export function bareAddress(addr: string): IpAddress | undefined {
   const slash = addr.indexOf('/');
-  return slash < 0 ? addr : addr.slice(0, slash);
+  return parseAddress(slash < 0 ? addr : addr.slice(0, slash));
 }
 
 /**
@@ -17,12 +17,12 @@ export class PathModel {
   /** Hops that only the traced container's traffic crosses. */
   readonly privateHops: ReadonlySet<number>;
   /** The traced container's own addresses: given in path.json, or learned from its hops. */
-  readonly tracedAddrs = new Set<string>();
+  readonly tracedAddrs = new Set<IpAddress>();
   /** Addresses that are a hop's own and where packets start or end (gateway, container). */
-  private readonly endpointHop = new Map<string, number>();
+  private readonly endpointHop = new Map<IpAddress, number>();
   readonly uplinks: ReadonlySet<number>;
   /** Bridge subnets, from bridge addresses given with their prefix. */
-  readonly subnets: string[] = [];
+  readonly subnets: Prefix[] = [];
 
   constructor(readonly hops: Hop[]) {
     this.size = hops.length;
@@ -31,25 +31,34 @@ export class PathModel {
     const priv = new Set<number>();
     hops.forEach((hop, i) => {
       if (hop.role === 'container' || hop.role === 'veth') priv.add(i);
-      if (hop.role === 'container' || hop.role === 'bridge') {
-        for (const a of hop.addrs) this.endpointHop.set(bareAddress(a), i);
+      const addrs = hop.addrs.map(bareAddress).filter((a): a is IpAddress => a !== undefined);
+      if (hop.role === 'container' || hop.role === 'bridge') for (const a of addrs) this.endpointHop.set(a, i);
+      if (hop.role === 'container') for (const a of addrs) this.tracedAddrs.add(a);
+      if (hop.role === 'bridge') {
+        for (const a of hop.addrs) {
+          const prefix = a.includes('/') ? parsePrefix(a) : undefined;
+          if (prefix) this.subnets.push(prefix);
+        }
       }
-      if (hop.role === 'container') for (const a of hop.addrs) this.tracedAddrs.add(bareAddress(a));
-      if (hop.role === 'bridge') for (const a of hop.addrs) if (a.includes('/')) this.subnets.push(a);
     });
     if (!known || priv.size === 0) priv.add(0);
-    if (!roles.includes('container')) for (const a of hops[0]?.addrs ?? []) this.tracedAddrs.add(bareAddress(a));
+    if (!roles.includes('container')) {
+      for (const a of hops[0]?.addrs ?? []) {
+        const value = bareAddress(a);
+        if (value !== undefined) this.tracedAddrs.add(value);
+      }
+    }
     this.privateHops = priv;
     this.uplinks = new Set(hops.flatMap((h, i) => (h.role === 'uplink' ? [i] : [])));
   }
 
   /** The hop whose own address this is, when packets to or from it start or end there. */
-  hopOwning(addr: string): number | undefined {
+  hopOwning(addr: IpAddress): number | undefined {
     return this.endpointHop.get(addr);
   }
 
   /** A bridge subnet holds this address. */
-  inBridgeSubnet(addr: string): boolean {
-    return this.subnets.some((cidr) => inCidr(addr, cidr));
+  inBridgeSubnet(addr: IpAddress): boolean {
+    return this.subnets.some((prefix) => inPrefix(addr, prefix));
   }
 }

@@ -1,4 +1,4 @@
-import { REWRITE_FIELDS, type IpPacket, type RewriteField } from '../model.js';
+import { REWRITE_FIELDS, type FieldValue, type IpPacket, type RewriteField } from '../model.js';
 
 // How a rewrite is detected, written once: the report's rewrites (account.ts) and the TUI
 // timeline's marks both ask here. Hot path: a bit mask, no allocation per packet.
@@ -20,7 +20,7 @@ export function rewrittenFields(a: IpPacket, b: IpPacket): number {
 }
 
 /** A rewrite field's value in a packet (undefined where the packet has no such field). */
-export function fieldValue(ip: IpPacket, field: RewriteField): string | number | undefined {
+export function fieldValue(ip: IpPacket, field: RewriteField): FieldValue | undefined {
   const l4 = ip.l4;
   switch (field) {
     case 'src': return ip.src;

@@ -1,4 +1,4 @@
-import type { IpPacket } from '../model.js';
+import type { Encap, IpPacket } from '../model.js';
 import { payloadHash, u16 } from './bytes.js';
 import { decodeIpv4 } from './ipv4.js';
 import { decodeIpv6 } from './ipv6.js';
@@ -77,7 +77,7 @@ function decodeError(
 
 /** Undefined when the quote is not an IP packet we can read (cut short or malformed). */
 function decodeQuoted(d: Uint8Array, off: number, end: number): IpPacket | undefined {
-  const noEncap: string[] = [];
+  const noEncap: Encap[] = [];
   const quoted = d[off] >> 4 === 6 ? decodeIpv6(d, off, end, end, noEncap, QUOTED) : decodeIpv4(d, off, end, end, noEncap, QUOTED);
   return typeof quoted === 'string' ? undefined : quoted;
 }

@@ -1,14 +1,20 @@
 // The decode stage: one captured frame in, the IP packet the correlator matches out.
 // Pure and total: every input, however malformed, gives a value, never an exception.
-import type { IpPacket } from '../model.js';
+import type { Encap, IpPacket } from '../model.js';
 import { LinkType } from '../model.js';
 import { decodeEthernet, decodeLinuxSll, decodeLinuxSll2, decodeLoopback, decodeRawIp } from './link.js';
 import type { LayerResult } from './packet.js';
 
 export { hashBytes } from './bytes.js';
 
-/** The packet with the VLANs and tunnels it was found in (outermost first), or why there is none. */
-export type Decoded = { ip: IpPacket; encap: string[] } | { skip: string };
+/**
+ * The packet with the VLANs and tunnels it was found in (outermost first), or why the
+ * frame holds none (ARP, LLDP, a truncated header...), kept as a value the caller can show.
+ */
+export type Decoded = { kind: 'packet'; ip: IpPacket; encap: readonly Encap[] } | { kind: 'skipped'; skip: string };
+
+/** Most frames are in no tunnel: one shared empty list for them. */
+const NO_ENCAP: readonly Encap[] = Object.freeze([]);
 
 /** The link types decodeFrame reads; any other gives { skip: 'link type N' }. */
 export const SUPPORTED_LINK_TYPES: ReadonlySet<number> = new Set<number>([
@@ -16,12 +22,13 @@ export const SUPPORTED_LINK_TYPES: ReadonlySet<number> = new Set<number>([
 ]);
 
 export function decodeFrame(linkType: number, data: Uint8Array, origLen: number): Decoded {
-  const encap: string[] = [];
+  const encap: Encap[] = [];
   const result = decodeLink(linkType, data, origLen > data.length ? origLen : data.length, encap);
-  return typeof result === 'string' ? { skip: result } : { ip: result, encap };
+  if (typeof result === 'string') return { kind: 'skipped', skip: result };
+  return { kind: 'packet', ip: result, encap: encap.length === 0 ? NO_ENCAP : encap };
 }
 
-function decodeLink(linkType: number, d: Uint8Array, origEnd: number, encap: string[]): LayerResult {
+function decodeLink(linkType: number, d: Uint8Array, origEnd: number, encap: Encap[]): LayerResult {
   const capEnd = d.length;
   switch (linkType) {
     case LinkType.ETHERNET: return decodeEthernet(d, 0, capEnd, origEnd, encap, 0);

@@ -1,5 +1,5 @@
-import type { IpPacket } from '../model.js';
-import { ipv4Address } from './address.js';
+import type { Encap, IpPacket } from '../model.js';
+import { ipv4At } from './address.js';
 import { payloadHash, u16 } from './bytes.js';
 import { decodeTransport } from './transport.js';
 import { type LayerResult, newPacket, QUOTED } from './packet.js';
@@ -11,7 +11,7 @@ const TCP = 6;
  * frame ended on the wire (they differ when the snaplen cut it).
  */
 export function decodeIpv4(
-  d: Uint8Array, off: number, capEnd: number, origEnd: number, encap: string[], depth: number,
+  d: Uint8Array, off: number, capEnd: number, origEnd: number, encap: Encap[], depth: number,
 ): LayerResult {
   const avail = capEnd - off;
   if (avail < 1) return 'truncated ipv4 header';
@@ -32,7 +32,7 @@ export function decodeIpv4(
   const more = (flagsOffset & 0x2000) !== 0;
   const proto = d[off + 9];
   const pkt = newPacket(
-    4, ipv4Address(d, off + 12), ipv4Address(d, off + 16), d[off + 8], u16(d, off + 4), totalLen, proto,
+    4, ipv4At(d, off + 12), ipv4At(d, off + 16), d[off + 8], u16(d, off + 4), totalLen, proto,
     fragOffset !== 0 || more ? { offset: fragOffset, more } : undefined,
   );
   return decodeIpv4Payload(pkt, d, off, headerLen, capEnd, origEnd, encap, depth);
@@ -40,7 +40,7 @@ export function decodeIpv4(
 
 function decodeIpv4Payload(
   pkt: IpPacket, d: Uint8Array, off: number, headerLen: number,
-  capEnd: number, origEnd: number, encap: string[], depth: number,
+  capEnd: number, origEnd: number, encap: Encap[], depth: number,
 ): LayerResult {
   const payloadEnd = off + pkt.length;
   // A quote is cut short by design; a frame shorter than its own total length is not.

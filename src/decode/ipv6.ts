@@ -1,5 +1,5 @@
-import type { IpPacket } from '../model.js';
-import { ipv6Address } from './address.js';
+import type { Encap, IpPacket } from '../model.js';
+import { ipv6At } from './address.js';
 import { payloadHash, u16, u32 } from './bytes.js';
 import { decodeTransport } from './transport.js';
 import { type LayerResult, newPacket, otherL4, QUOTED } from './packet.js';
@@ -16,7 +16,7 @@ const JUMBO_OPTION = 0xc2;
 
 /** An IPv6 header at d[off]; see decodeIpv4 for capEnd and origEnd. */
 export function decodeIpv6(
-  d: Uint8Array, off: number, capEnd: number, origEnd: number, encap: string[], depth: number,
+  d: Uint8Array, off: number, capEnd: number, origEnd: number, encap: Encap[], depth: number,
 ): LayerResult {
   const avail = capEnd - off;
   if (avail < 1) return 'truncated ipv6 header';
@@ -27,7 +27,7 @@ export function decodeIpv6(
   }
   const payloadLen = u16(d, off + 4);
   const pkt = newPacket(
-    6, ipv6Address(d, off + 8), ipv6Address(d, off + 24), d[off + 7], 0, payloadLen + 40, d[off + 6], undefined,
+    6, ipv6At(d, off + 8), ipv6At(d, off + 24), d[off + 7], 0, payloadLen + 40, d[off + 6], undefined,
   );
   if (payloadLen === 0) pkt.length = zeroPayloadLength(d, off, capEnd, depth === QUOTED ? capEnd : origEnd);
   const payloadEnd = off + pkt.length;

@@ -1,3 +1,4 @@
+import type { Encap } from '../model.js';
 import { u16 } from './bytes.js';
 import { decodeIpv4 } from './ipv4.js';
 import { decodeIpv6 } from './ipv6.js';
@@ -15,7 +16,7 @@ const MAX_VLAN_TAGS = 8;
 const AF_INET = 2;
 
 export function decodeEthernet(
-  d: Uint8Array, off: number, capEnd: number, origEnd: number, encap: string[], depth: number,
+  d: Uint8Array, off: number, capEnd: number, origEnd: number, encap: Encap[], depth: number,
 ): LayerResult {
   if (capEnd - off < 14) return 'truncated ethernet header';
   const type = u16(d, off + 12);
@@ -27,9 +28,9 @@ export function decodeEthernet(
   return 'llc';
 }
 
-/** Follows any stack of VLAN tags (each pushes "vlan N" onto encap) to the IP layer. */
+/** Follows any stack of VLAN tags (each pushes its VLAN id onto encap) to the IP layer. */
 export function decodeEtherType(
-  type: number, d: Uint8Array, off: number, capEnd: number, origEnd: number, encap: string[], depth: number,
+  type: number, d: Uint8Array, off: number, capEnd: number, origEnd: number, encap: Encap[], depth: number,
 ): LayerResult {
   for (let tags = 0; ; tags++) {
     if (type === ETHERTYPE_IPV4) return decodeIpv4(d, off, capEnd, origEnd, encap, depth);
@@ -37,7 +38,7 @@ export function decodeEtherType(
     if (type !== ETHERTYPE_VLAN && type !== ETHERTYPE_QINQ && type !== ETHERTYPE_QINQ_OLD && type !== ETHERTYPE_QINQ_OLD2) break;
     if (tags === MAX_VLAN_TAGS) return 'too many vlan tags';
     if (capEnd - off < 4) return 'truncated vlan tag';
-    encap.push('vlan ' + (u16(d, off) & 0x0fff));
+    encap.push({ kind: 'vlan', id: u16(d, off) & 0x0fff });
     type = u16(d, off + 2);
     off += 4;
   }
@@ -62,13 +63,13 @@ function etherTypeSkip(type: number): string {
 }
 
 /** Linux "cooked" capture v1 (tcpdump -i any before libpcap 1.10): 16 bytes, protocol last. */
-export function decodeLinuxSll(d: Uint8Array, capEnd: number, origEnd: number, encap: string[]): LayerResult {
+export function decodeLinuxSll(d: Uint8Array, capEnd: number, origEnd: number, encap: Encap[]): LayerResult {
   if (capEnd < 16) return 'truncated linux sll header';
   return decodeSllProtocol(u16(d, 2), u16(d, 14), d, 16, capEnd, origEnd, encap);
 }
 
 /** Linux "cooked" capture v2: 20 bytes, protocol first, then the interface index. */
-export function decodeLinuxSll2(d: Uint8Array, capEnd: number, origEnd: number, encap: string[]): LayerResult {
+export function decodeLinuxSll2(d: Uint8Array, capEnd: number, origEnd: number, encap: Encap[]): LayerResult {
   if (capEnd < 20) return 'truncated linux sll2 header';
   return decodeSllProtocol(u16(d, 8), u16(d, 0), d, 20, capEnd, origEnd, encap);
 }
@@ -76,7 +77,7 @@ export function decodeLinuxSll2(d: Uint8Array, capEnd: number, origEnd: number, 
 const ARPHRD_NETLINK = 824;
 
 function decodeSllProtocol(
-  arphrd: number, protocol: number, d: Uint8Array, off: number, capEnd: number, origEnd: number, encap: string[],
+  arphrd: number, protocol: number, d: Uint8Array, off: number, capEnd: number, origEnd: number, encap: Encap[],
 ): LayerResult {
   if (arphrd === ARPHRD_NETLINK) return 'netlink';
   // Below 0x0600 the field holds a Linux pseudo-protocol (802.2 LLC, 802.3, CAN...), not an ethertype.
@@ -86,7 +87,7 @@ function decodeSllProtocol(
 
 /** BSD loopback: a 4-byte address family, in the capturing host's byte order (NULL) or network order (LOOP). */
 export function decodeLoopback(
-  d: Uint8Array, capEnd: number, origEnd: number, encap: string[], networkOrder: boolean,
+  d: Uint8Array, capEnd: number, origEnd: number, encap: Encap[], networkOrder: boolean,
 ): LayerResult {
   if (capEnd < 4) return 'truncated loopback header';
   const family = networkOrder ? u16(d, 2) : familyAnyOrder(d);
@@ -103,7 +104,7 @@ function familyAnyOrder(d: Uint8Array): number {
 
 /** Raw IP link types: the version nibble says which (101), or the link type does (228, 229). */
 export function decodeRawIp(
-  d: Uint8Array, capEnd: number, origEnd: number, encap: string[], only: 0 | 4 | 6,
+  d: Uint8Array, capEnd: number, origEnd: number, encap: Encap[], only: 0 | 4 | 6,
 ): LayerResult {
   if (capEnd < 1) return 'truncated ip header';
   const version = only !== 0 ? only : d[0] >> 4;

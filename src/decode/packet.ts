@@ -1,3 +1,4 @@
+import type { IpAddress } from '../addresses.js';
 import type { IpPacket, L4 } from '../model.js';
 
 /** What a layer decoder hands back: the packet, or why the frame holds none (a skip reason). */
@@ -26,8 +27,8 @@ export function otherL4(proto: number): L4 {
  */
 export function newPacket(
   version: 4 | 6,
-  src: string,
-  dst: string,
+  src: IpAddress,
+  dst: IpAddress,
   ttl: number,
   ipId: number,
   length: number,

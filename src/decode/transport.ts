@@ -1,4 +1,4 @@
-import type { IpPacket } from '../model.js';
+import type { Encap, IpPacket } from '../model.js';
 import { payloadHash, u16, u24, u32 } from './bytes.js';
 import { decodeIcmpv4, decodeIcmpv6 } from './icmp.js';
 import { decodeEthernet, decodeEtherType } from './link.js';
@@ -17,7 +17,7 @@ const LINUX_VXLAN_PORT = 8472;
  * IP packet); `payloadEnd` is where the IP header says the packet ends, for lengths.
  */
 export function decodeTransport(
-  pkt: IpPacket, d: Uint8Array, off: number, end: number, payloadEnd: number, encap: string[], depth: number,
+  pkt: IpPacket, d: Uint8Array, off: number, end: number, payloadEnd: number, encap: Encap[], depth: number,
 ): LayerResult {
   switch (pkt.proto) {
     case TCP:
@@ -64,7 +64,7 @@ function decodeTcp(pkt: IpPacket, d: Uint8Array, off: number, end: number, paylo
 }
 
 function decodeUdp(
-  pkt: IpPacket, d: Uint8Array, off: number, end: number, payloadEnd: number, encap: string[], depth: number,
+  pkt: IpPacket, d: Uint8Array, off: number, end: number, payloadEnd: number, encap: Encap[], depth: number,
 ): LayerResult {
   const avail = end - off;
   if (avail < 4) {
@@ -92,7 +92,7 @@ function decodeUdp(
  * containers sent, so it replaces the carrier. VXLAN-GPE may carry bare IP instead.
  */
 function decodeVxlan(
-  carrier: IpPacket, d: Uint8Array, off: number, end: number, payloadEnd: number, encap: string[], depth: number,
+  carrier: IpPacket, d: Uint8Array, off: number, end: number, payloadEnd: number, encap: Encap[], depth: number,
 ): LayerResult {
   if (end - off < 8) {
     carrier.truncated = 'vxlan header';
@@ -109,7 +109,8 @@ function decodeVxlan(
     carrier.payloadHash = payloadHash(d, off, end);
     return carrier;
   }
-  encap.push('vxlan ' + u24(d, off + 4));
+  const udp = carrier.l4 as Extract<IpPacket['l4'], { kind: 'udp' }>;
+  encap.push({ kind: 'vxlan', vni: u24(d, off + 4), src: carrier.src, dst: carrier.dst, sport: udp.sport, dport: udp.dport });
   if (innerType === ETHERNET) return decodeEthernet(d, off + 8, end, payloadEnd, encap, depth + 1);
   return decodeEtherType(innerType, d, off + 8, end, payloadEnd, encap, depth + 1);
 }

@@ -1,4 +1,5 @@
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
+import { familyOf as addressFamily, inPrefix, parsePrefix, type IpAddress } from '../addresses.js';
 import { InputError } from '../errors.js';
 import type { FlowReport } from '../model.js';
 
@@ -13,43 +14,28 @@ export type FlowFilter = (flow: FlowReport) => boolean;
 /** Deeper nesting than this is refused with an error instead of running out of stack. */
 const MAX_DEPTH = 256;
 
-interface Endpoint {
-  addr: string;
-  family: 4 | 6 | 0;
-}
-
 interface Sides {
-  addrs: [Endpoint[], Endpoint[]];
+  addrs: [IpAddress[], IpAddress[]];
   ports: [Set<number>, Set<number>];
 }
-
-function splitEndpoint(endpoint: string): { addr: string; port?: number } {
-  const v6 = /^\[(.+)\]:(\d+)$/.exec(endpoint);
-  if (v6) return { addr: v6[1]!, port: Number(v6[2]) };
-  const v4 = /^([^:]+):(\d+)$/.exec(endpoint);
-  return v4 ? { addr: v4[1]!, port: Number(v4[2]) } : { addr: endpoint };
-}
-
-const endpointOf = (addr: string): Endpoint => ({ addr, family: isIP(addr) as 4 | 6 | 0 });
 
 function sidesOf(flow: FlowReport): Sides {
   const sides: Sides = { addrs: [[], []], ports: [new Set(), new Set()] };
   [flow.initiator, flow.responder].forEach((endpoint, side) => {
-    const { addr, port } = splitEndpoint(endpoint);
-    sides.addrs[side]!.push(endpointOf(addr));
-    if (port !== undefined) sides.ports[side]!.add(port);
+    sides.addrs[side]!.push(endpoint.addr);
+    if (endpoint.port !== undefined) sides.ports[side]!.add(endpoint.port);
   });
   for (const r of flow.rewrites) {
     // A request's source and a reply's destination are the initiator's side.
     const side = (r.field === 'src' || r.field === 'sport') === (r.direction === 'request') ? 0 : 1;
-    if (r.field === 'src' || r.field === 'dst') sides.addrs[side].push(endpointOf(r.from), endpointOf(r.to));
+    if (r.field === 'src' || r.field === 'dst') sides.addrs[side].push(r.from, r.to);
     else if (r.field === 'sport' || r.field === 'dport') sides.ports[side].add(Number(r.from)).add(Number(r.to));
   }
   return sides;
 }
 
 /** The initiator's address family: what `ip` and `ip6` select. */
-const familyOf = (s: Sides): number => s.addrs[0][0]?.family ?? 0;
+const familyOf = (s: Sides): number => (s.addrs[0][0] === undefined ? 0 : addressFamily(s.addrs[0][0]));
 
 type Node = (flow: FlowReport, sides: Sides) => boolean;
 
@@ -154,10 +140,8 @@ class Parser {
     const max = family === 4 ? 32 : 128;
     const prefix = prefixText === undefined ? max : /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : Number.NaN;
     if (!(prefix >= 0 && prefix <= max)) this.fail(`'${value}': the prefix length must be a number from 0 to ${max}`);
-    const type = family === 4 ? 'ipv4' : 'ipv6';
-    const list = new BlockList();
-    list.addSubnet(addr!, prefix, type);
-    return (_f, s) => which.some((i) => s.addrs[i]!.some((e) => e.family === family && list.check(e.addr, type)));
+    const net = parsePrefix(`${addr}/${prefix}`)!;
+    return (_f, s) => which.some((i) => s.addrs[i]!.some((a) => inPrefix(a, net)));
   }
 
   private portTest(value: string, which: number[]): Node {

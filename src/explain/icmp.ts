@@ -1,4 +1,5 @@
 import type { Rejection } from '../model.js';
+import { formatAddress } from '../addresses.js';
 
 // ICMP errors named once: the long name for the report (as `ping` and tcpdump users know it)
 // and the short one for the TUI's 20-column timeline label.
@@ -48,5 +49,5 @@ export function unreachableShortName(v6: boolean, type: number, code: number): s
 
 /** What answered the request instead of the responder: "ICMP port unreachable from 203.0.113.2". */
 export function rejectionText(r: Rejection): string {
-  return r.kind === 'tcp-reset' ? `TCP reset from ${r.from}` : `${icmpErrorName(r.v6, r.type, r.code)} from ${r.from}`;
+  return r.kind === 'tcp-reset' ? `TCP reset from ${formatAddress(r.from)}` : `${icmpErrorName(r.v6, r.type, r.code)} from ${formatAddress(r.from)}`;
 }

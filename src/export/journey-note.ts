@@ -3,6 +3,7 @@
 // hop saw changed since the hop before, and where it vanished. Pure.
 import type { Direction, IpPacket, Journey, RewriteField } from '../model.js';
 import { fieldsOf, fieldValue, rewrittenFields } from '../correlate/rewrites.js';
+import { fieldText } from '../render/values.js';
 
 /** A header field that differs from the previous sighting of the same packet. */
 export interface FieldChange {
@@ -38,7 +39,7 @@ export interface JourneyNote {
 
 /** The fields NAT rewrote between two sightings of the same packet, by the core's one rule (correlate/rewrites.ts). */
 export function fieldChanges(a: IpPacket, b: IpPacket): FieldChange[] {
-  return fieldsOf(rewrittenFields(a, b)).map((field) => ({ field, from: String(fieldValue(a, field)), to: String(fieldValue(b, field)) }));
+  return fieldsOf(rewrittenFields(a, b)).map((field) => ({ field, from: fieldText(field, fieldValue(a, field)!), to: fieldText(field, fieldValue(b, field)!) }));
 }
 
 export function noteJourney(journey: Journey, journeyId: number): JourneyNote {

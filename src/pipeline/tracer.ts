@@ -77,7 +77,7 @@ class PathTracer implements Tracer {
     if (t < this.origin) this.origin = t;
     const frameSeq = this.packetsPerHop[frame.hop]++;
     const decoded = decodeFrame(frame.linkType, frame.data, frame.origLen);
-    if ('skip' in decoded) {
+    if (decoded.kind === 'skipped') {
       this.skippedFrames++;
       if (this.listeners.size > 0) this.emit({ kind: 'skipped', hop: frame.hop, frameSeq, reason: decoded.skip });
       return;
@@ -87,7 +87,7 @@ class PathTracer implements Tracer {
       if (this.listeners.size > 0) this.emit({ kind: 'skipped', hop: frame.hop, frameSeq, reason: LINK_CHATTER });
       return;
     }
-    this.matcher.add(frame.hop, frameSeq, t, decoded.ip);
+    this.matcher.add(frame.hop, frameSeq, t, decoded.ip, decoded.encap);
     if (t > this.now) this.now = t;
     // Settling is cheap but not free: do it in batches, the window is long against a batch.
     if (++this.sinceAdvance >= 64) {

@@ -1,5 +1,6 @@
 import type { Direction, Finding, FlowReport, Rejection } from '../model.js';
 import { icmpErrorName } from '../explain/icmp.js';
+import { formatAddress } from '../addresses.js';
 
 // Findings arrive as values (explain decides them); their sentences are made here, once, for
 // the text report, the JSON `message` and the TUI.
@@ -26,10 +27,10 @@ function rejectedText(f: Extract<Finding, { code: 'rejected' }>): string {
   if ('between' in f) {
     const [a, b] = f.between;
     const noun = f.answer.kind === 'tcp-reset' ? 'reset' : 'error';
-    return `${name} made by ${who(f.netns)}, between ${a} and ${b}; the ${noun} carries ${f.answer.from}'s address but never crossed ${b}`;
+    return `${name} made by ${who(f.netns)}, between ${a} and ${b}; the ${noun} carries ${formatAddress(f.answer.from)}'s address but never crossed ${b}`;
   }
-  if ('at' in f) return `${name} from ${f.answer.from} at ${f.at} answered the request`;
-  return `${name} from ${f.answer.from}, beyond ${f.beyond}, answered the request`;
+  if ('at' in f) return `${name} from ${formatAddress(f.answer.from)} at ${f.at} answered the request`;
+  return `${name} from ${formatAddress(f.answer.from)}, beyond ${f.beyond}, answered the request`;
 }
 
 /** The sentence of one finding. */
@@ -38,9 +39,9 @@ export function findingText(f: Finding): string {
     case 'rejected':
       return rejectedText(f);
     case 'reset-close':
-      return `the connection was ended by a TCP reset from ${f.from} (the ${f.side}) after it was answered: a close, not a rejection`;
+      return `the connection was ended by a TCP reset from ${formatAddress(f.from)} (the ${f.side}) after it was answered: a close, not a rejection`;
     case 'no-snat':
-      return `packets leave ${f.at} with the container's own source ${f.src}, which is not routable outside: nothing rewrote it (no SNAT/MASQUERADE), so no reply can find its way back`;
+      return `packets leave ${f.at} with the container's own source ${formatAddress(f.src)}, which is not routable outside: nothing rewrote it (no SNAT/MASQUERADE), so no reply can find its way back`;
     case 'capture-gap':
       return `${f.count} packet${f.count === 1 ? '' : 's'} seen at later hops ${f.count === 1 ? 'was' : 'were'} missing at ${f.at}: capture loss there, not a network drop`;
     case 'hop-not-seeing-flow': {

@@ -1,6 +1,8 @@
 import type { Direction, FlowReport, Hop, Report, Rewrite, Verdict } from '../model.js';
 import { natName } from './nat.js';
 import { findingText, partialText } from './findings.js';
+import { endpointText, fieldText } from './values.js';
+import { whyLine } from '../evidence/words.js';
 
 export interface TextOptions {
   color: boolean;
@@ -25,7 +27,7 @@ export function hopChain(hops: Hop[], withAddrs = true): string {
 export function describeRewrite(rewrite: Rewrite): string {
   const [a, b] = rewrite.between;
   const replies = rewrite.direction === 'reply' ? ' (replies)' : '';
-  return `${natName(rewrite)} ${rewrite.field} ${rewrite.from} -> ${rewrite.to} between ${a} and ${b}${replies}`;
+  return `${natName(rewrite)} ${rewrite.field} ${fieldText(rewrite.field, rewrite.from)} -> ${fieldText(rewrite.field, rewrite.to)} between ${a} and ${b}${replies}`;
 }
 
 function formatUs(us: number): string {
@@ -62,9 +64,12 @@ function pairLines(flow: FlowReport, names: string[], i: number, color: boolean)
     if (steps.every((x) => x === undefined) && rewrites.length === 0) continue;
     const to = j === i + 1 ? '' : ` (to ${j + 1}. ${b})`;
     lines.push(`       | ${steps.filter(Boolean).join(', ')}${to}`);
-    for (const r of rewrites) {
+    rewrites.forEach((r, k) => {
       lines.push(`       | ${paint(color, 36, describeRewrite(r))}`);
-    }
+      // Rewrites made by one rule (address and port of a DNAT) share one why: line, after the last.
+      const next = rewrites[k + 1];
+      if (r.cause && !(next?.cause && whyLine(next.cause) === whyLine(r.cause))) lines.push(`       |   ${whyLine(r.cause)}`);
+    });
     break;
   }
   const drop = flow.dropBetween;
@@ -78,7 +83,7 @@ function pairLines(flow: FlowReport, names: string[], i: number, color: boolean)
 export function flowHeadline(flow: FlowReport, color: boolean): string {
   const verdict = paint(color, VERDICT_COLOUR[flow.verdict], flow.verdict);
   const counts = `${flow.packets.request} request${flow.packets.request === 1 ? '' : 's'}, ${flow.packets.reply} repl${flow.packets.reply === 1 ? 'y' : 'ies'}`;
-  return `flow ${flow.id}: ${flow.proto} ${flow.initiator} -> ${flow.responder}: ${verdict} (${counts})`;
+  return `flow ${flow.id}: ${flow.proto} ${endpointText(flow.initiator)} -> ${endpointText(flow.responder)}: ${verdict} (${counts})`;
 }
 
 /** One flow as the numbered hop list people write by hand, each rewrite at the hop pair where it happened. */
@@ -93,6 +98,7 @@ export function renderFlow(flow: FlowReport, hops: Hop[], color: boolean): strin
     if (finding.code !== 'rejected') lines.push(`  ${paint(color, 33, finding.code)}: ${findingText(finding)}`);
   }
   lines.push(`  verdict: ${verdictSentence(flow)}`);
+  if (flow.cause) lines.push(`  ${whyLine(flow.cause)}`);
   return lines.join('\n');
 }
 
@@ -108,6 +114,7 @@ export function renderText(report: Report, options: TextOptions): string {
   lines.push('');
   if (report.flows.length === 0) lines.push('no flow of the traced container was seen.');
   for (const flow of report.flows) lines.push(renderFlow(flow, report.hops, options.color), '');
+  lines.push(...causeNotes(report));
   const notOk = report.flows.filter((f) => f.verdict !== 'ok').length;
   lines.push(`${report.flows.length} flow${report.flows.length === 1 ? '' : 's'}, ${notOk} not ok`);
   return `${lines.join('\n')}\n`;
@@ -132,4 +139,24 @@ export function verdictSentence(flow: FlowReport): string {
     case 'reply-dropped':
       return `reply dropped: answers came back as far as ${drop?.[0]} and vanished before ${drop?.[1]}.`;
   }
+}
+
+/** Said once per report: the rule tracing used, what of the host's state could not be read. */
+function causeNotes(report: Report): string[] {
+  const c = report.causes;
+  if (!c) return [];
+  const lines: string[] = [];
+  const note = causeNote(report);
+  if (note) lines.push(note, '');
+  if (c.traceRules) lines.push('rules traced: --trace-rules added a temporary nftables table that traced these flows during the capture; it was removed at the end', '');
+  for (const gap of c.gaps) lines.push(`host state not read: ${gap}`);
+  if (c.gaps.length > 0) lines.push('');
+  return lines;
+}
+
+/** Said once when the captures come without the host's state and something needed a cause. */
+export function causeNote(report: Report): string | undefined {
+  if (report.causes?.evidence !== 'none') return undefined;
+  if (!report.flows.some((f) => f.verdict !== 'ok' || f.rewrites.length > 0)) return undefined;
+  return "why: not known: these captures come without the host's state (firewall rules and their counters, conntrack, settings), which `hoptrace --record` writes to host.json beside the pcaps";
 }

@@ -3,6 +3,9 @@ import { createTracer } from '../../src/pipeline/tracer.js';
 import { ACK, RST, SYN, bytes, ethernet, icmpEcho, icmpError, ipv4, tcp, udp } from '../decode/builders.js';
 import type { Frame } from '../../src/model.js';
 import { DOCKER_PATH, frameAt, ip4 } from './path-builders.js';
+import { flowJson, type FlowJson } from '../../src/render/json.js';
+import { endpointText } from '../../src/render/values.js';
+import type { FlowReport } from '../../src/model.js';
 
 const C1 = '198.18.0.2';
 const HOST = '203.0.113.1';
@@ -39,6 +42,7 @@ describe('NAT traps from real traffic', () => {
     expect(flow.findings[0]).toEqual({
       code: 'rejected', count: 1, side: 'beyond', beyond: 'eth0',
       answer: { kind: 'icmp-error', v6: false, type: 3, code: 3, from: '203.0.113.2' },
+      message: 'ICMP port unreachable from 203.0.113.2, beyond eth0, answered the request',
     });
     expect(flow.rewrites.filter((r) => r.direction === 'request')).toEqual([
       { between: ['docker0', 'eth0'], direction: 'request', field: 'src', from: C1, to: HOST },
@@ -56,7 +60,7 @@ describe('NAT traps from real traffic', () => {
     const flow = only(run(frames));
     expect(flow).toMatchObject({ proto: 'tcp', initiator: '198.18.0.2:40001', responder: '203.0.113.2:80', verdict: 'partial', dropBetween: ['docker0', 'eth0'] });
     expect(flow.packets).toEqual({ request: 2, reply: 1 });
-    expect(flow.findings).toEqual([{ code: 'partial-loss', direction: 'request', count: 1, of: 2, between: ['docker0', 'eth0'] }]);
+    expect(flow.findings).toEqual([{ code: 'partial-loss', direction: 'request', count: 1, of: 2, between: ['docker0', 'eth0'], message: '1 of 2 requests vanished between docker0 and eth0' }]);
   });
 
   it('says rejected for a TCP reset, with the reset named', () => {
@@ -64,14 +68,14 @@ describe('NAT traps from real traffic', () => {
     const rst = (hop: number) => ip4({ src: OUT, dst: hop3(hop), id: 0, proto: 6 }, tcp({ sport: 81, dport: 40002, seq: 0, ack: 2, flags: RST | ACK }));
     const flow = only(run([...along(0, 3, 0, syn), ...along(3, 0, 1, rst)]));
     expect(flow.verdict).toBe('rejected');
-    expect(flow.findings).toEqual([{ code: 'rejected', count: 1, side: 'beyond', beyond: 'eth0', answer: { kind: 'tcp-reset', from: '203.0.113.2' } }]);
+    expect(flow.findings).toEqual([{ code: 'rejected', count: 1, side: 'beyond', beyond: 'eth0', answer: { kind: 'tcp-reset', from: '203.0.113.2' }, message: 'TCP reset from 203.0.113.2, beyond eth0, answered the request' }]);
   });
 
   it('leaves out another container sharing the bridge and the uplink', () => {
     const other = (hop: number) => ip4({ src: hop === 3 ? HOST : '198.18.0.3', dst: OUT, id: 9, proto: 1 }, icmpEcho(8, 3, 1));
     const mine = (hop: number) => ip4({ src: hop3(hop), dst: OUT, id: 10, proto: 1 }, icmpEcho(8, 4, 1));
     const report = run([...along(2, 3, 0, other), ...along(0, 3, 5, mine)]);
-    expect(report.flows.map((f) => f.initiator)).toEqual([C1]);
+    expect(report.flows.map((f) => endpointText(f.initiator))).toEqual([C1]);
     expect(report.summary.otherFlows).toBe(1);
   });
 
@@ -95,7 +99,7 @@ describe('NAT traps from real traffic', () => {
     const flow = only(run(along(0, 3, 0, req)));
     expect(flow.verdict).toBe('no-reply');
     expect(flow.findings).toEqual([
-      { code: 'no-snat', at: 'eth0', src: '198.18.0.2' },
+      { code: 'no-snat', at: 'eth0', src: '198.18.0.2', message: "packets leave eth0 with the container's own source 198.18.0.2, which is not routable outside: nothing rewrote it (no SNAT/MASQUERADE), so no reply can find its way back" },
     ]);
   });
 });
@@ -104,7 +108,8 @@ function hop3(hop: number): string {
   return hop === 3 ? HOST : C1;
 }
 
-function only<T>(report: { flows: T[] }): T {
+/** The one flow, as the JSON report writes it (addresses and ports as text). */
+function only(report: { flows: FlowReport[] }): FlowJson {
   expect(report.flows).toHaveLength(1);
-  return report.flows[0];
+  return flowJson(report.flows[0]!);
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createTracer } from '../../src/pipeline/tracer.js';
 import { icmpEcho, bytes } from '../decode/builders.js';
 import { DOCKER_PATH, frameAt, ip4 } from './path-builders.js';
+import { flowJson } from '../../src/render/json.js';
 
 const data = bytes(56);
 
@@ -30,7 +31,7 @@ describe('an outbound ping through docker0 and a MASQUERADE uplink', () => {
     for (const f of [...echo(1, 7, 3), ...echo(2, 7, 3), ...echo(3, 7, 3)]) tracer.push(f);
     const report = tracer.finish();
     expect(report.flows).toHaveLength(1);
-    const flow = report.flows[0];
+    const flow = flowJson(report.flows[0]!);
     expect(flow).toMatchObject({ proto: 'icmp', initiator: '198.18.0.2', responder: '203.0.113.2', verdict: 'ok', reached: 'eth0', dropBetween: null });
     expect(flow.packets).toEqual({ request: 3, reply: 3 });
     expect(flow.rewrites).toEqual([
@@ -82,7 +83,7 @@ describe('an outbound ping through docker0 and a MASQUERADE uplink', () => {
     const tracer = createTracer(DOCKER_PATH);
     const frames = [...skewed(echo(1, 7, 3)), ...skewed(echo(2, 7, 3))].sort((a, b) => a.tsSec - b.tsSec || a.tsNsec - b.tsNsec);
     for (const f of frames) tracer.push(f);
-    const flow = tracer.finish().flows[0];
+    const flow = flowJson(tracer.finish().flows[0]!);
     expect(flow).toMatchObject({ initiator: '198.18.0.2', responder: '203.0.113.2', verdict: 'ok', reached: 'eth0' });
     expect(flow.rewrites[0]).toEqual({ between: ['docker0', 'eth0'], direction: 'request', field: 'src', from: '198.18.0.2', to: '203.0.113.1' });
   });

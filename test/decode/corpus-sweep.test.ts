@@ -5,8 +5,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openCaptureFile } from '../../src/capture/files/open.js';
-import { decodeFrame } from '../../src/decode/index.js';
-import type { IpPacket } from '../../src/model.js';
+import { decodeShown, type ShownPacket, type ShownDecoded } from './decode-helpers.js';
 import { CORPUS, HAVE_CORPUS } from './corpus.js';
 
 function captures(dir: string): string[] {
@@ -17,7 +16,7 @@ function captures(dir: string): string[] {
   });
 }
 
-function wellFormed(ip: IpPacket): boolean {
+function wellFormed(ip: ShownPacket): boolean {
   const okL4 = ip.l4.kind === 'other' || ip.l4.kind === 'tcp' || ip.l4.kind === 'udp' || ip.l4.kind === 'icmp';
   return (ip.version === 4 || ip.version === 6) && ip.src.length > 0 && ip.dst.length > 0 && okL4
     && Number.isInteger(ip.ttl) && Number.isInteger(ip.length) && ip.payloadHash >>> 0 === ip.payloadHash;
@@ -40,7 +39,7 @@ describe.skipIf(!HAVE_CORPUS)('the whole corpus through decodeFrame', () => {
       try {
         for (let r = reader.next(); r !== null; r = reader.next()) {
           frames++;
-          const d = decodeFrame(r.linkType, r.data, r.origLen);
+          const d = decodeShown(r.linkType, r.data, r.origLen);
           if ('ip' in d) {
             packets++;
             if (!wellFormed(d.ip) || !Array.isArray(d.encap)) bad.push(`${file} frame ${frames}`);

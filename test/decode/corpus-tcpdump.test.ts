@@ -2,8 +2,7 @@
 // per packet, the addresses, ports, TTL/hop limit, IP id and length, TCP flags/window/seq,
 // ICMP echo id/seq, VLAN ids and VXLAN VNIs that tcpdump printed must be what we decode.
 import { describe, expect, it } from 'vitest';
-import { decodeFrame, type Decoded } from '../../src/decode/index.js';
-import type { IpPacket } from '../../src/model.js';
+import { decodeShown, type ShownPacket, type ShownDecoded } from './decode-helpers.js';
 import { corpusFile, HAVE_CORPUS, isPinned, readFrames, readTcpdumpOut } from './corpus.js';
 import { tcpdumpFacts, tcpdumpFlags, type TcpdumpFacts } from './tcpdump-oracle.js';
 
@@ -49,7 +48,7 @@ const CASES: [string, string][] = [
 const ECHO_TYPES: Record<number, 'request' | 'reply'> = { 8: 'request', 0: 'reply', 128: 'request', 129: 'reply' };
 
 /** Puts what we decoded and what tcpdump printed side by side, field for field. */
-function compare(decoded: Decoded, facts: TcpdumpFacts, text: string): { ours: object; theirs: object } {
+function compare(decoded: ShownDecoded, facts: TcpdumpFacts, text: string): { ours: object; theirs: object } {
   if ('skip' in decoded || facts.endpoints.length === 0) {
     const version = text.includes(' IP6 ') ? 'ipv6 ' : 'ipv4 ';
     const theirs = facts.invalid ? version + facts.invalid : /ethertype ARP/.test(text) ? 'arp' : 'no IP packet';
@@ -78,7 +77,7 @@ function compare(decoded: Decoded, facts: TcpdumpFacts, text: string): { ours: o
 
 type Put = (key: string, mine: unknown, printed: unknown) => void;
 
-function addIpFields(put: Put, ip: IpPacket, facts: TcpdumpFacts, layer: number, name: string): void {
+function addIpFields(put: Put, ip: ShownPacket, facts: TcpdumpFacts, layer: number, name: string): void {
   const ends = facts.endpoints[layer];
   if (ends) {
     const ports = ip.l4.kind === 'tcp' || ip.l4.kind === 'udp' ? { sport: ip.l4.sport, dport: ip.l4.dport } : {};
@@ -90,7 +89,7 @@ function addIpFields(put: Put, ip: IpPacket, facts: TcpdumpFacts, layer: number,
   if (v6) put(`${name} ipv6`, { hlim: ip.ttl, payloadLength: v6.payloadLength === 0 ? 0 : ip.length - 40 }, { hlim: v6.hlim, payloadLength: v6.payloadLength });
 }
 
-function addTcpFields(put: Put, tcp: Extract<IpPacket['l4'], { kind: 'tcp' }>, facts: TcpdumpFacts): void {
+function addTcpFields(put: Put, tcp: Extract<ShownPacket['l4'], { kind: 'tcp' }>, facts: TcpdumpFacts): void {
   const line = facts.tcp[0];
   put('tcp payload', tcp.payloadLen, facts.quietTcpLength);
   if (!line) return;
@@ -108,7 +107,7 @@ describe('decoded fields agree with tcpdump', () => {
       const printed = readTcpdumpOut(corpusFile(`tcpdump/${out}`));
       expect(frames.length).toBe(printed.length);
       frames.forEach((f, i) => {
-        const { ours, theirs } = compare(decodeFrame(f.linkType, f.data, f.origLen), tcpdumpFacts(printed[i]), printed[i]);
+        const { ours, theirs } = compare(decodeShown(f.linkType, f.data, f.origLen), tcpdumpFacts(printed[i]), printed[i]);
         expect({ packet: i + 1, ...ours }).toEqual({ packet: i + 1, ...theirs });
       });
     });

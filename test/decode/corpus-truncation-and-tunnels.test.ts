@@ -1,11 +1,11 @@
 // Zeek's truncation and tunnel traces: what each must decode to. The Zeek weird each one
 // raises (Baseline/core.truncation/output, in this order) is named next to our outcome.
 import { describe, expect, it } from 'vitest';
-import { decodeFrame } from '../../src/decode/index.js';
+import { decodeShown } from './decode-helpers.js';
 import { corpusFile, HAVE_CORPUS, readFrames } from './corpus.js';
 
 function decodeTrace(trace: string) {
-  return readFrames(corpusFile(`zeek/Traces/${trace}`)).map((f) => decodeFrame(f.linkType, f.data, f.origLen));
+  return readFrames(corpusFile(`zeek/Traces/${trace}`)).map((f) => decodeShown(f.linkType, f.data, f.origLen));
 }
 
 describe.skipIf(!HAVE_CORPUS)('snaplen truncation at every layer (zeek core.truncation)', () => {

@@ -2,8 +2,7 @@
 // per-packet IP/TCP/UDP/ICMP fields, ICMP error contexts, SLL2 pings, VLAN tags, tunnels and
 // how each snaplen-truncation trace must come out.
 import { describe, expect, it } from 'vitest';
-import { decodeFrame } from '../../src/decode/index.js';
-import type { IpPacket } from '../../src/model.js';
+import { decodeShown, type ShownPacket, type ShownDecoded } from './decode-helpers.js';
 import { corpusFile, HAVE_CORPUS, isPinned, readFrames } from './corpus.js';
 import { readZeekIcmpEvents, readZeekRawPackets, type ZeekIcmpEvent, type ZeekRawPacket } from './zeek-oracle.js';
 
@@ -11,7 +10,7 @@ const Z = 'zeek';
 const available = (...files: string[]) => HAVE_CORPUS || files.every((f) => isPinned(`${Z}/${f}`));
 const frames = (...traces: string[]) => traces.flatMap((t) => readFrames(corpusFile(`${Z}/Traces/${t}`)));
 
-function ours(p: ReturnType<typeof decodeFrame>): object {
+function ours(p: ShownDecoded): object {
   if ('skip' in p) return { skip: p.skip };
   const { ip, encap } = p;
   const vlans = encap.filter((e) => e.startsWith('vlan')).map((e) => Number(e.slice(5)));
@@ -37,11 +36,11 @@ describe('decoded fields agree with Zeek', () => {
       const got = frames('raw_packets.pcap', 'icmp_dot1q.pcap');
       expect(got.length).toBe(48);
       expect(expected.length).toBe(48);
-      got.forEach((f, i) => expect({ packet: i + 1, ...ours(decodeFrame(f.linkType, f.data, f.origLen)) }).toEqual({ packet: i + 1, ...theirs(expected[i]) }));
+      got.forEach((f, i) => expect({ packet: i + 1, ...ours(decodeShown(f.linkType, f.data, f.origLen)) }).toEqual({ packet: i + 1, ...theirs(expected[i]) }));
     });
 
   it.skipIf(!available('Traces/linux_dlt_sll2.pcap', 'Baseline/core.linuxsll2/.stdout'))('linux_dlt_sll2.pcap: ICMP and ICMPv6 echo over LINUX_SLL2, then ARP and RARP', () => {
-    const got = frames('linux_dlt_sll2.pcap').map((f) => decodeFrame(f.linkType, f.data, f.origLen));
+    const got = frames('linux_dlt_sll2.pcap').map((f) => decodeShown(f.linkType, f.data, f.origLen));
     expect(got.map((d) => ('skip' in d ? d.skip : echoLine(d.ip)))).toEqual([
       // Baseline/core.linuxsll2/.stdout: orig_h, resp_h, v6, itype, ttl, id, seq
       '192.0.2.1 > 192.0.2.1 v6=F itype=8 ttl=64 id=8 seq=1',
@@ -64,14 +63,14 @@ describe('decoded fields agree with Zeek', () => {
   });
 });
 
-function echoLine(ip: IpPacket): string {
+function echoLine(ip: ShownPacket): string {
   if (ip.l4.kind !== 'icmp') return `not icmp: ${ip.l4.kind}`;
   return `${ip.src} > ${ip.dst} v6=${ip.l4.v6 ? 'T' : 'F'} itype=${ip.l4.type} ttl=${ip.ttl} id=${ip.l4.id} seq=${ip.l4.seq}`;
 }
 
 function compareIcmpEvents(traces: string[], baseline: string): void {
   const events = readZeekIcmpEvents(corpusFile(`${Z}/Baseline/${baseline}/output`));
-  const got = frames(...traces).map((f) => decodeFrame(f.linkType, f.data, f.origLen));
+  const got = frames(...traces).map((f) => decodeShown(f.linkType, f.data, f.origLen));
   expect(got.length).toBe(events.length);
   got.forEach((d, i) => {
     if ('skip' in d) expect.fail(`packet ${i + 1} skipped: ${d.skip}`);
@@ -84,7 +83,7 @@ function zeekFacts(e: ZeekIcmpEvent): object {
   return { hosts: reply ? [e.respH, e.origH] : [e.origH, e.respH], v6: e.v6, type: e.itype, code: e.icode, ttl: e.ttl, echo: e.echo, quoted: e.context };
 }
 
-function icmpFacts(ip: IpPacket, e: ZeekIcmpEvent): object {
+function icmpFacts(ip: ShownPacket, e: ZeekIcmpEvent): object {
   if (ip.l4.kind !== 'icmp') return { kind: ip.l4.kind };
   const q = ip.l4.quoted;
   const qPorts = q && (q.l4.kind === 'tcp' || q.l4.kind === 'udp') ? q.l4 : undefined;

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeFrame } from '../../src/decode/index.js';
 import { ethernet, ipv4, tcp, udp, bytes, concat, ACK } from './builders.js';
-import { ipOf } from './decode-helpers.js';
+import { ipOf, decodeShown } from './decode-helpers.js';
 
 const segment = tcp({ sport: 34567, dport: 80, seq: 1000, ack: 2000, flags: ACK }, bytes(10));
 
@@ -36,7 +35,7 @@ describe('IPv4 header fields', () => {
 
   it('a total length of 0 on anything but TCP is invalid, as tcpdump says', () => {
     const frame = ethernet(0x0800, ipv4({ proto: 1, totalLength: 0 }, new Uint8Array(64)));
-    expect(decodeFrame(1, frame, frame.length)).toEqual({ skip: 'ipv4 total length 0 < header length 20' });
+    expect(decodeShown(1, frame, frame.length)).toEqual({ skip: 'ipv4 total length 0 < header length 20' });
   });
 });
 
@@ -58,21 +57,21 @@ describe('IPv4 fragments', () => {
 
 describe('malformed IPv4 headers are skipped with a precise reason', () => {
   it('a version other than 4 behind the IPv4 ethertype', () => {
-    expect(decodeFrame(1, ethernet(0x0800, ipv4({ proto: 6, version: 5 }, segment)), 64)).toEqual({ skip: 'ipv4 version 5 != 4' });
+    expect(decodeShown(1, ethernet(0x0800, ipv4({ proto: 6, version: 5 }, segment)), 64)).toEqual({ skip: 'ipv4 version 5 != 4' });
   });
 
   it('a header length below 20', () => {
-    expect(decodeFrame(1, ethernet(0x0800, ipv4({ proto: 6, headerLength: 16 }, segment)), 64)).toEqual({ skip: 'ipv4 header length 16 < 20' });
+    expect(decodeShown(1, ethernet(0x0800, ipv4({ proto: 6, headerLength: 16 }, segment)), 64)).toEqual({ skip: 'ipv4 header length 16 < 20' });
   });
 
   it('a total length below the header length', () => {
-    expect(decodeFrame(1, ethernet(0x0800, ipv4({ proto: 6, totalLength: 19 }, segment)), 64)).toEqual({ skip: 'ipv4 total length 19 < header length 20' });
+    expect(decodeShown(1, ethernet(0x0800, ipv4({ proto: 6, totalLength: 19 }, segment)), 64)).toEqual({ skip: 'ipv4 total length 19 < header length 20' });
   });
 
   it('a frame too short for even the fixed header', () => {
     const cut = ethernet(0x0800, ipv4({ proto: 6 }, segment)).subarray(0, 14 + 19);
-    expect(decodeFrame(1, cut, cut.length)).toEqual({ skip: 'ipv4 length 19 < 20' });
-    expect(decodeFrame(1, cut, 100)).toEqual({ skip: 'truncated ipv4 header' });
+    expect(decodeShown(1, cut, cut.length)).toEqual({ skip: 'ipv4 length 19 < 20' });
+    expect(decodeShown(1, cut, 100)).toEqual({ skip: 'truncated ipv4 header' });
   });
 });
 

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeFrame } from '../../src/decode/index.js';
 import { authHeader, be32, bytes, concat, ethernet, icmpEcho, ipv6, ipv6Fragment, ipv6Options, tcp, udp, ipv6Bytes } from './builders.js';
-import { ipOf } from './decode-helpers.js';
+import { ipOf, decodeShown } from './decode-helpers.js';
 
 const HBH = 0, ROUTING = 43, FRAG = 44, AH = 51, DSTOPTS = 60, NONE = 59, TCP = 6, UDP = 17, ICMPV6 = 58;
 const dns = udp({ sport: 40000, dport: 53 }, bytes(30));
@@ -69,10 +68,10 @@ describe('a payload length of 0 without a jumbo option', () => {
 describe('malformed or cut IPv6', () => {
   it('a bad version and a frame shorter than the fixed header are skipped', () => {
     const bad = ethernet(0x86dd, ipv6({ next: UDP, version: 0 }, dns));
-    expect(decodeFrame(1, bad, bad.length)).toEqual({ skip: 'ipv6 version 0 != 6' });
+    expect(decodeShown(1, bad, bad.length)).toEqual({ skip: 'ipv6 version 0 != 6' });
     const short = v6(UDP, dns).subarray(0, 14 + 39);
-    expect(decodeFrame(1, short, short.length)).toEqual({ skip: 'ipv6 length 39 < 40' });
-    expect(decodeFrame(1, short, 200)).toEqual({ skip: 'truncated ipv6 header' });
+    expect(decodeShown(1, short, short.length)).toEqual({ skip: 'ipv6 length 39 < 40' });
+    expect(decodeShown(1, short, 200)).toEqual({ skip: 'truncated ipv6 header' });
   });
 
   it('an extension header cut short keeps the addresses and says where', () => {

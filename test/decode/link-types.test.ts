@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { decodeFrame, SUPPORTED_LINK_TYPES } from '../../src/decode/index.js';
+import { SUPPORTED_LINK_TYPES } from '../../src/decode/index.js';
 import { ethernet, ipv4, ipv6, linuxSll, linuxSll2, loopback, udp } from './builders.js';
-import { packetOf } from './decode-helpers.js';
+import { packetOf, decodeShown } from './decode-helpers.js';
 
 const v4 = ipv4({ src: '198.18.0.2', dst: '203.0.113.9', proto: 17, ttl: 63, id: 4242 }, udp({ sport: 40000, dport: 53 }));
 const v6 = ipv6({ src: '2001:db8::2', dst: '2001:db8:1::9', next: 17, hopLimit: 62 }, udp({ sport: 40000, dport: 53 }));
@@ -50,30 +50,30 @@ describe('every supported link type leads to the same IP packet', () => {
 
 describe('frames that hold no IP packet are skipped with the reason', () => {
   it('an unknown link type', () => {
-    expect(decodeFrame(160, v4, v4.length)).toEqual({ skip: 'link type 160' });
+    expect(decodeShown(160, v4, v4.length)).toEqual({ skip: 'link type 160' });
   });
 
   it('a raw IP (228/229) link whose packet has the other version', () => {
-    expect(decodeFrame(228, v6, v6.length)).toEqual({ skip: 'ipv4 version 6 != 4' });
-    expect(decodeFrame(229, v4, v4.length)).toEqual({ skip: 'ipv6 version 4 != 6' });
-    expect(decodeFrame(101, Uint8Array.of(0x50, 0, 0, 0), 4)).toEqual({ skip: 'ip version 5' });
+    expect(decodeShown(228, v6, v6.length)).toEqual({ skip: 'ipv4 version 6 != 4' });
+    expect(decodeShown(229, v4, v4.length)).toEqual({ skip: 'ipv6 version 4 != 6' });
+    expect(decodeShown(101, Uint8Array.of(0x50, 0, 0, 0), 4)).toEqual({ skip: 'ip version 5' });
   });
 
   it('a loopback family that is not IP', () => {
-    expect(decodeFrame(0, loopback(7, v4), v4.length + 4)).toEqual({ skip: 'loopback family 7' });
+    expect(decodeShown(0, loopback(7, v4), v4.length + 4)).toEqual({ skip: 'loopback family 7' });
   });
 
   it('SLL pseudo-protocols and netlink', () => {
-    expect(decodeFrame(113, linuxSll(0x0004, v4), v4.length + 16)).toEqual({ skip: 'linux sll protocol 0x0004' });
-    expect(decodeFrame(113, linuxSll(0x0010, v4, 824), v4.length + 16)).toEqual({ skip: 'netlink' });
-    expect(decodeFrame(276, linuxSll2(0x0806, 3, new Uint8Array(28)), 48)).toEqual({ skip: 'arp' });
+    expect(decodeShown(113, linuxSll(0x0004, v4), v4.length + 16)).toEqual({ skip: 'linux sll protocol 0x0004' });
+    expect(decodeShown(113, linuxSll(0x0010, v4, 824), v4.length + 16)).toEqual({ skip: 'netlink' });
+    expect(decodeShown(276, linuxSll2(0x0806, 3, new Uint8Array(28)), 48)).toEqual({ skip: 'arp' });
   });
 
   it('link headers cut short', () => {
-    expect(decodeFrame(1, new Uint8Array(13), 60)).toEqual({ skip: 'truncated ethernet header' });
-    expect(decodeFrame(113, new Uint8Array(15), 60)).toEqual({ skip: 'truncated linux sll header' });
-    expect(decodeFrame(276, new Uint8Array(19), 60)).toEqual({ skip: 'truncated linux sll2 header' });
-    expect(decodeFrame(0, new Uint8Array(3), 60)).toEqual({ skip: 'truncated loopback header' });
-    expect(decodeFrame(101, new Uint8Array(0), 60)).toEqual({ skip: 'truncated ip header' });
+    expect(decodeShown(1, new Uint8Array(13), 60)).toEqual({ skip: 'truncated ethernet header' });
+    expect(decodeShown(113, new Uint8Array(15), 60)).toEqual({ skip: 'truncated linux sll header' });
+    expect(decodeShown(276, new Uint8Array(19), 60)).toEqual({ skip: 'truncated linux sll2 header' });
+    expect(decodeShown(0, new Uint8Array(3), 60)).toEqual({ skip: 'truncated loopback header' });
+    expect(decodeShown(101, new Uint8Array(0), 60)).toEqual({ skip: 'truncated ip header' });
   });
 });

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeFrame } from '../../src/decode/index.js';
 import { concat, ethernet, icmpEcho, ipv4, ipv6, MAC_A, MAC_B, be16 } from './builders.js';
-import { packetOf } from './decode-helpers.js';
+import { packetOf, decodeShown } from './decode-helpers.js';
 
 const ping = ipv4({ proto: 1, id: 7 }, icmpEcho(8, 0x1c, 1));
 
@@ -29,16 +28,16 @@ describe('VLAN tags become encap entries, outermost first', () => {
   it('up to 8 stacked tags are followed; more is not a real frame', () => {
     const tags = Array.from({ length: 9 }, (_, i) => ({ tpid: 0x9100, id: i + 1 }));
     expect(packetOf(1, ethernet(0x0800, ping, tags.slice(0, 8))).encap).toEqual(tags.slice(0, 8).map((t) => `vlan ${t.id}`));
-    expect(decodeFrame(1, ethernet(0x0800, ping, tags), 200)).toEqual({ skip: 'too many vlan tags' });
+    expect(decodeShown(1, ethernet(0x0800, ping, tags), 200)).toEqual({ skip: 'too many vlan tags' });
   });
 
   it('an 802.3 length behind a tag is LLC', () => {
-    expect(decodeFrame(1, ethernet(0x0026, new Uint8Array(38), [{ id: 3 }]), 60)).toEqual({ skip: 'llc' });
+    expect(decodeShown(1, ethernet(0x0026, new Uint8Array(38), [{ id: 3 }]), 60)).toEqual({ skip: 'llc' });
   });
 
   it('a tag cut short is a truncated frame', () => {
     const frame = ethernet(0x8100, Uint8Array.of(0x00));
-    expect(decodeFrame(1, frame, 60)).toEqual({ skip: 'truncated vlan tag' });
+    expect(decodeShown(1, frame, 60)).toEqual({ skip: 'truncated vlan tag' });
   });
 });
 
@@ -49,17 +48,17 @@ describe('non-IP ethertypes are skipped by name', () => {
   ];
   for (const [type, reason] of cases) {
     it(`0x${type.toString(16)} -> ${reason}`, () => {
-      expect(decodeFrame(1, ethernet(type, new Uint8Array(46)), 60)).toEqual({ skip: reason });
+      expect(decodeShown(1, ethernet(type, new Uint8Array(46)), 60)).toEqual({ skip: reason });
     });
   }
 
   it('ARP inside a VLAN is still ARP', () => {
-    expect(decodeFrame(1, ethernet(0x0806, new Uint8Array(28), [{ id: 5 }]), 64)).toEqual({ skip: 'arp' });
+    expect(decodeShown(1, ethernet(0x0806, new Uint8Array(28), [{ id: 5 }]), 64)).toEqual({ skip: 'arp' });
   });
 
   it('802.3 frames: plain LLC is skipped, LLC/SNAP carrying IPv4 is decoded', () => {
     const stp = concat(MAC_B, MAC_A, be16(38), [0x42, 0x42, 0x03], new Uint8Array(35));
-    expect(decodeFrame(1, stp, stp.length)).toEqual({ skip: 'llc' });
+    expect(decodeShown(1, stp, stp.length)).toEqual({ skip: 'llc' });
     const snap = concat(MAC_B, MAC_A, be16(8 + ping.length), [0xaa, 0xaa, 0x03, 0, 0, 0], be16(0x0800), ping);
     expect(packetOf(1, snap).ip.ipId).toBe(7);
   });

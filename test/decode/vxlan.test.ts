@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { decodeFrame } from '../../src/decode/index.js';
 import { bytes, ethernet, icmpEcho, ipv4, ipv6, tcp, udp, vxlan, ACK } from './builders.js';
-import { ipOf, packetOf } from './decode-helpers.js';
+import { ipOf, packetOf, decodeShown } from './decode-helpers.js';
+import { decodeFrame } from '../../src/decode/index.js';
+import { parseAddress } from '../../src/addresses.js';
 
 const innerPing = ethernet(0x0800, ipv4({ src: '10.244.1.5', dst: '10.244.2.7', proto: 1, ttl: 63, id: 31 }, icmpEcho(8, 1292, 1, bytes(56))));
 
@@ -14,6 +15,24 @@ describe('VXLAN is decapsulated: the inner packet becomes the packet', () => {
     const { ip, encap } = packetOf(1, overVxlan(innerPing, 100));
     expect(encap).toEqual(['vxlan 100']);
     expect(ip).toMatchObject({ src: '10.244.1.5', dst: '10.244.2.7', ttl: 63, ipId: 31, l4: { kind: 'icmp', type: 8, id: 1292, seq: 1 } });
+  });
+
+  it('keeps the tunnel as a value: the VNI, the underlay addresses and UDP ports, and a VLAN id around it', () => {
+    const frame = overVxlan(innerPing, 4097, 4789, [{ id: 30 }]);
+    expect(decodeFrame(1, frame, frame.length)).toMatchObject({
+      kind: 'packet',
+      encap: [
+        { kind: 'vlan', id: 30 },
+        { kind: 'vxlan', vni: 4097, src: parseAddress('192.0.2.1'), dst: parseAddress('192.0.2.2'), sport: 45149, dport: 4789 },
+      ],
+      ip: { src: parseAddress('10.244.1.5'), dst: parseAddress('10.244.2.7') },
+    });
+  });
+
+  it('a frame in no tunnel carries no encap, and a frame that holds no packet says why', () => {
+    expect(decodeFrame(1, innerPing, innerPing.length)).toMatchObject({ kind: 'packet', encap: [] });
+    const arp = ethernet(0x0806, new Uint8Array(28));
+    expect(decodeFrame(1, arp, arp.length)).toEqual({ kind: 'skipped', skip: 'arp' });
   });
 
   it('on the Linux/flannel port 8472', () => {
@@ -41,7 +60,7 @@ describe('VXLAN is decapsulated: the inner packet becomes the packet', () => {
   it('ARP inside the tunnel is skipped like ARP outside it', () => {
     const arp = ethernet(0x0806, new Uint8Array(28));
     const frame = overVxlan(arp, 100);
-    expect(decodeFrame(1, frame, frame.length)).toEqual({ skip: 'arp' });
+    expect(decodeShown(1, frame, frame.length)).toEqual({ skip: 'arp' });
   });
 
   it('a VXLAN header cut short keeps the UDP carrier, marked', () => {

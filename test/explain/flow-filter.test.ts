@@ -1,14 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { compileFlowFilter } from '../../src/explain/filter.js';
 import { FatalError } from '../../src/errors.js';
-import type { FlowReport, Rewrite } from '../../src/model.js';
+import { parseAddress } from '../../src/addresses.js';
+import type { Endpoint, FlowReport, Rewrite } from '../../src/model.js';
+
+/** "198.18.0.2", "198.18.0.2:53" or "[2001:db8::2]:53" as the report's value. */
+function endpoint(text: string): Endpoint {
+  const m = /^\[(.+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text);
+  return m ? { addr: parseAddress(m[1]!)!, port: Number(m[2]) } : { addr: parseAddress(text)! };
+}
 
 function flow(proto: string, initiator: string, responder: string, rewrites: Rewrite[] = []): FlowReport {
   return {
     id: 1,
     proto,
-    initiator,
-    responder,
+    initiator: endpoint(initiator),
+    responder: endpoint(responder),
     verdict: 'ok',
     reached: 'eth0',
     dropBetween: null,
@@ -22,7 +29,7 @@ function flow(proto: string, initiator: string, responder: string, rewrites: Rew
   };
 }
 
-const snat: Rewrite = { between: ['docker0', 'eth0'], direction: 'request', field: 'src', from: '198.18.0.2', to: '203.0.113.1' };
+const snat: Rewrite = { between: ['docker0', 'eth0'], direction: 'request', field: 'src', from: parseAddress('198.18.0.2')!, to: parseAddress('203.0.113.1')! };
 const ping4 = flow('icmp', '198.18.0.2', '203.0.113.2', [snat]);
 // No zero group, so nothing in its text says '::': the family comes from the address itself.
 const ping6 = flow('icmpv6', '2001:db8:1:2:3:4:5:6', '2001:db8:9:8:7:6:5:4');

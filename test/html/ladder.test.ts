@@ -5,6 +5,7 @@ import type { IpPacket, Journey } from '../../src/model.js';
 import { LadderCollector } from '../../src/render/html/ladder-collector.js';
 import { renderLadder } from '../../src/render/html/ladder.js';
 import type { Hop } from '../../src/model.js';
+import { parseAddress } from '../../src/addresses.js';
 
 const hops: Hop[] = [
   { name: 'c1 eth0', role: 'container', netns: 'container:c1', addrs: [] },
@@ -13,7 +14,7 @@ const hops: Hop[] = [
 ];
 
 function ip(src: string, id: number): IpPacket {
-  return { version: 4, src, dst: '203.0.113.2', ttl: 64, ipId: id, length: 84, proto: 1, l4: { kind: 'icmp', v6: false, type: 8, code: 0, id: 7, seq: id }, payloadHash: 0 };
+  return { version: 4, src: parseAddress(src)!, dst: parseAddress('203.0.113.2')!, ttl: 64, ipId: id, length: 84, proto: 1, l4: { kind: 'icmp', v6: false, type: 8, code: 0, id: 7, seq: id }, payloadHash: 0 };
 }
 
 function journey(n: number, direction: 'request' | 'reply', extra: Partial<Journey> = {}): Journey {
@@ -23,8 +24,8 @@ function journey(n: number, direction: 'request' | 'reply', extra: Partial<Journ
     direction,
     ascending: direction === 'request',
     sightings: [
-      { hop: 0, frameSeq: n, t, ip: ip('198.18.0.2', n) },
-      { hop: 2, frameSeq: n, t: t + 50_000, ip: ip('203.0.113.1', n) },
+      { hop: 0, frameSeq: n, t, ip: ip('198.18.0.2', n), encap: [] },
+      { hop: 2, frameSeq: n, t: t + 50_000, ip: ip('203.0.113.1', n), encap: [] },
     ],
     ...extra,
   };

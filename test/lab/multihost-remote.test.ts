@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeFrame } from '../../src/decode/index.js';
+import { decodeShown } from '../decode/decode-helpers.js';
 import type { OverlayPath } from '../../src/discover/overlay.js';
 import { labAvailable, labUnavailableReason } from './lab.js';
 import { createMultihost } from './multihost.js';
@@ -80,7 +80,7 @@ describe.skipIf(!labAvailable())(`remote capture over the Docker API (${labUnava
 
     const frames = (hop: number): Buffer[] => driver.events.filter((e) => e.event === 'packet' && e.hop === hop).map((e) => Buffer.from(e.hex as string, 'hex'));
     const icmp = (f: Buffer): [string, string, number, string[]] => {
-      const d = decodeFrame(1, f, f.length);
+      const d = decodeShown(1, f, f.length);
       if (!('ip' in d) || d.ip.l4.kind !== 'icmp') throw new Error(`not ICMP: ${JSON.stringify(d)}`);
       return [d.ip.src, d.ip.dst, d.ip.l4.type, d.encap];
     };

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeFrame } from '../../src/decode/index.js';
+import { decodeShown } from '../decode/decode-helpers.js';
 import { readPathJson } from '../../src/capture/files/path-json.js';
 
 const dir = (name: string): string => join(import.meta.dirname, 'captures', name);
@@ -26,7 +26,7 @@ function frames(file: string): Buffer[] {
 
 type Seen = { src: string; dst: string; ttl: number; ipId: number; icmp?: number; udp?: number; encap: string[] };
 function seen(f: Buffer): Seen {
-  const d = decodeFrame(1, f, f.length);
+  const d = decodeShown(1, f, f.length);
   if (!('ip' in d)) throw new Error(d.skip);
   const l4 = d.ip.l4;
   return { src: d.ip.src, dst: d.ip.dst, ttl: d.ip.ttl, ipId: d.ip.ipId, encap: d.encap,

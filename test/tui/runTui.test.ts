@@ -3,6 +3,7 @@ import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { runTui } from '../../src/render/tui/index.js';
 import { KEY } from './harness.js';
 import { playTwoPings, twoPings } from './scenario.js';
+import { endpointText } from '../../src/render/values.js';
 
 /** A terminal as Ink sees one: a TTY stdout of 80x24 that keeps what was written, a raw stdin. */
 function fakeTerminal() {
@@ -66,7 +67,7 @@ describe('runTui', () => {
     terminal.stdin.press('q');
     const report = await running;
     expect(session.stopped).toBe(true);
-    expect(report.flows.map((f) => [f.responder, f.verdict])).toEqual([
+    expect(report.flows.map((f) => [endpointText(f.responder), f.verdict])).toEqual([
       ['203.0.113.9', 'ok'],
       ['203.0.113.50', 'dropped'],
     ]);

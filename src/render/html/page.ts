@@ -8,6 +8,7 @@ import { findingText } from '../findings.js';
 import { renderLadder } from './ladder.js';
 import type { FlowLadder } from './ladder-collector.js';
 import { PAGE_STYLE } from './style.js';
+import { endpointText } from '../values.js';
 
 export const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; base-uri 'none'; form-action 'none'";
 
@@ -38,7 +39,7 @@ function flowSection(flow: FlowReport, hops: Hop[], ladder: FlowLadder | undefin
 
 function summary(report: Report): string {
   const rows = report.flows.map(
-    (f) => `<tr><td><a href="#flow-${f.id}">${f.id}</a></td><td>${esc(f.proto)}</td><td>${esc(f.initiator)}</td><td>${esc(f.responder)}</td><td class="v">${VERDICT_MARK[f.verdict]} ${esc(f.verdict)}</td><td>${f.packets.request}/${f.packets.reply}</td></tr>`,
+    (f) => `<tr><td><a href="#flow-${f.id}">${f.id}</a></td><td>${esc(f.proto)}</td><td>${esc(endpointText(f.initiator))}</td><td>${esc(endpointText(f.responder))}</td><td class="v">${VERDICT_MARK[f.verdict]} ${esc(f.verdict)}</td><td>${f.packets.request}/${f.packets.reply}</td></tr>`,
   );
   const counts = report.hops.map((hop, i) => `${hop.name} ${report.summary.packetsPerHop[i] ?? 0}`).join(', ');
   const out = [

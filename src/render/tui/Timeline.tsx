@@ -1,6 +1,7 @@
 import { memo } from 'react';
 import { Box } from 'ink';
 import type { FlowReport, Hop, Journey } from '../../model.js';
+import { endpointText } from '../values.js';
 import { Line } from './Line.js';
 import { fit, fitSegments, type Segment } from './text.js';
 import type { Theme } from './theme.js';
@@ -29,7 +30,7 @@ export const Timeline = memo(function Timeline({ flow, journeys, hops, lines, wi
   const room = Math.max(0, lines - 2 - (withLegend ? 1 : 0));
   // Packets settle out of order (a vanished one waits out the window): show them in time order.
   const shown = journeys.slice(-room).sort((a, b) => (a.sightings[0]?.t ?? 0) - (b.sightings[0]?.t ?? 0));
-  const title = `Timeline of flow ${flow.id} (${flow.proto} ${flow.initiator} → ${flow.responder}): ${
+  const title = `Timeline of flow ${flow.id} (${flow.proto} ${endpointText(flow.initiator)} → ${endpointText(flow.responder)}): ${
     journeys.length === 0
       ? 'no packet kept (only the most recently active flows keep theirs)'
       : `last ${shown.length} of ${journeys.length} packets kept`

@@ -1,5 +1,6 @@
 import type { FlowReport, Rewrite } from '../../model.js';
 import { natName } from '../nat.js';
+import { endpointText, fieldText } from '../values.js';
 import type { Segment } from './text.js';
 
 /** A flow as the list shows it; the store reuses the object while nothing in it changed. */
@@ -35,7 +36,7 @@ export function verdictSegment(row: FlowRow): Segment {
 
 /** "198.18.0.2 → 203.0.113.9" or with ports. */
 export function endpointsText(flow: FlowReport): string {
-  return `${flow.initiator} → ${flow.responder}`;
+  return `${endpointText(flow.initiator)} → ${endpointText(flow.responder)}`;
 }
 
 /**
@@ -60,9 +61,10 @@ function phrase(group: Rewrite[]): string {
   const port = group.find((r) => r.field === 'sport' || r.field === 'dport');
   const icmpId = group.find((r) => r.field === 'icmp-id');
   const id = icmpId ? `ICMP id ${icmpId.from} -> ${icmpId.to}` : '';
+  const [addrFrom, addrTo] = addr ? [fieldText(addr.field, addr.from), fieldText(addr.field, addr.to)] : [];
   let change: string;
-  if (addr && port) change = `${addr.from}:${port.from} -> ${addr.to}:${port.to}`;
-  else if (addr) change = `${addr.from} -> ${addr.to}`;
+  if (addr && port) change = `${addrFrom}:${port.from} -> ${addrTo}:${port.to}`;
+  else if (addr) change = `${addrFrom} -> ${addrTo}`;
   else if (port) change = `port ${port.from} -> ${port.to}`;
   else return `${natName(first)} ${id} @ ${first.between[0]}→${first.between[1]}`;
   // Where it happened comes before the ICMP id, so a cut line still says where.
@@ -84,9 +86,9 @@ export function matchesFilter(flow: FlowReport, filter: string): boolean {
   if (words.length === 0) return true;
   const haystack = [
     flow.proto,
-    flow.initiator,
-    flow.responder,
-    ...flow.rewrites.flatMap((r) => [r.from, r.to]),
+    endpointText(flow.initiator),
+    endpointText(flow.responder),
+    ...flow.rewrites.flatMap((r) => [fieldText(r.field, r.from), fieldText(r.field, r.to)]),
     ...(flow.dropBetween ?? []),
     flow.verdict,
   ]

@@ -1,5 +1,6 @@
 import type { IpPacket, Journey, RewriteField, Sighting } from '../../model.js';
 import { fieldsOf, fieldValue, rewrittenFields } from '../../correlate/rewrites.js';
+import { fieldText } from '../values.js';
 import { unreachableShortName } from '../../explain/icmp.js';
 import { formatOffset, formatTraceTime, type Segment } from './text.js';
 
@@ -45,8 +46,8 @@ export function timelineRow(journey: Journey, hopCount: number): TimelineRow {
 export function fieldChanges(before: IpPacket, after: IpPacket): FieldChange[] {
   const changes: FieldChange[] = fieldsOf(rewrittenFields(before, after)).map((field) => ({
     field,
-    from: String(fieldValue(before, field)),
-    to: String(fieldValue(after, field)),
+    from: fieldText(field, fieldValue(before, field)!),
+    to: fieldText(field, fieldValue(after, field)!),
   }));
   if (before.ttl !== after.ttl) changes.push({ field: 'ttl', from: String(before.ttl), to: String(after.ttl) });
   return changes;

@@ -1,0 +1,123 @@
+// The stage after explain: each not-ok verdict and each rewrite of a report gets the cause
+// found in the Docker host's state around the trace. Pure; the verdicts are not touched.
+import type { FlowReport, Hop, Report, Rewrite } from '../model.js';
+import { explainDrop, explainMissingSnat, explainRewrite } from './attribute.js';
+import type { HostEvidence } from './hostFile.js';
+import { type RouteQuestion, routeQuestionsFor } from './collect.js';
+import { endpointOf, packetAt, travelOrder } from './packets.js';
+import type { Cause, DropQuery, HostSnapshot } from './types.js';
+
+/** Where the causes of a report come from, said once in the report. */
+export interface CauseSource {
+  /** host: the host's state was read (live, or host.json); none: a replay of captures without it. */
+  evidence: 'host' | 'none';
+  /** --trace-rules was used: a temporary nftables table traced the flow during the capture. */
+  traceRules: boolean;
+  /** What could not be read of the host's state, and why. */
+  gaps: string[];
+}
+
+const HOST_ROLES = new Set(['veth', 'bridge', 'uplink', 'host']);
+
+interface Scene {
+  hops: Hop[];
+  before: HostSnapshot;
+  after: HostSnapshot;
+}
+
+/** The interface the host's IP layer sees a packet on at this hop: a bridge port is its bridge. */
+function ipIface(hops: Hop[], i: number): string | undefined {
+  const hop = hops[i];
+  if (!hop || !HOST_ROLES.has(hop.role)) return undefined;
+  if (hop.role === 'veth') return hops.find((h) => h.role === 'bridge')?.iface ?? hop.iface;
+  return hop.iface ?? hop.name;
+}
+
+const notKnown = (reason: string): Cause => ({ kind: 'unknown', detail: { type: 'not-known', reason }, evidence: { counters: [], conntrack: [], sysctls: {} } });
+
+function hostEvidenceOf(evidence: HostEvidence | undefined): { before: HostSnapshot; after: HostSnapshot } | undefined {
+  return evidence?.namespaces.find((n) => n.role === 'host');
+}
+
+/** Where the flow's packets of a not-ok verdict stopped: the last hop that saw them and the next one. */
+function stopPoint(flow: FlowReport, hops: Hop[]): { direction: 'request' | 'reply'; from: number; to?: number } | undefined {
+  const index = (name: string): number => hops.findIndex((h) => h.name === name);
+  if (flow.dropBetween) {
+    return { direction: flow.verdict === 'reply-dropped' ? 'reply' : 'request', from: index(flow.dropBetween[0]), to: index(flow.dropBetween[1]) };
+  }
+  const order = travelOrder(flow, hops, 'request');
+  const at = order.indexOf(index(flow.reached));
+  if (at < 0) return undefined;
+  return { direction: 'request', from: order[at]!, ...(at + 1 < order.length ? { to: order[at + 1] } : {}) };
+}
+
+function verdictCause(flow: FlowReport, s: Scene): Cause | undefined {
+  if (flow.verdict === 'ok') return undefined;
+  const stop = stopPoint(flow, s.hops);
+  if (!stop) return notKnown('the hop where the packets stopped is not on the path');
+  const packet = packetAt(flow, s.hops, stop.direction, stop.from);
+  if (!packet) return notKnown(`a ${flow.proto} flow between ${endpointOf(flow.initiator).addr} and ${endpointOf(flow.responder).addr} cannot be matched against rules`);
+  const inIface = ipIface(s.hops, stop.from);
+  const outIface = stop.to === undefined ? undefined : ipIface(s.hops, stop.to);
+  const lastHost = stop.to === undefined || outIface === undefined;
+  if (flow.findings.some((f) => f.code === 'no-snat') && inIface) {
+    return explainMissingSnat(packet, inIface, s.before, s.after);
+  }
+  if (!inIface) return notKnown(`the packets were last seen at ${s.hops[stop.from]?.name}, outside this host's network namespace`);
+  const q: DropQuery = {
+    packet, inIface, leftHost: lastHost, ctState: stop.direction === 'reply' ? 'ESTABLISHED' : 'NEW',
+    count: Math.max(1, stop.direction === 'reply' ? flow.packets.reply : flow.packets.request),
+    ...(lastHost ? { outIface: inIface } : { outIface }),
+  };
+  return explainDrop(q, s.before, s.after);
+}
+
+function rewriteCause(flow: FlowReport, r: Rewrite, s: Scene): Cause | undefined {
+  const index = (name: string): number => s.hops.findIndex((h) => h.name === name);
+  const [a, b] = [index(r.between[0]), index(r.between[1])];
+  const before = packetAt(flow, s.hops, r.direction, a);
+  const after = packetAt(flow, s.hops, r.direction, b);
+  const inIface = ipIface(s.hops, a);
+  const outIface = ipIface(s.hops, b);
+  if (!before || !after || !inIface || !outIface) return notKnown(`the rewrite between ${r.between[0]} and ${r.between[1]} is not made in this host's namespace`);
+  return explainRewrite({ before, after, inIface, outIface }, s.before, s.after);
+}
+
+function withCauses(flow: FlowReport, s: Scene): FlowReport {
+  const cause = verdictCause(flow, s);
+  // Rewrites between the same two hops, the same way, were made by the same rule: asked once.
+  const asked = new Map<string, Cause | undefined>();
+  const rewrites = flow.rewrites.map((r) => {
+    const key = `${r.direction}|${r.between.join('|')}`;
+    if (!asked.has(key)) asked.set(key, rewriteCause(flow, r, s));
+    const c = asked.get(key);
+    return c ? { ...r, cause: c } : r;
+  });
+  return { ...flow, rewrites, ...(cause ? { cause } : {}) };
+}
+
+/**
+ * The report with a `cause` on each not-ok flow and each rewrite, from the host's state before
+ * and after the trace; without that state, the report says once that causes cannot be known.
+ */
+export function attachCauses(report: Report, evidence: HostEvidence | undefined, options: { traceRules?: boolean } = {}): Report {
+  const host = hostEvidenceOf(evidence);
+  const traceRules = options.traceRules ?? false;
+  if (!host) return { ...report, causes: { evidence: 'none', traceRules, gaps: [] } };
+  const scene: Scene = { hops: report.hops, before: host.before, after: host.after };
+  const gaps = [...new Set([...host.before.gaps, ...host.after.gaps])];
+  return { ...report, flows: report.flows.map((f) => withCauses(f, scene)), causes: { evidence: 'host', traceRules, gaps } };
+}
+
+/** The route lookups attribution asks of the host for these flows: where each stopped or left, and the way back. */
+export function routeQuestionsOf(report: Report, limit = 32): RouteQuestion[] {
+  const questions: RouteQuestion[] = [];
+  for (const flow of report.flows.slice(0, limit)) {
+    const stop = stopPoint(flow, report.hops);
+    const packet = stop && packetAt(flow, report.hops, stop.direction, stop.from);
+    const iif = stop && ipIface(report.hops, stop.from);
+    if (packet && iif) questions.push(...routeQuestionsFor({ family: packet.family, src: packet.src, dst: packet.dst, iif }));
+  }
+  const seen = new Set<string>();
+  return questions.filter((q) => !seen.has(JSON.stringify(q)) && seen.add(JSON.stringify(q)));
+}

@@ -137,3 +137,59 @@ describe('what may be said beside the verdict', () => {
     expect(explainFlow(path, f).findings).toEqual([{ code: 'rejected', count: 1, side: 'path', between: ['c1 eth0', 'veth1'], answer: { kind: 'tcp-reset', from: OUT } }]);
   });
 });
+
+describe('where a drop is placed', () => {
+  it('requests lost at the first hop: dropped between it and the next (hop 0 can be the worst)', () => {
+    const f = flow({ request: stats({ packets: 3, farthest: 1, seen: [3, 1, 0, 0], vanishedAfter: [2, 1, 0, 0] }) });
+    expect(explainFlow(path, f).dropBetween).toEqual(['c1 eth0', 'veth1']);
+  });
+
+  it('the hop most were last seen at, not a later one with fewer', () => {
+    const f = flow({ request: stats({ packets: 3, farthest: 2, seen: [3, 3, 1, 0], vanishedAfter: [0, 2, 1, 0] }) });
+    expect(explainFlow(path, f).dropBetween).toEqual(['veth1', 'docker0']);
+  });
+
+  it('a hop that simply saw nothing after the drop is not skipped as blind', () => {
+    const f = flow({ request: stats({ packets: 1, farthest: 1, seen: [1, 1, 0, 0], vanishedAfter: [0, 1, 0, 0] }) });
+    expect(explainFlow(path, f).dropBetween).toEqual(['veth1', 'docker0']);
+  });
+
+  it('the answer placed past where the request was last seen when it appeared farther on', () => {
+    const f = flow({ rejection: { kind: 'tcp-reset', from: OUT }, rejectionHop: 2, rejections: 1, request: stats({ packets: 1, farthest: 1, seen: [1, 1, 0, 0], missed: [0, 0, 0, 0], vanishedAfter: [0, 1, 0, 0] }) });
+    expect(explainFlow(path, f).findings).toMatchObject([{ code: 'rejected', side: 'path', between: ['docker0', 'eth0'] }]);
+  });
+});
+
+describe('the order of rewrites, TTL steps and latencies does not depend on the order they were met', () => {
+  const step = (from: number, to: number, direction: 'request' | 'reply', ttl: number[]) => ({
+    from, to, direction, ttl: new Map(ttl.map((t) => [t, 1])), samples: 1, minNs: 1000, maxNs: 1000, sumNs: 1000, lastFromNs: 0,
+  });
+  it('requests first in travel order, then replies in their travel order; TTL decrements ascending', () => {
+    const steps = new Map<number, ReturnType<typeof step>>([
+      [1, step(3, 2, 'reply', [1])], [2, step(2, 3, 'request', [1, 0])], [3, step(0, 1, 'request', [0])], [4, step(1, 0, 'reply', [0])],
+    ]);
+    const rw = (from: number, to: number, direction: 'request' | 'reply', field: 'src' | 'dst') => ({ from, to, direction, field, before: 1, after: 2 });
+    const rewrites = new Map([[1, [rw(3, 2, 'reply', 'dst')]], [2, [rw(2, 3, 'request', 'src')]], [3, [rw(1, 2, 'request', 'dst')]]]);
+    const report = explainFlow(path, flow({ steps, rewrites } as unknown as Partial<FlowState>));
+    expect(report.ttl.map((t) => `${t.direction} ${t.between.join('>')} ${t.decrement}`)).toEqual([
+      'request c1 eth0>veth1 0', 'request docker0>eth0 0', 'request docker0>eth0 1', 'reply eth0>docker0 1', 'reply veth1>c1 eth0 0',
+    ]);
+    expect(report.latency.map((l) => `${l.direction} ${l.between.join('>')}`)).toEqual(['request c1 eth0>veth1', 'request docker0>eth0', 'reply eth0>docker0', 'reply veth1>c1 eth0']);
+    expect(report.rewrites.map((r) => `${r.direction} ${r.between.join('>')} ${r.field}`)).toEqual(['request veth1>docker0 dst', 'request docker0>eth0 src', 'reply eth0>docker0 dst']);
+  });
+});
+
+describe('what the verdict already says is not said again', () => {
+  it('replies all lost: reply-dropped, no partial-loss for them; requests partly lost still said', () => {
+    const f = flow({ request: stats({ packets: 2, arrived: 1, farthest: 3, seen: [2, 2, 2, 1], vanishedAfter: [0, 0, 1, 0] }), reply: stats({ packets: 1, farthest: 0, seen: [0, 0, 0, 1], vanishedAfter: [0, 0, 0, 1] }) });
+    expect(explainFlow(path, f)).toMatchObject({
+      verdict: 'reply-dropped', dropBetween: ['eth0', 'docker0'],
+      findings: [{ code: 'partial-loss', direction: 'request', count: 1, of: 2, between: ['docker0', 'eth0'] }],
+    });
+  });
+
+  it('no missing-SNAT warning beside an ICMP error that came back', () => {
+    const f = flow({ noSnat: { hop: 3, src: parseAddress('198.18.0.2')! }, rejection: { kind: 'icmp-error', v6: false, type: 3, code: 1, from: OUT }, rejectionHop: 3, rejections: 1, request: stats({ packets: 1, arrived: 1, farthest: 3, seen: all }), reply: stats({ packets: 1, arrived: 1, farthest: 3, seen: all }) });
+    expect(explainFlow(path, f).findings.map((x) => x.code)).toEqual(['rejected']);
+  });
+});

@@ -14,6 +14,9 @@ export default defineConfig({
           exclude: labTests,
           // The UI tests play a user at a terminal; with CI set, Ink draws only the last frame.
           env: { CI: 'false' },
+          // Many tests run the real command as a child process: on a busy 2-core machine one
+          // start can take seconds, which says nothing about the behaviour under test.
+          testTimeout: 30_000,
         },
       },
       {

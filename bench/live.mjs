@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
-const cli = path.join(here, '..', 'bin', 'hoptrace.js');
+const cli = process.env.HOPTRACE_CLI ?? path.join(here, '..', 'bin', 'hoptrace.js');
 const rates = (process.env.BENCH_LIVE_RATES ?? '0,50000,100000,200000,400000').split(',').map(Number);
 const COUNT = 30;
 const tag = `ht-lb${process.pid % 10000}`;

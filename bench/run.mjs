@@ -96,7 +96,7 @@ try {
   fs.mkdirSync(path.join(here, 'out'), { recursive: true });
   fs.writeFileSync(path.join(here, 'out', 'replay.json'), `${JSON.stringify(rows, null, 2)}\n`);
   // BENCH_EXTRAS picks the benchmarks run after the replay rows ("" for none).
-  for (const extra of (process.env.BENCH_EXTRAS ?? 'scale,tui,live').split(',').filter(Boolean)) {
+  for (const extra of (process.env.BENCH_EXTRAS ?? 'scale,tui,live,startup').split(',').filter(Boolean)) {
     const script = path.join(here, `${extra}.mjs`);
     if (fs.existsSync(script)) execFileSync('node', [script], { stdio: 'inherit' });
   }

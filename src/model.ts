@@ -45,6 +45,26 @@ export interface Hop {
   /** Capture file this hop was read from (replay) or written to (--record). */
   file?: string;
   mtu?: number;
+  /** Live reports only: what the kernel counted for this hop's capture. */
+  kernel?: KernelCounts;
+  /** The machine the hop is on, in a trace across several hosts (`--host name=...`). */
+  host?: string;
+  /**
+   * How far this hop's host clock may be from the trace's reference clock, in microseconds
+   * (after the measured offset was applied); absent on a multi-host trace: never compared.
+   */
+  clockUncertaintyUs?: number;
+}
+
+/**
+ * A live hop's capture as the kernel counted it (libpcap's pcap_stats, the interface's rx
+ * drops). On Linux `received` (packets the capture filter passed) includes `dropped` (no room
+ * in libpcap's ring); `ifDropped` is what the interface itself dropped on receive.
+ */
+export interface KernelCounts {
+  received: number;
+  dropped: number;
+  ifDropped: number;
 }
 
 /** A non-fatal problem met while reading, shown to the user as a warning line. */
@@ -175,6 +195,23 @@ export interface LatencyStep {
   minUs: number;
   avgUs: number;
   maxUs: number;
+  /** Set between hops on two hosts: the clocks agree only to +- this (the figures above are rounded to it). */
+  uncertaintyUs?: number;
+}
+
+/**
+ * Where the flow's packets went into or came out of a tunnel: `between` the hop that saw the
+ * bare packet and the hop that saw it encapsulated (or the other way round).
+ */
+export interface TunnelStep {
+  between: [string, string];
+  direction: Direction;
+  kind: 'vxlan';
+  vni: number;
+  /** The carrier's addresses and ports as the uplink saw them. */
+  outer: { src: string; dst: string; dport: number };
+  /** Encapsulated going from `between[0]` to `between[1]`, or decapsulated. */
+  action: 'encapsulated' | 'decapsulated';
 }
 
 export interface FlowReport {
@@ -190,6 +227,8 @@ export interface FlowReport {
   ttl: TtlStep[];
   latency: LatencyStep[];
   findings: Finding[];
+  /** Tunnels the packets crossed (absent when none); `insideAt`: hops that saw them encapsulated. */
+  tunnels?: { steps: TunnelStep[]; insideAt: string[] };
   packets: { request: number; reply: number };
   /** Seconds since the trace's first frame. */
   firstSeen: number;

@@ -1,10 +1,13 @@
-import type { Frame, Hop } from './model.js';
+import type { Frame, Hop, KernelCounts } from './model.js';
 
 /** Per-hop capture state for the views: packet count and, if any, what went wrong there. */
 export interface HopStatus {
   packets: number;
   problem?: string;
+  /** Live only: what the kernel counted for this hop's capture (libpcap's pcap_stats, the interface's rx drops). */
+  kernel?: KernelCounts;
 }
+
 
 /** Where a source puts its frames: the pipeline's core. */
 export interface FrameSink {

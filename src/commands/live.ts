@@ -9,6 +9,7 @@ import { chooseOutput, colorEnabled, type OutputFlags } from '../render/output.j
 import { renderJson } from '../render/json.js';
 import { renderText } from '../render/text.js';
 import { streamFlowLines } from '../render/stream.js';
+import { listenForInterrupt } from './interrupt.js';
 // Live capture, Docker (dockerode, ssh2) and discovery are loaded by the commands that use them:
 // replay never loads them.
 import type { LiveTraceRequest, Presenter } from './liveTrace.js';
@@ -21,13 +22,14 @@ interface TargetFlags {
   pid?: string;
   netns?: string;
   hostNetns?: string;
+  dockerTimeout?: number;
 }
 
 interface CaptureFlags extends TargetFlags, OutputFlags {
   record?: string;
   pcapng?: string;
   html?: string;
-  bufferMib: number;
+  ringPackets: number;
   window: number;
   filter?: string;
   verbose?: boolean;
@@ -58,7 +60,8 @@ function registerPing(program: Command, outcome: CommandOutcome): void {
       const request = baseRequest(cmd, target, dest, { proto: 'icmp', destination: dest }, flags);
       const { pingFrom } = await import('../capture/live/traffic.js');
       request.traffic = (ns) => pingFrom(ns, dest, flags.count, flags.interval);
-      outcome.code = await finish(cmd, request, flags, true);
+      request.inContainer = ['ping', '-c', String(flags.count), '-i', String(flags.interval), dest];
+      outcome.code = await finish(cmd, request, flags);
     });
 }
 
@@ -76,7 +79,8 @@ function registerProbe(program: Command, proto: 'tcp' | 'udp', outcome: CommandO
       const request = baseRequest(cmd, target, dest, { proto, destination: dest, port }, flags);
       const { probeFrom } = await import('../capture/live/traffic.js');
       request.traffic = (ns) => probeFrom(ns, { mode: proto, host: dest, port, timeoutMs: flags.timeout * 1000 });
-      outcome.code = await finish(cmd, request, flags, true);
+      request.inContainer = ['nc', ...(proto === 'udp' ? ['-u'] : []), '-w', String(Math.ceil(flags.timeout)), dest, String(port)];
+      outcome.code = await finish(cmd, request, flags);
     });
 }
 
@@ -86,13 +90,14 @@ function registerWatch(program: Command, outcome: CommandOutcome): void {
     .argument('[filter]', 'pcap filter (compiled by libpcap) to keep only the flow being debugged')
     .action(async (a: string | undefined, b: string | undefined, flags: CaptureFlags, cmd: Command) => {
       const [target, filter] = positionals(flags, a, b, 'filter');
-      outcome.code = await finish(cmd, baseRequest(cmd, target, undefined, { proto: 'any', userFilter: filter }, flags), flags, false);
+      outcome.code = await finish(cmd, baseRequest(cmd, target, undefined, { proto: 'any', userFilter: filter }, flags), flags);
     });
 }
 
 function captureCommand(program: Command, name: string, description: string): Command {
   return targetOptions(program.command(name).description(description))
     .option('--record <dir>', 'also write a trace directory (path.json + one pcap per hop) for `hoptrace replay`')
+    .option('--host <name=endpoint>', 'a Docker host of a multi-host (overlay) trace, as unix:///path, tcp://host:port or ssh://user@host (DOCKER_HOST when only a name is given); repeat per host', (v: string, all: string[] = []) => [...all, v])
     .addOption(new Option('--pcapng <file>', PCAPNG_HELP).argParser(outputFileOption('--pcapng')))
     .addOption(new Option('--html <file>', HTML_HELP).argParser(outputFileOption('--html')))
     .option('--json', 'print one JSON document (see schema/report.schema.json)')
@@ -102,17 +107,24 @@ function captureCommand(program: Command, name: string, description: string): Co
     .addOption(new Option('--filter <expr>', FILTER_HELP).argParser(filterOption))
     .addOption(new Option('--window <ms>', 'longest a packet may take from one hop to the next').default(DEFAULTS.windowMs).argParser(numberOption('--window', WINDOW_RANGE)))
     .addOption(
-      new Option('--buffer-mib <MiB>', "libpcap's ring per hop: smaller rings lose packets in bursts (10 MiB lost them from ~40,000 packets/s on a veth)")
-        .default(DEFAULTS.bufferMib)
-        .argParser(numberOption('--buffer-mib', { min: 1, max: 1024 })),
-    );
+      new Option('--ring-packets <n>', "packets libpcap's ring holds per hop: a burst larger than the ring is lost, and the kernel counts the loss")
+        .default(DEFAULTS.ringPackets)
+        .argParser(numberOption('--ring-packets', { min: 64, max: 1_048_576, integer: true })),
+    )
+    .addOption(new Option('--buffer-mib <MiB>').hideHelp().argParser(bufferMibRefused));
+}
+
+/** The ring was sized in bytes for 64 KiB packets; in 296-byte slots the same number would mean another ring: refused, not converted. */
+function bufferMibRefused(): never {
+  throw new InputError(`--buffer-mib is no longer taken: libpcap's ring per hop is sized in packets now, --ring-packets <n> (default ${DEFAULTS.ringPackets})`);
 }
 
 function targetOptions(command: Command): Command {
   return command
     .option('--pid <pid>', 'trace the network namespace of a process instead of a container')
     .option('--netns <name|path>', 'trace a network namespace (ip netns name or path) instead of a container')
-    .option('--host-netns <name|path>', "the namespace holding the veth peers and bridge (default: dockerd's, else ours)");
+    .option('--host-netns <name|path>', "the namespace holding the veth peers and bridge (default: dockerd's, else ours)")
+    .addOption(new Option('--docker-timeout <seconds>', 'how long to wait for Docker to answer').default(10).argParser(numberOption('--docker-timeout', { min: 0.1, max: 600 })));
 }
 
 function registerPathCommand(program: Command, outcome: CommandOutcome): void {
@@ -139,10 +151,11 @@ function baseRequest(cmd: Command, target: TargetSpec, destination: string | und
     target,
     destination,
     selector,
-    lingerMs: 1500,
+    // Once the traffic ended, what is left settles within the matching window: then the trace ends.
+    lingerMs: flags.window,
     recordDir: flags.record,
     traceRules: flags.traceRules ?? false,
-    bufferBytes: Math.round(flags.bufferMib * 1024 * 1024),
+    ringPackets: flags.ringPackets,
     trace: { windowMs: flags.window, filter: flags.filter },
     commandLine: commandLine(cmd),
     say: () => undefined,
@@ -150,21 +163,31 @@ function baseRequest(cmd: Command, target: TargetSpec, destination: string | und
 }
 
 /** Runs the trace, shows it, prints the final report and returns the exit code. */
-async function finish(cmd: Command, request: LiveTraceRequest, flags: CaptureFlags, needFlows: boolean): Promise<number> {
+async function finish(cmd: Command, request: LiveTraceRequest, flags: CaptureFlags): Promise<number> {
   const mode = chooseOutput(flags, Boolean(process.stdout.isTTY), true);
   const color = colorEnabled(process.stdout);
   const later: string[] = [];
   // Lines on stderr would tear the UI apart: keep them until it is gone.
   request.say = (line) => (mode === 'tui' ? later.push(line) : process.stderr.write(`hoptrace: ${line}\n`));
-  const { runLiveTrace } = await import('./liveTrace.js');
-  const { traceExports } = await import('../export/trace-export.js');
+  // Text and JSON read Ctrl-C as a key from a terminal (see interrupt.ts); the Ink UI reads its own keys.
+  const interrupt = listenForInterrupt({ readKeys: mode !== 'tui' });
+  let report: Report;
   let exports: TraceExports | undefined;
-  request.exports = (hops, description) => (exports = traceExports(flags, hops, description));
-  const report = await runLiveTrace(request, presenter(mode, color, flags.verbose ?? false, flags.window));
+  try {
+    const { runLiveTrace } = await import('./liveTrace.js');
+    const { traceExports } = await import('../export/trace-export.js');
+    request.exports = (hops, description) => (exports = traceExports(flags, hops, description));
+    const hosts = (flags as { host?: string[] }).host;
+    const run = hosts?.length ? (await import('./multiHostTrace.js')).runMultiHostTrace : runLiveTrace;
+    report = await run({ ...request, hosts: hosts ?? [] }, presenter(mode, color, flags.verbose ?? false, flags.window), interrupt);
+  } finally {
+    interrupt.dispose();
+  }
   exports?.finish(report);
   for (const line of later) process.stderr.write(`hoptrace: ${line}\n`);
-  process.stdout.write(mode === 'json' ? renderJson(report) : renderText(report, { color }));
-  const allOk = report.flows.every((f) => f.verdict === 'ok') && (!needFlows || report.flows.length > 0);
+  process.stdout.write(mode === 'json' ? renderJson(report) : renderText(report, { color, filter: flags.filter }));
+  // As the README's table says, for watch too: no flow of the traced container seen is exit 1.
+  const allOk = report.flows.length > 0 && report.flows.every((f) => f.verdict === 'ok');
   return allOk ? ExitCode.OK : ExitCode.NOT_OK;
 }
 
@@ -203,7 +226,7 @@ function positionals(flags: TargetFlags, a: string | undefined, b: string | unde
     return [{ kind: 'pid', pid, hostNetns }, a];
   }
   if (a === undefined) throw usage('missing container (name or id), or --pid/--netns');
-  return [{ kind: 'docker', ref: a, hostNetns }, b];
+  return [{ kind: 'docker', ref: a, hostNetns, dockerTimeoutMs: (flags.dockerTimeout ?? 10) * 1000 }, b];
 }
 
 function required(value: string | undefined, name: string): string {

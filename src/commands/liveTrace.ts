@@ -1,7 +1,8 @@
 import type { Hop, Report } from '../model.js';
-import { EnvironmentError } from '../errors.js';
 import type { TraceSession } from '../session.js';
-import { discoverPath, type DiscoveredPath } from '../discover/path.js';
+import { discoverPath, refuseUntraceable, type DiscoveredPath } from '../discover/path.js';
+import { describeFact } from '../discover/describe.js';
+import { vlanTaggedHops } from '../discover/macvlan.js';
 import { resolveTarget, type TargetSpec } from '../discover/target.js';
 import { inspectContainer } from '../discover/docker.js';
 import type { Netns } from '../discover/netns.js';
@@ -12,6 +13,7 @@ import type { TraceOptions } from '../pipeline/options.js';
 import type { FrameSource } from '../source.js';
 import { requireCaptureRights } from '../capture/live/privilege.js';
 import type { Traffic } from '../capture/live/traffic.js';
+import type { Interrupt } from './interrupt.js';
 
 export interface LiveTraceRequest {
   target: TargetSpec;
@@ -24,14 +26,17 @@ export interface LiveTraceRequest {
   recordDir?: string;
   /** --trace-rules: trace the flow through the host's rules with a temporary nftables table. */
   traceRules?: boolean;
-  /** libpcap's ring per hop, in bytes. */
-  bufferBytes: number;
+  /** Slots of libpcap's ring per hop (--ring-packets). */
+  ringPackets: number;
   /** --window, --filter: the same options as replay. */
   trace: TraceOptions;
   /** The command as typed, for "run as root: sudo ..." */
   commandLine: string;
   /** Told when the trace starts, what the traffic did, what went wrong on the way. */
   say: (line: string) => void;
+  /** `--host name=endpoint` (multi-host, commands/multiHostTrace.ts) and the command run in the container there. */
+  hosts?: string[];
+  inContainer?: string[];
   /** --pcapng, --html: listeners and frame taps, made once the path (and so the hops) is known. */
   exports?: (hops: Hop[], description: string) => Pick<RunOptions, 'listeners' | 'taps'>;
 }
@@ -39,16 +44,19 @@ export interface LiveTraceRequest {
 /** Shows a running session and returns its final report (the TUI, or waiting and rendering). */
 export type Presenter = (session: TraceSession) => Promise<Report>;
 
-export async function runLiveTrace(request: LiveTraceRequest, present: Presenter): Promise<Report> {
+/** `interrupt`: listening since the command started, so a Ctrl-C during discovery is heard too. */
+export async function runLiveTrace(request: LiveTraceRequest, present: Presenter, interrupt: Interrupt): Promise<Report> {
   requireCaptureRights(request.commandLine);
-  const path = await discoverPath(await resolveTarget(request.target), request.destination);
-  refuseUnreachable(path);
+  const path = await interrupt.before(discoverPath(await interrupt.before(resolveTarget(request.target)), request.destination));
+  refuseUntraceable(path);
+  for (const fact of path.facts) request.say(`note: ${describeFact(fact)}`);
   // The host's state before the capture starts; read again after it stops, for the causes.
   const host = await (await import('../evidence/live.js')).watchHost(path, { traceRules: request.traceRules ?? false });
   const filters = path.hops.map((hop) => hopFilter(hop, request.selector, filterContext(path)));
   const warnings: string[] = [];
+  const checks: Promise<void>[] = [];
   let source: FrameSource | undefined;
-  const onProblem = problemHandler(path, request, warnings, () => source);
+  const onProblem = problemHandler(path, request, warnings, () => source, checks);
   const description = describeTrace(path, request);
   source = liveSource({
     hops: path.hops,
@@ -56,17 +64,16 @@ export async function runLiveTrace(request: LiveTraceRequest, present: Presenter
     filters,
     description,
     recordDir: request.recordDir,
-    bufferBytes: request.bufferBytes,
-    notes: [...path.notes, ...describeFilters(path.hops, filters)],
+    ringPackets: request.ringPackets,
+    notes: [...path.facts.map(describeFact), ...path.notes, ...describeFilters(path.hops, filters)],
     onProblem,
     warnings: () => warnings,
+    settling: () => Promise.allSettled(checks),
   });
   const session = await runTrace(source, { ...request.trace, ...request.exports?.(source.hops, description) });
-  const stopOnSignal = (): void => session.stop();
-  process.on('SIGINT', stopOnSignal);
-  process.on('SIGTERM', stopOnSignal);
+  interrupt.onStop(() => session.stop());
   noteWatchUplink(path, request);
-  const traffic = request.traffic?.(path.target.netns);
+  const traffic = interrupt.requested ? undefined : request.traffic?.(path.target.netns);
   if (traffic) void sendThenStop(traffic, session, request);
   let report: Report;
   try {
@@ -77,26 +84,28 @@ export async function runLiveTrace(request: LiveTraceRequest, present: Presenter
     // This command owns the trace: it ends it, whatever the view did.
     session.stop();
     await session.report.catch(() => undefined);
-    process.off('SIGINT', stopOnSignal);
-    process.off('SIGTERM', stopOnSignal);
     await host.stop();
   }
   return host.finish(report, request.recordDir);
 }
 
 /** A hop's capture ended on its own: warn, and if the container stopped, end the trace. */
-function problemHandler(path: DiscoveredPath, request: LiveTraceRequest, warnings: string[], source: () => FrameSource | undefined) {
+function problemHandler(path: DiscoveredPath, request: LiveTraceRequest, warnings: string[], source: () => FrameSource | undefined, checks: Promise<void>[]) {
   let stoppedSaid = false;
   return (hop: Hop, message: string): void => {
     warnings.push(`${hop.name}: ${message}`);
     request.say(`warning: ${hop.name}: ${message}`);
-    void containerStopped(path).then((why) => {
-      if (!why || stoppedSaid) return;
-      stoppedSaid = true;
-      warnings.push(why);
-      request.say(`warning: ${why}`);
-      source()?.stop();
-    });
+    // The source's end waits for this check (settling): the other hops' captures may end too
+    // (a vanished veth ends its namespace's helper) before Docker has answered.
+    checks.push(
+      containerStopped(path).then((why) => {
+        if (!why || stoppedSaid) return;
+        stoppedSaid = true;
+        warnings.push(why);
+        request.say(`warning: ${why}`);
+        source()?.stop();
+      }),
+    );
   };
 }
 
@@ -121,18 +130,12 @@ function filterContext(path: DiscoveredPath) {
     proto: p.containerPort.split('/')[1] ?? 'tcp',
     port: Number(p.hostPort),
   }));
-  return { addrs: path.addrs, uplinkAddrs: path.uplinkAddrs, publishedPorts };
-}
-
-function refuseUnreachable(path: DiscoveredPath): void {
-  if (path.mode === 'none' || path.hops.length === 0) {
-    throw new EnvironmentError(path.notes[0] ?? `${path.target.description}: no interface to capture on`);
-  }
+  return { addrs: path.addrs, uplinkAddrs: path.uplinkAddrs, publishedPorts, vlanTagged: vlanTaggedHops(path.facts) };
 }
 
 function describeTrace(path: DiscoveredPath, request: LiveTraceRequest): string {
   const to = request.destination ? ` to ${request.destination}` : '';
-  return `hoptrace ${request.commandLine.replace(/^hoptrace /, '')}: ${path.target.description}${to}, recorded live (timestamps taken on arrival in user space, one clock per network namespace)`;
+  return `hoptrace ${request.commandLine.replace(/^hoptrace /, '')}: ${path.target.description}${to}, recorded live (kernel timestamps of each hop's capture)`;
 }
 
 /** A capture ended on its own: if the container stopped, say so and end the trace. */

@@ -41,7 +41,7 @@ export function registerReplayCommand(program: Command, outcome: CommandOutcome)
     .addOption(new Option('--pcapng <file>', PCAPNG_HELP).argParser(outputFileOption('--pcapng')))
     .addOption(new Option('--html <file>', HTML_HELP).argParser(outputFileOption('--html')))
     .addOption(
-      new Option('--pcap-reader <reader>', 'reader for classic pcap: native (hoptrace\'s own, several times faster), or the pcap-parser package')
+      new Option('--pcap-reader <reader>', 'reader for classic pcap: native (hoptrace\'s own, about twice as fast), or the pcap-parser package')
         .choices(['native', 'pcap-parser'])
         .default(DEFAULTS.pcapReader),
     )
@@ -73,7 +73,7 @@ async function replay(inputs: string[], options: ReplayOptions): Promise<number>
   report = attachCauses(report, hostEvidenceBeside(inputs));
   printWarnings(trace.warnings);
   exports.finish(report);
-  process.stdout.write(mode === 'json' ? renderJson(report) : renderText(report, { color: colorEnabled(process.stdout) }));
+  process.stdout.write(mode === 'json' ? renderJson(report) : renderText(report, { color: colorEnabled(process.stdout), filter: options.filter }));
   return report.flows.length > 0 && report.flows.every((f) => f.verdict === 'ok') ? ExitCode.OK : ExitCode.NOT_OK;
 }
 

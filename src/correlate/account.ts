@@ -3,8 +3,9 @@ import { fieldValue, rewrittenFields } from './rewrites.js';
 import type { DirectionStats, FlowState, RewriteRecord, StepStats } from './flows.js';
 import { isEchoReply, isEchoRequest, TCP_RST } from './keys.js';
 import type { TransitTimes } from './inflight.js';
-import { isPrivateValue } from '../addresses.js';
+import { sourceNeedsSnat } from '../addresses.js';
 import type { PathModel } from './path.js';
+import { noteInside, noteTunnelStep, tunnelOf } from './tunnels.js';
 
 /**
  * Adds one settled journey to its flow: how far it got, where it vanished or was not seen,
@@ -44,6 +45,7 @@ export function accountJourney(
   markSeen(stats, ordered, origin, reached, hopAt, position, result);
 
   for (let i = 1; i < ordered.length; i++) compareStep(flow, direction, ordered[i - 1], ordered[i], transit);
+  if (ordered.length === 1) noteInside(flow, first);
   if (direction === 'reply') noteComingBack(flow, first, arrived, flow.outbound ? first.hop : last - first.hop);
   else {
     noteRequest(flow, first.ip, final.t, arrived ? Infinity : reached);
@@ -111,6 +113,7 @@ function inTravelOrder(sightings: Sighting[], increasing: boolean): boolean {
 function compareStep(flow: FlowState, direction: Direction, a: Sighting, b: Sighting, transit?: TransitTimes): void {
   const rewritten = rewrittenFields(a.ip, b.ip);
   if (rewritten !== 0) noteRewrites(flow, direction, a, b, rewritten);
+  if (a.encap.length > 0 || b.encap.length > 0) noteTunnelStep(flow, direction, a, b);
   const stepKey = (a.hop * 256 + b.hop) * 2 + (direction === 'request' ? 0 : 1);
   let step = flow.steps.get(stepKey);
   if (!step) {
@@ -197,8 +200,9 @@ function noteRequest(flow: FlowState, ip: IpPacket, lastT: number, reached: numb
 /** A request that leaves by the uplink still carrying the container's private source. */
 function noteMissingSnat(path: PathModel, flow: FlowState, first: Sighting, ordered: Sighting[]): void {
   for (const s of ordered) {
-    if (!path.uplinks.has(s.hop) || s === first) continue;
-    if (s.ip.src === first.ip.src && (isPrivateValue(s.ip.src) || path.inBridgeSubnet(s.ip.src))) {
+    // Inside a tunnel the packet leaves with the host's own address on the carrier.
+    if (!path.uplinks.has(s.hop) || s === first || tunnelOf(s)) continue;
+    if (s.ip.src === first.ip.src && sourceNeedsSnat(s.ip.src, path.subnets)) {
       flow.noSnat = { hop: s.hop, src: s.ip.src };
     }
   }

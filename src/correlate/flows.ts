@@ -2,6 +2,7 @@ import type { IpAddress } from '../addresses.js';
 import type { Direction, Endpoint, FieldValue, IpPacket, Rejection, RewriteField, Sighting } from '../model.js';
 import { conversationKey, endpointsOf, isEchoReply, isEchoRequest, isIcmpError, protoName, sameSide, TCP_ACK, TCP_SYN, type Endpoints, type Side } from './keys.js';
 import type { PathModel } from './path.js';
+import type { TunnelRecord } from './tunnels.js';
 
 /** What happened to one direction of a flow, summed over its packets. */
 export interface DirectionStats {
@@ -87,6 +88,10 @@ export interface FlowState {
   /** Distinct rewrites, by hop pair, direction and field. */
   rewrites: Map<number, RewriteRecord[]>;
   steps: Map<number, StepStats>;
+  /** Where packets went into or out of a tunnel, by hop pair and direction (correlate/tunnels.ts). */
+  tunnels: Map<number, TunnelRecord>;
+  /** Bit i set: the flow's packets were seen inside a tunnel at hop i. */
+  insideAt: number;
   /** The first ICMP error or TCP reset that came back, where it was first seen, and how many came. */
   rejection?: Rejection;
   rejectionHop?: number;
@@ -246,6 +251,8 @@ export class FlowTable {
       turn: -1,
       lastBack: -Infinity,
       echo: { sent: new Map(), answered: new Set(), longestRoundTripNs: 0 },
+      tunnels: new Map(),
+      insideAt: 0,
       firstSeen: first.t,
       lastSeen: first.t,
       version: 0,
@@ -253,9 +260,9 @@ export class FlowTable {
   }
 
   /**
-   * The traced container's own address says which way requests go. It is asked first: live
-   * captures in different namespaces are stamped on arrival in user space, so their times can
-   * be out of path order by milliseconds.
+   * The traced container's own address says which way requests go. It is asked first: hops
+   * captured on different clocks (other machines, or recordings an earlier hoptrace stamped in
+   * user space) can be out of path order by milliseconds.
    */
   private outboundByAddress(sightings: Sighting[], answer: boolean): boolean | undefined {
     for (const s of sightings) {

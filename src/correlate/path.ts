@@ -56,9 +56,4 @@ export class PathModel {
   hopOwning(addr: IpAddress): number | undefined {
     return this.endpointHop.get(addr);
   }
-
-  /** A bridge subnet holds this address. */
-  inBridgeSubnet(addr: IpAddress): boolean {
-    return this.subnets.some((prefix) => inPrefix(addr, prefix));
-  }
 }

@@ -25,16 +25,57 @@ export function dockerSocketPath(env: NodeJS.ProcessEnv = process.env): string |
   return endpoint.startsWith('unix://') ? endpoint.slice('unix://'.length) || '/var/run/docker.sock' : undefined;
 }
 
-export function dockerClient(): Docker {
-  // dockerode's modem reads DOCKER_HOST itself (unix://, tcp://, ssh://).
-  return new Docker();
+/** How long the first answer from Docker may take (`--docker-timeout`). */
+export const DEFAULT_DOCKER_TIMEOUT_MS = 10_000;
+/** After this long without an answer, say what is awaited. */
+const SAY_WAITING_AFTER_MS = 1_000;
+
+export function dockerClient(timeoutMs = DEFAULT_DOCKER_TIMEOUT_MS): Docker {
+  // dockerode's modem reads DOCKER_HOST itself (unix://, tcp://, ssh://). Its connection
+  // timeout only frees the socket a little after firstAnswer has given up with a clear error.
+  return new Docker({ connectionTimeout: timeoutMs + 1_000 } as Docker.DockerOptions);
+}
+
+export interface DockerWait {
+  timeoutMs: number;
+  /** Told once, after a second without an answer, with the endpoint awaited. */
+  onWait: (endpoint: string) => void;
+}
+
+/**
+ * The first call to Docker, bounded: a daemon that never answers (a tcp:// address that drops
+ * packets) ends in one error after `timeoutMs`, exit 4, instead of a hang of minutes.
+ */
+export async function firstAnswer<T>(call: Promise<T>, wait: DockerWait): Promise<T> {
+  const endpoint = dockerEndpoint();
+  let sayTimer: NodeJS.Timeout | undefined;
+  let giveUpTimer: NodeJS.Timeout | undefined;
+  const giveUp = new Promise<never>((_, reject) => {
+    if (wait.timeoutMs > SAY_WAITING_AFTER_MS) sayTimer = setTimeout(() => wait.onWait(endpoint), SAY_WAITING_AFTER_MS);
+    giveUpTimer = setTimeout(() => {
+      const seconds = Number((wait.timeoutMs / 1000).toFixed(1));
+      reject(new FatalError(`Docker at ${endpoint} did not answer within ${seconds} s`, ExitCode.ENVIRONMENT, 'is dockerd listening there? --docker-timeout <seconds> waits longer'));
+    }, wait.timeoutMs);
+  });
+  try {
+    return await Promise.race([call, giveUp]);
+  } finally {
+    clearTimeout(sayTimer);
+    clearTimeout(giveUpTimer);
+  }
 }
 
 function unreachable(error: unknown): FatalError {
   const code = (error as { code?: string }).code ?? (error as Error).message;
+  const endpoint = dockerEndpoint();
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    const host = (error as { hostname?: string }).hostname ?? endpoint;
+    const why = code === 'ENOTFOUND' ? 'does not resolve' : 'could not be looked up: no name server answered';
+    return new FatalError(`cannot reach Docker at ${endpoint}: host name ${host} ${why} (${code})`, ExitCode.ENVIRONMENT, 'check DOCKER_HOST');
+  }
   const hint =
     code === 'EACCES' ? 'run as root, or as a member of the docker group' : 'is dockerd running? set DOCKER_HOST to its socket';
-  return new FatalError(`cannot reach Docker at ${dockerEndpoint()}: ${code}`, ExitCode.ENVIRONMENT, hint);
+  return new FatalError(`cannot reach Docker at ${endpoint}: ${code}`, ExitCode.ENVIRONMENT, hint);
 }
 
 function isHttpError(error: unknown, status: number): boolean {
@@ -90,9 +131,11 @@ export async function networkDriver(docker: Docker, id: string): Promise<string>
 /** The container on a Docker network that holds `ip`, for container-to-container paths. */
 export async function containerByIp(docker: Docker, networkId: string, ip: string): Promise<string | undefined> {
   const info = (await docker.getNetwork(networkId).inspect()) as {
-    Containers?: Record<string, { Name: string; IPv4Address: string }>;
+    Containers?: Record<string, { Name: string; IPv4Address: string; IPv6Address?: string }>;
   };
-  const hit = Object.entries(info.Containers ?? {}).find(([, c]) => c.IPv4Address.split('/')[0] === ip);
+  const holds = (c: { IPv4Address: string; IPv6Address?: string }): boolean =>
+    [c.IPv4Address, c.IPv6Address ?? ''].some((cidr) => cidr.split('/')[0] === ip);
+  const hit = Object.entries(info.Containers ?? {}).find(([, c]) => holds(c));
   return hit?.[0];
 }
 

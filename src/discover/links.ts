@@ -1,5 +1,5 @@
 import { ipJson, type Netns } from './netns.js';
-import { ipv4Value } from '../addresses.js';
+import { ipv4Value, ipv6Groups } from '../addresses.js';
 
 /** One interface as netlink describes it inside one namespace. */
 export interface Link {
@@ -12,9 +12,18 @@ export interface Link {
   mac?: string;
   /** The bridge this interface is enslaved to. */
   master?: string;
-  /** The `@ifN` peer: its ifindex, in the namespace `linkNetnsid` names (absent: the same one). */
+  /**
+   * IFLA_LINK, the `@ifN` of `ip link`: a veth's peer, a macvlan/ipvlan/vlan device's lower
+   * (parent) device; its ifindex, in the namespace `linkNetnsid` names (absent: the same one).
+   */
   peerIndex?: number;
   linkNetnsid?: number;
+  /** The lower device's name, when it is in the same namespace. */
+  linkName?: string;
+  /** macvlan (bridge, vepa, private, passthru, source) or ipvlan (l2, l3, l3s) mode. */
+  mode?: string;
+  /** A vlan device's 802.1Q id. */
+  vlanId?: number;
   /** Addresses with prefix length, e.g. "198.18.0.2/24"; IPv6 link-local ones left out. */
   cidrs: string[];
 }
@@ -27,9 +36,10 @@ interface IpAddrJson {
   operstate?: string;
   address?: string;
   master?: string;
+  link?: string | null;
   link_index?: number;
   link_netnsid?: number;
-  linkinfo?: { info_kind?: string };
+  linkinfo?: { info_kind?: string; info_data?: { mode?: string; id?: number } };
   addr_info?: { family: string; local: string; prefixlen: number; scope?: string }[];
 }
 
@@ -44,6 +54,9 @@ export function parseLinks(rows: IpAddrJson[]): Link[] {
     master: row.master,
     peerIndex: row.link_index,
     linkNetnsid: row.link_netnsid,
+    linkName: row.link ?? undefined,
+    mode: row.linkinfo?.info_data?.mode,
+    vlanId: row.linkinfo?.info_kind === 'vlan' ? row.linkinfo.info_data?.id : undefined,
     cidrs: (row.addr_info ?? [])
       .filter((a) => a.scope !== 'link' && (a.family === 'inet' || a.family === 'inet6'))
       .map((a) => `${a.local}/${a.prefixlen}`),
@@ -89,13 +102,52 @@ export async function defaultRouteDev(ns: Netns): Promise<string | undefined> {
 }
 
 
-/** The network a CIDR lies in, e.g. 198.18.0.2/24 -> 198.18.0.0/24. */
+/** The network a CIDR lies in, e.g. 198.18.0.2/24 -> 198.18.0.0/24, fd00:18:1::2/64 -> fd00:18:1::/64. */
 export function networkOf(cidr: string): string {
   const [addr, lenText] = cidr.split('/');
   const len = Number(lenText);
   const a = ipv4Value(addr ?? '');
-  if (a === undefined) return cidr;
-  const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
-  const n = (a & mask) >>> 0;
-  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}/${len}`;
+  if (a !== undefined) {
+    const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+    const n = (a & mask) >>> 0;
+    return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}/${len}`;
+  }
+  const groups = ipv6Groups(addr ?? '');
+  if (!groups || !(len >= 0 && len <= 128)) return cidr;
+  const masked = groups.map((g, i) => {
+    const left = len - i * 16;
+    return left >= 16 ? g : left <= 0 ? 0 : g & ((0xffff << (16 - left)) & 0xffff);
+  });
+  return `${ipv6Text(masked)}/${len}`;
+}
+
+/** RFC 5952 text: lower case, the longest run of two or more zero groups written as "::". */
+function ipv6Text(groups: number[]): string {
+  let best = { at: -1, len: 1 };
+  for (let i = 0; i < 8; i++) {
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > best.len) best = { at: i, len: j - i };
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (best.at < 0) return hex.join(':');
+  return `${hex.slice(0, best.at).join(':')}::${hex.slice(best.at + best.len).join(':')}`;
+}
+
+export interface DefaultRoute {
+  family: 4 | 6;
+  dev: string;
+  gateway?: string;
+}
+
+/** The default routes of both families, for `path` without a destination. */
+export async function defaultRoutes(ns: Netns): Promise<DefaultRoute[]> {
+  const found: DefaultRoute[] = [];
+  for (const family of [4, 6] as const) {
+    const rows = await ipJson<{ dev?: string; gateway?: string }[]>(ns, [`-${family}`, 'route', 'show', 'default']).catch(() => []);
+    const row = rows.find((r) => r.dev);
+    if (row?.dev) found.push({ family, dev: row.dev, gateway: row.gateway });
+  }
+  return found;
 }

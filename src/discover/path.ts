@@ -1,13 +1,16 @@
 import type { Hop } from '../model.js';
 import { ExitCode, FatalError } from '../errors.js';
-import { addrsOf, defaultRouteDev, listLinks, networkOf, routeTo, type Link, type RouteChoice } from './links.js';
+import { addrsOf, defaultRouteDev, defaultRoutes, listLinks, networkOf, routeTo, type DefaultRoute, type Link, type RouteChoice } from './links.js';
 import { readNatRules, type NatRules } from './nat.js';
 import { isOwnNetns, netnsInode, netnsOfPid, type Netns } from './netns.js';
 import { containerByIp, inspectContainer } from './docker.js';
 import type { ResolvedTarget } from './target.js';
+import { isChildLink, type PathFact } from './macvlan.js';
+import { followParent, noteParentToChild } from './childPath.js';
+import { hopOf } from './hops.js';
 
 /** How the traced namespace reaches the world. */
-export type PathMode = 'bridge' | 'veth' | 'host' | 'none';
+export type PathMode = 'bridge' | 'veth' | 'macvlan' | 'ipvlan' | 'host' | 'none';
 
 /** The discovered path: hops in path order, where each is captured, and what was found on the way. */
 export interface DiscoveredPath {
@@ -21,6 +24,8 @@ export interface DiscoveredPath {
   route?: RouteChoice;
   /** The route inside the container. */
   containerRoute?: RouteChoice;
+  /** Without a destination: the host's default routes of both families. */
+  defaultRoutes?: DefaultRoute[];
   nat: NatRules;
   /** The traced side's own addresses and subnets, for capture filters and NAT rules. */
   addrs: string[];
@@ -28,6 +33,8 @@ export interface DiscoveredPath {
   /** Addresses of the uplink (the SNAT'd form of the traced side's packets). */
   uplinkAddrs: string[];
   notes: string[];
+  /** What discovery established about the path, as values (worded by describeFact). */
+  facts: PathFact[];
 }
 
 export async function discoverPath(target: ResolvedTarget, destination?: string): Promise<DiscoveredPath> {
@@ -44,7 +51,12 @@ export async function discoverPath(target: ResolvedTarget, destination?: string)
   base.containerRoute = containerRoute;
   base.notes.push(`host side: ${target.hostNetnsReason}`);
   if (containerRoute?.type === 'local') base.notes.push(`${destination} is an address of ${target.name} itself: no packet leaves it`);
+  if (isChildLink(own)) {
+    await followParent(base, own);
+    return base;
+  }
   await followVeth(base, own);
+  if (!destination) base.defaultRoutes = await defaultRoutes(target.hostNetns);
   // Only traffic that leaves by the uplink needs SNAT; delivered on the host or to a neighbour, it does not.
   const out = base.hops.find((h) => h.role === 'uplink')?.iface;
   base.nat = await readNatRules(target.hostNetns, { addrs: base.addrs, subnets: base.subnets, bridge: bridgeName(base), out });
@@ -60,28 +72,26 @@ function emptyPath(target: ResolvedTarget, destination: string | undefined, own:
     destination,
     nat: { rules: [] },
     addrs: addrsOf(own),
-    subnets: own.cidrs.filter((c) => c.includes('.')).map(networkOf),
+    subnets: own.cidrs.map(networkOf),
     uplinkAddrs: [],
     notes: [],
+    facts: [],
   };
-}
-
-function hopOf(name: string, role: Hop['role'], ns: Netns, link: Link): Hop {
-  return { name, role, netns: ns.label, iface: link.name, addrs: addrsOf(link), mtu: link.mtu };
 }
 
 function bridgeName(path: DiscoveredPath): string | undefined {
   return path.hops.find((h) => h.role === 'bridge')?.iface;
 }
 
-/** Macvlan, ipvlan and overlay paths have no veth to follow: say so instead of guessing. */
+/** Overlay and other paths have no veth or parent to follow: say so instead of guessing. */
 function refuseUnsupported(target: ResolvedTarget, own: Link): void {
-  const driver = Object.values(target.drivers).find((d) => d !== 'bridge' && d !== 'host' && d !== 'null');
+  const followed = ['bridge', 'host', 'null', 'macvlan', 'ipvlan'];
+  const driver = Object.values(target.drivers).find((d) => !followed.includes(d));
   const kind = own.kind || 'unknown';
-  if (kind === 'veth' && !driver) return;
+  if ((kind === 'veth' || isChildLink(own)) && !driver) return;
   const what = driver ? `Docker network driver ${driver}` : `interface type ${kind} (${own.name})`;
   throw new FatalError(
-    `${target.description}: ${what} is not supported yet: hoptrace follows veth and bridge paths only`,
+    `${target.description}: ${what} is not supported yet: hoptrace follows veth, bridge, macvlan and ipvlan paths only`,
     ExitCode.ENVIRONMENT,
   );
 }
@@ -129,6 +139,7 @@ async function addWayOut(path: DiscoveredPath, hostLinks: Link[], inner: Link): 
   path.hops.push(hopOf(uplink.name, 'uplink', host, uplink));
   path.where.push(host);
   path.uplinkAddrs = addrsOf(uplink);
+  await noteParentToChild(path, route?.dev);
 }
 
 /** Without a destination: the interface owning a published port's address, else the default route's. */
@@ -164,26 +175,36 @@ async function addNeighbourContainer(path: DiscoveredPath, hostLinks: Link[], br
   path.notes.push(`${dest} is container ${other.name} on the same bridge: no NAT on this path`);
 }
 
+/**
+ * Network mode host: the container's packets are the host's own. One hop, the interface the
+ * route takes (lo for a local destination), filtered to the flow's addresses and port.
+ */
 async function hostModePath(target: ResolvedTarget, destination?: string): Promise<DiscoveredPath> {
   const host = target.hostNetns;
   const links = await listLinks(host);
   const route = destination ? await routeTo(host, destination) : undefined;
-  const dev = route?.dev ?? (await defaultRouteDev(host));
-  const uplink = links.find((l) => l.name === dev);
+  const dev = route?.type === 'local' ? 'lo' : (route?.dev ?? (await defaultRouteDev(host)));
+  const link = links.find((l) => l.name === dev);
+  const own = route?.prefsrc ? [route.prefsrc] : route?.type === 'local' ? [destination!] : link ? addrsOf(link) : [];
   const path: DiscoveredPath = {
     target,
     mode: 'host',
-    hops: uplink ? [hopOf(uplink.name, 'uplink', host, uplink)] : [],
-    where: uplink ? [host] : [],
+    hops: link ? [{ ...hopOf(link.name, 'host', host, link), addrs: own }] : [],
+    where: link ? [host] : [],
     destination,
     route,
     nat: { rules: [] },
-    addrs: uplink ? addrsOf(uplink) : [],
+    addrs: own,
     subnets: [],
-    uplinkAddrs: uplink ? addrsOf(uplink) : [],
-    notes: [`${target.description} uses the host's network stack (network mode host): no veth, no bridge, no NAT; the only hop is the host's own interface`],
+    uplinkAddrs: [],
+    notes: [
+      `${target.description} uses the host's network stack (network mode host): the path has one hop, ${dev ?? 'none found'}, and no NAT (no veth, no bridge)`,
+    ],
+    facts: [],
   };
+  if (route?.type === 'local') path.notes.push(`${destination} is an address of the host: its packets go over lo`);
   if (!isOwnNetns(host)) path.notes.push(`host side: ${target.hostNetnsReason}`);
+  if (route?.type !== 'local') await noteParentToChild(path, route?.dev);
   return path;
 }
 
@@ -199,5 +220,23 @@ function noneModePath(target: ResolvedTarget, destination?: string): DiscoveredP
     subnets: [],
     uplinkAddrs: [],
     notes: [`${target.description} has only a loopback interface (network mode none): nothing can leave it`],
+    facts: [],
   };
+}
+
+/**
+ * A path nothing can be traced on, said before any capture starts: network mode none (exit 1,
+ * the flow cannot be ok, with the fix), or no interface found to capture on (exit 4).
+ */
+export function refuseUntraceable(path: DiscoveredPath): void {
+  if (path.mode === 'none') {
+    throw new FatalError(
+      `${path.target.description} has network mode none: it has only a loopback interface, so no packet can leave it`,
+      ExitCode.NOT_OK,
+      path.target.container
+        ? `connect it to a network: docker network disconnect none ${path.target.container.name} && docker network connect bridge ${path.target.container.name} (or run it again with --network bridge)`
+        : 'give the namespace an interface with a route out',
+    );
+  }
+  if (path.hops.length === 0) throw new FatalError(`${path.target.description}: no interface to capture on`, ExitCode.ENVIRONMENT);
 }

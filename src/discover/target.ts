@@ -1,5 +1,8 @@
 import { ExitCode, FatalError } from '../errors.js';
 import {
+  DEFAULT_DOCKER_TIMEOUT_MS,
+  firstAnswer,
+  type DockerWait,
   dockerClient,
   dockerdPid,
   dockerSocketPath,
@@ -12,7 +15,7 @@ import type Docker from 'dockerode';
 
 /** What the user asked to trace: a Docker container, a process, or a bare namespace. */
 export type TargetSpec =
-  | { kind: 'docker'; ref: string; hostNetns?: string }
+  | { kind: 'docker'; ref: string; hostNetns?: string; dockerTimeoutMs?: number }
   | { kind: 'pid'; pid: number; hostNetns?: string }
   | { kind: 'netns'; ref: string; hostNetns?: string };
 
@@ -32,7 +35,11 @@ export interface ResolvedTarget {
   docker?: Docker;
 }
 
-export async function resolveTarget(spec: TargetSpec): Promise<ResolvedTarget> {
+/** Told when Docker keeps discovery waiting (default: a line on stderr, before any capture or UI). */
+export type DockerWaitNotice = (endpoint: string) => void;
+const sayWaiting: DockerWaitNotice = (endpoint) => process.stderr.write(`hoptrace: connecting to Docker at ${endpoint} ...\n`);
+
+export async function resolveTarget(spec: TargetSpec, onDockerWait: DockerWaitNotice = sayWaiting): Promise<ResolvedTarget> {
   if (spec.kind === 'pid') {
     const host = explicitHost(spec.hostNetns);
     return { name: `pid ${spec.pid}`, description: `process ${spec.pid}`, netns: netnsOfPid(spec.pid, `pid:${spec.pid}`), ...host, drivers: {} };
@@ -42,7 +49,7 @@ export async function resolveTarget(spec: TargetSpec): Promise<ResolvedTarget> {
     const short = spec.ref.split('/').pop() ?? spec.ref;
     return { name: short, description: `network namespace ${spec.ref}`, netns: netnsFromArg(spec.ref, `netns:${short}`), ...host, drivers: {} };
   }
-  return resolveContainer(spec.ref, spec.hostNetns);
+  return resolveContainer(spec.ref, spec.hostNetns, { timeoutMs: spec.dockerTimeoutMs ?? DEFAULT_DOCKER_TIMEOUT_MS, onWait: onDockerWait });
 }
 
 function explicitHost(hostNetns: string | undefined): { hostNetns: Netns; hostNetnsReason: string } {
@@ -50,9 +57,9 @@ function explicitHost(hostNetns: string | undefined): { hostNetns: Netns; hostNe
   return { hostNetns: OWN_NETNS, hostNetnsReason: "hoptrace's own network namespace" };
 }
 
-async function resolveContainer(ref: string, hostNetnsArg: string | undefined): Promise<ResolvedTarget> {
-  const docker = dockerClient();
-  const container = await inspectContainer(docker, ref);
+async function resolveContainer(ref: string, hostNetnsArg: string | undefined, wait: DockerWait): Promise<ResolvedTarget> {
+  const docker = dockerClient(wait.timeoutMs);
+  const container = await firstAnswer(inspectContainer(docker, ref), wait);
   if (!container.running || container.pid <= 0) {
     throw new FatalError(`container ${container.name} is not running`, ExitCode.ENVIRONMENT, `start it first: docker start ${container.name}`);
   }

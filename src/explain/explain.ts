@@ -1,6 +1,7 @@
-import type { AnsweringSide, Direction, Finding, FlowReport, LatencyStep, Place, Rewrite, TtlStep, Verdict } from '../model.js';
+import type { AnsweringSide, Direction, Finding, FlowReport, Hop, LatencyStep, Place, Rewrite, TtlStep, Verdict } from '../model.js';
 import type { DirectionSummary, FlowSummary, ReadonlyDeep } from '../correlate/flows.js';
 import type { PathModel } from '../correlate/path.js';
+import { acrossHosts, tunnelsOf } from './tunnels.js';
 
 /** The path as explain sees it: read-only. */
 type PathView = ReadonlyDeep<PathModel>;
@@ -38,8 +39,9 @@ export function explainFlow(path: PathView, flow: FlowSummary, originNs = 0): Fl
     dropBetween: drop ? [names[drop[0]], names[drop[1]]] : null,
     rewrites: rewritesOf(flow, names),
     ttl: ttlSteps(flow, names),
-    latency: latencySteps(flow, names),
+    latency: latencySteps(flow, path.hops),
     findings: findingsOf(path, flow, shape, verdict),
+    ...withTunnels(flow, names),
     packets: { request: flow.request.packets, reply: flow.reply.packets },
     firstSeen: seconds(flow.firstSeen - originNs),
     lastSeen: seconds(flow.lastSeen - originNs),
@@ -131,15 +133,20 @@ const us = (ns: number) => Math.round(ns) / 1000;
 /** Seconds since the trace's earliest frame, to the microsecond. */
 const seconds = (ns: number) => Math.round(ns / 1000) / 1e6;
 
-function latencySteps(flow: FlowSummary, names: string[]): LatencyStep[] {
-  return sortedSteps(flow).map((s) => ({
-    between: between(names, s.from, s.to),
-    direction: s.direction,
-    samples: s.samples,
-    minUs: us(s.minNs),
-    avgUs: us(s.sumNs / s.samples),
-    maxUs: us(s.maxNs),
-  }));
+function latencySteps(flow: FlowSummary, hops: PathView['hops']): LatencyStep[] {
+  return sortedSteps(flow).flatMap((s) => {
+    const step = acrossHosts(
+      { between: [hops[s.from].name, hops[s.to].name], direction: s.direction, samples: s.samples, minUs: us(s.minNs), avgUs: us(s.sumNs / s.samples), maxUs: us(s.maxNs) },
+      hops[s.from] as Hop,
+      hops[s.to] as Hop,
+    );
+    return step ? [step] : [];
+  });
+}
+
+function withTunnels(flow: FlowSummary, names: string[]): Pick<FlowReport, 'tunnels'> {
+  const tunnels = tunnelsOf(flow, names);
+  return tunnels ? { tunnels } : {};
 }
 
 /**

@@ -9,8 +9,8 @@ export const DEFAULTS = {
   windowMs: 500,
   /** Replay pace for the terminal UI: 0 as fast as possible. */
   speed: 0,
-  /** libpcap's ring per hop: 10 MiB held ~160 GSO-sized slots and lost packets at ~40 kpps. */
-  bufferMib: 64,
+  /** Slots of libpcap's ring per hop (RING_PACKETS of capture/live/netnsCapture.ts, held equal by a test). */
+  ringPackets: 32_768,
   /** Classic pcap reader for replay: hoptrace's own; the pcap-parser package stays selectable. */
   pcapReader: 'native',
 } as const;

@@ -1,8 +1,8 @@
-import type { Report } from '../model.js';
+import type { Hop, Report } from '../model.js';
 import type { FrameTap, TraceListener, TraceSession } from '../session.js';
 import type { FlowFilter } from '../explain/filter.js';
 import { resolveOptions, type TraceOptions } from './options.js';
-import type { FrameSink, FrameSource } from '../source.js';
+import type { FrameSink, FrameSource, HopStatus } from '../source.js';
 import { createTracer, type Tracer } from './tracer.js';
 
 export interface RunOptions extends TraceOptions {
@@ -22,8 +22,10 @@ export async function runTrace(source: FrameSource, options: RunOptions = {}): P
   const tracer = createTracer(source.hops, { windowMs, timestamps: source.timestamps });
   const select = (report: Report): Report => ({
     ...report,
+    hops: withKernelCounts(report.hops, source.hopStatus()),
     flows: keep ? report.flows.filter(keep) : report.flows,
-    summary: { ...report.summary, warnings: [...report.summary.warnings, ...source.warnings()] },
+    // A live source knows its timestamps' precision only once every hop's capture is open.
+    summary: { ...report.summary, timestamps: source.timestamps ?? report.summary.timestamps, warnings: [...report.summary.warnings, ...source.warnings()] },
   });
   const subscribe = (listener: TraceListener): (() => void) => tracer.subscribe(keep ? kept(listener, keep) : listener);
   for (const listener of options.listeners ?? []) subscribe(listener);
@@ -47,6 +49,14 @@ export async function runTrace(source: FrameSource, options: RunOptions = {}): P
     }),
     stop: () => source.stop(),
   };
+}
+
+/** A live hop's kernel counters, as its source last had them, on the report's hop. */
+function withKernelCounts(hops: Hop[], status: HopStatus[]): Hop[] {
+  return hops.map((hop, i) => {
+    const kernel = status[i]?.kernel;
+    return kernel ? { ...hop, kernel } : hop;
+  });
 }
 
 /** Flow events of flows the filter leaves out are not passed on; journeys are (they carry no flow yet). */

@@ -7,7 +7,7 @@ import { formatAddress } from '../addresses.js';
 export const REPORT_FORMAT = 2;
 
 export function renderJson(report: Report): string {
-  const hops = report.hops.map(({ name, role, netns, iface, addrs, file, mtu }) => ({ name, role, netns, iface, addrs, file, mtu }));
+  const hops = report.hops.map(({ name, role, netns, iface, addrs, file, mtu, host, clockUncertaintyUs, kernel }) => ({ name, role, netns, iface, addrs, file, mtu, host, clockUncertaintyUs, kernel }));
   return `${JSON.stringify({ format: REPORT_FORMAT, hops, flows: report.flows.map(flowJson), summary: report.summary, ...(report.causes ? { causes: report.causes } : {}) }, null, 2)}\n`;
 }
 

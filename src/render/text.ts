@@ -1,11 +1,14 @@
-import type { Direction, FlowReport, Hop, Report, Rewrite, Verdict } from '../model.js';
+import type { Direction, FlowReport, Hop, KernelCounts, Report, Rewrite, Verdict } from '../model.js';
 import { natName } from './nat.js';
 import { findingText, partialText } from './findings.js';
+import { crossHostLatency, dropPlace, hostsLine, tunnelLines } from './tunnel.js';
 import { endpointText, fieldText } from './values.js';
 import { whyLine } from '../evidence/words.js';
 
 export interface TextOptions {
   color: boolean;
+  /** The --filter the flows were selected by: an empty report then says the filter kept none. */
+  filter?: string;
 }
 
 const VERDICT_COLOUR: Record<Verdict, number> = { ok: 32, partial: 33, 'no-reply': 33, dropped: 31, rejected: 31, 'reply-dropped': 31 };
@@ -44,14 +47,16 @@ function formatRange(minUs: number, maxUs: number): string {
 
 function stepText(flow: FlowReport, direction: Direction, a: string, b: string): string | undefined {
   const step = flow.latency.find((s) => s.direction === direction && s.between[0] === a && s.between[1] === b);
-  if (!step) return undefined;
-  const ttl = flow.ttl
-    .filter((t) => t.direction === direction && t.between[0] === a && t.between[1] === b)
-    .map((t) => (t.decrement === 0 ? 'ttl same' : `ttl -${t.decrement}`))
-    .join('/');
+  const ttls = flow.ttl.filter((t) => t.direction === direction && t.between[0] === a && t.between[1] === b);
+  if (!step && ttls.length === 0) return undefined;
+  const ttl = ttls.map((t) => (t.decrement === 0 ? 'ttl same' : `ttl -${t.decrement}`)).join('/');
+  const who = direction === 'request' ? 'requests' : 'replies';
+  // No latency step beside a TTL step: the two hops are on hosts whose clocks were not compared.
+  if (!step) return `${who} (no latency: clocks not compared) ${ttl}`;
+  if (step.uncertaintyUs !== undefined) return `${who} ${crossHostLatency(step, formatUs)} ${ttl}`;
   // The mean alone hides an outlier: the range goes with it.
   const range = step.samples > 1 ? ` (${formatRange(step.minUs, step.maxUs)})` : '';
-  return `${direction === 'request' ? 'requests' : 'replies'} ${formatUs(step.avgUs)}${range} ${ttl}`;
+  return `${who} ${formatUs(step.avgUs)}${range} ${ttl}`;
 }
 
 /** What happened between hop `i` and the next hop that saw the flow, shown under hop `i`. */
@@ -70,12 +75,13 @@ function pairLines(flow: FlowReport, names: string[], i: number, color: boolean)
       const next = rewrites[k + 1];
       if (r.cause && !(next?.cause && whyLine(next.cause) === whyLine(r.cause))) lines.push(`       |   ${whyLine(r.cause)}`);
     });
+    for (const t of tunnelLines(flow, a, b)) lines.push(`       | ${paint(color, 36, t)}`);
     break;
   }
   const drop = flow.dropBetween;
   if (drop && drop[0] === names[i]) {
     const what = flow.verdict === 'reply-dropped' || (flow.verdict === 'partial' && !flow.findings.some((f) => f.code === 'partial-loss' && f.direction === 'request')) ? 'replies' : 'requests';
-    lines.push(`       ${paint(color, 31, `x ${what} vanished between ${drop[0]} and ${drop[1]}`)}`);
+    lines.push(`       ${paint(color, 31, `x ${what} vanished between ${drop[0]} and ${drop[1]}${dropPlace(flow)}`)}`);
   }
   return lines;
 }
@@ -85,6 +91,13 @@ export function flowHeadline(flow: FlowReport, color: boolean): string {
   const counts = `${flow.packets.request} request${flow.packets.request === 1 ? '' : 's'}, ${flow.packets.reply} repl${flow.packets.reply === 1 ? 'y' : 'ies'}`;
   return `flow ${flow.id}: ${flow.proto} ${endpointText(flow.initiator)} -> ${endpointText(flow.responder)}: ${verdict} (${counts})`;
 }
+
+/**
+ * A flow seen by its answer alone (`watch 'tcp or icmp'` keeps a port unreachable and drops the
+ * UDP datagram it answers): whichever left the request out, the reader must know it was not seen.
+ */
+export const NO_REQUEST_NOTE =
+  'note: none of its requests was captured (left out by the capture filter, or sent before the capture started): only the answer was seen';
 
 /** One flow as the numbered hop list people write by hand, each rewrite at the hop pair where it happened. */
 export function renderFlow(flow: FlowReport, hops: Hop[], color: boolean): string {
@@ -97,22 +110,33 @@ export function renderFlow(flow: FlowReport, hops: Hop[], color: boolean): strin
   for (const finding of flow.findings) {
     if (finding.code !== 'rejected') lines.push(`  ${paint(color, 33, finding.code)}: ${findingText(finding)}`);
   }
+  if (flow.packets.request === 0) lines.push(`  ${NO_REQUEST_NOTE}`);
   lines.push(`  verdict: ${verdictSentence(flow)}`);
   if (flow.cause) lines.push(`  ${whyLine(flow.cause)}`);
   return lines.join('\n');
 }
 
+/** A live hop's kernel counters, after its packet count: " (kernel: 6 received, 0 dropped)". */
+function kernelCounts(k: KernelCounts | undefined): string {
+  if (!k) return '';
+  return ` (kernel: ${k.received} received, ${k.dropped} dropped${k.ifDropped > 0 ? `, ${k.ifDropped} dropped by the interface` : ''})`;
+}
+
 /** The whole report as text: the path, then each flow. */
 export function renderText(report: Report, options: TextOptions): string {
   const lines = [`path: ${hopChain(report.hops)}`];
-  const counts = report.hops.map((hop, i) => `${hop.name} ${report.summary.packetsPerHop[i] ?? 0}`).join(', ');
+  const counts = report.hops.map((hop, i) => `${hop.name} ${report.summary.packetsPerHop[i] ?? 0}${kernelCounts(hop.kernel)}`).join(', ');
   lines.push(`packets per hop: ${counts}`);
   lines.push(`timestamps: ${report.summary.timestamps}`);
+  const hosts = hostsLine(report.hops, formatUs);
+  if (hosts) lines.push(hosts);
   if (report.summary.otherFlows > 0) {
     lines.push(`left out: ${report.summary.otherFlows} flow${report.summary.otherFlows === 1 ? '' : 's'} of other hosts on the shared hops`);
   }
   lines.push('');
-  if (report.flows.length === 0) lines.push('no flow of the traced container was seen.');
+  if (report.flows.length === 0) {
+    lines.push(options.filter ? `no flow of the traced container matches --filter '${options.filter}'.` : 'no flow of the traced container was seen.');
+  }
   for (const flow of report.flows) lines.push(renderFlow(flow, report.hops, options.color), '');
   lines.push(...causeNotes(report));
   const notOk = report.flows.filter((f) => f.verdict !== 'ok').length;
@@ -129,7 +153,7 @@ export function verdictSentence(flow: FlowReport): string {
     case 'no-reply':
       return `no reply: requests reached ${flow.reached} and nothing came back.`;
     case 'dropped':
-      return `dropped: requests vanished between ${drop?.[0]} and ${drop?.[1]} (last seen at ${drop?.[0]}).`;
+      return `dropped: requests vanished between ${drop?.[0]} and ${drop?.[1]}${dropPlace(flow)} (last seen at ${drop?.[0]}).`;
     case 'partial':
       return `partial: requests reached ${flow.reached} and some answers came back, not all: ${partialText(flow)}.`;
     case 'rejected': {
@@ -137,7 +161,7 @@ export function verdictSentence(flow: FlowReport): string {
       return `rejected: ${rejection ? findingText(rejection) : 'the answer was an error'}.`;
     }
     case 'reply-dropped':
-      return `reply dropped: answers came back as far as ${drop?.[0]} and vanished before ${drop?.[1]}.`;
+      return `reply dropped: answers came back as far as ${drop?.[0]} and vanished before ${drop?.[1]}${dropPlace(flow)}.`;
   }
 }
 

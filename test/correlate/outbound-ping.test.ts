@@ -78,7 +78,7 @@ describe('an outbound ping through docker0 and a MASQUERADE uplink', () => {
   });
 
   it('keeps the way and the SNAT right when the uplink stamped a packet before the container did', () => {
-    // Live captures in different namespaces are stamped in user space, milliseconds apart.
+    // Hops captured on different clocks (another machine, a recording stamped in user space) can be milliseconds apart.
     const skewed = (frames: ReturnType<typeof echo>) => frames.map((f) => (f.hop === 3 ? frameAt(3, (f.tsSec - 1_700_000_000) * 1000 + f.tsNsec / 1e6 - 5, f.data) : f));
     const tracer = createTracer(DOCKER_PATH);
     const frames = [...skewed(echo(1, 7, 3)), ...skewed(echo(2, 7, 3))].sort((a, b) => a.tsSec - b.tsSec || a.tsNsec - b.tsNsec);

@@ -28,7 +28,15 @@ need_root_and_tools() {
   for t in ip nsenter dockerd containerd runc tcpdump iptables busybox "$HT_DOCKER_CLI"; do
     command -v "$t" >/dev/null || die "missing tool: $t (apt-get install docker.io busybox-static tcpdump iptables iproute2)"
   done
+  if [[ "$HT_ENGINE" == 28 && ! -x "$HT_ENGINE28_DIR/usr/sbin/dockerd" ]]; then
+    die "HT_ENGINE=28: $HT_ENGINE28_DIR/usr/sbin/dockerd is missing (run scripts/setup.sh as root)"
+  fi
 }
+
+# The engine (and docker0 IPv6 setting) the running lab was started with, and the one asked
+# for now: a lab up with another one is restarted.
+running_engine() { cat "$HT_LAB_DIR/engine" 2>/dev/null || echo 20.10; }
+asked_engine() { if [[ "${HT_LAB_DOCKER0_V6:-0}" == 1 ]]; then echo "$HT_ENGINE docker0-ipv6"; else echo "$HT_ENGINE"; fi; }
 
 ns_exists() { [[ -e "/var/run/netns/$1" ]] && ip netns list | awk '{print $1}' | grep -qx -- "$1"; }
 
@@ -68,6 +76,24 @@ make_namespaces() {
   ip -n "$HT_NS_OUTSIDE" link set eth0 up
   # The outside host deliberately has no route to 198.18.0.0/15: un-NATed packets get no reply.
   ht_in_ns "$HT_NS_HOST" sysctl -qw net.ipv4.ip_forward=1
+  enable_uplink_ipv6
+}
+
+# IPv6 on the uplink veth and lo only, without router solicitations, DAD or autoconfiguration,
+# so that captures see no IPv6 chatter unless a test makes IPv6 traffic. The outside routes
+# the "global" test subnet back to the Docker host, never the ULA one.
+enable_uplink_ipv6() {
+  local ns
+  for ns in "$HT_NS_HOST" "$HT_NS_OUTSIDE"; do
+    ht_in_ns "$ns" sysctl -qw net.ipv6.conf.eth0.accept_ra=0 net.ipv6.conf.eth0.accept_dad=0 \
+      net.ipv6.conf.eth0.router_solicitations=0 net.ipv6.conf.eth0.disable_ipv6=0 net.ipv6.conf.lo.disable_ipv6=0
+  done
+  ht_in_ns "$HT_NS_HOST" sysctl -qw net.ipv6.conf.all.forwarding=1
+  ip -n "$HT_NS_HOST" addr add "$HT_UPLINK_ADDR6/64" dev eth0 nodad
+  ip -n "$HT_NS_HOST" -6 route add default via "$HT_OUTSIDE_ADDR6"
+  ip -n "$HT_NS_OUTSIDE" addr add "$HT_OUTSIDE_ADDR6/64" dev eth0 nodad
+  ip -n "$HT_NS_OUTSIDE" addr add "$HT_INTERNET_ADDR6/128" dev lo
+  ip -n "$HT_NS_OUTSIDE" -6 route add "$HT_V6_GLOBAL_SUBNET" via "$HT_UPLINK_ADDR6"
 }
 
 write_configs() {
@@ -92,7 +118,10 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 EOF
   # Our own config file, so a host's /etc/docker/daemon.json (mirrors, ...) is not read, and
   # the identity key goes to the lab directory instead of /etc/docker/key.json.
-  echo "{\"deprecated-key-path\": \"$HT_LAB_DIR/key.json\"}" >"$HT_LAB_DIR/daemon.json"
+  # 28 has no key.json any more, and refuses the option.
+  if [[ "$HT_ENGINE" == 28 ]]; then echo '{}' >"$HT_LAB_DIR/daemon.json"
+  else echo "{\"deprecated-key-path\": \"$HT_LAB_DIR/key.json\"}" >"$HT_LAB_DIR/daemon.json"; fi
+  asked_engine >"$HT_LAB_DIR/engine"
 }
 
 wait_for() { # wait_for SECONDS DESCRIPTION PIDFILE-OF-PROCESS CMD...
@@ -115,12 +144,15 @@ start_daemons() {
   wait_for 30 containerd "$HT_LAB_DIR/containerd.pid" test -S "$HT_LAB_DIR/containerd/containerd.sock" ||
     { tail -n 30 "$HT_LAB_DIR/containerd.log" >&2; return 1; }
 
+  # HT_LAB_DOCKER0_V6=1: the default bridge gets IPv6 too (a ULA subnet; NAT66 on engine 28).
+  local default_bridge_v6=()
+  if [[ "${HT_LAB_DOCKER0_V6:-0}" == 1 ]]; then default_bridge_v6=(--ipv6 --fixed-cidr-v6 "$HT_DOCKER0_V6"); fi
   nsenter --net="/var/run/netns/$HT_NS_HOST" dockerd \
     --config-file "$HT_LAB_DIR/daemon.json" \
     --containerd "$HT_LAB_DIR/containerd/containerd.sock" \
     --storage-driver vfs --data-root "$HT_LAB_DIR/data" --exec-root "$HT_LAB_DIR/exec" \
     -H "unix://$HT_DOCKER_SOCK" --pidfile "$HT_LAB_DIR/dockerd.pid" \
-    --bip "$HT_DOCKER_BIP" --iptables=true --ip-forward=true \
+    --bip "$HT_DOCKER_BIP" --iptables=true --ip-forward=true "${default_bridge_v6[@]}" \
     --exec-opt native.cgroupdriver=cgroupfs --cgroup-parent "$HT_CGROUP_PARENT" \
     </dev/null >"$HT_LAB_DIR/dockerd.log" 2>&1 &
   echo $! >"$HT_LAB_DIR/dockerd.launch.pid" # dockerd writes dockerd.pid itself (and refuses an existing one)
@@ -147,7 +179,8 @@ make_image() {
 
 cmd_up() {
   need_root_and_tools
-  if is_up; then log "already up ($HT_NS_HOST, $HT_DOCKER_SOCK)"; return 0; fi
+  if is_up && [[ "$(running_engine)" == "$(asked_engine)" ]]; then log "already up ($HT_NS_HOST, $HT_DOCKER_SOCK, engine $(asked_engine))"; return 0; fi
+  if is_up; then log "up with engine $(running_engine), $(asked_engine) asked: restarting"; fi
   if ns_exists "$HT_NS_HOST" || ns_exists "$HT_NS_OUTSIDE" || [[ -e "$HT_LAB_DIR" ]]; then
     log "half-up lab found: tearing it down first"
     cmd_down
@@ -159,7 +192,7 @@ cmd_up() {
   start_daemons
   make_image
   trap - EXIT
-  log "up: dockerd in $HT_NS_HOST, DOCKER_HOST=unix://$HT_DOCKER_SOCK, image $HT_IMAGE"
+  log "up: dockerd $HT_ENGINE in $HT_NS_HOST, DOCKER_HOST=unix://$HT_DOCKER_SOCK, image $HT_IMAGE"
 }
 
 # Every process that belongs to this lab: by its paths, by its namespaces, by its cgroups.
@@ -236,6 +269,8 @@ cmd_status() {
   if pid="$(lab_pid "$HT_LAB_DIR/dockerd.launch.pid")"; then echo "dockerd: pid $pid"; else echo "dockerd: not running"; ok=1; fi
   if docker_answers; then echo "docker socket: answers ($HT_DOCKER_SOCK)"; else echo "docker socket: no answer"; ok=1; fi
   if docker_answers && ht_docker image inspect "$HT_IMAGE" >/dev/null 2>&1; then echo "image $HT_IMAGE: present"; else echo "image $HT_IMAGE: absent"; ok=1; fi
+  echo "engine: $(running_engine) (asked: $(asked_engine))"
+  [[ "$(running_engine)" == "$(asked_engine)" ]] || ok=1
   if ((ok == 0)); then echo "lab: up"; else echo "lab: not up"; fi
   return "$ok"
 }
@@ -243,6 +278,7 @@ cmd_status() {
 cmd_env() {
   cat <<EOF
 HT_LAB_ID=$HT_LAB_ID
+HT_ENGINE=$HT_ENGINE
 HT_NS_HOST=$HT_NS_HOST
 HT_NS_OUTSIDE=$HT_NS_OUTSIDE
 HT_LAB_DIR=$HT_LAB_DIR
@@ -254,6 +290,12 @@ HT_OUTSIDE_ADDR=$HT_OUTSIDE_ADDR
 HT_INTERNET_ADDR=$HT_INTERNET_ADDR
 HT_DOCKER_BIP=$HT_DOCKER_BIP
 HT_USER_SUBNET=$HT_USER_SUBNET
+HT_UPLINK_ADDR6=$HT_UPLINK_ADDR6
+HT_OUTSIDE_ADDR6=$HT_OUTSIDE_ADDR6
+HT_INTERNET_ADDR6=$HT_INTERNET_ADDR6
+HT_V6_GLOBAL_SUBNET=$HT_V6_GLOBAL_SUBNET
+HT_V6_ULA_SUBNET=$HT_V6_ULA_SUBNET
+HT_DOCKER0_V6=$HT_DOCKER0_V6
 EOF
 }
 

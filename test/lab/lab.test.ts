@@ -5,7 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLab, labUnavailableReason, type Lab } from './lab.js';
 
-const LAB_ID = 'lt';
+// Its own lab beside the one of $HT_LAB_ID (several helpers may run this file at once).
+const LAB_ID = `${process.env.HT_LAB_ID ?? ''}lt`.slice(0, 6);
 const reason = labUnavailableReason();
 
 /** Processes whose command line names the lab's state directory (dockerd, containerd, shims...). */

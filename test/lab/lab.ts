@@ -13,6 +13,8 @@ export const labScript = join(labDir, 'lab.sh');
 /** Names and addresses of one lab, as printed by `lab.sh env`. */
 export interface LabEnv {
   id: string;
+  /** 20.10 (Debian bookworm's docker.io) or 28 (docker.io 28.5 unpacked in /opt/ht-engine-28). */
+  engine: LabEngine;
   nsHost: string; // network namespace of the Docker host, e.g. ht-dockerhost
   nsOutside: string; // the "outside" host, e.g. ht-outside
   stateDir: string; // /run/ht-lab[-id]: dockerd/containerd state, sockets, logs
@@ -24,6 +26,25 @@ export interface LabEnv {
   internetAddr: string; // 198.19.0.1, on the outside host's lo
   bridgeCidr: string; // 198.18.0.1/24 (docker0, --bip)
   userSubnet: string; // 198.18.1.0/24, for a user-defined network
+  uplinkAddr6: string; // 2001:db8::1
+  outsideAddr6: string; // 2001:db8::2
+  internetAddr6: string; // 2001:db8:ff::1, on the outside host's lo
+  v6GlobalSubnet: string; // 2001:db8:1::/64: the outside routes it back to the Docker host
+  v6UlaSubnet: string; // fd00:18:1::/64: nobody routes it, it needs NAT66
+  docker0V6: string; // fd00:18::/64, docker0's IPv6 subnet with docker0Ipv6
+}
+
+export type LabEngine = '20.10' | '28';
+
+export interface LabOptions {
+  /** The default bridge docker0 gets IPv6 too (HT_LAB_DOCKER0_V6=1, subnet fd00:18::/64). */
+  docker0Ipv6?: boolean;
+}
+export const ENGINE28_DIR = '/opt/ht-engine-28';
+
+/** The engine asked for by $HT_ENGINE (default 20.10). */
+export function labEngine(env: NodeJS.ProcessEnv = process.env): LabEngine {
+  return env.HT_ENGINE === '28' ? '28' : '20.10';
 }
 
 /** Where a lab command runs: the Docker host, the outside host, a container, or a netns path. */
@@ -64,23 +85,36 @@ function onPath(tool: string): boolean {
 }
 
 /** Why the lab cannot run here (not root, a tool missing), or null when it can. */
-export function labUnavailableReason(): string | null {
+export function labUnavailableReason(engine: LabEngine = labEngine()): string | null {
   if (process.platform !== 'linux') return 'the Docker lab needs Linux';
   if (process.getuid?.() !== 0) return 'the Docker lab needs root (network namespaces, dockerd): run the tests with sudo';
   const tools = ['dockerd', 'containerd', 'runc', 'docker', 'nsenter', 'ip', 'iptables', 'tcpdump', 'busybox', 'jq'];
   const missing = tools.filter((t) => !onPath(t));
-  return missing.length ? `missing ${missing.join(', ')} (${MISSING_TOOL_HINT})` : null;
+  if (missing.length) return `missing ${missing.join(', ')} (${MISSING_TOOL_HINT})`;
+  if (engine === '28' && !executable(join(ENGINE28_DIR, 'usr/sbin/dockerd'))) {
+    return `HT_ENGINE=28 needs ${ENGINE28_DIR}/usr/sbin/dockerd: run scripts/setup.sh as root`;
+  }
+  return null;
+}
+
+function executable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Root, docker.io, nsenter and the rest are present: the lab can be brought up. */
-export function labAvailable(): boolean {
-  return labUnavailableReason() === null;
+export function labAvailable(engine: LabEngine = labEngine()): boolean {
+  return labUnavailableReason(engine) === null;
 }
 
-function runLabSh(id: string, sub: string, extraEnv: Record<string, string> = {}, timeoutMs = 240_000): string {
+function runLabScript(id: string, engine: LabEngine, sub: string, extraEnv: Record<string, string> = {}, timeoutMs = 240_000): string {
   try {
     return execFileSync('bash', [labScript, sub], {
-      env: { ...process.env, HT_LAB_ID: id, ...extraEnv },
+      env: { ...process.env, HT_LAB_ID: id, HT_ENGINE: engine, ...extraEnv },
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: timeoutMs,
@@ -98,10 +132,12 @@ function parseEnv(text: string): LabEnv {
   }));
   const get = (k: string): string => kv.get(k) ?? '';
   return {
-    id: get('HT_LAB_ID'), nsHost: get('HT_NS_HOST'), nsOutside: get('HT_NS_OUTSIDE'),
+    id: get('HT_LAB_ID'), engine: get('HT_ENGINE') === '28' ? '28' : '20.10', nsHost: get('HT_NS_HOST'), nsOutside: get('HT_NS_OUTSIDE'),
     stateDir: get('HT_LAB_DIR'), dockerHost: get('DOCKER_HOST'), dockerCli: get('HT_DOCKER_CLI'),
     image: get('HT_IMAGE'), uplinkAddr: get('HT_UPLINK_ADDR'), outsideAddr: get('HT_OUTSIDE_ADDR'),
     internetAddr: get('HT_INTERNET_ADDR'), bridgeCidr: get('HT_DOCKER_BIP'), userSubnet: get('HT_USER_SUBNET'),
+    uplinkAddr6: get('HT_UPLINK_ADDR6'), outsideAddr6: get('HT_OUTSIDE_ADDR6'), internetAddr6: get('HT_INTERNET_ADDR6'),
+    v6GlobalSubnet: get('HT_V6_GLOBAL_SUBNET'), v6UlaSubnet: get('HT_V6_ULA_SUBNET'), docker0V6: get('HT_DOCKER0_V6'),
   };
 }
 
@@ -120,9 +156,15 @@ function run(file: string, args: string[], what: string, opts: { timeoutMs?: num
   }
 }
 
-/** A handle on lab HT_LAB_ID=id (default: $HT_LAB_ID, else the default lab "ht-dockerhost"). */
-export function createLab(id: string = process.env.HT_LAB_ID ?? ''): Lab {
-  const env = parseEnv(runLabSh(id, 'env'));
+/**
+ * A handle on lab HT_LAB_ID=id (default: $HT_LAB_ID, else the default lab "ht-dockerhost"),
+ * running `engine` (default: $HT_ENGINE, else 20.10).
+ */
+export function createLab(id: string = process.env.HT_LAB_ID ?? '', engine: LabEngine = labEngine(), options: LabOptions = {}): Lab {
+  const extraEnv: Record<string, string> = options.docker0Ipv6 ? { HT_LAB_DOCKER0_V6: '1' } : {};
+  const runLabSh = (labId: string, eng: LabEngine, sub: string, extra: Record<string, string> = {}, timeoutMs?: number): string =>
+    runLabScript(labId, eng, sub, { ...extraEnv, ...extra }, timeoutMs);
+  const env = parseEnv(runLabSh(id, engine, 'env'));
   const docker = (...args: string[]): string =>
     run(env.dockerCli, ['-H', env.dockerHost, ...args], `docker ${args.join(' ')}`, { timeoutMs: 120_000 });
   const containerNetns = (name: string): string => {
@@ -141,13 +183,13 @@ export function createLab(id: string = process.env.HT_LAB_ID ?? ''): Lab {
     up: (opts = {}) => {
       const extra: Record<string, string> = {};
       if (opts.timeoutSeconds !== undefined) extra.HT_LAB_TIMEOUT = String(opts.timeoutSeconds);
-      runLabSh(id, 'up', extra);
+      runLabSh(id, engine, 'up', extra);
       return env;
     },
-    down: () => void runLabSh(id, 'down'),
+    down: () => void runLabSh(id, engine, 'down'),
     status: () => {
       try {
-        runLabSh(id, 'status', {}, 60_000);
+        runLabSh(id, engine, 'status', {}, 60_000);
         return true;
       } catch {
         return false;

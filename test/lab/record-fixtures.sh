@@ -19,12 +19,14 @@ export HT_LAB_ID="${HT_LAB_ID:-fx}"
 source "$HERE/lab-env.sh"
 # shellcheck source=scenarios.sh
 source "$HERE/scenarios.sh"
+# shellcheck source=scenarios-modes.sh
+source "$HERE/scenarios-modes.sh"
 # Extra scenario files (space-separated paths), e.g. scenarios-truth.sh.
 for extra in ${HT_SCENARIO_FILES:-}; do source "$extra"; done
 
 ALL_SCENARIOS=(ping-out tcp-out dns-unreachable published-port container-to-container
   user-bridge ip-forward-off no-masquerade ping-ignored shared-bridge syn-unanswered
-  udp-no-snat-busy)
+  udp-no-snat-busy "${MODES_SCENARIOS[@]}")
 FIXTURES="${HT_FIXTURES_DIR:-$REPO/fixtures}"
 
 CAP_PIDS=()  # tcpdump processes of the current scenario
@@ -39,8 +41,10 @@ fail() { echo "record: error: $*" >&2; exit 1; }
 
 # ---- hops and captures ------------------------------------------------------------------
 
-iface_addrs() { # iface_addrs NSPATH IFACE -> JSON array of its IPv4 addresses
-  nsenter --net="$1" ip -j addr show dev "$2" | jq -c '[.[0].addr_info[]? | select(.family == "inet") | .local]'
+iface_addrs() { # iface_addrs NSPATH IFACE -> JSON array of its IPv4 addresses (and global IPv6 ones with FIXTURE_IPV6=1)
+  local v6="${FIXTURE_IPV6:-0}"
+  nsenter --net="$1" ip -j addr show dev "$2" |
+    jq -c --arg v6 "$v6" '[.[0].addr_info[]? | select(.family == "inet" or ($v6 == "1" and .family == "inet6" and .scope == "global")) | .local]'
 }
 
 start_capture() { # start_capture NSPATH IFACE FILE
@@ -100,7 +104,10 @@ run_container() { # run_container NAME [docker run options...] -- CMD...
   local opts=()
   while (($#)) && [[ "$1" != -- ]]; do opts+=("$1"); shift; done
   shift
-  ht_docker run -d --name "$name" --sysctl net.ipv6.conf.all.disable_ipv6=1 "${opts[@]}" "$HT_IMAGE" "$@" >/dev/null
+  local quiet=(--sysctl net.ipv6.conf.all.disable_ipv6=1)
+  # Docker refuses IPv6 sysctls in network mode host; IPv6 scenarios want it on.
+  [[ "${FIXTURE_IPV6:-0}" == 1 || " ${opts[*]} " == *" --network host "* ]] && quiet=()
+  ht_docker run -d --name "$name" "${quiet[@]}" "${opts[@]}" "$HT_IMAGE" "$@" >/dev/null
 }
 
 container_ns() { echo "/proc/$(ht_docker inspect -f '{{.State.Pid}}' "$1")/ns/net"; }
@@ -146,7 +153,10 @@ install_fixture() { # install_fixture NAME DESCRIPTION
 record_one() {
   local name="$1" fn="scenario_${1//-/_}"
   declare -F "$fn" >/dev/null || fail "unknown scenario '$name' (known: ${ALL_SCENARIOS[*]})"
-  say "== $name"
+  local engine_var="SCENARIO_ENGINE_${1//-/_}"
+  export HT_ENGINE="${!engine_var:-20.10}"
+  FIXTURE_IPV6=0
+  say "== $name (engine $HT_ENGINE)"
   "$HERE/lab.sh" up
   CAPDIR="$HT_LAB_DIR/capture/$name"
   mkdir -p "$CAPDIR"

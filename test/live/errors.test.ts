@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AS_NOBODY, buildCli, hoptrace, labUp, removeContainers, runContainer, skipReason, type LabEnv } from './support.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { AS_NOBODY, buildCli, hoptrace, labUp, skipReason, type LabEnv } from './support.js';
 
 const skipRoot = skipReason(false);
 const skip = skipReason();
@@ -18,15 +18,11 @@ describe.skipIf(skipRoot)(`a run without privileges${skipRoot ? ` (skipped: ${sk
 
 describe.skipIf(skip)(`Docker errors${skip ? ` (skipped: ${skip})` : ''}`, () => {
   let lab: LabEnv | undefined;
-  const NAME = `htl-${process.pid}-none`;
-  const HOSTNET = `htl-${process.pid}-hostnet`;
   beforeAll(() => {
     buildCli();
     lab = labUp();
-    runContainer(lab, NAME, '--network', 'none');
-    runContainer(lab, HOSTNET, '--network', 'host');
   });
-  afterAll(() => removeContainers(lab, NAME, HOSTNET));
+  // network modes none and host: test/live/host-none.test.ts
 
   it('names a container that does not exist, exit 4', () => {
     const result = hoptrace(['ping', 'htl-no-such-container', '203.0.113.2'], { DOCKER_HOST: lab!.dockerHost });
@@ -38,21 +34,5 @@ describe.skipIf(skip)(`Docker errors${skip ? ` (skipped: ${skip})` : ''}`, () =>
     const result = hoptrace(['path', 'web'], { DOCKER_HOST: 'unix:///run/ht-no-such-docker.sock' });
     expect(result.status).toBe(4);
     expect(result.stderr).toBe('hoptrace: cannot reach Docker at unix:///run/ht-no-such-docker.sock: ENOENT (is dockerd running? set DOCKER_HOST to its socket)\n');
-  });
-
-  it('says plainly that a container with network mode none cannot send anything', () => {
-    const path = hoptrace(['path', NAME], { DOCKER_HOST: lab!.dockerHost });
-    expect(path.status).toBe(0);
-    expect(path.stdout).toContain('has only a loopback interface (network mode none): nothing can leave it');
-    const ping = hoptrace(['ping', NAME, '203.0.113.2'], { DOCKER_HOST: lab!.dockerHost });
-    expect(ping.status).toBe(4);
-    expect(ping.stderr).toMatch(/has only a loopback interface \(network mode none\): nothing can leave it\n$/);
-  });
-
-  it('says that a host-network container has no veth, bridge or NAT, and traces the uplink only', () => {
-    const path = hoptrace(['path', HOSTNET, '203.0.113.2'], { DOCKER_HOST: lab!.dockerHost });
-    expect(path.status, path.stderr).toBe(0);
-    expect(path.stdout).toContain("uses the host's network stack (network mode host): no veth, no bridge, no NAT");
-    expect(path.stdout).toMatch(/1\. eth0 +uplink +netns host, 203\.0\.113\.1, mtu 1500/);
   });
 });

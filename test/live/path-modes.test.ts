@@ -42,16 +42,17 @@ describe.skipIf(skip)(`hoptrace path on Docker's network modes${skip ? ` (skippe
     expect(path.hops.map((h: { role: string }) => h.role)).toEqual(['container', 'veth', 'bridge', 'uplink']);
     expect(path.hops[0]).toMatchObject({ name: `${tag}-u eth0`, addrs: ['198.18.3.2'], mtu: 1500 });
     expect(path.hops[2]).toMatchObject({ name: `br-${bridgeId}`, addrs: ['198.18.3.1'] });
-    expect(path.hops[3]).toMatchObject({ name: 'eth0', addrs: [lab!.uplinkAddr] });
+    expect(path.hops[3]).toMatchObject({ name: 'eth0', addrs: [lab!.uplinkAddr, lab!.uplinkAddr6] });
     expect(path.route).toMatchObject({ dev: 'eth0', prefsrc: lab!.uplinkAddr });
     expect(path.natRules).toContain(`-A POSTROUTING -s 198.18.3.0/24 ! -o br-${bridgeId} -j MASQUERADE`);
   });
 
-  it('says that macvlan is not supported yet instead of guessing, exit 4', () => {
-    const result = hoptrace(['path', `${tag}-m`], { DOCKER_HOST: lab!.dockerHost });
-    expect(result.status).toBe(4);
-    expect(result.stderr).toMatch(
-      new RegExp(`^hoptrace: container ${tag}-m \\([0-9a-f]{12}\\): Docker network driver macvlan is not supported yet: hoptrace follows veth and bridge paths only\\n$`),
-    );
+  it('follows a macvlan child to its parent on the host: two hops, no NAT rules read (was: not supported yet, exit 4)', () => {
+    const result = hoptrace(['path', `${tag}-m`, '--json'], { DOCKER_HOST: lab!.dockerHost });
+    expect(result.status, result.stderr).toBe(0);
+    const path = JSON.parse(result.stdout);
+    expect(path.mode).toBe('macvlan');
+    expect(path.hops.map((h: { name: string; role: string }) => `${h.role} ${h.name}`)).toEqual(['container ' + `${tag}-m eth0`, 'host eth0']);
+    expect(path.natRules).toEqual([]);
   });
 });

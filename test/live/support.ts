@@ -95,7 +95,7 @@ export const AS_NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-
 
 /** The JSON report of a run that printed one. */
 export function jsonReport(result: SpawnSyncReturns<string>): {
-  hops: { name: string; role: string }[];
+  hops: { name: string; role: string; kernel?: { received: number; dropped: number; ifDropped: number } }[];
   flows: {
     proto: string;
     initiator: string;

@@ -1,6 +1,6 @@
 // Drives one remote capture node from a separate process, so a test can run it inside the
 // multi-host lab's outside namespace (the only place that reaches tcp://203.0.113.3:2375).
-//   node remote-driver.mjs '{"name":"h2","endpoint":"tcp://...","taps":[...],"bufferBytes":1048576}'
+//   node remote-driver.mjs '{"name":"h2","endpoint":"tcp://...","taps":[...],"ringPackets":4096}'
 // Prints one JSON line per event; "stop" on stdin stops the helper; exits after "end".
 import { createInterface } from 'node:readline';
 import { DockerCaptureNode } from '../../dist/capture/remote/dockerNode.js';
@@ -23,7 +23,7 @@ try {
   }
   if (opts.clockOnly || opts.discover) process.exit(0);
   t = performance.now();
-  const helper = await node.startHelper({ taps: opts.taps, bufferBytes: opts.bufferBytes ?? 1 << 20 });
+  const helper = await node.startHelper({ taps: opts.taps, ringPackets: opts.ringPackets });
   let readies = 0;
   helper.onRecord((r) => {
     if (r.type === 'packet') say('packet', { hop: r.hop, tsSec: r.tsSec, tsNsec: r.tsNsec, origLen: r.origLen, hex: Buffer.from(r.data).toString('hex') });

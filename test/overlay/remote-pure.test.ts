@@ -63,9 +63,10 @@ describe('remote agent', () => {
   it('forwards records unchanged, and a corrupt helper stream as a problem on its first hop', () => {
     const reader = new WireReader();
     const packet = encodePacket(2, 1_796_013_609, 123, 148, new Uint8Array([1, 2, 3]));
-    const ready = encodeMessage(RecordType.READY, 2, JSON.stringify({ linkType: 1, iface: 'vxlan0' }));
+    const ready = encodeMessage(RecordType.READY, 2, JSON.stringify({ linkType: 1, iface: 'vxlan0', precision: 'nano' }));
+    const stats = encodeMessage(RecordType.STATS, 2, JSON.stringify({ received: 9, dropped: 1, ifDropped: 0, captured: 8, final: true }));
     const problem = encodeMessage(RecordType.PROBLEM, 2, 'vxlan0: gone');
-    for (const b of [packet, ready, problem]) expect(reencode(reader.push(b)[0]!, 2)).toEqual(b);
+    for (const b of [packet, ready, stats, problem]) expect(reencode(reader.push(b)[0]!, 2)).toEqual(b);
     const corrupt = new WireReader().push(Buffer.from([0xff, 0xff, 0xff, 0x7f, 0]))[0]!;
     expect(new WireReader().push(reencode(corrupt, 5))).toEqual([{ type: 'problem', hop: 5, message: 'helper stream: record length 2147483647 at offset 0 is impossible' }]);
   });

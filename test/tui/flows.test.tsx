@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { showTrace, type Screen } from './harness.js';
+import { KEY, showTrace, type Screen } from './harness.js';
 import { playTwoPings, twoPings } from './scenario.js';
 
 let screen: Screen | undefined;
@@ -20,7 +20,28 @@ describe('the flow list', () => {
     const lines = screen.lines();
     expect(lines[3]).toMatch(/^Flows 2 · newest first/);
     expect(lines[4]).toMatch(/^› 2 icmp +198\.18\.0\.2 → 203\.0\.113\.50 +✗ dropped between docker0 and eth0/);
-    expect(lines[5]).toMatch(/^  1 icmp +198\.18\.0\.2 → 203\.0\.113\.9 +✓ ok/);
+    const older = lines.findIndex((line) => /^  1 icmp +198\.18\.0\.2 → 203\.0\.113\.9 +✓ ok/.test(line));
+    expect(older).toBeGreaterThan(4);
+  });
+
+  test("draws the selected flow's detail right under its row, wherever it is in the list", async () => {
+    const session = twoPings();
+    screen = await showTrace(session, { columns: 100 });
+    playTwoPings(session);
+    await screen.refresh();
+    const detailAfter = (rowStart: string): string[] => {
+      const lines = screen!.lines();
+      const at = lines.findIndex((line) => line.startsWith(rowStart));
+      return lines.slice(at + 1, at + 3);
+    };
+    // Flow 2 (dropped, newest, selected) on top: its detail, then flow 1's row.
+    expect(detailAfter('› 2 icmp')[0]).toBe('  NAT none seen on the way out');
+    await screen.press(KEY.down);
+    expect(screen.lines()[4]).toMatch(/^  2 icmp .*✗ dropped/);
+    // Flow 1 selected: its detail under its own row, not under the list's last row by chance.
+    expect(detailAfter('› 1 icmp')[0]).toMatch(/^  NAT SNAT 198\.18\.0\.2 -> 203\.0\.113\.1 @ docker0→eth0/);
+    expect(screen.lines()[5]).toMatch(/^› 1 icmp/);
+    expect(screen.frame()).not.toMatch(/✗ dropped[^\n]*\n  NAT/);
   });
 
   test('writes the NAT rewrite at the hop pair where it happened, in the row when there is room', async () => {

@@ -27,7 +27,7 @@ describe('the screen fits the terminal', () => {
     screen = await busyTrace({ columns: 80, rows: 24 });
     expectFits(screen, 80, 24);
     expect(screen.lines()[0]).toMatch(/^1 c1 eth0 .*→ 4 eth0/);
-    expect(screen.lines().at(-1)).toBe('↑↓ select  enter timeline  p pause  / filter  q quit');
+    expect(screen.lines().at(-1)).toBe('↑↓ select  enter timeline  p pause  / filter  ? legend  q quit');
     await screen.press(KEY.enter);
     expect(screen.frame()).toContain('Timeline of flow 62');
     expectFits(screen, 80, 24);

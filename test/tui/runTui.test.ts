@@ -98,7 +98,7 @@ describe('runTui', () => {
     await wait(100);
     expect(returned).toBe(false);
     expect(terminal.stdout.written).toContain('■ ended 0:00 replay as fast as possible');
-    expect(terminal.stdout.written).toContain('/ filter  q quit and print the report');
+    expect(terminal.stdout.written).toContain('/ filter  ? legend  q quit, print report');
     terminal.stdin.press('q');
     const report = await running;
     expect(session.stopped).toBe(false);

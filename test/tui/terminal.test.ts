@@ -79,14 +79,14 @@ describe.skipIf(!hasTmux)('the terminal UI in a real terminal (tmux)', () => {
     const shown = (await waitFor('tui80', '■ ended')).split('\n');
     expect(shown.slice(0, 7)).toEqual([
       `1 c1 eth0         → 2 ${veth.padEnd(16)}→ 3 docker0         → 4 eth0`,
-      `eth0 198.18.0.2     ${veth.padEnd(20)}docker0 198.18.0…   eth0 203.0.113.1`,
+      `eth0 198.18.0.2     ${veth.padEnd(20)}198.18.0.1          eth0 203.0.113.1`,
       '6 pkts              6 pkts              6 pkts              6 pkts',
       'Flows 1 · newest first',
       '› 1 icmp   198.18.0.2 → 203.0.113.2  ✓ ok',
       '  NAT SNAT 198.18.0.2 -> 203.0.113.1 @ docker0→eth0',
       '  3 request / 3 reply packets · reached eth0 · TTL -1 docker0→eth0',
     ]);
-    expect(shown.find((line) => line.startsWith('↑↓'))).toBe('↑↓ select  enter timeline  p pause  / filter  q quit and print the report');
+    expect(shown.find((line) => line.startsWith('↑↓'))).toBe('↑↓ select  enter timeline  / filter  ? legend  q quit, print report');
 
     tmux('send-keys', '-t', 'tui80', 'Enter');
     const timeline = (await waitFor('tui80', 'Timeline of flow 1')).split('\n');

@@ -23,7 +23,7 @@ describe('the packet timeline', () => {
     await screen.refresh();
     expect(screen.frame()).not.toContain('Timeline of flow');
     await screen.press(KEY.down, KEY.enter);
-    expect(screen.frame()).toContain('Timeline of flow 1 (icmp 198.18.0.2 → 203.0.113.9): last 2 of 2 packets kept');
+    expect(screen.frame()).toContain('Timeline of flow 1 (icmp 198.18.0.2 → 203.0.113.9): packets 1-2 of 2 kept');
     await screen.press(KEY.enter);
     expect(screen.frame()).not.toContain('Timeline of flow');
   });

@@ -24,6 +24,14 @@ export function validateHop(file: string, at: string, entry: unknown): Hop {
   };
   if (entry.netns !== undefined) hop.netns = text(file, `${at}.netns`, entry.netns);
   if (entry.iface !== undefined) hop.iface = text(file, `${at}.iface`, entry.iface, MAX_NAME_LENGTH);
+  if (entry.host !== undefined) hop.host = text(file, `${at}.host`, entry.host, MAX_NAME_LENGTH);
+  if (entry.clockUncertaintyUs !== undefined) {
+    const u = entry.clockUncertaintyUs;
+    if (typeof u !== 'number' || !Number.isFinite(u) || u < 0 || u > 3.6e9) {
+      throw bad(`${file}: ${at}.clockUncertaintyUs: must be microseconds from 0 to 3600000000 (got ${quoted(u)})`);
+    }
+    hop.clockUncertaintyUs = u;
+  }
   if (entry.mtu !== undefined) {
     if (!Number.isInteger(entry.mtu) || (entry.mtu as number) <= 0 || (entry.mtu as number) > MAX_MTU) {
       throw bad(`${file}: ${at}.mtu: must be a whole number from 1 to ${MAX_MTU} (got ${quoted(entry.mtu)})`);

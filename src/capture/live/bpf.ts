@@ -16,7 +16,19 @@ export interface FilterContext {
   uplinkAddrs: string[];
   /** Published host ports, for inbound traffic before DNAT. */
   publishedPorts: { proto: string; port: number }[];
+  /** Hops whose frames carry an 802.1Q tag (a trunk under a macvlan's VLAN parent). */
+  vlanTagged?: string[];
 }
+
+/**
+ * Control messages of both families that can belong to a flow: ICMPv4, and ICMPv6 errors
+ * (types 1-4) and echo (128, 129). ICMPv6 types 130 and up are MLD and neighbour discovery:
+ * link chatter, never a flow of the traced container. `icmp6` matches only ICMPv6 that
+ * follows the fixed header (or a fragment header), which leaves out MLD behind its hop-by-hop
+ * header as well.
+ */
+const CONTROL = '(icmp or (icmp6 and icmp6[0] < 130))';
+const LINK_CHATTER = '(icmp6 and icmp6[0] >= 130)';
 
 /** "host a" or "(host a or host b)": one term that can be combined without more brackets. */
 function anyOf(prefix: string, values: string[]): string {
@@ -31,27 +43,34 @@ function anyOf(prefix: string, values: string[]): string {
  * about the flow are kept too, since they come from whoever dropped it.
  */
 export function hopFilter(hop: Hop, selector: FlowSelector, context: FilterContext): string {
+  const filter = untaggedFilter(hop, selector, context);
+  // A tag carried in the frame moves every offset behind it: `vlan and` reads past it. Where
+  // the kernel keeps the tag out of band, the frame is untagged to the filter: the first term.
+  return context.vlanTagged?.includes(hop.name) ? `(${filter}) or (vlan and (${filter}))` : filter;
+}
+
+function untaggedFilter(hop: Hop, selector: FlowSelector, context: FilterContext): string {
   const inside = hop.role !== 'uplink' || context.uplinkAddrs.length === 0;
   const own = context.addrs.length > 0 ? anyOf('host', context.addrs) : '(ip or ip6)';
   if (selector.proto === 'any') return watchFilter(inside, own, selector, context);
   const dest = selector.destination ? `host ${selector.destination}` : undefined;
   const toUplink = anyOf('dst host', context.uplinkAddrs);
   if (selector.proto === 'icmp') {
-    if (inside) return `${own} and icmp`;
-    return `icmp and (${[dest, own, toUplink].filter(Boolean).join(' or ')})`;
+    if (inside) return `${own} and ${CONTROL}`;
+    return `${CONTROL} and (${[dest, own, toUplink].filter(Boolean).join(' or ')})`;
   }
   const flow = [selector.proto, dest, selector.port ? `port ${selector.port}` : undefined].filter(Boolean).join(' and ');
-  if (inside) return `${own} and ((${flow}) or icmp)`;
-  return `(${flow}) or (icmp and (${[dest, toUplink].filter(Boolean).join(' or ')})) or ${own}`;
+  if (inside) return `${own} and ((${flow}) or ${CONTROL})`;
+  return `(${flow}) or (${CONTROL} and (${[dest, toUplink].filter(Boolean).join(' or ')})) or (${own} and not ${LINK_CHATTER})`;
 }
 
 function watchFilter(inside: boolean, own: string, selector: FlowSelector, context: FilterContext): string {
   if (selector.userFilter) return inside ? `${own} and (${selector.userFilter})` : selector.userFilter;
-  if (inside) return own;
+  if (inside) return `${own} and not ${LINK_CHATTER}`;
   // After SNAT the container's packets carry the uplink's address: keep all of it, or its
   // outbound flows would seem to vanish at the uplink. Inbound ones come by published ports.
   const published = context.publishedPorts.map((p) => `(${p.proto} port ${p.port})`);
-  return [own, anyOf('host', context.uplinkAddrs), ...published].join(' or ');
+  return `(${[own, anyOf('host', context.uplinkAddrs), ...published].join(' or ')}) and not ${LINK_CHATTER}`;
 }
 
 /** Said in the notes: which packets each hop keeps. */

@@ -1,13 +1,15 @@
 // The capture helper: one process per network namespace, started inside it
 // (`nsenter --net=<ns> node helper.js '<json>'`). It opens libpcap there through `cap` on
-// each of its hops' interfaces and streams what it sees on stdout (see wire.ts). It lives
-// exactly as long as its parent wants it: stdin closed, SIGTERM or SIGINT -> flush and exit.
-// One process for all hops of a namespace: one clock, and libuv hands over the sockets that
-// became readable in the order the kernel made them so, which is the packet's path order.
+// each of its hops' interfaces and streams what it sees on stdout (see wire.ts): each packet
+// with the kernel's timestamp and length from libpcap's header (cap as patched by
+// patches/cap+0.2.1.patch), and each hop's kernel counters every second and once more as it
+// closes. It lives exactly as long as its parent wants it: stdin closed, SIGTERM or SIGINT ->
+// drain, flush and exit (and SIGKILL with the parent: it is started with a parent-death signal).
 // libpcap failures stay contained here: when an interface vanishes, cap's poll callback
 // asserts and aborts this process, and the parent reports which interface is gone.
 import { createRequire } from 'node:module';
-import { encodeMessage, encodePacket, RecordType } from './wire.js';
+import { encodeMessage, packetRecordLength, RecordType, writePacket, type KernelCounters, type TimestampPrecision } from './wire.js';
+import { interfaceRxDrops } from './ifaceDrops.js';
 import { runProbe, type ProbeSpec } from './probe.js';
 
 export interface CaptureTap {
@@ -19,53 +21,111 @@ export interface CaptureTap {
 export interface CaptureSpec {
   mode: 'capture';
   taps: CaptureTap[];
-  bufferBytes: number;
-  /** Wall-clock nanoseconds minus monotonic nanoseconds, measured once by the parent, as a string. */
-  anchorNs: string;
+  /** libpcap's ring per hop, in bytes (pcap_set_buffer_size). */
+  ringBytes: number;
+  /** Bytes kept of each packet (pcap_set_snaplen). */
+  snaplen: number;
+  /** How often each hop's kernel counters are sent. */
+  statsEveryMs: number;
+  /** Bytes waiting for the parent before the rings are no longer read (default STREAM_HIGH_WATER). */
+  backlogBytes?: number;
 }
 
+/** `cap` with patches/cap+0.2.1.patch applied: kernel timestamps, wire length, pcap_stats. */
 interface CapHandle {
-  open(device: string, filter: string, bufSize: number, buffer: Buffer): string;
+  open(device: string, filter: string, bufSize: number, buffer: Buffer, snaplen: number): string;
   close(): void;
-  on(event: 'packet', listener: (nbytes: number, truncated: boolean) => void): void;
+  stats?(): { received: number; dropped: number; ifDropped: number };
+  precision?(): TimestampPrecision;
+  pause?(): void;
+  resume?(): void;
+  on(event: 'packet', listener: (nbytes: number, truncated: boolean, tsSec: number, tsNsec: number, origLen: number) => void): void;
 }
 
 const LINK_TYPES: Record<string, number> = { ETHERNET: 1, NULL: 0, RAW: 101, LINKTYPE_LINUX_SLL: 113 };
 
+/** One write per event-loop turn at most this big (a record is at most a snaplen and its header). */
+const ARENA_BYTES = 256 * 1024;
+
+/**
+ * Bytes waiting for the parent to read before the helper stops reading the rings. A parent
+ * slower than the capture then leaves packets in the kernel, which counts what it has no room
+ * for, instead of this process holding the whole stream in memory.
+ */
+const STREAM_HIGH_WATER = 128 * 1024 * 1024;
+
+/** Packets still in the ring when asked to stop are read before the final counts: a few loop turns. */
+const DRAIN_MS = 30;
+
+/** One open hop: its handle and what it has counted. */
+class OpenTap {
+  captured = 0;
+
+  constructor(
+    readonly tap: CaptureTap,
+    readonly cap: Required<CapHandle>,
+    private readonly ifDropsAtOpen: number | undefined,
+  ) {}
+
+  counters(final: boolean): KernelCounters {
+    const { received, dropped } = this.cap.stats();
+    const ifDrops = interfaceRxDrops(this.tap.iface);
+    const ifDropped = ifDrops === undefined || this.ifDropsAtOpen === undefined ? 0 : Math.max(0, ifDrops - this.ifDropsAtOpen);
+    return { received, dropped, ifDropped, captured: this.captured, final };
+  }
+}
+
 function startCapture(spec: CaptureSpec): void {
   const require = createRequire(import.meta.url);
   const { Cap } = require('cap') as { Cap: new () => CapHandle };
-  const out = new OutputQueue();
-  const anchor = BigInt(spec.anchorNs);
-  const opened: CapHandle[] = [];
+  const opened: OpenTap[] = [];
+  const out = new OutputQueue(
+    spec.backlogBytes ?? STREAM_HIGH_WATER,
+    () => opened.forEach((o) => o.cap.pause()),
+    () => opened.forEach((o) => o.cap.resume()),
+  );
   for (const tap of spec.taps) {
     const cap = new Cap();
-    const buffer = Buffer.alloc(65535);
-    const failure = openTap(cap, tap, spec.bufferBytes, buffer);
+    const buffer = Buffer.alloc(spec.snaplen);
+    const ifDropsAtOpen = interfaceRxDrops(tap.iface);
+    const failure = openTap(cap, tap, spec, buffer);
     if (typeof failure === 'string') {
-      for (const other of opened) other.close();
+      for (const other of opened) other.cap.close();
       out.now(encodeMessage(RecordType.PROBLEM, tap.hop, failure), () => process.exit(1));
       return;
     }
-    opened.push(cap);
-    cap.on('packet', (nbytes) => {
-      // cap hands over no kernel timestamp: this is the arrival time in this process.
-      const ns = anchor + process.hrtime.bigint();
-      out.add(encodePacket(tap.hop, Number(ns / 1_000_000_000n), Number(ns % 1_000_000_000n), nbytes, buffer.subarray(0, nbytes)));
+    const open = new OpenTap(tap, cap as Required<CapHandle>, ifDropsAtOpen);
+    opened.push(open);
+    cap.on('packet', (nbytes, _truncated, tsSec, tsNsec, origLen) => {
+      open.captured++;
+      out.packet(tap.hop, tsSec, tsNsec, origLen, buffer.subarray(0, nbytes));
     });
-    out.now(encodeMessage(RecordType.READY, tap.hop, JSON.stringify({ linkType: failure, iface: tap.iface })));
+    out.now(encodeMessage(RecordType.READY, tap.hop, JSON.stringify({ linkType: failure, iface: tap.iface, precision: cap.precision!() })));
   }
+  const sendCounters = (final: boolean): void => {
+    for (const open of opened) out.add(encodeMessage(RecordType.STATS, open.tap.hop, JSON.stringify(open.counters(final))));
+  };
+  const ticker = setInterval(() => sendCounters(false), spec.statsEveryMs);
   stopOnParentSignals(() => {
-    for (const cap of opened) cap.close();
-    out.now(Buffer.alloc(0), () => process.exit(0));
+    clearInterval(ticker);
+    // What is still in the rings is read before the final counts, even if the parent is slow.
+    out.unpause();
+    setTimeout(() => {
+      sendCounters(true);
+      for (const open of opened) open.cap.close();
+      out.now(Buffer.alloc(0), () => process.exit(0));
+    }, DRAIN_MS);
   });
 }
 
 /** Opens one interface; returns its link type, or what went wrong as text. */
-function openTap(cap: CapHandle, tap: CaptureTap, bufferBytes: number, buffer: Buffer): number | string {
+function openTap(cap: CapHandle, tap: CaptureTap, spec: CaptureSpec, buffer: Buffer): number | string {
+  if (typeof cap.stats !== 'function' || typeof cap.precision !== 'function' || typeof cap.pause !== 'function') {
+    return `${tap.iface}: the cap module is not patched (patches/cap+0.2.1.patch gives kernel timestamps and drop counters): run npm install`;
+  }
   let linkName: string;
   try {
-    linkName = cap.open(tap.iface, tap.filter, bufferBytes, buffer);
+    linkName = cap.open(tap.iface, tap.filter, spec.ringBytes, buffer, spec.snaplen);
   } catch (error) {
     return `${tap.iface}: ${(error as Error).message}`;
   }
@@ -77,29 +137,68 @@ function openTap(cap: CapHandle, tap: CaptureTap, bufferBytes: number, buffer: B
   return linkType;
 }
 
-/** Packets are batched into one write per event-loop turn: one syscall for many frames. */
+/**
+ * Records are copied into one buffer per event-loop turn and written with one syscall: no
+ * buffer per packet, no concatenation. A full buffer is written at once and a new one begun.
+ */
 class OutputQueue {
-  private batch: Buffer[] = [];
+  private arena = Buffer.allocUnsafeSlow(ARENA_BYTES);
+  private used = 0;
   private scheduled = false;
+  private paused = false;
+
+  constructor(
+    private readonly highWater: number,
+    private readonly pause: () => void,
+    private readonly resume: () => void,
+  ) {}
+
+  /** Reads the rings again whatever the parent's backlog. */
+  unpause(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.resume();
+  }
+
+  packet(hop: number, tsSec: number, tsNsec: number, origLen: number, data: Uint8Array): void {
+    if (this.used + packetRecordLength(data.length) > this.arena.length) this.flush();
+    this.used = writePacket(this.arena, this.used, hop, tsSec, tsNsec, origLen, data);
+    this.schedule();
+  }
 
   add(record: Buffer): void {
-    this.batch.push(record);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.flush());
-    }
+    if (record.length > ARENA_BYTES) throw new Error(`helper stream: a record of ${record.length} bytes`);
+    if (this.used + record.length > this.arena.length) this.flush();
+    record.copy(this.arena, this.used);
+    this.used += record.length;
+    this.schedule();
   }
 
   now(record: Buffer, done?: () => void): void {
-    this.batch.push(record);
+    this.add(record);
     this.flush(done);
   }
 
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.flush();
+    });
+  }
+
   private flush(done?: () => void): void {
-    this.scheduled = false;
-    const data = this.batch.length === 1 ? this.batch[0]! : Buffer.concat(this.batch);
-    this.batch = [];
+    if (this.used === 0 && !done) return;
+    const data = this.arena.subarray(0, this.used);
+    // A new arena: the stream may still hold the old one until the write completes.
+    this.arena = Buffer.allocUnsafeSlow(ARENA_BYTES);
+    this.used = 0;
     process.stdout.write(data, () => done?.());
+    if (this.paused || process.stdout.writableLength <= this.highWater) return;
+    this.paused = true;
+    this.pause();
+    process.stdout.once('drain', () => this.unpause());
   }
 }
 

@@ -1,8 +1,8 @@
-import type { Frame, Hop } from '../../model.js';
+import type { Frame, Hop, KernelCounts } from '../../model.js';
 import { EnvironmentError, type FatalError, InputError, PrivilegeError } from '../../errors.js';
 import type { FrameSink, FrameSource, HopStatus } from '../../source.js';
 import { netnsInode, type Netns } from '../../discover/netns.js';
-import { CaptureOpenError, startNetnsCapture, type NetnsCapture } from './netnsCapture.js';
+import { CaptureOpenError, RING_PACKETS, startNetnsCapture, type NetnsCapture, type TimestampPrecision } from './netnsCapture.js';
 import { hopFileName, TraceRecorder } from './recorder.js';
 
 export interface LiveSessionOptions {
@@ -11,8 +11,8 @@ export interface LiveSessionOptions {
   filters: string[];
   description: string;
   recordDir?: string;
-  /** libpcap's ring per hop (DEFAULTS.bufferMib). */
-  bufferBytes: number;
+  /** Slots of libpcap's ring per hop (--ring-packets; default RING_PACKETS). */
+  ringPackets?: number;
   /** How often frames are handed to the tracer and its clock moved on. */
   tickMs?: number;
   /** Frames from different helpers arrive slightly out of order: hold them this long to sort. */
@@ -22,15 +22,50 @@ export interface LiveSessionOptions {
   notes?: string[];
   /** Problems met on the way, for the report (a hop whose capture ended, the container stopped). */
   warnings?: () => string[];
+  /**
+   * What the end waits for besides the captures (at most SETTLE_MS): a check still finding
+   * out why a capture ended, whose warning belongs in the report.
+   */
+  settling?: () => Promise<unknown>;
 }
 
-export const TIMESTAMP_NOTE =
-  'timestamps: taken on arrival in user space by the capture helper of each network namespace (cap gives no kernel timestamps), on one monotonic clock; per-hop latency includes scheduling delay, and between namespaces it can be off by a millisecond or more';
+/** The longest the end waits for `settling`. */
+const SETTLE_MS = 5000;
+
+const UNITS: Record<TimestampPrecision, string> = { nano: 'nanoseconds', micro: 'microseconds' };
+
+/**
+ * Where live timestamps come from, in the precision each hop's capture was opened with
+ * (libpcap gives nanoseconds where the kernel offers them, else microseconds); no unit is
+ * claimed while a hop is not open yet.
+ */
+export function timestampNote(hops: Hop[], precision: (TimestampPrecision | undefined)[]): string {
+  const units = new Set(hops.map((_, i) => precision[i]));
+  let header = "libpcap's packet header";
+  if (units.size === 1 && !units.has(undefined)) header += `, in ${UNITS[precision[0]!]}`;
+  else if (!units.has(undefined)) header += `, in ${hops.map((hop, i) => `${UNITS[precision[i]!]} at ${hop.name}`).join(', ')}`;
+  return `taken by the kernel as each hop's capture saw the packet (${header}), on the host's one real-time clock, as tcpdump takes them`;
+}
+
+/**
+ * Packets the kernel counted as lost to a hop's capture: the report must not read as if the
+ * hop saw everything. Counts that are not final (the capture ended before its last count) are
+ * lower bounds, and said so.
+ */
+export function kernelLossWarning(hop: Hop, k: KernelCounts, final = true): string | undefined {
+  if (k.dropped === 0 && k.ifDropped === 0) return undefined;
+  const least = final ? '' : 'at least ';
+  const parts = [
+    k.dropped > 0 ? `${least}${k.dropped}${final ? ` of ${k.received}` : ''} packets dropped by the kernel before the capture read them` : '',
+    k.ifDropped > 0 ? `${least}${k.ifDropped} dropped by the interface` : '',
+  ];
+  return `${hop.name}: ${parts.filter(Boolean).join(', ')}${final ? '' : ' (its last count before the capture ended)'}`;
+}
 
 export const DROP_NOTE =
-  'capture loss: cap reports no kernel drop counters; a packet a hop missed shows as a capture-gap finding, never as a drop';
+  "capture loss: counted by the kernel per hop (packets libpcap's ring had no room for, packets the interface dropped) and reported as a warning when not zero";
 
-/** Wall-clock nanoseconds minus monotonic nanoseconds: helpers add their hrtime to it. */
+/** Wall-clock nanoseconds minus monotonic nanoseconds: with hrtime, a wall clock that never steps, to compare with the kernel's (wall-clock) packet timestamps. */
 function clockAnchor(): bigint {
   return BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
 }
@@ -45,13 +80,15 @@ export function liveSource(options: LiveSessionOptions): FrameSource {
 class LiveSource implements FrameSource {
   readonly notes: string[];
   readonly ended: Promise<void>;
-  readonly timestamps = TIMESTAMP_NOTE.replace(/^timestamps: /, '');
   private readonly status: HopStatus[];
+  private readonly precision: (TimestampPrecision | undefined)[] = [];
   private readonly anchor = clockAnchor();
   private captures: NetnsCapture[] = [];
   private pending: Frame[] = [];
   private timer?: NodeJS.Timeout;
   private stopping?: Promise<void>;
+  /** Every helper has ended: only final kernel counts are still the truth. */
+  private halted = false;
   private resolveDone!: () => void;
   private sink: FrameSink = { push: () => undefined, tick: () => undefined };
 
@@ -60,7 +97,7 @@ class LiveSource implements FrameSource {
     private readonly options: LiveSessionOptions,
     private readonly recorder?: TraceRecorder,
   ) {
-    this.notes = [TIMESTAMP_NOTE, DROP_NOTE, ...(options.notes ?? [])];
+    this.notes = [`timestamps: ${this.timestamps}`, DROP_NOTE, ...(options.notes ?? [])];
     this.status = hops.map(() => ({ packets: 0 }));
     this.ended = new Promise((resolve) => (this.resolveDone = resolve));
   }
@@ -69,7 +106,7 @@ class LiveSource implements FrameSource {
     this.sink = into;
     const sink = {
       // The recorder opens a hop's file before that hop's first frame can arrive.
-      opened: (hop: number, linkType: number) => this.recorder?.open(hop, linkType),
+      opened: (hop: number, linkType: number, precision: TimestampPrecision) => this.opened(hop, linkType, precision),
       frame: (f: Frame) => this.arrive(f),
       problem: (hop: number, m: string) => this.problem(hop, m),
     };
@@ -78,8 +115,7 @@ class LiveSource implements FrameSource {
         {
           netns,
           taps: hops.map((i) => ({ hop: i, iface: this.hops[i]!.iface ?? this.hops[i]!.name, filter: this.options.filters[i] ?? '' })),
-          bufferBytes: this.options.bufferBytes,
-          anchorNs: this.anchor,
+          ringPackets: this.options.ringPackets ?? RING_PACKETS,
         },
         sink,
       ),
@@ -97,15 +133,42 @@ class LiveSource implements FrameSource {
   }
 
   stop(): void {
-    void this.halt().then(() => this.resolveDone());
+    void this.halt()
+      .then(() => withTimeout(this.options.settling?.() ?? Promise.resolve(), SETTLE_MS).catch(() => undefined))
+      .then(() => this.resolveDone());
+  }
+
+  get timestamps(): string {
+    return timestampNote(this.hops, this.precision);
   }
 
   warnings(): string[] {
-    return this.options.warnings?.() ?? [];
+    const kernel = this.kernelStats();
+    const lost = this.hops.map((hop, i) => {
+      const k = kernel.get(i);
+      return k && kernelLossWarning(hop, k, k.final || !this.halted);
+    });
+    return [...(this.options.warnings?.() ?? []), ...lost.filter((w): w is string => w !== undefined)];
   }
 
+  /** Each hop's kernel counts: as they stand while capturing; once ended, only final ones (a helper that died sent none). */
   hopStatus(): HopStatus[] {
-    return this.status.map((s) => ({ ...s }));
+    const kernel = this.kernelStats();
+    return this.status.map((s, hop) => {
+      const k = kernel.get(hop);
+      return k && (k.final || !this.halted) ? { ...s, kernel: { received: k.received, dropped: k.dropped, ifDropped: k.ifDropped } } : { ...s };
+    });
+  }
+
+  private kernelStats() {
+    return new Map(this.captures.flatMap((c) => [...c.stats()]));
+  }
+
+  /** A hop's interface is open: its file opens before its first frame; its clock's precision is known. */
+  private opened(hop: number, linkType: number, precision: TimestampPrecision): void {
+    this.precision[hop] = precision;
+    this.notes[0] = `timestamps: ${this.timestamps}`;
+    this.recorder?.open(hop, linkType);
   }
 
   private arrive(frame: Frame): void {
@@ -149,6 +212,7 @@ class LiveSource implements FrameSource {
       if (this.timer) clearInterval(this.timer);
       for (const capture of this.captures) capture.stop();
       await Promise.all(this.captures.map((c) => c.ended));
+      this.halted = true;
       this.release(true);
       this.sink.tick(Number(stoppedUs / 1_000_000n), Number(stoppedUs % 1_000_000n) * 1000);
       this.recorder?.close(Number(stoppedUs) / 1e6);

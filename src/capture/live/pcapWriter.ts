@@ -1,9 +1,11 @@
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import type { Frame } from '../../model.js';
+import { CAPTURE_SNAPLEN } from './netnsCapture.js';
 
 /** Classic pcap with nanosecond timestamps (magic a1b23c4d), little-endian as we write it. */
 export const PCAP_NSEC_MAGIC = 0xa1b23c4d;
-export const SNAPLEN = 65535;
+/** The snaplen the live capture used: the file says how much of each packet it holds. */
+export const SNAPLEN = CAPTURE_SNAPLEN;
 
 export function pcapFileHeader(linkType: number, snaplen = SNAPLEN): Buffer {
   const header = Buffer.alloc(24);

@@ -19,6 +19,8 @@ export function pathJson(description: string, hops: Hop[], stoppedAt?: number): 
     netns: hop.netns,
     iface: hop.iface,
     addrs: hop.addrs,
+    host: hop.host,
+    clockUncertaintyUs: hop.clockUncertaintyUs,
   }));
   return `${JSON.stringify({ description, ...(stoppedAt === undefined ? {} : { stoppedAt }), hops: entries }, null, 2)}\n`;
 }

@@ -7,8 +7,8 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { encodeMessage, encodePacket, RecordType, WireReader, type WireRecord } from '../live/wire.js';
 import type { CaptureSpec } from '../live/helper.js';
+import { CAPTURE_SNAPLEN, RING_PACKETS, ringBytes } from '../live/netnsCapture.js';
 import type { HelperOptions, RemoteTap } from './transport.js';
-import { wallClockNs } from './clock.js';
 
 export const AGENT_SCRIPT = 'dist/capture/remote/agent.js';
 const HELPER = fileURLToPath(new URL('../live/helper.js', import.meta.url));
@@ -24,7 +24,8 @@ export function tapsByNetns(taps: RemoteTap[]): Map<string, RemoteTap[]> {
 export function reencode(record: WireRecord, firstHop: number): Buffer {
   switch (record.type) {
     case 'packet': return encodePacket(record.hop, record.tsSec, record.tsNsec, record.origLen, record.data);
-    case 'ready': return encodeMessage(RecordType.READY, record.hop, JSON.stringify({ linkType: record.linkType, iface: record.iface }));
+    case 'ready': return encodeMessage(RecordType.READY, record.hop, JSON.stringify({ linkType: record.linkType, iface: record.iface, precision: record.precision }));
+    case 'stats': return encodeMessage(RecordType.STATS, record.hop, JSON.stringify(record.counters));
     case 'problem': return encodeMessage(RecordType.PROBLEM, record.hop, record.message);
     case 'corrupt': return encodeMessage(RecordType.PROBLEM, firstHop, record.message);
   }
@@ -78,11 +79,10 @@ function main(): void {
 }
 
 function startCaptures(options: HelperOptions): void {
-  // Every helper stamps with this one anchor, so the node's hops share one clock.
-  const anchorNs = (wallClockNs() - process.hrtime.bigint()).toString();
+  // Every helper's packets carry the kernel's timestamps: the node's one real-time clock.
+  const spec = { mode: 'capture', ringBytes: ringBytes(options.ringPackets ?? RING_PACKETS), snaplen: CAPTURE_SNAPLEN, statsEveryMs: 1000 } as const;
   const write = (b: Buffer): void => void process.stdout.write(b);
-  const children = [...tapsByNetns(options.taps)].map(([netns, taps]) =>
-    startHelper(netns, taps, { mode: 'capture', bufferBytes: options.bufferBytes, anchorNs }, write));
+  const children = [...tapsByNetns(options.taps)].map(([netns, taps]) => startHelper(netns, taps, spec, write));
   let open = children.length;
   const finish = (): void => void process.stdout.write(Buffer.alloc(0), () => process.exit(0));
   for (const child of children) child.on('close', () => --open === 0 && finish());

@@ -207,7 +207,8 @@ class DockerHelper implements RemoteHelper {
 
   stop(): Promise<HelperEnd> {
     this.stopping ??= (async () => {
-      this.stream.end(); // stdin EOF: the agent stops its helpers, they flush, it exits
+      // stdin EOF: the agent stops its helpers, they flush, it exits (a lost stream has nobody to tell).
+      if (!this.stream.destroyed && !this.stream.writableEnded) this.stream.end();
       const timer = sleep(8000, undefined, { ref: false });
       const end = await Promise.race([this.ended, timer]);
       if (!end) this.stream.destroy();

@@ -17,8 +17,8 @@ export interface RemoteTap {
 
 export interface HelperOptions {
   taps: RemoteTap[];
-  /** libpcap buffer per tap. */
-  bufferBytes: number;
+  /** Slots of libpcap's ring per tap (default RING_PACKETS of live/netnsCapture.ts). */
+  ringPackets?: number;
 }
 
 /** How a helper's stream ended. */
@@ -32,7 +32,7 @@ export interface HelperEnd {
 /** A running helper: its frames, and how to end it. Records arrive in the order the node sent them. */
 export interface RemoteHelper {
   readonly node: string;
-  /** Every record of the helper's stream (ready, packet, problem, corrupt), as wire.ts parses it. */
+  /** Every record of the helper's stream (ready, packet, stats, problem, corrupt), as wire.ts parses it. */
   onRecord(listener: (record: WireRecord) => void): void;
   /** Resolves once, when the stream has ended for any reason (after stop(), a crash, a lost link). */
   readonly ended: Promise<HelperEnd>;

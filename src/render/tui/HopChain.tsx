@@ -34,7 +34,7 @@ export const HopChain = memo(function HopChain({ hops, status, missed, width, th
     const gap = last ? '' : ' '.repeat(ARROW.length);
     names.push({ text: fit(`${i + 1} ${hop.name}`, column), tone: 'accent', bold: true });
     if (!last) names.push({ text: ARROW, tone: 'muted' });
-    places.push({ text: fit(hopPlace(hop), column) + gap, tone: 'muted' });
+    places.push({ text: fit(hopPlace(hop, column), column) + gap, tone: 'muted' });
     counts.push(...hopHealth(status[i], missed[i] ?? 0, column), { text: gap });
   });
   if (more > 0) names.push({ text: ` +${more} more`, tone: 'muted' });
@@ -47,8 +47,12 @@ export const HopChain = memo(function HopChain({ hops, status, missed, width, th
   );
 });
 
-function hopPlace(hop: Hop): string {
-  return [hop.iface, hop.addrs[0]].filter(Boolean).join(' ') || hop.role;
+/** Interface and address; where both do not fit, the label goes and the address stays whole. */
+export function hopPlace(hop: Hop, column: number): string {
+  const addr = hop.addrs[0];
+  const full = [hop.iface, addr].filter(Boolean).join(' ') || hop.role;
+  if (full.length <= column || !addr) return full;
+  return addr.length <= column ? addr : addr.replace(/\/\d+$/, '');
 }
 
 /** "42 pkts", then "! <problem>" or "? 3 not captured", padded to the column. */

@@ -1,11 +1,11 @@
-import { memo } from 'react';
+import { memo, useMemo } from 'react';
 import { Box } from 'ink';
 import type { FlowReport, Hop, Journey } from '../../model.js';
 import { endpointText } from '../values.js';
 import { Line } from './Line.js';
 import { fit, fitSegments, type Segment } from './text.js';
 import type { Theme } from './theme.js';
-import { cellSegments, timelineRow } from './timeline.js';
+import { cellSegments, inPathOrder, timelineRow } from './timeline.js';
 
 interface TimelineProps {
   flow: FlowReport;
@@ -13,27 +13,73 @@ interface TimelineProps {
   hops: Hop[];
   /** Lines available, header included. */
   lines: number;
+  /** Rows back from the newest packet ([ and ] move it); clamped here to what is kept. */
+  scroll: number;
   width: number;
   theme: Theme;
 }
 
-const LEGEND = '● seen, +time since its first hop · field* changed here · ✗ vanished · ? not captured';
+/** What the marks and keys mean, and the trace's notes: behind `?`, so the packets keep the lines. */
+export const LEGEND_LINES = [
+  'Timeline marks (? closes this):',
+  '  ● +time  seen at this hop; time since its first hop on the path',
+  '  src* dst* sport* dport* id*  rewritten here: the first hop where it differs',
+  '  ttl* TTL changed here · ✗ vanished before this hop · ? not captured · · not on its way',
+  'Keys: ↑↓ select · enter timeline · [ ] scroll it · p pause · / filter · q quit',
+];
+
+interface LegendProps {
+  notes: readonly string[];
+  lines: number;
+  width: number;
+  theme: Theme;
+}
+
+export const Legend = memo(function Legend({ notes, lines, width, theme }: LegendProps) {
+  const noteLines = notes.flatMap((note) => wrap(`note: ${note}`, width, '  '));
+  const all = [...LEGEND_LINES.map((text, i) => ({ text, head: i === 0 })), ...noteLines.map((text) => ({ text, head: false }))];
+  return (
+    <Box flexDirection="column" flexShrink={0}>
+      {all.slice(0, lines).map(({ text, head }, i) => (
+        <Line key={i} segments={[{ text, tone: head ? 'accent' : 'muted', bold: head }]} width={width} theme={theme} />
+      ))}
+    </Box>
+  );
+});
+
+/** Words to lines of `width`, continuation lines indented: notes are read whole, not cut. */
+export function wrap(text: string, width: number, indent: string): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = indent + word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
 
 /**
- * The selected flow's packets: one row each, one column per hop in path order, newest at the
- * bottom. Only the last rows that fit are drawn; the header says how many there are.
+ * The selected flow's packets: one row each, one column per hop in path order, in time order
+ * of their first sighting. Every kept packet can be reached by scrolling; the title says which
+ * ones are on screen.
  */
-export const Timeline = memo(function Timeline({ flow, journeys, hops, lines, width, theme }: TimelineProps) {
+export const Timeline = memo(function Timeline({ flow, journeys, hops, lines, scroll, width, theme }: TimelineProps) {
   const label = Math.min(34, Math.max(22, Math.floor(width * 0.22)));
   const cell = Math.max(6, Math.floor((width - label) / Math.max(1, hops.length)));
-  const withLegend = lines >= 6;
-  const room = Math.max(0, lines - 2 - (withLegend ? 1 : 0));
+  const room = Math.max(0, lines - 2);
   // Packets settle out of order (a vanished one waits out the window): show them in time order.
-  const shown = journeys.slice(-room).sort((a, b) => (a.sightings[0]?.t ?? 0) - (b.sightings[0]?.t ?? 0));
+  const ordered = useMemo(() => [...journeys].sort((a, b) => firstTime(a) - firstTime(b)), [journeys]);
+  const back = Math.min(scroll, Math.max(0, ordered.length - room));
+  const end = ordered.length - back;
+  const shown = ordered.slice(Math.max(0, end - room), end);
+  const from = end - shown.length + 1;
   const title = `Timeline of flow ${flow.id} (${flow.proto} ${endpointText(flow.initiator)} → ${endpointText(flow.responder)}): ${
     journeys.length === 0
       ? 'no packet kept (only the most recently active flows keep theirs)'
-      : `last ${shown.length} of ${journeys.length} packets kept`
+      : `packets ${from}-${end} of ${journeys.length} kept`
   }`;
   const header: Segment[] = [
     { text: fit('packet', label), tone: 'muted' },
@@ -46,10 +92,11 @@ export const Timeline = memo(function Timeline({ flow, journeys, hops, lines, wi
       {shown.map((journey, i) => (
         <JourneyLine key={i} journey={journey} hopCount={hops.length} label={label} cell={cell} width={width} theme={theme} />
       ))}
-      {withLegend && <Line segments={[{ text: LEGEND, tone: 'muted' }]} width={width} theme={theme} />}
     </Box>
   );
 });
+
+const firstTime = (journey: Journey): number => inPathOrder(journey)[0]?.t ?? 0;
 
 interface JourneyLineProps {
   journey: Journey;

@@ -7,6 +7,9 @@ export type KeyAction =
   | { type: 'select-page-up' }
   | { type: 'select-page-down' }
   | { type: 'toggle-timeline' }
+  | { type: 'timeline-older' }
+  | { type: 'timeline-newer' }
+  | { type: 'toggle-help' }
   | { type: 'toggle-pause' }
   | { type: 'filter-start' }
   | { type: 'filter-type'; text: string }
@@ -23,8 +26,12 @@ export const KEY_HELP: ReadonlyArray<readonly [keys: string, what: string]> = [
   ['enter', 'timeline'],
   ['p', 'pause'],
   ['/', 'filter'],
+  ['?', 'legend'],
   ['q', 'quit'],
 ];
+
+/** Shown while the timeline is open, after the first two. */
+export const TIMELINE_KEY_HELP: readonly [keys: string, what: string] = ['[ ]', 'scroll'];
 
 export const FILTER_HELP: ReadonlyArray<readonly [keys: string, what: string]> = [
   ['enter', 'apply'],
@@ -65,6 +72,9 @@ function browseKey(input: string, key: Key): KeyAction | undefined {
   if (key.escape) return { type: 'filter-clear' };
   if (key.ctrl || key.meta) return undefined;
   if (input === 'p') return { type: 'toggle-pause' };
+  if (input === '[') return { type: 'timeline-older' };
+  if (input === ']') return { type: 'timeline-newer' };
+  if (input === '?') return { type: 'toggle-help' };
   if (input === '/') return { type: 'filter-start' };
   if (input === 'q') return { type: 'quit' };
   return undefined;

@@ -38,9 +38,11 @@ export async function runTuiWithStore(session: TraceSession, options: TuiOptions
     }
     resolveQuit();
   };
-  // A SIGINT that does not come through the keyboard (kill -INT) stops the trace the same way.
+  // A SIGINT that does not come through the keyboard (kill -INT), or a SIGTERM, stops the trace
+  // the same way: the UI is taken down, the cursor restored, and the report printed with its code.
   const onSigint = (): void => onQuit();
   process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
 
   const ink = render(<TraceApp store={store} theme={createTheme(options.color)} speedNote={options.speedNote} onQuit={onQuit} waitingForQuit={!options.exitWhenDone} />, {
     stdout: options.stdout ?? process.stdout,
@@ -59,6 +61,7 @@ export async function runTuiWithStore(session: TraceSession, options: TuiOptions
     await new Promise((resolve) => setTimeout(resolve, 20));
   } finally {
     process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
     store.stop();
     ink.unmount();
     await ink.waitUntilExit().catch(() => undefined);

@@ -51,12 +51,14 @@ export function columns(cells: Array<{ segment: Segment; width: number }>): Segm
 
 /** Nanoseconds as a short duration: "+0", "+41µs", "+1.2ms", "+3.04s". */
 export function formatOffset(ns: number): string {
-  if (ns <= 0) return '+0';
-  const us = ns / 1000;
-  if (us < 1000) return `+${Math.round(us)}µs`;
+  // Negative where two namespaces' clocks disagree: shown, not hidden, since the path order is drawn regardless.
+  const sign = ns < 0 ? '-' : '+';
+  const us = Math.abs(ns) / 1000;
+  if (Math.round(us) === 0) return '+0';
+  if (us < 1000) return `${sign}${Math.round(us)}µs`;
   const ms = us / 1000;
-  if (ms < 1000) return `+${ms < 10 ? ms.toFixed(1) : Math.round(ms)}ms`;
-  return `+${(ms / 1000).toFixed(2)}s`;
+  if (ms < 1000) return `${sign}${ms < 10 ? ms.toFixed(1) : Math.round(ms)}ms`;
+  return `${sign}${(ms / 1000).toFixed(2)}s`;
 }
 
 /** Nanoseconds since the trace's first frame as seconds with millisecond precision. */

@@ -26,9 +26,10 @@ export interface TimelineRow {
 /** One journey as a row: a cell per hop in path order, whatever order the packet travelled. */
 export function timelineRow(journey: Journey, hopCount: number): TimelineRow {
   const cells: TimelineCell[] = Array.from({ length: hopCount }, () => ({ kind: 'none' }));
-  const first = journey.sightings[0];
+  const ordered = inPathOrder(journey);
+  const first = ordered[0];
   let previous: Sighting | undefined;
-  for (const sighting of journey.sightings) {
+  for (const sighting of ordered) {
     if (sighting.hop < 0 || sighting.hop >= hopCount) continue;
     const changes = previous ? fieldChanges(previous.ip, sighting.ip) : [];
     cells[sighting.hop] = { kind: 'seen', offsetNs: sighting.t - (first?.t ?? sighting.t), changes };
@@ -40,6 +41,16 @@ export function timelineRow(journey: Journey, hopCount: number): TimelineRow {
   const lostAt = journey.vanishedBetween?.[1];
   if (lostAt !== undefined && lostAt >= 0 && lostAt < hopCount) cells[lostAt] = { kind: 'vanished' };
   return { journey, label: journeyLabel(journey), cells };
+}
+
+/**
+ * The sightings in the order the path puts them, not their timestamps': hops in other
+ * namespaces stamp on their own, so a reply can look as if it reached the uplink last.
+ */
+export function inPathOrder(journey: Journey): Sighting[] {
+  if (journey.ascending === undefined) return journey.sightings;
+  const sign = journey.ascending ? 1 : -1;
+  return [...journey.sightings].sort((a, b) => sign * (a.hop - b.hop));
 }
 
 /** The fields a hop changed, compared with the previous hop the packet was seen at: NAT's as correlate detects them, and the TTL. */
@@ -55,7 +66,7 @@ export function fieldChanges(before: IpPacket, after: IpPacket): FieldChange[] {
 
 /** "→ 1.234s echo seq=3": direction, when it first appeared, what it is. */
 export function journeyLabel(journey: Journey): string {
-  const first = journey.sightings[0];
+  const first = inPathOrder(journey)[0];
   const arrow = journey.direction === 'request' ? '→' : '←';
   if (!first) return arrow;
   return `${arrow} ${formatTraceTime(first.t)} ${packetSummary(first.ip)}`;

@@ -1,0 +1,208 @@
+// Capture on several hosts as one frame source: a helper per node (transport.ts), each
+// node's timestamps moved onto our clock by its measured offset, frames merged in time order
+// and handed to the pipeline. A node whose stream ends early ends its own hops only.
+import type { Frame, Hop } from '../../model.js';
+import { EnvironmentError } from '../../errors.js';
+import type { FrameSink, FrameSource, HopStatus } from '../../source.js';
+import { hopFileName, TraceRecorder } from '../live/recorder.js';
+import { wallClockNs } from './clock.js';
+import type { CaptureNode, ClockOffset, RemoteHelper, RemoteTap } from './transport.js';
+
+export interface NodeCapture {
+  node: CaptureNode;
+  /** The node's taps; `hop` indexes the whole path. */
+  taps: RemoteTap[];
+  clock: ClockOffset;
+}
+
+export interface RemoteSourceOptions {
+  hops: Hop[];
+  nodes: NodeCapture[];
+  ringPackets?: number;
+  description: string;
+  recordDir?: string;
+  notes: string[];
+  /** Told of a node whose capture ended on its own (connection lost, helper died). */
+  onProblem: (line: string) => void;
+  /** How long frames are held to be sorted across nodes (clocks and links differ). */
+  holdMs?: number;
+  /** How long a node may take from start to every tap capturing. */
+  readyMs?: number;
+}
+
+export const REMOTE_TIMESTAMPS =
+  "taken by each host's capture helper on that host's clock, moved onto hoptrace's clock by the offset measured at the start (see the hosts line)";
+
+export function remoteSource(options: RemoteSourceOptions): FrameSource {
+  const hops = options.recordDir ? options.hops.map((hop, i) => ({ ...hop, file: hopFileName(i, hop) })) : options.hops;
+  const recorder = options.recordDir ? new TraceRecorder(options.recordDir, hops, options.description) : undefined;
+  return new RemoteSource(hops, options, recorder);
+}
+
+class RemoteSource implements FrameSource {
+  readonly notes: string[];
+  readonly ended: Promise<void>;
+  readonly timestamps = REMOTE_TIMESTAMPS;
+  private readonly status: HopStatus[];
+  private readonly problems: string[] = [];
+  private helpers: { capture: NodeCapture; helper: RemoteHelper }[] = [];
+  private pending: Frame[] = [];
+  private pushed = false;
+  private readonly linkTypes = new Map<number, number>();
+  private timer?: NodeJS.Timeout;
+  private stopping?: Promise<void>;
+  private resolveDone!: () => void;
+  private sink: FrameSink = { push: () => undefined, tick: () => undefined };
+
+  constructor(
+    readonly hops: Hop[],
+    private readonly options: RemoteSourceOptions,
+    private readonly recorder?: TraceRecorder,
+  ) {
+    this.notes = [...options.notes];
+    this.status = hops.map(() => ({ packets: 0 }));
+    this.ended = new Promise((resolve) => (this.resolveDone = resolve));
+  }
+
+  async start(into: FrameSink): Promise<void> {
+    this.sink = into;
+    try {
+      // The first node to fail ends the start: the others are not waited for.
+      await Promise.all(this.options.nodes.map((capture) => this.startNode(capture)));
+    } catch (failure) {
+      await this.halt();
+      this.recorder?.discard();
+      const error = failure as Error;
+      throw error instanceof EnvironmentError ? error : new EnvironmentError(error.message);
+    }
+    this.timer = setInterval(() => this.release(false), 100);
+  }
+
+  private async startNode(capture: NodeCapture): Promise<void> {
+    const { node, taps } = capture;
+    const helper = await node.startHelper({ taps, ringPackets: this.options.ringPackets });
+    // Another node failed while this one was starting: this helper must not outlive the trace.
+    if (this.stopping) {
+      await helper.stop();
+      throw new EnvironmentError(`host ${node.name}: start abandoned`);
+    }
+    this.helpers.push({ capture, helper });
+    const offset = capture.clock.offsetNs;
+    let ready = 0;
+    let allReady!: () => void;
+    const readyAll = new Promise<void>((resolve) => (allReady = resolve));
+    helper.onRecord((record) => {
+      if (record.type === 'ready') {
+        this.linkTypes.set(record.hop, record.linkType);
+        this.recorder?.open(record.hop, record.linkType);
+        if (++ready === taps.length) allReady();
+      } else if (record.type === 'packet') {
+        this.arrive(onOurClock(record, this.linkTypes.get(record.hop) ?? -1, offset));
+      } else if (record.type === 'problem') {
+        this.hopProblem(record.hop, record.message);
+      } else if (record.type === 'stats') {
+        // The kernel's counts of a remote hop are not carried into the report yet.
+      } else {
+        this.nodeProblem(capture, `stream corrupt: ${record.message}`);
+      }
+    });
+    void helper.ended.then((end) => {
+      if (!this.stopping) this.nodeProblem(capture, end.problem ?? 'its capture helper ended');
+    });
+    const limit = this.options.readyMs ?? 20_000;
+    const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), limit).unref());
+    const outcome = await Promise.race([readyAll, helper.ended, timeout]);
+    if (outcome === 'timeout') throw new EnvironmentError(`host ${node.name}: the capture helper did not start capturing within ${limit / 1000} s`);
+    if (outcome !== undefined) throw new EnvironmentError(`host ${node.name}: the capture helper ended before capturing: ${outcome.problem ?? `exit ${outcome.exitCode}`}`);
+  }
+
+  stop(): void {
+    void this.halt().then(() => this.resolveDone());
+  }
+
+  warnings(): string[] {
+    return [...this.problems];
+  }
+
+  hopStatus(): HopStatus[] {
+    return this.status.map((s) => ({ ...s }));
+  }
+
+  private arrive(frame: Frame): void {
+    const status = this.status[frame.hop];
+    if (!status) return;
+    status.packets++;
+    this.recorder?.write(frame);
+    this.pending.push(frame);
+  }
+
+  private hopProblem(hop: number, message: string): void {
+    const status = this.status[hop];
+    if (!status || status.problem) return;
+    status.problem = message;
+    this.say(`${this.hops[hop]!.name}: ${message}`);
+  }
+
+  /** One node is gone: its hops end where they are, the other hosts' hops go on. */
+  private nodeProblem(capture: NodeCapture, message: string): void {
+    const hops = capture.taps.map((t) => t.hop).filter((hop) => !this.status[hop]?.problem);
+    if (hops.length === 0) return;
+    for (const hop of hops) this.status[hop]!.problem = `host ${capture.node.name}: ${message}`;
+    this.say(`host ${capture.node.name}: ${message}; its hops (${hops.map((h) => this.hops[h]!.name).join(', ')}) end here, the other hosts' go on`);
+    if (this.status.every((s) => s.problem)) this.stop();
+  }
+
+  private say(line: string): void {
+    this.problems.push(line);
+    this.options.onProblem(line);
+  }
+
+  /** Every frame older than the hold time (or all of them), in time order, then the clock moves on. */
+  private release(all: boolean): void {
+    const cut = wallClockNs() - BigInt((this.options.holdMs ?? 400) * 1_000_000);
+    const cutSec = Number(cut / 1_000_000_000n);
+    const cutNsec = Number(cut % 1_000_000_000n);
+    this.pending.sort((a, b) => a.tsSec - b.tsSec || a.tsNsec - b.tsNsec);
+    let count = this.pending.length;
+    if (!all) {
+      count = 0;
+      while (count < this.pending.length && isBefore(this.pending[count]!, cutSec, cutNsec)) count++;
+    }
+    for (const frame of this.pending.splice(0, count)) this.sink.push(frame);
+    // The trace's clock starts at its first frame, as in replay: no tick before one was pushed.
+    this.pushed ||= count > 0;
+    if (!all && this.pushed) this.sink.tick(cutSec, cutNsec);
+    this.recorder?.flush();
+  }
+
+  private halt(): Promise<void> {
+    this.stopping ??= (async () => {
+      const stoppedUs = wallClockNs() / 1000n;
+      if (this.timer) clearInterval(this.timer);
+      await Promise.all(this.helpers.map(({ helper }) => helper.stop()));
+      this.release(true);
+      if (this.pushed) this.sink.tick(Number(stoppedUs / 1_000_000n), Number(stoppedUs % 1_000_000n) * 1000);
+      this.recorder?.close(Number(stoppedUs) / 1e6);
+    })();
+    return this.stopping;
+  }
+}
+
+/** Node time = our time + offset: a frame stamped on the node, on our clock. */
+export function onOurClock(
+  record: { hop: number; tsSec: number; tsNsec: number; origLen: number; data: Uint8Array }, linkType: number, offsetNs: bigint,
+): Frame {
+  const ns = BigInt(record.tsSec) * 1_000_000_000n + BigInt(record.tsNsec) - offsetNs;
+  return {
+    hop: record.hop,
+    linkType,
+    tsSec: Number(ns / 1_000_000_000n),
+    tsNsec: Number(ns % 1_000_000_000n),
+    data: record.data,
+    origLen: record.origLen,
+  };
+}
+
+function isBefore(frame: Frame, sec: number, nsec: number): boolean {
+  return frame.tsSec < sec || (frame.tsSec === sec && frame.tsNsec <= nsec);
+}

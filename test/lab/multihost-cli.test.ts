@@ -1,0 +1,185 @@
+// The real command across two Docker hosts (root, the multi-host lab): `hoptrace ping|tcp
+// --host h1=unix://... --host h2=tcp://203.0.113.3:2375`, run in the lab's outside namespace
+// (the only one that reaches h2's engine). Lab destinations only: c2 198.18.100.x on the
+// overlay, the outside host 203.0.113.2.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { labAvailable, labUnavailableReason } from './lab.js';
+import { createMultihost } from './multihost.js';
+
+const ROOT = path.join(__dirname, '..', '..');
+const BIN = path.join(ROOT, 'bin', 'hoptrace.js');
+
+describe.skipIf(!labAvailable())(`hoptrace across two Docker hosts (${labUnavailableReason() ?? 'root'})`, () => {
+  const lab = createMultihost(process.env.HT_LAB_ID || 'mh');
+  const { h1, h2 } = lab.env.hosts;
+  const hosts = ['--host', `h1=${h1.dockerHost}`, '--host', `h2=${h2.dockerHost}`];
+  const ip = (h: 'h1' | 'h2', c: string): string => lab.docker(h, 'inspect', '-f', `{{(index .NetworkSettings.Networks "${lab.env.overlayNet}").IPAddress}}`, c).trim();
+  const helpers = (h: 'h1' | 'h2'): string => lab.docker(h, 'ps', '-aq', '--filter', 'label=org.hoptrace.helper').trim();
+  let c1 = '';
+  let c2 = '';
+  const hoptrace = (args: string[]) => {
+    const r = spawnSync('nsenter', [`--net=/var/run/netns/${lab.env.nsOutside}`, process.execPath, BIN, ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, NO_COLOR: '1' } });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  const names = (report: { hops: { name: string }[] }) => report.hops.map((h) => h.name);
+
+  beforeAll(() => {
+    lab.up();
+    [c1, c2] = [ip('h1', 'c1'), ip('h2', 'c2')];
+  });
+  afterAll(() => lab.down());
+
+  it('ping c1 (h1) -> c2 (h2): ok on all ten hops of both hosts, VXLAN shown at both uplinks, no NAT; --record replays to the same flows', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hoptrace-mh-'));
+    try {
+      const { code, stdout, stderr } = hoptrace(['ping', 'c1', c2, '-c', '3', '-i', '0.3', '--json', '--record', dir, ...hosts]);
+      expect(stderr).toMatch(/ping -c 3 -i 0\.3 .* on host h1: exit 0/);
+      expect(code).toBe(0);
+      const report = JSON.parse(stdout);
+      expect(names(report)).toEqual([
+        'h1 c1 eth0', 'h1 overlay:ht-overlay veth1', 'h1 overlay:ht-overlay br0', 'h1 overlay:ht-overlay vxlan0', 'h1 eth0',
+        'h2 eth0', 'h2 overlay:ht-overlay vxlan0', 'h2 overlay:ht-overlay br0', 'h2 overlay:ht-overlay veth1', 'h2 c2 eth0',
+      ]);
+      expect(report.summary.packetsPerHop).toEqual([6, 6, 6, 6, 6, 6, 6, 6, 6, 6]);
+      expect(report.flows).toHaveLength(1);
+      const flow = report.flows[0];
+      expect([flow.verdict, flow.initiator, flow.responder, flow.packets]).toEqual(['ok', c1, c2, { request: 3, reply: 3 }]);
+      expect(flow.rewrites).toEqual([]);
+      expect(flow.findings).toEqual([]);
+      const carrier = (src: string, dst: string) => ({ kind: 'vxlan', vni: expect.any(Number), outer: { src, dst, dport: 4789 } });
+      expect(flow.tunnels.steps).toEqual([
+        { between: ['h1 overlay:ht-overlay vxlan0', 'h1 eth0'], direction: 'request', ...carrier(h1.addr, h2.addr), action: 'encapsulated' },
+        { between: ['h2 eth0', 'h2 overlay:ht-overlay vxlan0'], direction: 'request', ...carrier(h1.addr, h2.addr), action: 'decapsulated' },
+        { between: ['h2 overlay:ht-overlay vxlan0', 'h2 eth0'], direction: 'reply', ...carrier(h2.addr, h1.addr), action: 'encapsulated' },
+        { between: ['h1 eth0', 'h1 overlay:ht-overlay vxlan0'], direction: 'reply', ...carrier(h2.addr, h1.addr), action: 'decapsulated' },
+      ]);
+      // Across the hosts the latency is given to the clocks' uncertainty only.
+      const across = flow.latency.filter((s: { between: string[] }) => s.between.includes('h1 eth0') && s.between.includes('h2 eth0'));
+      expect(across).toHaveLength(2);
+      for (const step of across) {
+        expect(step.uncertaintyUs).toBeGreaterThan(0);
+        expect(Math.abs(step.avgUs % step.uncertaintyUs)).toBe(0);
+      }
+      const doc = JSON.parse(fs.readFileSync(path.join(dir, 'path.json'), 'utf8'));
+      expect(doc.hops.map((h: { host: string }) => h.host)).toEqual(['h1', 'h1', 'h1', 'h1', 'h1', 'h2', 'h2', 'h2', 'h2', 'h2']);
+      const replayed = JSON.parse(spawnSync(process.execPath, [BIN, 'replay', '--json', dir], { encoding: 'utf8' }).stdout);
+      expect(replayed.flows).toEqual(report.flows);
+      expect(replayed.summary.packetsPerHop).toEqual(report.summary.packetsPerHop);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    expect([helpers('h1'), helpers('h2')]).toEqual(['', '']);
+  });
+
+  it('tcp c1 -> c2:8080 across hosts: ok, the handshake matched through the tunnel, no NAT', () => {
+    lab.docker('h2', 'exec', '-d', 'c2', 'nc', '-l', '-p', '8080');
+    const { code, stdout } = hoptrace(['tcp', 'c1', `${c2}:8080`, '--timeout', '2', '--json', ...hosts]);
+    const flow = JSON.parse(stdout).flows.find((f: { proto: string }) => f.proto === 'tcp');
+    expect(code).toBe(0);
+    expect([flow.verdict, flow.responder, flow.rewrites, flow.tunnels.insideAt]).toEqual(['ok', `${c2}:8080`, [], ['h1 eth0', 'h2 eth0']]);
+  });
+
+  it('a drop on the underlay (UDP 4789 dropped on h2): dropped after h2 eth0, inside the tunnel; exit 1', () => {
+    const rule = ['INPUT', '-p', 'udp', '--dport', '4789', '-j', 'DROP'];
+    lab.exec(h2.ns, ['iptables', '-I', ...rule]);
+    try {
+      const { code, stdout } = hoptrace(['ping', 'c1', c2, '-c', '2', '-i', '0.3', '--text', ...hosts]);
+      expect(code).toBe(1);
+      expect(stdout).toContain('       x requests vanished between h2 eth0 and h2 overlay:ht-overlay vxlan0, inside the tunnel\n');
+      expect(stdout).toContain(`  verdict: dropped: requests vanished between h2 eth0 and h2 overlay:ht-overlay vxlan0, inside the tunnel (last seen at h2 eth0).\n`);
+      expect(stdout).toContain(`       | VXLAN VNI `);
+    } finally {
+      lab.exec(h2.ns, ['iptables', '-D', ...rule]);
+    }
+  });
+
+  it('c1 to the outside host through docker_gwbridge: SNAT to h1\'s address shown, no tunnel', () => {
+    const { code, stdout } = hoptrace(['ping', 'c1', lab.env.outsideAddr, '-c', '2', '-i', '0.3', '--json', ...hosts]);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(names(report).slice(2)).toEqual(['h1 docker_gwbridge', 'h1 eth0']);
+    const flow = report.flows[0];
+    expect(flow.verdict).toBe('ok');
+    expect(flow.tunnels).toBeUndefined();
+    expect(flow.rewrites.filter((r: { direction: string }) => r.direction === 'request')).toEqual([
+      { between: ['h1 docker_gwbridge', 'h1 eth0'], direction: 'request', field: 'src', from: flow.initiator, to: h1.addr },
+    ]);
+  });
+
+  it('Ctrl-C ends the trace with a report, no helper container is left on either host, the ping in c1 ends too', async () => {
+    const child = spawn('nsenter', [`--net=/var/run/netns/${lab.env.nsOutside}`, process.execPath, BIN, 'ping', 'c1', c2, '-c', '1000', '-i', '0.2', '--text', ...hosts], { env: { ...process.env, NO_COLOR: '1' } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d));
+    child.stderr.on('data', (d: Buffer) => (err += d));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`never started capturing: ${err}`)), 90_000);
+      child.stderr.on('data', () => /ok \(\d+ requests?/.test(err) && (clearTimeout(timer), resolve()));
+    });
+    expect(helpers('h1')).not.toBe('');
+    expect(helpers('h2')).not.toBe('');
+    child.kill('SIGINT');
+    await new Promise((resolve) => child.on('close', resolve));
+    expect(out).toContain('flow 1: icmp');
+    expect([helpers('h1'), helpers('h2')]).toEqual(['', '']);
+    // The traffic ended with the trace: no ping left running in c1.
+    expect(lab.docker('h1', 'exec', 'c1', 'ps')).not.toContain('ping -c 1000');
+  });
+
+  it('a host lost during the trace (its helper killed) ends that host\'s hops with a warning; the other host\'s hops go on', async () => {
+    const child = spawn('nsenter', [`--net=/var/run/netns/${lab.env.nsOutside}`, process.execPath, BIN, 'ping', 'c1', c2, '-c', '1000', '-i', '0.2', '--json', ...hosts], { env: { ...process.env, NO_COLOR: '1' } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d));
+    child.stderr.on('data', (d: Buffer) => (err += d));
+    const until = (re: RegExp, what: string) => new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${what}: ${err}`)), 60_000);
+      const check = () => re.test(err) && (clearTimeout(timer), resolve());
+      check();
+      child.stderr.on('data', check);
+    });
+    // JSON mode says nothing while it runs; discovery's short-lived helpers carry the same
+    // label: the capture helper is the one started with taps.
+    const captureHelper = (): string => lab.docker('h2', 'ps', '-q', '--no-trunc', '--filter', 'label=org.hoptrace.helper', '--format', '{{.ID}} {{.Command}}')
+      .split('\n').filter((l) => l.includes('taps')).map((l) => l.split(' ')[0]).join(' ');
+    for (let i = 0; i < 300 && captureHelper() === ''; i++) await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 3000));
+    lab.docker('h2', 'rm', '-f', captureHelper());
+    await until(/warning: host h2: .*its hops \(h2 eth0, h2 overlay:ht-overlay vxlan0, h2 overlay:ht-overlay br0, h2 overlay:ht-overlay veth1, h2 c2 eth0\) end here/, 'no warning about h2');
+    const before = (await new Promise((r) => setTimeout(r, 1500)), err.length);
+    child.kill('SIGINT');
+    await new Promise((resolve) => child.on('close', resolve));
+    expect(err.length).toBeGreaterThanOrEqual(before);
+    const report = JSON.parse(out);
+    expect(report.summary.warnings.some((w: string) => w.startsWith('host h2: '))).toBe(true);
+    // h1's hops kept capturing after h2 was lost: more requests at c1 eth0 than at c2 eth0.
+    expect(report.summary.packetsPerHop[0]).toBeGreaterThan(report.summary.packetsPerHop[9]);
+    expect([helpers('h1'), helpers('h2')]).toEqual(['', '']);
+  });
+
+  it('h2 over ssh:// (Docker\'s dial-stdio): the same ten hops, ok; latency across the hosts rounded to the wider ssh uncertainty', (ctx) => {
+    if (!lab.env.h2Ssh) ctx.skip(); // no sshd in the lab (openssh-server not installed)
+    const r = spawnSync('nsenter', [`--net=/var/run/netns/${lab.env.nsOutside}`, process.execPath, BIN, 'ping', 'c1', c2, '-c', '2', '-i', '0.3', '--json', '--host', `h1=${h1.dockerHost}`, '--host', `h2=${lab.env.h2Ssh}`], {
+      encoding: 'utf8', timeout: 120_000, env: { ...process.env, NO_COLOR: '1', HOME: lab.env.sshHome },
+    });
+    expect(r.status).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(names(report).slice(4, 6)).toEqual(['h1 eth0', 'h2 eth0']);
+    expect(report.flows[0].verdict).toBe('ok');
+    const h2Hop = report.hops.find((h: { host: string }) => h.host === 'h2');
+    expect(h2Hop.clockUncertaintyUs).toBeGreaterThan(report.hops[0].clockUncertaintyUs);
+    const across = report.flows[0].latency.find((s: { between: string[] }) => s.between[0] === 'h1 eth0' && s.between[1] === 'h2 eth0');
+    expect(across.uncertaintyUs).toBe(Math.ceil(report.hops[0].clockUncertaintyUs + h2Hop.clockUncertaintyUs));
+  });
+
+  it('one host unreachable at start: one error naming it, exit 4', () => {
+    const { code, stdout, stderr } = hoptrace(['ping', 'c1', c2, '-c', '1', '--text', '--host', `h1=${h1.dockerHost}`, '--host', `h2=tcp://${h2.addr}:2999`]);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(`hoptrace: host h2 (tcp://${h2.addr}:2999): Docker engine unreachable: ECONNREFUSED\n`);
+    expect(code).toBe(4);
+  });
+});

@@ -18,7 +18,7 @@ function stats(o: Partial<DirectionStats> = {}): DirectionStats {
 function flow(o: Partial<FlowState>): FlowState {
   return {
     key: 1, publicId: 1, proto: 'icmp', initiator: { addr: parseAddress('198.18.0.2')! }, responder: { addr: OUT }, outbound: true,
-    endpointsAt: new Map(), sampleAt: new Map(), request: stats(), reply: stats(), rewrites: new Map(), steps: new Map(),
+    endpointsAt: new Map(), sampleAt: new Map(), request: stats(), reply: stats(), rewrites: new Map(), steps: new Map(), tunnels: new Map(), insideAt: 0,
     rejections: 0, answers: 0, turn: -1, lastBack: -Infinity, echo: { sent: new Map(), answered: new Set(), longestRoundTripNs: 0 },
     firstSeen: 0, lastSeen: 0, version: 0, ...o,
   } as FlowState;

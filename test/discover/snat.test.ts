@@ -58,6 +58,7 @@ function pathWith(nat: DiscoveredPath['nat']): DiscoveredPath {
     subnets: ['198.18.1.0/24'],
     addrs: ['198.18.1.2'],
     notes: [],
+    facts: [],
   } as unknown as DiscoveredPath;
 }
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCli, hoptrace, jsonReport, labUp, removeContainers, runContainer, skipReason, type LabEnv } from './support.js';
+import { buildCli, hoptrace, jsonReport, labUp, removeContainers, runContainer, skipReason, type LabEnv, withoutCauses } from './support.js';
 
 const skip = skipReason();
 const NAME = `htl-${process.pid}-ping`;
@@ -25,8 +25,11 @@ describe.skipIf(skip)(`hoptrace ping through docker0 and MASQUERADE${skip ? ` (s
     expect(report.flows).toHaveLength(1);
     const flow = report.flows[0]!;
     expect(flow).toMatchObject({ proto: 'icmp', initiator: ip, responder: lab!.outsideAddr, verdict: 'ok', dropBetween: null });
-    expect(flow.rewrites).toContainEqual({ between: ['docker0', 'eth0'], direction: 'request', field: 'src', from: ip, to: lab!.uplinkAddr });
-    expect(flow.rewrites).toContainEqual({ between: ['eth0', 'docker0'], direction: 'reply', field: 'dst', from: lab!.uplinkAddr, to: ip });
+    expect(withoutCauses(flow.rewrites)).toContainEqual({ between: ['docker0', 'eth0'], direction: 'request', field: 'src', from: ip, to: lab!.uplinkAddr });
+    expect(withoutCauses(flow.rewrites)).toContainEqual({ between: ['eth0', 'docker0'], direction: 'reply', field: 'dst', from: lab!.uplinkAddr, to: ip });
+    // The host's rule behind the SNAT, read from its state before and after the trace.
+    expect(flow.rewrites.find((r) => r.field === 'src')?.cause).toMatchObject({ kind: 'rule' });
+    expect(JSON.stringify(flow.rewrites.find((r) => r.field === 'src')?.cause)).toContain('-j MASQUERADE');
     // Nothing but the MASQUERADE happens on this path (the echo id may be remapped by it too).
     for (const r of flow.rewrites) expect([r.between[0], r.between[1]].sort()).toEqual(['docker0', 'eth0']);
     expect(report.summary.packetsPerHop).toEqual([6, 6, 6, 6]);

@@ -103,7 +103,7 @@ export function jsonReport(result: SpawnSyncReturns<string>): {
     verdict: string;
     reached: string;
     dropBetween: [string, string] | null;
-    rewrites: { between: [string, string]; direction: string; field: string; from: string; to: string }[];
+    rewrites: { between: [string, string]; direction: string; field: string; from: string; to: string; cause?: { kind: string } }[];
     findings: { code: string; message: string }[];
   }[];
   summary: { packetsPerHop: number[]; warnings: string[]; timestamps: string };
@@ -113,4 +113,9 @@ export function jsonReport(result: SpawnSyncReturns<string>): {
   } catch {
     throw new Error(`no JSON report (exit ${result.status}): stdout ${result.stdout.slice(0, 400)} stderr ${result.stderr}`);
   }
+}
+
+/** A report's rewrites without their `cause` (the host's rule behind each, asserted on its own). */
+export function withoutCauses<T extends { cause?: unknown }>(rewrites: T[]): Omit<T, 'cause'>[] {
+  return rewrites.map(({ cause: _cause, ...rewrite }) => rewrite);
 }

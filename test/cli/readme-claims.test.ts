@@ -119,7 +119,7 @@ describe('the --filter forms', () => {
 
 describe('each finding only where fixtures/README.md says it applies', () => {
   const rows = [...fixturesReadme.matchAll(/^\| `([a-z0-9-]+)` \|.*\| ([^|]+) \|$/gm)].map((m) => ({ name: m[1]!, expected: m[2]!.trim() }));
-  const codes = [...readme.matchAll(/^\| `([a-z-]+)` \| /gm)].map((m) => m[1]!).filter((c) => !['ok', 'no-reply', 'dropped', 'rejected', 'reply-dropped'].includes(c));
+  const codes = [...readme.matchAll(/^\| `([a-z-]+)` \| /gm)].map((m) => m[1]!).filter((c) => !['ok', 'partial', 'no-reply', 'dropped', 'rejected', 'reply-dropped'].includes(c));
   it('reads the fixture table and the finding table', () => {
     expect(rows.length).toBeGreaterThanOrEqual(12);
     expect(codes).toEqual(expect.arrayContaining(['no-snat', 'capture-gap', 'hop-not-seeing-flow', 'partial-loss', 'in-flight']));
@@ -128,7 +128,7 @@ describe('each finding only where fixtures/README.md says it applies', () => {
     it(`${name}: verdict and findings as the fixture table says (${expected})`, () => {
       const report = JSON.parse(hoptrace(['replay', `fixtures/${name}`, '--json']).stdout) as { flows: Array<{ verdict: string; findings: Array<{ code: string }> }> };
       const flow = report.flows[0]!;
-      const verdictWord = /^(ok|no-reply|dropped|rejected|reply-dropped)\b/.exec(expected.replace(/^c1's flow /, ''))![1];
+      const verdictWord = /^(ok|partial|no-reply|dropped|rejected|reply-dropped)\b/.exec(expected.replace(/^c1's flow /, ''))![1];
       expect(flow.verdict).toBe(verdictWord);
       for (const code of ['no-snat', 'capture-gap', 'hop-not-seeing-flow', 'partial-loss']) {
         const said = expected.includes(`\`${code}\``);

@@ -4,7 +4,7 @@ import { ExitCode, FatalError } from './errors.js';
 import { newOutcome, type CommandOutcome } from './commands/outcome.js';
 import { registerReplayCommand } from './commands/replay.js';
 import { registerLiveCommands } from './commands/live.js';
-import { registerDoctorCommand } from './commands/doctorCommand.js';
+import { registerDoctorCommand } from './commands/doctor-command.js';
 import { watchStdout } from './render/stdout.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };

@@ -1,8 +1,7 @@
-// The values that flow through the pipeline (assembled by pipeline/runTrace.ts):
+// The values that flow through the pipeline (assembled by pipeline/run-trace.ts):
 //   capture sources -> Frame -> decode -> IpPacket -> correlate -> Sighting, Journey -> explain -> FlowReport, Report -> render
 // Every stage after the sources is pure: it takes these values and returns these values.
-import type { Cause } from './evidence/types.js';
-import type { CauseSource } from './evidence/causes.js';
+import type { Cause, CauseSource } from './evidence/types.js';
 
 import type { IpAddress } from './addresses.js';
 

@@ -12,7 +12,7 @@ import { streamFlowLines } from '../render/stream.js';
 import { listenForInterrupt } from './interrupt.js';
 // Live capture, Docker (dockerode, ssh2) and discovery are loaded by the commands that use them:
 // replay never loads them.
-import type { LiveTraceRequest, Presenter } from './liveTrace.js';
+import type { LiveTraceRequest, Presenter } from './live-trace.js';
 import type { FlowSelector } from '../capture/live/bpf.js';
 import type { TargetSpec } from '../discover/target.js';
 import type { TraceExports } from '../export/trace-export.js';
@@ -174,11 +174,11 @@ async function finish(cmd: Command, request: LiveTraceRequest, flags: CaptureFla
   let report: Report;
   let exports: TraceExports | undefined;
   try {
-    const { runLiveTrace } = await import('./liveTrace.js');
+    const { runLiveTrace } = await import('./live-trace.js');
     const { traceExports } = await import('../export/trace-export.js');
     request.exports = (hops, description) => (exports = traceExports(flags, hops, description));
     const hosts = (flags as { host?: string[] }).host;
-    const run = hosts?.length ? (await import('./multiHostTrace.js')).runMultiHostTrace : runLiveTrace;
+    const run = hosts?.length ? (await import('./multi-host-trace.js')).runMultiHostTrace : runLiveTrace;
     report = await run({ ...request, hosts: hosts ?? [] }, presenter(mode, color, flags.verbose ?? false, flags.window), interrupt);
   } finally {
     interrupt.dispose();

@@ -2,17 +2,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { openTrace, type ReplayTrace } from '../capture/trace.js';
-import { replaySource, warningText } from '../capture/replaySession.js';
+import { replaySource, warningText } from '../capture/replay-session.js';
 import { ExitCode } from '../errors.js';
 import type { CommandOutcome } from './outcome.js';
 import { DEFAULTS, FILTER_HELP, filterOption, HTML_HELP, numberOption, outputFileOption, PCAPNG_HELP, SPEED_RANGE, WINDOW_RANGE } from '../pipeline/options.js';
-import { runTrace } from '../pipeline/runTrace.js';
+import { runTrace } from '../pipeline/run-trace.js';
 import type { FlowReport, Report, SourceWarning } from '../model.js';
 import { chooseOutput, colorEnabled } from '../render/output.js';
-import { reportStream } from '../render/reportStream.js';
+import { reportStream } from '../render/report-stream.js';
 import { blockingWriter, writerOutcome } from '../render/stdout.js';
 import { attachCauses } from '../evidence/causes.js';
-import { readHostFile, type HostEvidence } from '../evidence/hostFile.js';
+import { readHostFile, type HostEvidence } from '../evidence/host-file.js';
 import { traceExports } from '../export/trace-export.js';
 
 interface ReplayOptions {

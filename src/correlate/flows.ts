@@ -1,8 +1,7 @@
 import type { IpAddress } from '../addresses.js';
-import type { Direction, Endpoint, FieldValue, IpPacket, Rejection, RewriteField, Sighting } from '../model.js';
+import type { Direction, Encap, Endpoint, FieldValue, IpPacket, Rejection, RewriteField, Sighting } from '../model.js';
 import { conversationKey, endpointsOf, isEchoReply, isEchoRequest, isIcmpError, protoName, sameSide, TCP_ACK, TCP_SYN, type Endpoints, type Side } from './keys.js';
 import type { PathModel } from './path.js';
-import type { TunnelRecord } from './tunnels.js';
 
 /** What happened to one direction of a flow, summed over its packets. */
 export interface DirectionStats {
@@ -363,3 +362,13 @@ export type ReadonlyDeep<T> = T extends (...args: never[]) => unknown
 /** What explain receives of a flow: correlate's sums, read-only (explain decides; it never counts). */
 export type FlowSummary = ReadonlyDeep<FlowState>;
 export type DirectionSummary = ReadonlyDeep<DirectionStats>;
+
+/** A tunnel step of a flow: the carrier as the hop inside the tunnel saw it. */
+export interface TunnelRecord {
+  from: number;
+  to: number;
+  direction: Direction;
+  tunnel: Extract<Encap, { kind: 'vxlan' }>;
+  /** Going from `from` to `to` the packet entered the tunnel (else it left it). */
+  entered: boolean;
+}

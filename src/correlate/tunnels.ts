@@ -1,6 +1,7 @@
 // Where a packet went into or came out of a tunnel: the one home of that rule.
 import type { Direction, Encap, Sighting } from '../model.js';
-import type { FlowState } from './flows.js';
+import type { FlowState, TunnelRecord } from './flows.js';
+export type { TunnelRecord } from './flows.js';
 
 type Tunnel = Extract<Encap, { kind: 'vxlan' }>;
 
@@ -10,15 +11,6 @@ export function tunnelOf(s: Sighting): Tunnel | undefined {
   return undefined;
 }
 
-/** A tunnel step of a flow: the carrier as the hop inside the tunnel saw it. */
-export interface TunnelRecord {
-  from: number;
-  to: number;
-  direction: Direction;
-  tunnel: Tunnel;
-  /** Going from `from` to `to` the packet entered the tunnel (else it left it). */
-  entered: boolean;
-}
 
 /**
  * Notes what the tunnel did between two consecutive sightings of one packet: bare at one hop

@@ -2,22 +2,14 @@
 // found in the Docker host's state around the trace. Pure; the verdicts are not touched.
 import type { FlowReport, Hop, Report, Rewrite } from '../model.js';
 import { explainDrop, explainMissingSnat, explainRewrite } from './attribute.js';
-import type { HostEvidence } from './hostFile.js';
+import type { HostEvidence } from './host-file.js';
 import { type RouteQuestion, routeQuestionsFor } from './collect.js';
 import { endpointOf, packetAt, travelOrder } from './packets.js';
 import type { Cause, DropQuery, HostSnapshot } from './types.js';
-import type { TraceEvent } from './traceRules.js';
+import type { TraceEvent } from './trace-rules.js';
 import { tracedDrop } from './traced.js';
+export type { CauseSource } from './types.js';
 
-/** Where the causes of a report come from, said once in the report. */
-export interface CauseSource {
-  /** host: the host's state was read (live, or host.json); none: a replay of captures without it. */
-  evidence: 'host' | 'none';
-  /** --trace-rules was used: a temporary nftables table traced the flow during the capture. */
-  traceRules: boolean;
-  /** What could not be read of the host's state, and why. */
-  gaps: string[];
-}
 
 const HOST_ROLES = new Set(['veth', 'bridge', 'uplink', 'host']);
 

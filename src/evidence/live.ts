@@ -6,8 +6,8 @@ import type { Report } from '../model.js';
 import type { DiscoveredPath } from '../discover/path.js';
 import { attachCauses, routeQuestionsOf } from './causes.js';
 import { collectSnapshot, type CollectOptions } from './collect.js';
-import { hostEvidence, writeHostFile } from './hostFile.js';
-import { type RuleTrace, startRuleTrace } from './traceRules.js';
+import { hostEvidence, writeHostFile } from './host-file.js';
+import { type RuleTrace, startRuleTrace } from './trace-rules.js';
 import type { HostSnapshot } from './types.js';
 
 export const HOST_FILE_NAME = 'host.json';

@@ -1,7 +1,7 @@
 // --trace-rules' answer for one flow: the kernel's own trace of its packets names the rule or
 // policy that dropped them, exactly, without counters shared with other traffic. Pure.
-import type { TraceEvent } from './traceRules.js';
-import { ruleOfEvent } from './traceRules.js';
+import type { TraceEvent } from './trace-rules.js';
+import { ruleOfEvent } from './trace-rules.js';
 import type { Cause, HostSnapshot, PacketAtHop } from './types.js';
 
 /** Trace ids of the packets the trace saw with this source and destination. */

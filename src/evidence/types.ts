@@ -220,3 +220,13 @@ export interface RewriteQuery {
   inIface: string;
   outIface: string;
 }
+
+/** Where the causes of a report come from, said once in the report. */
+export interface CauseSource {
+  /** host: the host's state was read (live, or host.json); none: a replay of captures without it. */
+  evidence: 'host' | 'none';
+  /** --trace-rules was used: a temporary nftables table traced the flow during the capture. */
+  traceRules: boolean;
+  /** What could not be read of the host's state, and why. */
+  gaps: string[];
+}

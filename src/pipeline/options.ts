@@ -9,7 +9,7 @@ export const DEFAULTS = {
   windowMs: 500,
   /** Replay pace for the terminal UI: 0 as fast as possible. */
   speed: 0,
-  /** Slots of libpcap's ring per hop (RING_PACKETS of capture/live/netnsCapture.ts, held equal by a test). */
+  /** Slots of libpcap's ring per hop (RING_PACKETS of capture/live/netns-capture.ts, held equal by a test). */
   ringPackets: 32_768,
   /** Classic pcap reader for replay: hoptrace's own; the pcap-parser package stays selectable. */
   pcapReader: 'native',

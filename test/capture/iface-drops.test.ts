@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { interfaceRxDrops } from '../../src/capture/live/ifaceDrops.js';
+import { interfaceRxDrops } from '../../src/capture/live/iface-drops.js';
 
 const PROC_NET_DEV = `Inter-|   Receive                                                |  Transmit
  face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed

@@ -9,12 +9,12 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import type { Hop } from '../../src/model.js';
 import type { FrameSource, HopStatus } from '../../src/source.js';
-import { runTrace } from '../../src/pipeline/runTrace.js';
+import { runTrace } from '../../src/pipeline/run-trace.js';
 import { DEFAULTS } from '../../src/pipeline/options.js';
 import { renderJson } from '../../src/render/json.js';
 import { renderText } from '../../src/render/text.js';
-import { kernelLossWarning, timestampNote } from '../../src/capture/live/liveSession.js';
-import { RING_PACKETS } from '../../src/capture/live/netnsCapture.js';
+import { kernelLossWarning, timestampNote } from '../../src/capture/live/live-session.js';
+import { RING_PACKETS } from '../../src/capture/live/netns-capture.js';
 import { summariseProbe } from '../../src/capture/live/traffic.js';
 
 const ROOT = path.join(__dirname, '..', '..');

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { openTrace } from '../../src/capture/trace.js';
 import { FrameAnnotator, type AnnotatedFrame } from '../../src/export/frame-order.js';
 import type { Frame } from '../../src/model.js';
-import { runTrace } from '../../src/pipeline/runTrace.js';
+import { runTrace } from '../../src/pipeline/run-trace.js';
 import type { FrameTap, TraceListener } from '../../src/session.js';
 import type { FrameSink, FrameSource } from '../../src/source.js';
 import { FIXTURES } from './support.js';

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseAddress } from '../../src/addresses.js';
 import { attachCauses } from '../../src/evidence/causes.js';
-import { hostEvidence } from '../../src/evidence/hostFile.js';
+import { hostEvidence } from '../../src/evidence/host-file.js';
 import type { FlowReport, Hop, Report } from '../../src/model.js';
 import { renderHtml } from '../../src/render/html/page.js';
 import { esc } from '../../src/render/html/escape.js';

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Frame } from '../../src/model.js';
-import type { HopCaptureStats, NetnsCapture } from '../../src/capture/live/netnsCapture.js';
+import type { HopCaptureStats, NetnsCapture } from '../../src/capture/live/netns-capture.js';
 import type { CaptureSpec } from '../../src/capture/live/helper.js';
 import { WireReader, type WireRecord } from '../../src/capture/live/wire.js';
 import { buildCli, ROOT, skipReason } from './support.js';
@@ -14,8 +14,8 @@ const skip = skipReason(false);
 const [A, B] = ['a', 'b'].map((s) => `ht-${process.env.HT_LAB_ID ?? 'x'}-kc${process.pid % 10000}-${s}`);
 const SIZE = 1042;
 // The built module: it starts the helper that sits beside it in dist/.
-let built: typeof import('../../src/capture/live/netnsCapture.js');
-let liveSession: typeof import('../../src/capture/live/liveSession.js');
+let built: typeof import('../../src/capture/live/netns-capture.js');
+let liveSession: typeof import('../../src/capture/live/live-session.js');
 
 function sh(script: string): void {
   execFileSync('sh', ['-ec', script], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -45,8 +45,8 @@ const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 describe.skipIf(skip)(`the capture helper's kernel timestamps and counters${skip ? ` (skipped: ${skip})` : ''}`, () => {
   beforeAll(async () => {
     buildCli();
-    built = (await import(join(ROOT, 'dist', 'capture', 'live', 'netnsCapture.js'))) as typeof built;
-    liveSession = (await import(join(ROOT, 'dist', 'capture', 'live', 'liveSession.js'))) as typeof liveSession;
+    built = (await import(join(ROOT, 'dist', 'capture', 'live', 'netns-capture.js'))) as typeof built;
+    liveSession = (await import(join(ROOT, 'dist', 'capture', 'live', 'live-session.js'))) as typeof liveSession;
     sh(`for n in ${A} ${B}; do ip netns del $n 2>/dev/null || true; ip netns add $n; ip -n $n link set lo up; done
       ip -n ${A} link add eth0 type veth peer name eth0 netns ${B}
       ip -n ${A} link set eth0 up && ip -n ${B} link set eth0 up`);

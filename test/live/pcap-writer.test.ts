@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openCaptureFile } from '../../src/capture/files/open.js';
-import { PcapWriter } from '../../src/capture/live/pcapWriter.js';
+import { PcapWriter } from '../../src/capture/live/pcap-writer.js';
 import { hopFileName, pathJson, TraceRecorder } from '../../src/capture/live/recorder.js';
 import type { Frame, Hop } from '../../src/model.js';
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseHostSpecs } from '../../src/commands/multiHostTrace.js';
+import { parseHostSpecs } from '../../src/commands/multi-host-trace.js';
 import { readPathJson } from '../../src/capture/files/path-json.js';
 
 describe('--host name=endpoint', () => {

@@ -3,7 +3,7 @@
 //   node remote-driver.mjs '{"name":"h2","endpoint":"tcp://...","taps":[...],"ringPackets":4096}'
 // Prints one JSON line per event; "stop" on stdin stops the helper; exits after "end".
 import { createInterface } from 'node:readline';
-import { DockerCaptureNode } from '../../dist/capture/remote/dockerNode.js';
+import { DockerCaptureNode } from '../../dist/capture/remote/docker-node.js';
 import { collectOverlayFacts, overlayPath } from '../../dist/discover/overlay.js';
 
 const say = (event, body = {}) => process.stdout.write(`${JSON.stringify({ event, ...body })}\n`);

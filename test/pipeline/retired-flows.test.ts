@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createTracer } from '../../src/pipeline/tracer.js';
 import type { FlowReport, Frame } from '../../src/model.js';
 import { renderJson } from '../../src/render/json.js';
-import { reportStream } from '../../src/render/reportStream.js';
+import { reportStream } from '../../src/render/report-stream.js';
 import { renderText } from '../../src/render/text.js';
 import { endpointText } from '../../src/render/values.js';
 import { bytes, icmpEcho } from '../decode/builders.js';

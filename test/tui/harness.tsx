@@ -3,7 +3,7 @@
 import { render } from 'ink-testing-library';
 import { TraceApp } from '../../src/render/tui/App.js';
 import { createTheme } from '../../src/render/tui/theme.js';
-import { createTraceStore, type TraceStore, type TraceStoreOptions } from '../../src/render/tui/traceStore.js';
+import { createTraceStore, type TraceStore, type TraceStoreOptions } from '../../src/render/tui/trace-store.js';
 import type { TraceSession } from '../../src/session.js';
 
 export const KEY = {

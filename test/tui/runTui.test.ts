@@ -52,7 +52,7 @@ afterEach(() => expect(process.listeners('SIGINT').map((l) => l.name)).not.toCon
 describe('runTui', () => {
   // runTui loads Ink on first use; loaded once here, the timings below do not include it.
   beforeAll(async () => {
-    await import('../../src/render/tui/runTui.js');
+    await import('../../src/render/tui/run-tui.js');
   });
 
   test('q while capturing stops the session, waits for it, and returns the final report', async () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { createTraceStore, type TraceStore } from '../../src/render/tui/traceStore.js';
+import { createTraceStore, type TraceStore } from '../../src/render/tui/trace-store.js';
 import { pingFrames } from './frames.js';
 import { playManyPings, twoPings } from './scenario.js';
 import { endpointText } from '../../src/render/values.js';

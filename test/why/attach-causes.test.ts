@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FlowReport, Hop, Report } from '../../src/model.js';
 import { attachCauses } from '../../src/evidence/causes.js';
-import { hostEvidence } from '../../src/evidence/hostFile.js';
+import { hostEvidence } from '../../src/evidence/host-file.js';
 import { packetAt } from '../../src/evidence/packets.js';
 import { whyLine } from '../../src/evidence/words.js';
 import { causeNote } from '../../src/render/text.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { hostEvidence, parseHostFile, readHostFile, writeHostFile } from '../../src/evidence/hostFile.js';
+import { hostEvidence, parseHostFile, readHostFile, writeHostFile } from '../../src/evidence/host-file.js';
 import { explainDrop } from '../../src/evidence/attribute.js';
 import { whyText } from '../../src/evidence/words.js';
 import { snapshot } from './data.js';

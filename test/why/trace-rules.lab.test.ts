@@ -5,12 +5,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { collectSnapshot } from '../../src/evidence/collect.js';
-import { finalDrop, ruleOfEvent, startRuleTrace, traceTablePresent } from '../../src/evidence/traceRules.js';
+import { finalDrop, ruleOfEvent, startRuleTrace, traceTablePresent } from '../../src/evidence/trace-rules.js';
 import { causeLab, labSkipReason, testContainer, type CauseLab } from './support.js';
 
 const skip = labSkipReason();
 const OUT = '203.0.113.2';
-const BUILT = join(import.meta.dirname, '..', '..', 'dist', 'evidence', 'traceRules.js');
+const BUILT = join(import.meta.dirname, '..', '..', 'dist', 'evidence', 'trace-rules.js');
 
 describe.skipIf(skip)(`--trace-rules${skip ? ` (skipped: ${skip})` : ''}`, { timeout: 60_000 }, () => {
   let l: CauseLab;

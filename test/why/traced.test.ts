@@ -1,8 +1,8 @@
 // --trace-rules' events name the rule that dropped a flow's own packets, and only its own.
 import { describe, expect, it } from 'vitest';
-import { parseTraceLine } from '../../src/evidence/traceRules.js';
+import { parseTraceLine } from '../../src/evidence/trace-rules.js';
 import { tracedDrop } from '../../src/evidence/traced.js';
-import { parseHostFile } from '../../src/evidence/hostFile.js';
+import { parseHostFile } from '../../src/evidence/host-file.js';
 import { whyText } from '../../src/evidence/words.js';
 import { snapshot } from './data.js';
 

@@ -9,7 +9,7 @@
 // asserts and aborts this process, and the parent reports which interface is gone.
 import { createRequire } from 'node:module';
 import { encodeMessage, packetRecordLength, RecordType, writePacket, type KernelCounters, type TimestampPrecision } from './wire.js';
-import { interfaceRxDrops } from './ifaceDrops.js';
+import { interfaceRxDrops } from './iface-drops.js';
 import { runProbe, type ProbeSpec } from './probe.js';
 
 export interface CaptureTap {

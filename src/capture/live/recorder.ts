@@ -2,7 +2,7 @@ import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, Hop } from '../../model.js';
 import { ExitCode, FatalError } from '../../errors.js';
-import { PcapWriter } from './pcapWriter.js';
+import { PcapWriter } from './pcap-writer.js';
 
 /** The file name a hop is recorded to: "01-c1-eth0.pcap". */
 export function hopFileName(index: number, hop: Hop): string {

@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { isIPv6 } from 'node:net';
 import { ExitCode, FatalError } from '../../errors.js';
 import { argvIn, type Netns } from '../../discover/netns.js';
-import { HELPER_PATH } from './netnsCapture.js';
-import { diesWithParent, onPath } from './parentDeath.js';
+import { HELPER_PATH } from './netns-capture.js';
+import { diesWithParent, onPath } from './parent-death.js';
 import type { ProbeResult, ProbeSpec } from './probe.js';
 
 /** Traffic sent from inside the traced namespace while every hop captures. */

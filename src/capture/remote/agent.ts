@@ -7,7 +7,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { encodeMessage, encodePacket, RecordType, WireReader, type WireRecord } from '../live/wire.js';
 import type { CaptureSpec } from '../live/helper.js';
-import { CAPTURE_SNAPLEN, RING_PACKETS, ringBytes } from '../live/netnsCapture.js';
+import { CAPTURE_SNAPLEN, RING_PACKETS, ringBytes } from '../live/netns-capture.js';
 import type { HelperOptions, RemoteTap } from './transport.js';
 
 export const AGENT_SCRIPT = 'dist/capture/remote/agent.js';

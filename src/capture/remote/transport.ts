@@ -1,5 +1,5 @@
 // Capture on another machine: "start a helper with these taps on that node and stream its
-// frames". The Docker Engine API implements it (dockerNode.ts); a later `kubectl debug`/exec
+// frames". The Docker Engine API implements it (docker-node.ts); a later `kubectl debug`/exec
 // transport would implement the same interface, so the rest of hoptrace never knows which.
 import type { WireRecord } from '../live/wire.js';
 
@@ -17,7 +17,7 @@ export interface RemoteTap {
 
 export interface HelperOptions {
   taps: RemoteTap[];
-  /** Slots of libpcap's ring per tap (default RING_PACKETS of live/netnsCapture.ts). */
+  /** Slots of libpcap's ring per tap (default RING_PACKETS of live/netns-capture.ts). */
   ringPackets?: number;
 }
 

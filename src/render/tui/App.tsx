@@ -1,6 +1,6 @@
 import { useMemo, useRef, useState } from 'react';
 import { Box, useInput } from 'ink';
-import type { TraceStore, TraceView } from './traceStore.js';
+import type { TraceStore, TraceView } from './trace-store.js';
 import { keyAction, splitKeystrokes, type InputMode, type KeyAction } from './keys.js';
 import { FlowDetail, detailLines } from './FlowDetail.js';
 import { FlowList, flowColumns } from './FlowList.js';

@@ -1,7 +1,7 @@
 import { memo } from 'react';
 import { Box } from 'ink';
 import type { FlowReport } from '../../model.js';
-import { rewritePhrases } from './flowView.js';
+import { rewritePhrases } from './flow-view.js';
 import { findingText } from '../findings.js';
 import { Line } from './Line.js';
 import type { Segment } from './text.js';

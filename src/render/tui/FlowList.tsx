@@ -1,6 +1,6 @@
 import { memo } from 'react';
 import { Box } from 'ink';
-import { endpointsText, mainRewrite, verdictSegment, type FlowRow } from './flowView.js';
+import { endpointsText, mainRewrite, verdictSegment, type FlowRow } from './flow-view.js';
 import { Line } from './Line.js';
 import { fit, type Segment } from './text.js';
 import type { Theme } from './theme.js';

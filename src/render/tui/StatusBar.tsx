@@ -4,7 +4,7 @@ import { FILTER_HELP, KEY_HELP, TIMELINE_KEY_HELP, type InputMode } from './keys
 import { Line } from './Line.js';
 import { formatElapsed, type Segment } from './text.js';
 import type { Theme } from './theme.js';
-import type { TraceView } from './traceStore.js';
+import type { TraceView } from './trace-store.js';
 
 interface StatusBarProps {
   view: TraceView;

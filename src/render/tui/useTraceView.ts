@@ -1,5 +1,5 @@
 import { useSyncExternalStore } from 'react';
-import type { TraceStore, TraceView } from './traceStore.js';
+import type { TraceStore, TraceView } from './trace-store.js';
 
 /** The store's current view; the component re-renders only when the store publishes a new one. */
 export function useTraceView(store: TraceStore): TraceView {

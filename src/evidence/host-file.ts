@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ExitCode, FatalError } from '../errors.js';
 import type { HostSnapshot } from './types.js';
-import type { TraceEvent } from './traceRules.js';
+import type { TraceEvent } from './trace-rules.js';
 
 export const HOST_FILE_FORMAT = 'hoptrace-host';
 export const HOST_FILE_VERSION = 1;

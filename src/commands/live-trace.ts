@@ -7,8 +7,8 @@ import { resolveTarget, type TargetSpec } from '../discover/target.js';
 import { inspectContainer } from '../discover/docker.js';
 import type { Netns } from '../discover/netns.js';
 import { describeFilters, hopFilter, type FlowSelector } from '../capture/live/bpf.js';
-import { liveSource } from '../capture/live/liveSession.js';
-import { runTrace, type RunOptions } from '../pipeline/runTrace.js';
+import { liveSource } from '../capture/live/live-session.js';
+import { runTrace, type RunOptions } from '../pipeline/run-trace.js';
 import type { TraceOptions } from '../pipeline/options.js';
 import type { FrameSource } from '../source.js';
 import { requireCaptureRights } from '../capture/live/privilege.js';
@@ -34,7 +34,7 @@ export interface LiveTraceRequest {
   commandLine: string;
   /** Told when the trace starts, what the traffic did, what went wrong on the way. */
   say: (line: string) => void;
-  /** `--host name=endpoint` (multi-host, commands/multiHostTrace.ts) and the command run in the container there. */
+  /** `--host name=endpoint` (multi-host, commands/multi-host-trace.ts) and the command run in the container there. */
   hosts?: string[];
   inContainer?: string[];
   /** --pcapng, --html: listeners and frame taps, made once the path (and so the hops) is known. */

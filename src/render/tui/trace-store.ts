@@ -1,6 +1,6 @@
 import type { FlowReport, Hop, Journey, Report, TraceEvent } from '../../model.js';
 import type { HopStatus, TraceSession } from '../../session.js';
-import { matchesFilter, type FlowRow } from './flowView.js';
+import { matchesFilter, type FlowRow } from './flow-view.js';
 
 export type RunState = 'running' | 'stopping' | 'ended';
 

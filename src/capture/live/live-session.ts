@@ -2,7 +2,7 @@ import type { Frame, Hop, KernelCounts } from '../../model.js';
 import { EnvironmentError, type FatalError, InputError, PrivilegeError } from '../../errors.js';
 import type { FrameSink, FrameSource, HopStatus } from '../../source.js';
 import { netnsInode, type Netns } from '../../discover/netns.js';
-import { CaptureOpenError, RING_PACKETS, startNetnsCapture, type NetnsCapture, type TimestampPrecision } from './netnsCapture.js';
+import { CaptureOpenError, RING_PACKETS, startNetnsCapture, type NetnsCapture, type TimestampPrecision } from './netns-capture.js';
 import { hopFileName, TraceRecorder } from './recorder.js';
 
 export interface LiveSessionOptions {

@@ -4,7 +4,7 @@ import type { Frame } from '../../model.js';
 import { argvIn, runIn, type Netns } from '../../discover/netns.js';
 import { PAYLOAD_HASH_BYTES } from '../../decode/bytes.js';
 import type { CaptureSpec, CaptureTap } from './helper.js';
-import { diesWithParent } from './parentDeath.js';
+import { diesWithParent } from './parent-death.js';
 import { WireReader, type KernelCounters, type TimestampPrecision, type WireRecord } from './wire.js';
 
 export type { KernelCounters, TimestampPrecision };

@@ -1,6 +1,6 @@
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import type { Frame } from '../../model.js';
-import { CAPTURE_SNAPLEN } from './netnsCapture.js';
+import { CAPTURE_SNAPLEN } from './netns-capture.js';
 
 /** Classic pcap with nanosecond timestamps (magic a1b23c4d), little-endian as we write it. */
 export const PCAP_NSEC_MAGIC = 0xa1b23c4d;

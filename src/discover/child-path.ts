@@ -5,7 +5,7 @@ import { childHolding, hostRoute, isChildLink, parentChain, type ChildKind, type
 import { netnsOfPid } from './netns.js';
 import { inspectContainer } from './docker.js';
 import { hopOf } from './hops.js';
-import type { DiscoveredPath } from './path.js';
+import type { DiscoveredPath } from './discovered-path.js';
 
 /** container's child interface -> its parent (-> the trunk under a VLAN parent). */
 export async function followParent(path: DiscoveredPath, own: Link & { kind: ChildKind }): Promise<void> {

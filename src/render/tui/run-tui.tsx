@@ -3,7 +3,7 @@ import type { Report } from '../../model.js';
 import type { TraceSession } from '../../session.js';
 import { TraceApp } from './App.js';
 import { createTheme } from './theme.js';
-import type { TraceStore, TraceStoreOptions } from './traceStore.js';
+import type { TraceStore, TraceStoreOptions } from './trace-store.js';
 
 export interface TuiOptions {
   /** false for NO_COLOR or a terminal without colour: no ANSI colour or style is written. */

@@ -77,7 +77,7 @@ export interface SourceWarning {
 export type L4 =
   | { kind: 'tcp'; sport: number; dport: number; seq: number; ack: number; flags: number; window: number; payloadLen: number }
   | { kind: 'udp'; sport: number; dport: number; length: number; payloadLen: number }
-  | { kind: 'icmp'; v6: boolean; type: number; code: number; id?: number; seq?: number; quoted?: IpPacket }
+  | { kind: 'icmp'; v6: boolean; type: number; code: number; id?: number; seq?: number; quoted?: IpPacket; mtu?: number }
   | { kind: 'other'; proto: number };
 
 /**
@@ -136,15 +136,51 @@ export interface Endpoint {
 
 /** What answered a request in the responder's place: an ICMP error about it, or a TCP reset. */
 export type Rejection =
-  | { kind: 'icmp-error'; v6: boolean; type: number; code: number; from: IpAddress }
+  | { kind: 'icmp-error'; v6: boolean; type: number; code: number; from: IpAddress; mtu?: number }
   | { kind: 'tcp-reset'; from: IpAddress };
 
-export type Verdict = 'ok' | 'no-reply' | 'dropped' | 'rejected' | 'reply-dropped';
+/** The verdicts: the one list (the schema is held to it by a test). */
+export const VERDICTS = ['ok', 'partial', 'no-reply', 'dropped', 'rejected', 'reply-dropped'] as const;
+export type Verdict = (typeof VERDICTS)[number];
 
-export interface Finding {
-  code: string;
-  message: string;
-}
+/** Where something happened on the path: between two hops, at one, or beyond the last hop that saw the flow. */
+export type Place = { between: [string, string] } | { at: string } | { beyond: string };
+
+/**
+ * What answered a request instead of the responder, and where it was made: `path` (a hop of the
+ * captured path made it: a REJECT rule or the host's own stack; `between` the last hop the
+ * request reached and the next), `destination` (the hop that owns the request's destination,
+ * `at`), or `beyond` (it crossed the last hop the request reached, from further on).
+ */
+export type AnsweringSide = 'path' | 'destination' | 'beyond';
+
+/** The finding codes: the one list (the schema is held to it by a test). */
+export const FINDING_CODES = [
+  'rejected',
+  'reset-close',
+  'no-snat',
+  'capture-gap',
+  'hop-not-seeing-flow',
+  'partial-loss',
+  'unanswered',
+  'in-flight',
+] as const;
+
+/**
+ * A finding as a value: what, how many, where. Sentences are made in render/ (render/findings.ts);
+ * the JSON report carries both the fields and the sentence (`message`).
+ */
+export type Finding =
+  | ({ code: 'rejected'; count: number; answer: Rejection; side: AnsweringSide; netns?: string } & Place)
+  | { code: 'reset-close'; side: 'initiator' | 'responder'; from: IpAddress }
+  | { code: 'no-snat'; at: string; src: IpAddress }
+  | { code: 'capture-gap'; at: string; count: number }
+  | { code: 'hop-not-seeing-flow'; at: string; count: number; bridge: boolean }
+  | ({ code: 'partial-loss'; direction: Direction; count: number; of: number } & Place)
+  | { code: 'unanswered'; count: number; of: number; beyond: string }
+  /** On the path (no `beyond`), or requests that had left the path's end (`beyond`) so recently that their answer may have been on its way. */
+  | { code: 'in-flight'; direction: Direction; count: number; beyond?: string };
+export type FindingCode = Finding['code'];
 
 export interface TtlStep {
   between: [string, string];

@@ -192,7 +192,7 @@ async function finish(cmd: Command, request: LiveTraceRequest, flags: CaptureFla
     };
     const hosts = (flags as { host?: string[] }).host;
     const run = hosts?.length ? (await import('./multiHostTrace.js')).runMultiHostTrace : runLiveTrace;
-    report = await run({ ...request, hosts: hosts ?? [] }, presenter(mode, color, flags.verbose ?? false), interrupt);
+    report = await run({ ...request, hosts: hosts ?? [] }, presenter(mode, color, flags.verbose ?? false, flags.window), interrupt);
   } finally {
     interrupt.dispose();
   }
@@ -204,7 +204,7 @@ async function finish(cmd: Command, request: LiveTraceRequest, flags: CaptureFla
 }
 
 /** The one place that decides how a live session is shown while it runs. */
-function presenter(mode: 'tui' | 'text' | 'json', color: boolean, verbose: boolean): Presenter {
+function presenter(mode: 'tui' | 'text' | 'json', color: boolean, verbose: boolean, windowMs?: number): Presenter {
   if (mode === 'tui') {
     // Loaded now, before the capture starts, so the UI hears of the very first journey.
     const tui = import('../render/tui/index.js');
@@ -216,7 +216,7 @@ function presenter(mode: 'tui' | 'text' | 'json', color: boolean, verbose: boole
       process.stderr.write(`hoptrace: capturing on ${session.hops.map((h) => h.name).join(', ')} (Ctrl-C to stop)\n`);
       if (verbose) for (const note of session.notes) process.stderr.write(`hoptrace: note: ${note}\n`);
       // Progress on stderr; stdout gets the report alone, so it can be piped or diffed.
-      unsubscribe = streamFlowLines(session, (line) => process.stderr.write(line), colorEnabled(process.stderr));
+      unsubscribe = streamFlowLines(session, (line) => process.stderr.write(line), colorEnabled(process.stderr), { windowMs });
     }
     try {
       return await session.report;

@@ -1,7 +1,8 @@
 import { REWRITE_FIELDS, type Direction, type FieldValue, type IpPacket, type Sighting } from '../model.js';
 import { fieldValue, rewrittenFields } from './rewrites.js';
 import type { DirectionStats, FlowState, RewriteRecord, StepStats } from './flows.js';
-import { TCP_RST } from './keys.js';
+import { isEchoReply, isEchoRequest, TCP_RST } from './keys.js';
+import type { TransitTimes } from './inflight.js';
 import { sourceNeedsSnat } from '../addresses.js';
 import type { PathModel } from './path.js';
 import { noteInside, noteTunnelStep, tunnelOf } from './tunnels.js';
@@ -15,7 +16,8 @@ export function accountJourney(
   flow: FlowState,
   direction: Direction,
   sightings: Sighting[],
-  inFlight: boolean,
+  ending: boolean,
+  transit?: TransitTimes,
 ): { vanishedBetween?: [number, number]; missedAt?: number[] } {
   const last = path.size - 1;
   const increasing = (direction === 'request') === flow.outbound;
@@ -26,28 +28,45 @@ export function accountJourney(
   const final = ordered[ordered.length - 1];
   const stats = direction === 'request' ? flow.request : flow.reply;
 
-  const origin = startPosition(path, first, position);
+  // An error or a reset made on the path is not expected at the hops before the one it first appeared at.
+  const origin = madeOnPath(flow, direction, first, last, position) ? position(first.hop) : startPosition(path, first, position);
   const terminal = endPosition(path, final, position);
   const reached = position(final.hop);
+  const arrived = reached >= terminal;
   const result: { vanishedBetween?: [number, number]; missedAt?: number[] } = {};
   stats.packets++;
   stats.farthest = Math.max(stats.farthest, reached);
-  if (reached >= terminal) stats.arrived++;
-  else if (inFlight) stats.inFlight++;
+  if (arrived) stats.arrived++;
+  else if (ending) stats.pending.push({ hop: final.hop, next: hopAt(reached + 1), t: final.t, ip: first.ip });
   else {
     stats.vanishedAfter[final.hop]++;
     result.vanishedBetween = [final.hop, hopAt(reached + 1)];
   }
   markSeen(stats, ordered, origin, reached, hopAt, position, result);
 
-  for (let i = 1; i < ordered.length; i++) compareStep(flow, direction, ordered[i - 1], ordered[i]);
+  for (let i = 1; i < ordered.length; i++) compareStep(flow, direction, ordered[i - 1], ordered[i], transit);
   if (ordered.length === 1) noteInside(flow, first);
-  if (direction === 'reply') noteRejection(flow, first.ip);
-  else if (flow.outbound && !flow.noSnat) noteMissingSnat(path, flow, first, ordered);
+  if (direction === 'reply') noteComingBack(flow, first, arrived, flow.outbound ? first.hop : last - first.hop);
+  else {
+    noteRequest(flow, first.ip, final.t, arrived ? Infinity : reached);
+    if (flow.outbound && !flow.noSnat) noteMissingSnat(path, flow, first, ordered);
+  }
   if (first.t < flow.firstSeen) flow.firstSeen = first.t;
   if (final.t > flow.lastSeen) flow.lastSeen = final.t;
   flow.version++;
   return result;
+}
+
+/** An ICMP error or a reset first seen at or after the farthest hop the requests reached, on their way back. */
+function madeOnPath(flow: FlowState, direction: Direction, first: Sighting, last: number, position: (hop: number) => number): boolean {
+  if (direction !== 'reply' || !isErrorOrReset(first.ip) || flow.request.farthest < 0) return false;
+  const requestFarthestHop = flow.outbound ? flow.request.farthest : last - flow.request.farthest;
+  return position(first.hop) >= position(requestFarthestHop);
+}
+
+function isErrorOrReset(ip: IpPacket): boolean {
+  const l4 = ip.l4;
+  return (l4.kind === 'icmp' && l4.quoted !== undefined) || (l4.kind === 'tcp' && (l4.flags & TCP_RST) !== 0);
 }
 
 /** Where the packet should first have been seen: the path's start, or the hop that owns its source. */
@@ -91,14 +110,14 @@ function inTravelOrder(sightings: Sighting[], increasing: boolean): boolean {
   return true;
 }
 
-function compareStep(flow: FlowState, direction: Direction, a: Sighting, b: Sighting): void {
+function compareStep(flow: FlowState, direction: Direction, a: Sighting, b: Sighting, transit?: TransitTimes): void {
   const rewritten = rewrittenFields(a.ip, b.ip);
   if (rewritten !== 0) noteRewrites(flow, direction, a, b, rewritten);
   if (a.encap.length > 0 || b.encap.length > 0) noteTunnelStep(flow, direction, a, b);
   const stepKey = (a.hop * 256 + b.hop) * 2 + (direction === 'request' ? 0 : 1);
   let step = flow.steps.get(stepKey);
   if (!step) {
-    step = { from: a.hop, to: b.hop, direction, ttl: new Map(), samples: 0, minNs: Infinity, maxNs: -Infinity, sumNs: 0 };
+    step = { from: a.hop, to: b.hop, direction, ttl: new Map(), samples: 0, minNs: Infinity, maxNs: -Infinity, sumNs: 0, lastFromNs: -Infinity };
     flow.steps.set(stepKey, step);
   }
   const decrement = a.ip.ttl - b.ip.ttl;
@@ -108,6 +127,8 @@ function compareStep(flow: FlowState, direction: Direction, a: Sighting, b: Sigh
   step.sumNs += latency;
   if (latency < step.minNs) step.minNs = latency;
   if (latency > step.maxNs) step.maxNs = latency;
+  if (a.t > step.lastFromNs) step.lastFromNs = a.t;
+  transit?.record(a.hop, b.hop, latency);
 }
 
 /** Each field rewrittenFields found changed, noted as a rewrite of this step. */
@@ -138,11 +159,42 @@ function noteRewrite(
   else flow.rewrites.set(key, [record]);
 }
 
-function noteRejection(flow: FlowState, ip: IpPacket): void {
-  if (flow.rejection) return;
+/** A packet coming back: an answer, or an ICMP error or reset (a rejection, or a close once answered). */
+function noteComingBack(flow: FlowState, first: Sighting, arrived: boolean, requestPosition: number): void {
+  const ip = first.ip;
   const l4 = ip.l4;
-  if (l4.kind === 'icmp' && l4.quoted) flow.rejection = { kind: 'icmp-error', v6: l4.v6, type: l4.type, code: l4.code, from: ip.src };
-  else if (l4.kind === 'tcp' && (l4.flags & TCP_RST) !== 0) flow.rejection = { kind: 'tcp-reset', from: ip.src };
+  if (first.t > flow.lastBack) flow.lastBack = first.t;
+  if (l4.kind === 'tcp' && (l4.flags & TCP_RST) !== 0 && flow.answers > 0) {
+    flow.resetClose ??= { side: 'responder', from: ip.src };
+    return;
+  }
+  if (isErrorOrReset(ip)) {
+    flow.rejections++;
+    // An error quoting an echo request answers that request.
+    const quoted = l4.kind === 'icmp' ? l4.quoted?.l4 : undefined;
+    if (quoted?.kind === 'icmp' && quoted.seq !== undefined && isEchoRequest(quoted)) flow.echo.answered.add(quoted.seq);
+    if (flow.rejection) return;
+    flow.rejectionHop = first.hop;
+    if (l4.kind === 'icmp') {
+      flow.rejection = { kind: 'icmp-error', v6: l4.v6, type: l4.type, code: l4.code, from: ip.src, ...(l4.mtu === undefined ? {} : { mtu: l4.mtu }) };
+    } else flow.rejection = { kind: 'tcp-reset', from: ip.src };
+    return;
+  }
+  if (!arrived) return;
+  flow.answers++;
+  if (requestPosition > flow.turn) flow.turn = requestPosition;
+  if (l4.kind === 'icmp' && l4.seq !== undefined && isEchoReply(l4)) {
+    flow.echo.answered.add(l4.seq);
+    const sent = flow.echo.sent.get(l4.seq);
+    if (sent && first.t - sent.t > flow.echo.longestRoundTripNs) flow.echo.longestRoundTripNs = first.t - sent.t;
+  }
+}
+
+/** Echo requests are remembered by sequence number; a reset from the initiator after an answer is a close. */
+function noteRequest(flow: FlowState, ip: IpPacket, lastT: number, reached: number): void {
+  const l4 = ip.l4;
+  if (l4.kind === 'icmp' && l4.seq !== undefined && isEchoRequest(l4)) flow.echo.sent.set(l4.seq, { t: lastT, reached });
+  else if (l4.kind === 'tcp' && (l4.flags & TCP_RST) !== 0 && flow.answers > 0) flow.resetClose ??= { side: 'initiator', from: ip.src };
 }
 
 /** A request that leaves by the uplink still carrying the container's private source. */

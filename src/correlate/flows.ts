@@ -18,6 +18,33 @@ export interface DirectionStats {
   missed: number[];
   /** Farthest position along the travel order reached by any packet (-1: none). */
   farthest: number;
+  /**
+   * Packets that had not arrived when the trace ended, still to be judged in flight or vanished
+   * (correlate/inflight.ts) once everything else is known.
+   */
+  pending: PendingPacket[];
+  /** Echo requests that reached the end of their travel and were never answered. */
+  unanswered: number;
+  /** Echo requests that reached the end of their travel so shortly before the capture ended that their answer may have been on its way. */
+  awaiting: number;
+}
+
+/** A packet last seen at `hop` at time `t`, not (yet) seen at `next` when the trace ended. */
+export interface PendingPacket {
+  hop: number;
+  next: number;
+  t: number;
+  ip: IpPacket;
+}
+
+/** The answers to a flow's echo requests, by sequence number: an echo reply answers its request. */
+export interface EchoLedger {
+  /** Sequence number -> when the request was last seen and the request-order position it reached (Infinity: the end of its travel). */
+  sent: Map<number, { t: number; reached: number }>;
+  /** Sequence numbers answered by an echo reply or by an ICMP error quoting the request. */
+  answered: Set<number>;
+  /** Longest time from a request's last sighting to its reply's first sighting. */
+  longestRoundTripNs: number;
 }
 
 export interface RewriteRecord {
@@ -39,6 +66,8 @@ export interface StepStats {
   minNs: number;
   maxNs: number;
   sumNs: number;
+  /** The newest time a packet left `from` and was seen at `to`: a later packet crossed this pair. */
+  lastFromNs: number;
 }
 
 export interface FlowState {
@@ -63,8 +92,19 @@ export interface FlowState {
   tunnels: Map<number, TunnelRecord>;
   /** Bit i set: the flow's packets were seen inside a tunnel at hop i. */
   insideAt: number;
-  /** What ended the conversation from the far side: an ICMP error or a TCP reset. */
+  /** The first ICMP error or TCP reset that came back, where it was first seen, and how many came. */
   rejection?: Rejection;
+  rejectionHop?: number;
+  rejections: number;
+  /** Answers (replies that are not an ICMP error or a reset) that reached the end of their travel. */
+  answers: number;
+  /** Request-order position of the farthest hop at which an answer was first seen (-1: none): the flow turns there. */
+  turn: number;
+  /** Time of the newest first sighting of any packet coming back (answer, error or reset). */
+  lastBack: number;
+  /** A reset after the conversation was answered: a close, not a rejection. */
+  resetClose?: { side: 'initiator' | 'responder'; from: IpAddress };
+  echo: EchoLedger;
   noSnat?: { hop: number; src: IpAddress };
   firstSeen: number;
   lastSeen: number;
@@ -80,6 +120,9 @@ function directionStats(hops: number): DirectionStats {
     seen: new Array<number>(hops).fill(0),
     missed: new Array<number>(hops).fill(0),
     farthest: -1,
+    pending: [],
+    unanswered: 0,
+    awaiting: 0,
   };
 }
 
@@ -106,13 +149,41 @@ export class FlowTable {
   /** Per hop, the flow the last journey seen there belonged to: packets of a flow come in runs. */
   private readonly recent: (FlowState | undefined)[] = [];
   private nextKey = 1;
+  /** First fragments by hop, addresses, protocol and IP id: their later fragments join their flow. */
+  private readonly firstFragments = new Map<string, { flow: FlowState; direction: Direction }>();
 
   constructor(private readonly path: PathModel) {}
 
   place(sightings: Sighting[]): Placement {
+    const tied = this.tieFragment(sightings);
+    if (tied) return tied;
     const placed = this.placeLikeLast(sightings) ?? this.lookUp(sightings);
     this.recent[sightings[0].hop] = placed.flow;
+    this.rememberFirstFragment(placed, sightings);
     return placed;
+  }
+
+  /**
+   * A later fragment carries no transport header: it belongs to the flow of the first fragment
+   * with the same addresses, protocol and IP id as the same hop saw them. One that came without
+   * its first fragment stays a flow of its own (named by protocol number).
+   */
+  private tieFragment(sightings: Sighting[]): Placement | undefined {
+    const fragment = sightings[0].ip.fragment;
+    if (!fragment || fragment.offset === 0) return undefined;
+    for (const s of sightings) {
+      const first = this.firstFragments.get(fragmentKey(s.hop, s.ip));
+      if (first) return { flow: first.flow, direction: first.direction, created: false };
+    }
+    return undefined;
+  }
+
+  private rememberFirstFragment(placed: Placement, sightings: Sighting[]): void {
+    const fragment = sightings[0].ip.fragment;
+    if (!fragment || fragment.offset !== 0 || !fragment.more) return;
+    // Fragments follow their first within milliseconds: an old entry is never needed, so the table stays small.
+    if (this.firstFragments.size >= 4096) this.firstFragments.clear();
+    for (const s of sightings) this.firstFragments.set(fragmentKey(s.hop, s.ip), { flow: placed.flow, direction: placed.direction });
   }
 
   /** The fast path: the same conversation as the last journey at this hop, told without building a key. */
@@ -175,6 +246,11 @@ export class FlowTable {
       reply: directionStats(hops),
       rewrites: new Map(),
       steps: new Map(),
+      rejections: 0,
+      answers: 0,
+      turn: -1,
+      lastBack: -Infinity,
+      echo: { sent: new Map(), answered: new Set(), longestRoundTripNs: 0 },
       tunnels: new Map(),
       insideAt: 0,
       firstSeen: first.t,
@@ -265,6 +341,10 @@ function isAnswer(ip: IpPacket): boolean {
   const l4 = ip.l4;
   if (l4.kind === 'tcp') return (l4.flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK);
   return isEchoReply(l4);
+}
+
+function fragmentKey(hop: number, ip: IpPacket): string {
+  return `${hop}|${ip.src}|${ip.dst}|${ip.proto}|${ip.ipId}`;
 }
 
 /** A value seen through a read-only lens, all the way down. */

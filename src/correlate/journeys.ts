@@ -81,7 +81,8 @@ export class JourneyMatcher {
   constructor(
     private readonly hops: number,
     private readonly windowNs: number,
-    private readonly onSettled: (journey: OpenJourney, inFlight: boolean) => void,
+    /** `ending`: settled by the end of the trace within the window of its last sighting (it may still have been on its way). */
+    private readonly onSettled: (journey: OpenJourney, ending: boolean) => void,
   ) {
     this.allHops = hops >= 30 ? -1 : (1 << hops) - 1;
   }

@@ -68,6 +68,8 @@ function decodeError(
   const whole = end - off >= 8;
   const quoted = whole && quoteAt >= 0 && quoteAt < end ? decodeQuoted(d, quoteAt, end) : undefined;
   pkt.l4 = { kind: 'icmp', v6, type: d[off], code: d[off + 1], id: undefined, seq: undefined, quoted };
+  const mtu = whole ? nextHopMtu(d, off, v6) : undefined;
+  if (mtu !== undefined) pkt.l4.mtu = mtu;
   if (!whole) pkt.truncated = layer;
   else if (quoted !== undefined) pkt.payloadHash = quoted.payloadHash;
   else if (quoteAt >= 0 && quoteCut(d, quoteAt, end)) pkt.truncated = 'icmp quoted ip header';
@@ -100,4 +102,10 @@ function redirectedHeader(d: Uint8Array, off: number, end: number): number {
     o += len;
   }
   return -1;
+}
+
+/** The MTU an ICMPv6 packet too big (bytes 4-7) or an ICMP fragmentation needed (bytes 6-7) names. */
+function nextHopMtu(d: Uint8Array, off: number, v6: boolean): number | undefined {
+  if (v6) return d[off] === 2 ? ((d[off + 4] << 24) | (d[off + 5] << 16) | (d[off + 6] << 8) | d[off + 7]) >>> 0 : undefined;
+  return d[off] === 3 && d[off + 1] === 4 ? (d[off + 6] << 8) | d[off + 7] : undefined;
 }

@@ -64,9 +64,13 @@ function routeText(dest: string, route: NonNullable<DiscoveredPath['route']>): s
 function natLines(path: DiscoveredPath): string[] {
   const subject = path.subnets.length > 0 ? path.subnets.join(', ') : path.addrs.join(', ');
   if (path.nat.problem) return [`nat rules: not read (${path.nat.problem})`];
-  if (path.nat.rules.length === 0) return [`nat rules matching ${subject}: none (no SNAT: replies cannot find their way back unless the network routes ${subject})`];
   const tools = path.subnets.some((s) => s.includes(':')) ? 'iptables-save -t nat, ip6tables-save -t nat' : 'iptables-save -t nat';
-  return [`nat rules matching ${subject} (${tools}):`, ...path.nat.rules.map((rule) => `  ${rule}`)];
+  const listed = path.nat.rules.length === 0 ? [`nat rules matching ${subject}: none`] : [`nat rules matching ${subject} (${tools}):`, ...path.nat.rules.map((rule) => `  ${rule}`)];
+  const snat = path.nat.snat;
+  // A warning only for traffic that leaves the host by an interface no MASQUERADE/SNAT rule covers.
+  if (!snat || snat.uncovered.length === 0) return listed;
+  const uncovered = snat.uncovered.join(', ');
+  return [...listed, `warning: no MASQUERADE/SNAT rule covers ${uncovered} leaving by ${snat.out}: replies cannot find their way back unless the network routes ${uncovered}`];
 }
 
 /** A fact of discovery in words: what people who meet it need to read. */

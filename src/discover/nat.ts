@@ -1,5 +1,6 @@
 import { inCidr, ipv4Value } from '../addresses.js';
 import { runIn, type Netns } from './netns.js';
+import { snatCovers } from './snat.js';
 
 /** The nat-table rules that concern the traced container, verbatim as iptables-save prints them. */
 export interface NatRules {
@@ -7,6 +8,8 @@ export interface NatRules {
   rules: string[];
   /** Why a table could not be read, if it could not. */
   problem?: string;
+  /** For traffic that leaves the host (by `out`): whether a MASQUERADE/SNAT rule covers each subnet. Absent when nothing leaves. */
+  snat?: { out: string; uncovered: string[] };
 }
 
 export interface NatSubject {
@@ -49,15 +52,28 @@ function ruleConcerns(line: string, subject: NatSubject): boolean {
   return false;
 }
 
-/** The nat rules of both families; a table that cannot be read is said, the other still shown. */
-export async function readNatRules(ns: Netns, subject: NatSubject): Promise<NatRules> {
+/**
+ * The nat rules of both families; a table that cannot be read is said, the other still shown.
+ * With `out` (the uplink the traffic leaves by), also which of the subnets no MASQUERADE/SNAT
+ * rule covers there.
+ */
+export async function readNatRules(ns: Netns, subject: NatSubject & { out?: string }): Promise<NatRules> {
   const rules: string[] = [];
   const problems: string[] = [];
+  const uncovered: string[] = [];
+  const out = subject.out;
+  const sources = subject.subnets.length > 0 ? subject.subnets : subject.addrs.map((a) => `${a}/${a.includes(':') ? 128 : 32}`);
   const wantV6 = [...subject.addrs, ...subject.subnets].some((a) => a.includes(':'));
   for (const tool of wantV6 ? ['iptables-save', 'ip6tables-save'] : ['iptables-save']) {
     const result = await runIn(ns, tool, ['-t', 'nat']);
-    if (result.code !== 0) problems.push(`${tool} -t nat failed: ${result.stderr.trim().split('\n')[0] ?? ''}`);
-    else rules.push(...filterNatRules(result.stdout, subject));
+    if (result.code !== 0) {
+      problems.push(`${tool} -t nat failed: ${result.stderr.trim().split('\n')[0] ?? ''}`);
+      continue;
+    }
+    rules.push(...filterNatRules(result.stdout, subject));
+    const family = sources.filter((s) => s.includes(':') === (tool === 'ip6tables-save'));
+    if (out !== undefined) uncovered.push(...family.filter((s) => !snatCovers(result.stdout, s, out)));
   }
-  return problems.length > 0 ? { rules, problem: problems.join('; ') } : { rules };
+  const snat = out === undefined || problems.length > 0 ? {} : { snat: { out, uncovered } };
+  return problems.length > 0 ? { rules, problem: problems.join('; ') } : { rules, ...snat };
 }

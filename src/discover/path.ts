@@ -57,7 +57,9 @@ export async function discoverPath(target: ResolvedTarget, destination?: string)
   }
   await followVeth(base, own);
   if (!destination) base.defaultRoutes = await defaultRoutes(target.hostNetns);
-  base.nat = await readNatRules(target.hostNetns, { addrs: base.addrs, subnets: base.subnets, bridge: bridgeName(base) });
+  // Only traffic that leaves by the uplink needs SNAT; delivered on the host or to a neighbour, it does not.
+  const out = base.hops.find((h) => h.role === 'uplink')?.iface;
+  base.nat = await readNatRules(target.hostNetns, { addrs: base.addrs, subnets: base.subnets, bridge: bridgeName(base), out });
   return base;
 }
 

@@ -5,6 +5,10 @@ import { accountJourney } from '../correlate/account.js';
 import { FlowTable, type FlowState } from '../correlate/flows.js';
 import { JourneyMatcher, type OpenJourney } from '../correlate/journeys.js';
 import { PathModel } from '../correlate/path.js';
+import { concludeFlow, TransitTimes } from '../correlate/inflight.js';
+import { isLinkChatter } from '../correlate/chatter.js';
+
+const LINK_CHATTER = 'link chatter (neighbour discovery, MLD or link-local multicast)';
 
 export interface TracerOptions {
   /** How long a packet may take from one hop to the next before it counts as vanished. */
@@ -46,6 +50,7 @@ class PathTracer implements Tracer {
   private readonly path: PathModel;
   private readonly matcher: JourneyMatcher;
   private readonly table: FlowTable;
+  private readonly transit: TransitTimes;
   private readonly listeners = new Set<(event: TraceEvent) => void>();
   /** The traced container's flows still held, in the order they were first recognised as such. */
   private readonly flows = new Set<FlowState>();
@@ -66,6 +71,7 @@ class PathTracer implements Tracer {
   /** The earliest time seen: records out of time order may come before the first one pushed. */
   private origin = 0;
   private sinceAdvance = 0;
+  private finished = false;
 
   constructor(
     readonly hops: Hop[],
@@ -74,7 +80,9 @@ class PathTracer implements Tracer {
     this.path = new PathModel(hops);
     this.table = new FlowTable(this.path);
     this.packetsPerHop = new Array<number>(hops.length).fill(0);
-    this.matcher = new JourneyMatcher(hops.length, (options.windowMs ?? 500) * 1e6, (j, inFlight) => this.settle(j, inFlight));
+    const windowNs = (options.windowMs ?? 500) * 1e6;
+    this.transit = new TransitTimes(windowNs);
+    this.matcher = new JourneyMatcher(hops.length, windowNs, (j, ending) => this.settle(j, ending));
   }
 
   push(frame: Frame): void {
@@ -85,6 +93,11 @@ class PathTracer implements Tracer {
     if (decoded.kind === 'skipped') {
       this.skippedFrames++;
       if (this.listeners.size > 0) this.emit({ kind: 'skipped', hop: frame.hop, frameSeq, reason: decoded.skip });
+      return;
+    }
+    if (isLinkChatter(decoded.ip)) {
+      this.skippedFrames++;
+      if (this.listeners.size > 0) this.emit({ kind: 'skipped', hop: frame.hop, frameSeq, reason: LINK_CHATTER });
       return;
     }
     this.matcher.add(frame.hop, frameSeq, t, decoded.ip, decoded.encap);
@@ -128,7 +141,14 @@ class PathTracer implements Tracer {
   }
 
   finish(): Report {
+    if (this.finished) return this.snapshot();
+    this.finished = true;
     this.matcher.drain(this.now);
+    // The end of the capture: the last tick (stoppedAt, or the live clock) or the last packet of the whole trace.
+    for (const flow of this.flows) {
+      concludeFlow(flow, this.now, this.transit);
+      flow.version++;
+    }
     return this.snapshot();
   }
 
@@ -176,9 +196,9 @@ class PathTracer implements Tracer {
     }
   }
 
-  private settle(open: OpenJourney, inFlight: boolean): void {
+  private settle(open: OpenJourney, ending: boolean): void {
     const { flow, direction, created } = this.table.place(open.sightings);
-    const outcome = accountJourney(this.path, flow, direction, open.sightings, inFlight);
+    const outcome = accountJourney(this.path, flow, direction, open.sightings, ending, this.transit);
     if (flow.publicId === 0) {
       if (!this.isTraced(open, flow, direction)) {
         if (created) this.otherFlows++;

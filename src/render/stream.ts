@@ -1,19 +1,50 @@
 import type { TraceSession } from '../session.js';
-import type { Verdict } from '../model.js';
+import type { FlowReport, Verdict } from '../model.js';
 import { flowHeadline } from './text.js';
 
+export interface StreamOptions {
+  /** The matching window: a verdict that held this long after it was reached is printed. */
+  windowMs?: number;
+  /** Runs `fn` after `ms` and returns what cancels it (tests pass their own clock). */
+  schedule?: (fn: () => void, ms: number) => () => void;
+}
+
+const wallClock = (fn: () => void, ms: number): (() => void) => {
+  const timer = setTimeout(fn, ms);
+  timer.unref?.();
+  return () => clearTimeout(timer);
+};
+
 /**
- * Without the UI, a live trace prints a line for each flow as its verdict settles or
- * changes (a flow in progress can go from no-reply to ok), then the full report at the end.
- * Returns the function that stops the stream.
+ * Without the UI, a live trace prints a line for each flow once its verdict can no longer change
+ * within the matching window: every packet still being matched when the verdict changed has
+ * settled by then (a request settles before the reply that came a millisecond after it, so
+ * "no-reply" printed at once would be false). A later change (new packets) prints again.
+ * Returns the function that stops the stream; it prints what was still waiting, since the
+ * trace has ended and those verdicts are final.
  */
-export function streamFlowLines(trace: Pick<TraceSession, 'subscribe'>, write: (line: string) => void, color: boolean): () => void {
+export function streamFlowLines(trace: Pick<TraceSession, 'subscribe'>, write: (line: string) => void, color: boolean, options: StreamOptions = {}): () => void {
+  const windowMs = options.windowMs ?? 500;
+  const schedule = options.schedule ?? wallClock;
   const shown = new Map<number, Verdict>();
-  return trace.subscribe((event) => {
-    if (event.kind !== 'flow') return;
-    const { flow } = event;
+  const waiting = new Map<number, { flow: FlowReport; cancel: () => void }>();
+  const print = (flow: FlowReport) => {
+    waiting.delete(flow.id);
     if (shown.get(flow.id) === flow.verdict) return;
     shown.set(flow.id, flow.verdict);
     write(`${flowHeadline(flow, color)}\n`);
+  };
+  const unsubscribe = trace.subscribe((event) => {
+    if (event.kind !== 'flow') return;
+    const { flow } = event;
+    waiting.get(flow.id)?.cancel();
+    waiting.set(flow.id, { flow, cancel: schedule(() => print(flow), windowMs) });
   });
+  return () => {
+    unsubscribe();
+    for (const { flow, cancel } of [...waiting.values()]) {
+      cancel();
+      print(flow);
+    }
+  };
 }

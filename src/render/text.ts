@@ -1,5 +1,6 @@
 import type { Direction, FlowReport, Hop, KernelCounts, Report, Rewrite, Verdict } from '../model.js';
 import { natName } from './nat.js';
+import { findingText, partialText } from './findings.js';
 import { crossHostLatency, dropPlace, hostsLine, tunnelLines } from './tunnel.js';
 import { endpointText, fieldText } from './values.js';
 import { whyLine } from '../evidence/words.js';
@@ -10,7 +11,7 @@ export interface TextOptions {
   filter?: string;
 }
 
-const VERDICT_COLOUR: Record<Verdict, number> = { ok: 32, 'no-reply': 33, dropped: 31, rejected: 31, 'reply-dropped': 31 };
+const VERDICT_COLOUR: Record<Verdict, number> = { ok: 32, partial: 33, 'no-reply': 33, dropped: 31, rejected: 31, 'reply-dropped': 31 };
 
 function paint(on: boolean, code: number, text: string): string {
   return on ? `\u001b[${code}m${text}\u001b[0m` : text;
@@ -79,7 +80,7 @@ function pairLines(flow: FlowReport, names: string[], i: number, color: boolean)
   }
   const drop = flow.dropBetween;
   if (drop && drop[0] === names[i]) {
-    const what = flow.verdict === 'reply-dropped' ? 'replies' : 'requests';
+    const what = flow.verdict === 'reply-dropped' || (flow.verdict === 'partial' && !flow.findings.some((f) => f.code === 'partial-loss' && f.direction === 'request')) ? 'replies' : 'requests';
     lines.push(`       ${paint(color, 31, `x ${what} vanished between ${drop[0]} and ${drop[1]}${dropPlace(flow)}`)}`);
   }
   return lines;
@@ -107,7 +108,7 @@ export function renderFlow(flow: FlowReport, hops: Hop[], color: boolean): strin
     lines.push(...pairLines(flow, names, i, color));
   });
   for (const finding of flow.findings) {
-    if (finding.code !== 'rejected') lines.push(`  ${paint(color, 33, finding.code)}: ${finding.message}`);
+    if (finding.code !== 'rejected') lines.push(`  ${paint(color, 33, finding.code)}: ${findingText(finding)}`);
   }
   if (flow.packets.request === 0) lines.push(`  ${NO_REQUEST_NOTE}`);
   lines.push(`  verdict: ${verdictSentence(flow)}`);
@@ -153,8 +154,12 @@ export function verdictSentence(flow: FlowReport): string {
       return `no reply: requests reached ${flow.reached} and nothing came back.`;
     case 'dropped':
       return `dropped: requests vanished between ${drop?.[0]} and ${drop?.[1]}${dropPlace(flow)} (last seen at ${drop?.[0]}).`;
-    case 'rejected':
-      return `rejected: ${flow.findings.find((f) => f.code === 'rejected')?.message ?? 'the answer was an error'}.`;
+    case 'partial':
+      return `partial: requests reached ${flow.reached} and some answers came back, not all: ${partialText(flow)}.`;
+    case 'rejected': {
+      const rejection = flow.findings.find((f) => f.code === 'rejected');
+      return `rejected: ${rejection ? findingText(rejection) : 'the answer was an error'}.`;
+    }
     case 'reply-dropped':
       return `reply dropped: answers came back as far as ${drop?.[0]} and vanished before ${drop?.[1]}${dropPlace(flow)}.`;
   }

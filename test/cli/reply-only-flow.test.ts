@@ -31,7 +31,7 @@ describe.skipIf(!hasTcpdump)('a flow seen by its answer alone', () => {
     expect(status).toBe(1);
     const lines = stdout.split('\n');
     expect(lines).toContain('flow 1: udp 198.18.0.2:45101 -> 203.0.113.2:53: rejected (0 requests, 2 replies)');
-    expect(lines[lines.indexOf(`  ${NOTE}`) + 1]).toBe('  verdict: rejected: ICMP port unreachable from 203.0.113.2 answered the request.');
+    expect(lines[lines.indexOf(`  ${NOTE}`) + 1]).toBe('  verdict: rejected: ICMP port unreachable from 203.0.113.2, beyond eth0, answered the request.');
   });
 
   it('is not said where the requests were captured', () => {

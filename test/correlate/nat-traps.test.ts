@@ -39,7 +39,11 @@ describe('NAT traps from real traffic', () => {
     const flow = only(run(frames));
     expect(flow).toMatchObject({ proto: 'udp', initiator: '198.18.0.2:40000', responder: '203.0.113.2:53', verdict: 'rejected', reached: 'eth0' });
     expect(flow.packets).toEqual({ request: 1, reply: 1 });
-    expect(flow.findings[0]).toEqual({ code: 'rejected', message: 'ICMP port unreachable from 203.0.113.2 answered the request' });
+    expect(flow.findings[0]).toEqual({
+      code: 'rejected', count: 1, side: 'beyond', beyond: 'eth0',
+      answer: { kind: 'icmp-error', v6: false, type: 3, code: 3, from: '203.0.113.2' },
+      message: 'ICMP port unreachable from 203.0.113.2, beyond eth0, answered the request',
+    });
     expect(flow.rewrites.filter((r) => r.direction === 'request')).toEqual([
       { between: ['docker0', 'eth0'], direction: 'request', field: 'src', from: C1, to: HOST },
       { between: ['docker0', 'eth0'], direction: 'request', field: 'sport', from: '40000', to: '61000' },
@@ -50,12 +54,13 @@ describe('NAT traps from real traffic', () => {
     const syn = (hop: number) => ip4({ src: hop3(hop), dst: OUT, id: 0, ttl: 64, proto: 6 }, tcp({ sport: hop === 3 ? 61001 : 40001, dport: 80, seq: 1000, flags: SYN }));
     const synAck = (hop: number) =>
       ip4({ src: OUT, dst: hop3(hop), id: 0, ttl: 64, proto: 6 }, tcp({ sport: 80, dport: hop === 3 ? 61001 : 40001, seq: 5000, ack: 1001, flags: SYN | ACK }));
-    // The first SYN dies at docker0 (say a full conntrack table); the retransmission 1 s later gets through.
+    // The first SYN dies at docker0 (say a full conntrack table); the retransmission 1 s later gets through:
+    // partly answered, not ok.
     const frames = [...along(0, 2, 0, syn), ...along(0, 3, 1000, syn), ...along(3, 0, 1001, synAck)];
     const flow = only(run(frames));
-    expect(flow).toMatchObject({ proto: 'tcp', initiator: '198.18.0.2:40001', responder: '203.0.113.2:80', verdict: 'ok' });
+    expect(flow).toMatchObject({ proto: 'tcp', initiator: '198.18.0.2:40001', responder: '203.0.113.2:80', verdict: 'partial', dropBetween: ['docker0', 'eth0'] });
     expect(flow.packets).toEqual({ request: 2, reply: 1 });
-    expect(flow.findings).toEqual([{ code: 'partial-loss', message: '1 of 2 requests vanished on the way' }]);
+    expect(flow.findings).toEqual([{ code: 'partial-loss', direction: 'request', count: 1, of: 2, between: ['docker0', 'eth0'], message: '1 of 2 requests vanished between docker0 and eth0' }]);
   });
 
   it('says rejected for a TCP reset, with the reset named', () => {
@@ -63,7 +68,7 @@ describe('NAT traps from real traffic', () => {
     const rst = (hop: number) => ip4({ src: OUT, dst: hop3(hop), id: 0, proto: 6 }, tcp({ sport: 81, dport: 40002, seq: 0, ack: 2, flags: RST | ACK }));
     const flow = only(run([...along(0, 3, 0, syn), ...along(3, 0, 1, rst)]));
     expect(flow.verdict).toBe('rejected');
-    expect(flow.findings[0].message).toBe('TCP reset from 203.0.113.2 answered the request');
+    expect(flow.findings).toEqual([{ code: 'rejected', count: 1, side: 'beyond', beyond: 'eth0', answer: { kind: 'tcp-reset', from: '203.0.113.2' }, message: 'TCP reset from 203.0.113.2, beyond eth0, answered the request' }]);
   });
 
   it('leaves out another container sharing the bridge and the uplink', () => {
@@ -94,10 +99,7 @@ describe('NAT traps from real traffic', () => {
     const flow = only(run(along(0, 3, 0, req)));
     expect(flow.verdict).toBe('no-reply');
     expect(flow.findings).toEqual([
-      {
-        code: 'no-snat',
-        message: "packets leave eth0 with the container's own source 198.18.0.2, which is not routable outside: nothing rewrote it (no SNAT/MASQUERADE), so no reply can find its way back",
-      },
+      { code: 'no-snat', at: 'eth0', src: '198.18.0.2', message: "packets leave eth0 with the container's own source 198.18.0.2, which is not routable outside: nothing rewrote it (no SNAT/MASQUERADE), so no reply can find its way back" },
     ]);
   });
 });

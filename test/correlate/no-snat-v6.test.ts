@@ -1,6 +1,7 @@
 // The no-snat rule over IPv6 (sourceNeedsSnat): a container's globally routable subnet leaves
 // the uplink as it is by design (Docker NATs IPv6 only with NAT66 on), a ULA source does not
 // come back. Bridge addresses carry their prefix, as live discovery gives them.
+import { findingJson } from '../../src/render/json.js';
 import { describe, expect, it } from 'vitest';
 import type { Frame, Hop } from '../../src/model.js';
 import { createTracer } from '../../src/pipeline/tracer.js';
@@ -47,9 +48,11 @@ describe('no-snat over IPv6', () => {
     const src = 'fd00:18:1::2';
     const flow = run(v6Path(src, 'fd00:18:1::1/64'), [...echo(src, 1, false), ...echo(src, 2, false)]);
     expect(flow.verdict).toBe('no-reply');
-    expect(flow.findings).toEqual([
+    expect(flow.findings.map(findingJson)).toEqual([
       {
         code: 'no-snat',
+        at: 'eth0',
+        src,
         message: `packets leave eth0 with the container's own source ${src}, which is not routable outside: nothing rewrote it (no SNAT/MASQUERADE), so no reply can find its way back`,
       },
     ]);

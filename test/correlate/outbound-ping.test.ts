@@ -73,7 +73,7 @@ describe('an outbound ping through docker0 and a MASQUERADE uplink', () => {
     expect(flow.verdict).toBe('ok');
     expect(flow.dropBetween).toBeNull();
     expect(flow.findings).toEqual([
-      { code: 'capture-gap', message: '1 packet seen at later hops was missing at c1 eth0: capture loss there, not a network drop' },
+      { code: 'capture-gap', at: 'c1 eth0', count: 1 },
     ]);
   });
 

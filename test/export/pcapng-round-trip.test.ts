@@ -67,6 +67,6 @@ describe('a trace exported with --pcapng and replayed from that file', () => {
 
   it('and without a stop time the last request is still on its way, as in the trace directory', () => {
     const flow = JSON.parse(hoptrace(['replay', ipForwardOffStoppedAt(undefined), '--json']).stdout).flows[0];
-    expect(flow.findings).toEqual([{ code: 'in-flight', message: '1 request still on the way when the capture ended' }]);
+    expect(flow.findings).toEqual([{ code: 'in-flight', direction: 'request', count: 1, message: '1 request still on the way when the capture ended' }]);
   });
 });

@@ -53,7 +53,7 @@ const CASES: Record<string, { rewrites: string[]; verdict: string; vanished: num
   },
   'dns-unreachable': {
     rewrites: ['SNAT src 198.18.0.2 -> 203.0.113.1', 'un-SNAT dst 203.0.113.1 -> 198.18.0.2'],
-    verdict: 'verdict: rejected: ICMP port unreachable from 203.0.113.2 answered the request.',
+    verdict: 'verdict: rejected: ICMP port unreachable from 203.0.113.2, beyond eth0, answered the request.',
     vanished: 0,
   },
 };

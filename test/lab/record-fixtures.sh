@@ -21,6 +21,8 @@ source "$HERE/lab-env.sh"
 source "$HERE/scenarios.sh"
 # shellcheck source=scenarios-modes.sh
 source "$HERE/scenarios-modes.sh"
+# Extra scenario files (space-separated paths), e.g. scenarios-truth.sh.
+for extra in ${HT_SCENARIO_FILES:-}; do source "$extra"; done
 
 ALL_SCENARIOS=(ping-out tcp-out dns-unreachable published-port container-to-container
   user-bridge ip-forward-off no-masquerade ping-ignored shared-bridge syn-unanswered

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HOP_ROLES, REWRITE_FIELDS } from '../../src/model.js';
+import { FINDING_CODES, HOP_ROLES, REWRITE_FIELDS, VERDICTS } from '../../src/model.js';
 
 const schema = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'schema', 'report.schema.json'), 'utf8'));
 
@@ -25,5 +25,16 @@ describe('the JSON Schema and the lists of kinds in model.ts', () => {
 
   it('names the same hop roles', () => {
     expect(enumsOf(schema, 'role')).toEqual([[...HOP_ROLES]]);
+  });
+});
+
+describe('the JSON Schema and the verdicts and finding codes in model.ts', () => {
+  it('names the same verdicts', () => {
+    expect(enumsOf(schema, 'verdict')).toEqual([[...VERDICTS]]);
+  });
+
+  it('names the same finding codes, one item shape each', () => {
+    const items = schema.$defs.flow.properties.findings.items.oneOf as { properties: { code: { const: string } } }[];
+    expect(items.map((item) => item.properties.code.const)).toEqual([...FINDING_CODES]);
   });
 });

@@ -5,6 +5,7 @@ import type { FlowReport, Hop, Report, Rewrite } from '../../model.js';
 import { causeNotes, describeRewrite, flowHeadline, hopChain, verdictSentence } from '../text.js';
 import { whyLine } from '../../evidence/words.js';
 import { esc } from './escape.js';
+import { findingText } from '../findings.js';
 import { renderLadder } from './ladder.js';
 import type { FlowLadder } from './ladder-collector.js';
 import { PAGE_STYLE } from './style.js';
@@ -21,7 +22,7 @@ export interface PageOptions {
 }
 
 /** Verdicts are words with a shape before them, so the page reads the same without colour. */
-const VERDICT_MARK: Record<FlowReport['verdict'], string> = { ok: '✓', 'no-reply': '?', dropped: '✗', rejected: '✗', 'reply-dropped': '✗' };
+const VERDICT_MARK: Record<FlowReport['verdict'], string> = { ok: '✓', partial: '½', 'no-reply': '?', dropped: '✗', rejected: '✗', 'reply-dropped': '✗' };
 
 function flowSection(flow: FlowReport, hops: Hop[], ladder: FlowLadder | undefined, options: PageOptions): string {
   const lines = [`<section class="flow verdict-${esc(flow.verdict)}" id="flow-${flow.id}">`];
@@ -34,7 +35,7 @@ function flowSection(flow: FlowReport, hops: Hop[], ladder: FlowLadder | undefin
   }
   const findings = flow.findings.filter((f) => f.code !== 'rejected');
   if (findings.length > 0) {
-    lines.push('<h3>findings</h3>', '<ul class="findings">', ...findings.map((f) => `<li><code>${esc(f.code)}</code>: ${esc(f.message)}</li>`), '</ul>');
+    lines.push('<h3>findings</h3>', '<ul class="findings">', ...findings.map((f) => `<li><code>${esc(f.code)}</code>: ${esc(findingText(f))}</li>`), '</ul>');
   }
   lines.push('<div class="ladder-box">', ladder ? renderLadder(hops, ladder) : `<p>${noLadder(options)}</p>`, '</div>');
   lines.push('</section>');

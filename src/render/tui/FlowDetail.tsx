@@ -2,6 +2,7 @@ import { memo } from 'react';
 import { Box } from 'ink';
 import type { FlowReport } from '../../model.js';
 import { rewritePhrases } from './flowView.js';
+import { findingText } from '../findings.js';
 import { Line } from './Line.js';
 import type { Segment } from './text.js';
 import type { Theme } from './theme.js';
@@ -35,7 +36,7 @@ export function detailLines(flow: FlowReport): Segment[][] {
   ];
   const lines: Segment[][] = request.length > 0 ? request.map(nat) : [[{ text: `  NAT none seen on the way out`, tone: 'muted' }]];
   for (const finding of flow.findings) {
-    lines.push([{ text: `  ! ${finding.code}: ${finding.message}`, tone: finding.code === 'capture-gap' ? 'warn' : 'bad' }]);
+    lines.push([{ text: `  ! ${finding.code}: ${findingText(finding)}`, tone: finding.code === 'capture-gap' ? 'warn' : 'bad' }]);
   }
   lines.push([{ text: `  ${pathFacts(flow)}`, tone: 'muted' }]);
   lines.push(...reply.map((text) => nat(text, 1)));

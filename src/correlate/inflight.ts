@@ -1,0 +1,91 @@
+import type { Direction } from '../model.js';
+import { isEchoRequest } from './keys.js';
+import type { DirectionStats, FlowState, PendingPacket } from './flows.js';
+
+// What counts as "still on its way when the capture ended": the one home of that rule.
+
+/**
+ * The least transit bound: clock noise between two captures of one host (kernel timestamps
+ * taken on different CPUs, and capture files written by separate processes) stays well under it.
+ */
+export const CLOCK_NOISE_FLOOR_NS = 2_000_000;
+
+/** Observed transit times between hop pairs, over every flow of the trace: what the trace itself supports. */
+export class TransitTimes {
+  private readonly longest = new Map<number, number>();
+
+  constructor(private readonly windowNs: number) {}
+
+  record(a: number, b: number, ns: number): void {
+    const key = pairKey(a, b);
+    if (ns > (this.longest.get(key) ?? -Infinity)) this.longest.set(key, ns);
+  }
+
+  /**
+   * How long a packet may take from hop `a` to hop `b`: twice the longest transit seen there,
+   * at least the clock-noise floor, never more than the matching window.
+   */
+  bound(a: number, b: number): number {
+    const seen = this.longest.get(pairKey(a, b));
+    return Math.min(this.windowNs, Math.max(CLOCK_NOISE_FLOOR_NS, seen === undefined ? 0 : 2 * seen));
+  }
+
+  /** How long an answer may take to come back from beyond the path: the floor, or twice the longest round trip seen. */
+  roundTrip(longestNs: number): number {
+    return Math.min(this.windowNs, Math.max(CLOCK_NOISE_FLOOR_NS, 2 * longestNs));
+  }
+}
+
+const pairKey = (a: number, b: number) => Math.min(a, b) * 65536 + Math.max(a, b);
+
+/**
+ * Once the trace has ended at `endNs`: each packet that had not arrived is judged in flight or
+ * vanished, and each echo request that arrived but got no reply is counted unanswered (or, when
+ * its answer could still have been on the way, in flight).
+ */
+export function concludeFlow(flow: FlowState, endNs: number, transit: TransitTimes): void {
+  for (const direction of ['request', 'reply'] as const) {
+    const stats = direction === 'request' ? flow.request : flow.reply;
+    for (const packet of stats.pending) {
+      if (stillOnItsWay(flow, direction, packet, endNs, transit)) stats.inFlight++;
+      else stats.vanishedAfter[packet.hop]++;
+    }
+    stats.pending = [];
+  }
+  countUnanswered(flow, endNs, transit);
+}
+
+/**
+ * In flight only if nothing answered it, no later packet of the flow and direction crossed the
+ * hop pair where it was last seen (one path keeps order), and the capture ended within the
+ * transit bound of that pair.
+ */
+function stillOnItsWay(flow: FlowState, direction: Direction, packet: PendingPacket, endNs: number, transit: TransitTimes): boolean {
+  if (direction === 'request' && answered(flow, packet)) return false;
+  for (const step of flow.steps.values()) {
+    if (step.direction === direction && step.from === packet.hop && step.lastFromNs > packet.t) return false;
+  }
+  return endNs - packet.t <= transit.bound(packet.hop, packet.next);
+}
+
+/** An echo request by its reply; any other request by anything that came back after it (an answer, an error, a reset). */
+function answered(flow: FlowState, packet: PendingPacket): boolean {
+  const l4 = packet.ip.l4;
+  if (l4.kind === 'icmp' && l4.seq !== undefined && isEchoRequest(l4)) return flow.echo.answered.has(l4.seq) || (flow.lastBack > packet.t && flow.rejections > 0);
+  return flow.lastBack > packet.t;
+}
+
+/** Echo requests that reached the end of their travel (or where the flow turns) and whose reply never came. */
+function countUnanswered(flow: FlowState, endNs: number, transit: TransitTimes): void {
+  const stats: DirectionStats = flow.request;
+  if (flow.echo.sent.size === 0) return;
+  // Arrived at the end of its travel, or at the hop where the flow turns back (answers came from there).
+  const end = flow.turn >= 0 ? flow.turn : Infinity;
+  const wait = transit.roundTrip(flow.echo.longestRoundTripNs);
+  for (const [seq, sent] of flow.echo.sent) {
+    if (flow.echo.answered.has(seq) || sent.reached < end) continue;
+    if (endNs - sent.t <= wait) stats.awaiting++;
+    else stats.unanswered++;
+  }
+}
+

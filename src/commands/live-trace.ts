@@ -39,6 +39,12 @@ export interface LiveTraceRequest {
   inContainer?: string[];
   /** --pcapng, --html: listeners and frame taps, made once the path (and so the hops) is known. */
   exports?: (hops: Hop[], description: string) => Pick<RunOptions, 'listeners' | 'taps'>;
+  /**
+   * Where flows retired before the end go (printed, then out of memory). Taken only by a trace
+   * that collects no host evidence (multi-host): a single-host trace reads the host's state again
+   * after the capture for every flow's causes, so it keeps its flows to the end.
+   */
+  onRetired?: RunOptions['onRetired'];
 }
 
 /** Shows a running session and returns its final report (the TUI, or waiting and rendering). */

@@ -3,11 +3,11 @@ import { isIP } from 'node:net';
 import { Command, Option } from 'commander';
 import type { CommandOutcome } from './outcome.js';
 import { ExitCode, InputError } from '../errors.js';
-import type { Report } from '../model.js';
+import type { Hop, Report } from '../model.js';
 import type { TraceSession } from '../session.js';
 import { chooseOutput, colorEnabled, type OutputFlags } from '../render/output.js';
-import { renderJson } from '../render/json.js';
-import { renderText } from '../render/text.js';
+import { reportStream, type ReportStream } from '../render/reportStream.js';
+import { blockingWriter, writerOutcome } from '../render/stdout.js';
 import { streamFlowLines } from '../render/stream.js';
 import { listenForInterrupt } from './interrupt.js';
 // Live capture, Docker (dockerode, ssh2) and discovery are loaded by the commands that use them:
@@ -34,6 +34,7 @@ interface CaptureFlags extends TargetFlags, OutputFlags {
   filter?: string;
   verbose?: boolean;
   traceRules?: boolean;
+  jsonl?: boolean;
 }
 
 const TRACE_RULES_HELP = "trace the flow through the Docker host's firewall with a temporary nftables table (changes the ruleset while the trace runs; removed at the end, on Ctrl-C and SIGTERM)";
@@ -101,6 +102,7 @@ function captureCommand(program: Command, name: string, description: string): Co
     .addOption(new Option('--pcapng <file>', PCAPNG_HELP).argParser(outputFileOption('--pcapng')))
     .addOption(new Option('--html <file>', HTML_HELP).argParser(outputFileOption('--html')))
     .option('--json', 'print one JSON document (see schema/report.schema.json)')
+    .option('--jsonl', 'print JSON Lines: one flow per line, then a summary line (see schema/report-lines.schema.json)')
     .option('--text', 'print text even on a terminal')
     .option('--tui', 'show the live terminal UI (the default on a terminal)')
     .option('-v, --verbose', 'say how the path was found and what each hop captures')
@@ -164,19 +166,30 @@ function baseRequest(cmd: Command, target: TargetSpec, destination: string | und
 
 /** Runs the trace, shows it, prints the final report and returns the exit code. */
 async function finish(cmd: Command, request: LiveTraceRequest, flags: CaptureFlags): Promise<number> {
-  const mode = chooseOutput(flags, Boolean(process.stdout.isTTY), true);
+  const mode = chooseOutput({ ...flags, json: flags.json || flags.jsonl }, Boolean(process.stdout.isTTY), true);
   const color = colorEnabled(process.stdout);
   const later: string[] = [];
   // Lines on stderr would tear the UI apart: keep them until it is gone.
   request.say = (line) => (mode === 'tui' ? later.push(line) : process.stderr.write(`hoptrace: ${line}\n`));
   // Text and JSON read Ctrl-C as a key from a terminal (see interrupt.ts); the Ink UI reads its own keys.
   const interrupt = listenForInterrupt({ readKeys: mode !== 'tui' });
+  const stdout = blockingWriter(1);
+  const format = flags.jsonl ? 'jsonl' : mode === 'json' ? 'json' : 'text';
+  // Made once the path (and so the hops) is known, before the first frame.
+  let stream: ReportStream | undefined;
+  const streamFor = (hops: Hop[]) => (stream ??= reportStream(format, hops, (text) => stdout.write(text), { color, filter: flags.filter }));
+  // Printed as flows settle, so memory stays bounded in flows; the exports need every flow at the end,
+  // and the UI's final report is printed whole after it.
+  if (mode !== 'tui' && !flags.html && !flags.pcapng) request.onRetired = (flow) => stream?.flow(flow);
   let report: Report;
   let exports: TraceExports | undefined;
   try {
     const { runLiveTrace } = await import('./live-trace.js');
     const { traceExports } = await import('../export/trace-export.js');
-    request.exports = (hops, description) => (exports = traceExports(flags, hops, description));
+    request.exports = (hops, description) => {
+      streamFor(hops);
+      return (exports = traceExports(flags, hops, description));
+    };
     const hosts = (flags as { host?: string[] }).host;
     const run = hosts?.length ? (await import('./multi-host-trace.js')).runMultiHostTrace : runLiveTrace;
     report = await run({ ...request, hosts: hosts ?? [] }, presenter(mode, color, flags.verbose ?? false, flags.window), interrupt);
@@ -185,10 +198,9 @@ async function finish(cmd: Command, request: LiveTraceRequest, flags: CaptureFla
   }
   exports?.finish(report);
   for (const line of later) process.stderr.write(`hoptrace: ${line}\n`);
-  process.stdout.write(mode === 'json' ? renderJson(report) : renderText(report, { color, filter: flags.filter }));
+  const counts = streamFor(report.hops).end(report);
   // As the README's table says, for watch too: no flow of the traced container seen is exit 1.
-  const allOk = report.flows.length > 0 && report.flows.every((f) => f.verdict === 'ok');
-  return allOk ? ExitCode.OK : ExitCode.NOT_OK;
+  return writerOutcome(stdout.failure, counts.flows > 0 && counts.notOk === 0 ? ExitCode.OK : ExitCode.NOT_OK);
 }
 
 /** The one place that decides how a live session is shown while it runs. */

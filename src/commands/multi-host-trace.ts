@@ -185,7 +185,7 @@ export async function runMultiHostTrace(request: LiveTraceRequest & { hosts: str
     hops, nodes: captures, ringPackets: request.ringPackets, recordDir: request.recordDir, notes, description,
     onProblem: (line) => request.say(`warning: ${line}`),
   });
-  const session = await runTrace(source, { ...request.trace, ...request.exports?.(source.hops, description) });
+  const session = await runTrace(source, { ...request.trace, ...request.exports?.(source.hops, description), onRetired: request.onRetired });
   interrupt.onStop(() => session.stop());
   const traffic = request.inContainer && !interrupt.requested ? execInContainer(legs[0]!.node, path.container.id, request.inContainer, request, session.stop) : undefined;
   try {

@@ -1,5 +1,6 @@
 // One flow's ladder diagram as inline SVG: a vertical line per hop in path order (hops of
-// one namespace grouped under its name), time running down, each packet an arrow from hop to
+// one namespace grouped under its name, and on a multi-host trace the namespaces of one host under
+// its name), time running down, each packet an arrow from hop to
 // hop. Meaning is carried by shape and words, so it survives black-and-white printing:
 // requests are solid arrows with filled heads, replies dashed with open heads, a rewrite is
 // written on the arrow where it happened, a vanished packet ends in a cross.
@@ -14,6 +15,7 @@ const GAP = 210;
 const TOP = 86;
 const ROW = 54;
 const SLOPE = 22;
+const HOST_TIER = 24;
 
 interface Frame {
   hops: Hop[];
@@ -26,20 +28,35 @@ function seconds(ns: number): string {
   return `+${(ns / 1e9).toFixed(6)} s`;
 }
 
-function header(f: Frame, bottom: number): string[] {
+/** Brackets over runs of consecutive hops sharing `key`, each named by `label` (nothing where it is undefined). */
+function brackets(f: Frame, key: (hop: Hop) => string | undefined, label: (hop: Hop) => string | undefined, kind: { path: string; text: string }): string[] {
   const out: string[] = [];
-  // Consecutive hops in one namespace share a bracket with its name: the hosts grouped.
   let start = 0;
   for (let i = 1; i <= f.hops.length; i++) {
-    if (i < f.hops.length && f.hops[i].netns === f.hops[start].netns) continue;
-    const group = f.hops[start].netns;
-    if (group !== undefined) {
+    if (i < f.hops.length && key(f.hops[i]) === key(f.hops[start])) continue;
+    const name = label(f.hops[start]);
+    if (name !== undefined) {
       const x1 = f.x(start) - 60;
       const x2 = f.x(i - 1) + 60;
-      out.push(`<path class="group" d="M${x1} 26 V18 H${x2} V26"/>`, `<text class="group-name" x="${(x1 + x2) / 2}" y="13">${esc(group)}</text>`);
+      out.push(`<path ${kind.path} d="M${x1} 26 V18 H${x2} V26"/>`, `<text ${kind.text} x="${(x1 + x2) / 2}" y="13">${esc(name)}</text>`);
     }
     start = i;
   }
+  return out;
+}
+
+const NETNS_BRACKET = { path: 'class="group"', text: 'class="group-name"' };
+// Drawn bolder than a namespace's by presentation attributes, so a single-host page keeps its style sheet.
+const HOST_BRACKET = { path: 'class="group host-group" stroke-width="1.5"', text: 'class="group-name host-group-name" font-weight="bold"' };
+
+/** Above the namespaces of a multi-host trace: one bracket per host, named. */
+function hostBrackets(f: Frame): string[] {
+  return brackets(f, (hop) => hop.host, (hop) => (hop.host === undefined ? undefined : `host ${hop.host}`), HOST_BRACKET);
+}
+
+function header(f: Frame, bottom: number): string[] {
+  // Consecutive hops in one namespace (of one host) share a bracket with its name.
+  const out = brackets(f, (hop) => (hop.netns === undefined ? undefined : `${hop.host ?? ''}\u0000${hop.netns}`), (hop) => hop.netns, NETNS_BRACKET);
   f.hops.forEach((hop, i) => {
     const x = f.x(i);
     if (hop.role === 'tunnel') {
@@ -144,14 +161,18 @@ export function renderLadder(hops: Hop[], ladder: FlowLadder): string {
     rows.push(...journeyRow(f, note, y));
     y += ROW;
   }
-  const height = y + 24;
+  // A multi-host trace gets a tier of host brackets above everything else.
+  const tier = hops.some((h) => h.host !== undefined) ? HOST_TIER : 0;
+  const height = y + 24 + tier;
   const title = `ladder diagram of flow ${ladder.flowId}: hops left to right in path order, time downwards`;
   return [
     `<svg class="ladder" role="img" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
     `<title>${esc(title)}</title>`,
     DEFS,
-    ...header(f, height - 16),
+    ...(tier ? [...hostBrackets(f), `<g transform="translate(0 ${tier})">`] : []),
+    ...header(f, height - tier - 16),
     ...rows,
+    ...(tier ? ['</g>'] : []),
     '</svg>',
   ].join('\n');
 }

@@ -6,7 +6,7 @@ import { ExitCode, InputError } from '../errors.js';
 import type { Hop, Report } from '../model.js';
 import type { TraceSession } from '../session.js';
 import { chooseOutput, colorEnabled, type OutputFlags } from '../render/output.js';
-import { reportStream, type ReportStream } from '../render/reportStream.js';
+import { reportStream, type ReportStream } from '../render/report-stream.js';
 import { blockingWriter, writerOutcome } from '../render/stdout.js';
 import { streamFlowLines } from '../render/stream.js';
 import { listenForInterrupt } from './interrupt.js';

@@ -3,8 +3,8 @@
 // report printed as flows retire has every flow exactly once.
 import { describe, expect, it } from 'vitest';
 import type { FlowReport, Frame } from '../../src/model.js';
-import { runTrace } from '../../src/pipeline/runTrace.js';
-import { reportStream } from '../../src/render/reportStream.js';
+import { runTrace } from '../../src/pipeline/run-trace.js';
+import { reportStream } from '../../src/render/report-stream.js';
 import { endpointText } from '../../src/render/values.js';
 import type { FrameSink, FrameSource } from '../../src/source.js';
 import { bytes, icmpEcho } from '../decode/builders.js';

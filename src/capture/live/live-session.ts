@@ -3,7 +3,7 @@ import { EnvironmentError, type FatalError, InputError, PrivilegeError } from '.
 import type { FrameSink, FrameSource, HopStatus } from '../../source.js';
 import { netnsInode, type Netns } from '../../discover/netns.js';
 import { CaptureOpenError, RING_PACKETS, startNetnsCapture, type NetnsCapture, type TimestampPrecision } from './netns-capture.js';
-import { hopFileName, TraceRecorder } from './recorder.js';
+import { recording, type TraceRecorder } from './recorder.js';
 
 export interface LiveSessionOptions {
   hops: Hop[];
@@ -72,8 +72,7 @@ function clockAnchor(): bigint {
 
 /** Live captures in every hop's namespace as a frame source (started by the pipeline). */
 export function liveSource(options: LiveSessionOptions): FrameSource {
-  const hops = options.recordDir ? options.hops.map((hop, i) => ({ ...hop, file: hopFileName(i, hop) })) : options.hops;
-  const recorder = options.recordDir ? new TraceRecorder(options.recordDir, hops, options.description) : undefined;
+  const { hops, recorder } = recording(options.hops, options.recordDir, options.description);
   return new LiveSource(hops, options, recorder);
 }
 

@@ -29,6 +29,13 @@ export function pathJson(description: string, hops: Hop[], stoppedAt?: number): 
  * `--record <dir>`: path.json first (written then renamed, so it is whole or absent), then one
  * pcap per hop that grows as frames arrive and is flushed on every tick and on stop.
  */
+/** The hops as a recording names their files, and the recorder writing them (none without --record). */
+export function recording(hops: Hop[], recordDir: string | undefined, description: string): { hops: Hop[]; recorder?: TraceRecorder } {
+  if (!recordDir) return { hops };
+  const named = hops.map((hop, i) => ({ ...hop, file: hopFileName(i, hop) }));
+  return { hops: named, recorder: new TraceRecorder(recordDir, named, description) };
+}
+
 export class TraceRecorder {
   private readonly writers: (PcapWriter | undefined)[];
 

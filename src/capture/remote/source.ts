@@ -4,7 +4,7 @@
 import type { Frame, Hop } from '../../model.js';
 import { EnvironmentError } from '../../errors.js';
 import type { FrameSink, FrameSource, HopStatus } from '../../source.js';
-import { hopFileName, TraceRecorder } from '../live/recorder.js';
+import { recording, type TraceRecorder } from '../live/recorder.js';
 import { wallClockNs } from './clock.js';
 import type { CaptureNode, ClockOffset, RemoteHelper, RemoteTap } from './transport.js';
 
@@ -34,8 +34,7 @@ export const REMOTE_TIMESTAMPS =
   "taken by each host's capture helper on that host's clock, moved onto hoptrace's clock by the offset measured at the start (see the hosts line)";
 
 export function remoteSource(options: RemoteSourceOptions): FrameSource {
-  const hops = options.recordDir ? options.hops.map((hop, i) => ({ ...hop, file: hopFileName(i, hop) })) : options.hops;
-  const recorder = options.recordDir ? new TraceRecorder(options.recordDir, hops, options.description) : undefined;
+  const { hops, recorder } = recording(options.hops, options.recordDir, options.description);
   return new RemoteSource(hops, options, recorder);
 }
 

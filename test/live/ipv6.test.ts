@@ -106,7 +106,12 @@ describe.skipIf(skip)(`IPv6 and dual stack on engine ${engine}${skip ? ` (skippe
     const report = jsonReport(result);
     expect(result.status).toBe(1);
     expect(report.flows[0]).toMatchObject({ proto: 'udp', verdict: 'rejected', reached: 'eth0' });
-    expect(report.flows[0]!.findings).toContainEqual({ code: 'rejected', message: `ICMPv6 port unreachable from ${lab.outsideAddr6} answered the request` });
+    // The outside host's own answer: it crossed the uplink, so it came from beyond it.
+    expect(report.flows[0]!.findings).toContainEqual({
+      code: 'rejected', count: 1, side: 'beyond', beyond: 'eth0',
+      answer: { kind: 'icmp-error', v6: true, type: 1, code: 4, from: lab.outsideAddr6 },
+      message: `ICMPv6 port unreachable from ${lab.outsideAddr6}, beyond eth0, answered the request`,
+    });
     // the error was captured at every hop, not only the uplink
     expect(report.summary.packetsPerHop).toEqual([2, 2, 2, 2]);
   });
@@ -128,7 +133,13 @@ describe.skipIf(skip)(`IPv6 and dual stack on engine ${engine}${skip ? ` (skippe
       const flow = report.flows.find((f) => f.proto === 'icmpv6')!;
       expect(flow).toMatchObject({ initiator: addr6(CG), responder: lab.outsideAddr6, verdict: 'rejected' });
       // the Docker host sends it from the bridge's address, the container's gateway
-      expect(flow.findings).toContainEqual({ code: 'rejected', message: 'ICMPv6 packet too big from 2001:db8:1::1 answered the request' });
+      // (made on the path, between the bridge and the uplink, with the MTU it carries)
+      const bridge = report.hops.find((h) => h.role === 'bridge')!.name;
+      expect(flow.findings).toContainEqual({
+        code: 'rejected', count: 1, side: 'path', between: [bridge, 'eth0'], netns: 'host',
+        answer: { kind: 'icmp-error', v6: true, type: 2, code: 0, mtu: 1280, from: '2001:db8:1::1' },
+        message: `ICMPv6 packet too big (MTU 1280) made by the Docker host, between ${bridge} and eth0; the error carries 2001:db8:1::1's address but never crossed eth0`,
+      });
     } finally {
       mtu(1500);
       rmSync(dir, { recursive: true, force: true });

@@ -4,6 +4,7 @@ import type { FrameSink, FrameSource, HopStatus } from '../../source.js';
 import { netnsInode, type Netns } from '../../discover/netns.js';
 import { CaptureOpenError, RING_PACKETS, startNetnsCapture, type NetnsCapture, type TimestampPrecision } from './netns-capture.js';
 import { recording, type TraceRecorder } from './recorder.js';
+import { takeHeldFrames } from '../held-frames.js';
 
 export interface LiveSessionOptions {
   hops: Hop[];
@@ -190,13 +191,8 @@ class LiveSource implements FrameSource {
     const now = this.anchor + process.hrtime.bigint() - BigInt((this.options.holdMs ?? 200) * 1_000_000);
     const cutSec = Number(now / 1_000_000_000n);
     const cutNsec = Number(now % 1_000_000_000n);
-    this.pending.sort((a, b) => a.tsSec - b.tsSec || a.tsNsec - b.tsNsec);
-    let count = this.pending.length;
-    if (!all) {
-      count = 0;
-      while (count < this.pending.length && isBefore(this.pending[count]!, cutSec, cutNsec)) count++;
-    }
-    for (const frame of this.pending.splice(0, count)) this.sink.push(frame);
+    const released = takeHeldFrames(this.pending, all ? undefined : { sec: cutSec, nsec: cutNsec });
+    for (const frame of released) this.sink.push(frame);
     if (!all) this.sink.tick(cutSec, cutNsec);
     this.recorder?.flush();
   }
@@ -232,9 +228,6 @@ function groupByNetns(where: Netns[]): { netns: Netns; hops: number[] }[] {
   return [...groups.values()];
 }
 
-function isBefore(frame: Frame, sec: number, nsec: number): boolean {
-  return frame.tsSec < sec || (frame.tsSec === sec && frame.tsNsec <= nsec);
-}
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return new Promise((resolve, reject) => {

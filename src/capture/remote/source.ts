@@ -7,6 +7,7 @@ import type { FrameSink, FrameSource, HopStatus } from '../../source.js';
 import { recording, type TraceRecorder } from '../live/recorder.js';
 import { wallClockNs } from './clock.js';
 import type { CaptureNode, ClockOffset, RemoteHelper, RemoteTap } from './transport.js';
+import { takeHeldFrames } from '../held-frames.js';
 
 export interface NodeCapture {
   node: CaptureNode;
@@ -161,15 +162,10 @@ class RemoteSource implements FrameSource {
     const cut = wallClockNs() - BigInt((this.options.holdMs ?? 400) * 1_000_000);
     const cutSec = Number(cut / 1_000_000_000n);
     const cutNsec = Number(cut % 1_000_000_000n);
-    this.pending.sort((a, b) => a.tsSec - b.tsSec || a.tsNsec - b.tsNsec);
-    let count = this.pending.length;
-    if (!all) {
-      count = 0;
-      while (count < this.pending.length && isBefore(this.pending[count]!, cutSec, cutNsec)) count++;
-    }
-    for (const frame of this.pending.splice(0, count)) this.sink.push(frame);
+    const released = takeHeldFrames(this.pending, all ? undefined : { sec: cutSec, nsec: cutNsec });
+    for (const frame of released) this.sink.push(frame);
     // The trace's clock starts at its first frame, as in replay: no tick before one was pushed.
-    this.pushed ||= count > 0;
+    this.pushed ||= released.length > 0;
     if (!all && this.pushed) this.sink.tick(cutSec, cutNsec);
     this.recorder?.flush();
   }
@@ -202,6 +198,3 @@ export function onOurClock(
   };
 }
 
-function isBefore(frame: Frame, sec: number, nsec: number): boolean {
-  return frame.tsSec < sec || (frame.tsSec === sec && frame.tsNsec <= nsec);
-}

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labAvailable, labUnavailableReason } from './lab.js';
 import { createMultihost } from './multihost.js';
+import { HELPER_REPO, packageVersion, planHelperImage } from '../../src/capture/remote/image.js';
 
 const ROOT = path.join(__dirname, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'hoptrace.js');
@@ -33,7 +34,7 @@ describe.skipIf(!labAvailable())(`hoptrace across two Docker hosts (${labUnavail
   });
   afterAll(() => lab.down());
 
-  it('ping c1 (h1) -> c2 (h2): ok on all ten hops of both hosts, VXLAN shown at both uplinks, no NAT; --record replays to the same flows', () => {
+  it('ping c1 (h1) -> c2 (h2): ok on all ten hops of both hosts, VXLAN shown at both uplinks, no NAT, kernel timestamps within each host; --record replays to the same flows', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hoptrace-mh-'));
     try {
       const { code, stdout, stderr } = hoptrace(['ping', 'c1', c2, '-c', '3', '-i', '0.3', '--json', '--record', dir, ...hosts]);
@@ -64,6 +65,22 @@ describe.skipIf(!labAvailable())(`hoptrace across two Docker hosts (${labUnavail
         expect(step.uncertaintyUs).toBeGreaterThan(0);
         expect(Math.abs(step.avgUs % step.uncertaintyUs)).toBe(0);
       }
+      // Kernel timestamps on every remote hop: nanoseconds stated, and within one host the
+      // latencies are the kernel's (never negative, fractions of a microsecond), not rounded to the clocks.
+      expect(report.summary.timestamps).toMatch(/^taken by the kernel as each hop's capture saw the packet \(libpcap's packet header, in nanoseconds\), on each host's own real-time clock, .*between hops of one host as precise as the kernel's/);
+      const hostOf = new Map(report.hops.map((h: { name: string; host: string }) => [h.name, h.host]));
+      const within = flow.latency.filter((s: { between: string[] }) => hostOf.get(s.between[0]) === hostOf.get(s.between[1]));
+      expect(within).toHaveLength(16);
+      for (const step of within) {
+        expect(step.minUs).toBeGreaterThanOrEqual(0);
+        expect(step.uncertaintyUs).toBeUndefined();
+      }
+      expect(within.some((s: { minUs: number }) => s.minUs % 1 !== 0)).toBe(true);
+      // The kernel's counts come back from both hosts' helpers.
+      for (const [i, hop] of report.hops.entries()) expect(hop.kernel).toEqual({ received: report.summary.packetsPerHop[i], dropped: 0, ifDropped: 0 });
+      // Both engines run the helper image of exactly this checkout's files (patched cap included).
+      const plan = await planHelperImage(packageVersion());
+      for (const h of ['h1', 'h2'] as const) expect(lab.docker(h, 'images', HELPER_REPO, '--format', '{{.Repository}}:{{.Tag}}').trim()).toBe(plan.tag);
       const doc = JSON.parse(fs.readFileSync(path.join(dir, 'path.json'), 'utf8'));
       expect(doc.hops.map((h: { host: string }) => h.host)).toEqual(['h1', 'h1', 'h1', 'h1', 'h1', 'h2', 'h2', 'h2', 'h2', 'h2']);
       const replayed = JSON.parse(spawnSync(process.execPath, [BIN, 'replay', '--json', dir], { encoding: 'utf8' }).stdout);

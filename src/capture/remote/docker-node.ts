@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { WireReader, type WireRecord } from '../live/wire.js';
 import { offsetFromSamples, parseRfc3339Ns, rfc3339ResolutionNs, wallClockNs, type ClockSample } from './clock.js';
 import { dockerOptions } from './endpoint.js';
-import { FINGERPRINT_LABEL, helperImageTar, IMAGE_ROOT, packageVersion, planHelperImage } from './image.js';
+import { FINGERPRINT_LABEL, HELPER_REPO, helperImageTar, IMAGE_ROOT, packageVersion, planHelperImage, type HelperImagePlan } from './image.js';
 import { AGENT_SCRIPT, type CommandBatch } from './agent.js';
 import type { CommandRunner } from '../../discover/overlay.js';
 import type { RunResult } from '../../discover/netns.js';
@@ -26,7 +26,11 @@ export class DockerCaptureNode implements CaptureNode {
   readonly docker: Docker;
   private image?: string;
 
-  constructor(readonly name: string, readonly endpoint: string) {
+  /**
+   * `imagePlan`: the helper image's plan, shared by every node of a trace so that its files
+   * are hashed once per run (image.ts); planned here when not given.
+   */
+  constructor(readonly name: string, readonly endpoint: string, private readonly imagePlan?: Promise<HelperImagePlan>) {
     this.docker = new Docker(dockerOptions(endpoint));
   }
 
@@ -45,9 +49,13 @@ export class DockerCaptureNode implements CaptureNode {
     this.image = await this.ensureImage();
   }
 
-  /** Our helper image on the node: reused when its tag and fingerprint match, else loaded. */
+  /**
+   * Our helper image on the node: reused when an image of its tag carries its fingerprint
+   * (the tag holds the fingerprint's head, the label all of it), else loaded; helper images of
+   * other contents are then removed unless a helper still runs on them.
+   */
   private async ensureImage(): Promise<string> {
-    const plan = await planHelperImage(packageVersion());
+    const plan = await (this.imagePlan ?? planHelperImage(packageVersion()));
     const present = await this.docker.getImage(plan.tag).inspect().catch(() => undefined);
     if (present?.Config?.Labels?.[FINGERPRINT_LABEL] === plan.fingerprint) return plan.tag;
     try {
@@ -58,7 +66,15 @@ export class DockerCaptureNode implements CaptureNode {
     } catch (error) {
       throw this.fail(`loading the helper image ${plan.tag}`, error);
     }
+    await this.removeOtherImages(plan.tag);
     return plan.tag;
+  }
+
+  private async removeOtherImages(keep: string): Promise<void> {
+    const images = await this.docker.listImages({ filters: { reference: [HELPER_REPO] } }).catch(() => []);
+    const stale = images.flatMap((i) => i.RepoTags ?? []).filter((t) => t.startsWith(`${HELPER_REPO}:`) && t !== keep);
+    // An image a helper of another run still uses stays (the engine refuses): the next load removes it.
+    for (const tag of stale) await this.docker.getImage(tag).remove().catch(() => undefined);
   }
 
   async startHelper(options: HelperOptions): Promise<RemoteHelper> {

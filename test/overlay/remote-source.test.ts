@@ -94,7 +94,7 @@ describe('frames from several hosts as one source', () => {
     await new Promise((r) => setTimeout(r, 10));
     const t0 = wallClockNs() - 2_000_000_000n;
     h1.emit(packet(0, t0));
-    const line = "host h2: connection lost: read ECONNRESET; its hops (h2 eth0, h2 c2 eth0) end here, the other hosts' go on";
+    const line = "host h2: connection lost: read ECONNRESET; its hops (h2 eth0, h2 c2 eth0) end here, the other hosts' go on; from then on a packet missing at those hops may only have gone uncaptured, which the verdicts do not know";
     expect(said).toEqual([line]);
     expect(source.hopStatus().map((s) => s.problem)).toEqual([undefined, undefined, 'host h2: connection lost: read ECONNRESET', 'host h2: connection lost: read ECONNRESET']);
     source.stop();

@@ -78,8 +78,8 @@ export class DockerCaptureNode implements CaptureNode {
   }
 
   async startHelper(options: HelperOptions): Promise<RemoteHelper> {
-    const container = await this.createAgent(options, options.taps.map((t) => t.netns));
-    return this.attachAndStart(container);
+    const container = await this.createAgent({ ...options, heartbeatMs: HEARTBEAT_MS, silenceMs: AGENT_SILENCE_MS }, options.taps.map((t) => t.netns));
+    return this.attachAndStart(container, true);
   }
 
   /** Discovery's commands, run together in one short-lived helper container on the node. */
@@ -122,7 +122,8 @@ export class DockerCaptureNode implements CaptureNode {
     }
   }
 
-  private async attachAndStart(container: Docker.Container): Promise<DockerHelper> {
+  /** `keepalive`: a capture helper, whose stream must never fall silent (a batch of commands may). */
+  private async attachAndStart(container: Docker.Container, keepalive = false): Promise<DockerHelper> {
     let stream: Duplex;
     let exit: Promise<number | undefined>;
     try {
@@ -136,7 +137,7 @@ export class DockerCaptureNode implements CaptureNode {
       await container.remove({ force: true }).catch(() => undefined);
       throw this.fail('starting the capture helper', error);
     }
-    return new DockerHelper(this.name, container, stream, exit, this.docker);
+    return new DockerHelper(this.name, container, stream, exit, this.docker, keepalive);
   }
 
   async measureClock(roundTrips = 8): Promise<ClockOffset> {
@@ -174,33 +175,69 @@ function clientAlive(label: string | undefined): boolean {
   }
 }
 
+/**
+ * Keepalive both ways over the attach stream, whatever the transport: we write a byte to the
+ * helper's stdin every HEARTBEAT_MS (the agent stops its captures after AGENT_SILENCE_MS
+ * without one), and every tap's helper sends its kernel counts each second, so a capture
+ * stream silent for SILENCE_MS is a lost host (a partition drops packets without a reset,
+ * and TCP alone would take minutes to notice).
+ */
+export const HEARTBEAT_MS = 1000;
+export const SILENCE_MS = 5000;
+export const AGENT_SILENCE_MS = 10_000;
+/** The longest an API call to a lost host may take at the end (removing its helper). */
+const LOST_CALL_MS = 3000;
+
 class DockerHelper implements RemoteHelper {
   readonly ended: Promise<HelperEnd>;
   private readonly listeners: ((record: WireRecord) => void)[] = [];
   private readonly reader = new WireReader();
   private stopping?: Promise<HelperEnd>;
   private readonly stdout = new PassThrough();
+  private lost?: string;
+  private heard = Date.now();
 
-  constructor(readonly node: string, private readonly container: Docker.Container, private readonly stream: Duplex, exit: Promise<number | undefined>, docker: Docker) {
+  constructor(readonly node: string, private readonly container: Docker.Container, private readonly stream: Duplex, exit: Promise<number | undefined>, docker: Docker, keepalive: boolean) {
     const stderr = new PassThrough();
     let errText = '';
     docker.modem.demuxStream(stream, this.stdout, stderr);
     stderr.on('data', (chunk: Buffer) => (errText = (errText + chunk.toString()).slice(-400)));
+    const watchdog = keepalive ? this.keepalive() : undefined;
     this.ended = new Promise((resolve) => {
-      let lost: string | undefined;
-      stream.on('error', (error) => (lost = error.message));
+      stream.on('error', (error) => (this.lost ??= `connection lost: ${error.message}`));
       stream.on('close', () => {
+        if (watchdog) clearInterval(watchdog);
         this.stdout.end();
-        // A lost connection may never answer the wait: 10 s, then the exit code is unknown.
+        // A lost host answers no wait: its end is known now.
+        if (this.lost) return resolve({ problem: this.lost });
+        // Otherwise the exit code, at most 10 s later (a connection that died quietly).
         void Promise.race([exit, sleep(10_000, undefined, { ref: false })]).then((exitCode) => {
           const tail = errText.trim().split('\n').pop();
-          const problem = lost ? `connection lost: ${lost}`
-            : exitCode === undefined ? 'the stream closed before the helper\'s exit status was known'
-              : exitCode !== 0 ? `helper exited ${exitCode}${tail ? `: ${tail}` : ''}` : undefined;
+          const problem = exitCode === undefined ? 'the stream closed before the helper\'s exit status was known'
+            : exitCode !== 0 ? `helper exited ${exitCode}${tail ? `: ${tail}` : ''}` : undefined;
           resolve({ exitCode, problem });
         });
       });
     });
+  }
+
+  /** Our heartbeat to the agent, and the watch on what it sends; the watch starts with its first bytes (before, the start's own timeout holds). */
+  private keepalive(): NodeJS.Timeout {
+    let started = false;
+    this.stream.on('data', () => {
+      started = true;
+      this.heard = Date.now();
+    });
+    const timer = setInterval(() => {
+      if (this.stream.destroyed || this.stream.writableEnded) return;
+      this.stream.write('\n');
+      const silent = Date.now() - this.heard;
+      if (!started || silent < SILENCE_MS) return;
+      this.lost = `connection lost: nothing heard from its capture helper for ${Math.round(silent / 1000)} s`;
+      this.stream.destroy();
+    }, HEARTBEAT_MS);
+    timer.unref();
+    return timer;
   }
 
   onRecord(listener: (record: WireRecord) => void): void {
@@ -228,6 +265,12 @@ class DockerHelper implements RemoteHelper {
       const timer = sleep(8000, undefined, { ref: false });
       const end = await Promise.race([this.ended, timer]);
       if (!end) this.stream.destroy();
+      if (this.lost) {
+        // One try, bounded: a host still cut off keeps the container until the agent notices
+        // our silence (AGENT_SILENCE_MS) and exits, or the next run sweeps it.
+        await this.container.remove({ force: true, abortSignal: AbortSignal.timeout(LOST_CALL_MS) }).catch(() => undefined);
+        return end ?? { problem: this.lost };
+      }
       await this.container.remove({ force: true }).catch(() => undefined); // AutoRemove usually got there first
       await gone(this.container);
       return end ?? { problem: 'helper did not stop within 8 s; removed' };

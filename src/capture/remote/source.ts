@@ -180,7 +180,7 @@ class RemoteSource implements FrameSource {
     const hops = capture.taps.map((t) => t.hop).filter((hop) => !this.status[hop]?.problem);
     if (hops.length === 0) return;
     for (const hop of hops) this.status[hop]!.problem = `host ${capture.node.name}: ${message}`;
-    this.say(`host ${capture.node.name}: ${message}; its hops (${hops.map((h) => this.hops[h]!.name).join(', ')}) end here, the other hosts' go on`);
+    this.say(`host ${capture.node.name}: ${message}; its hops (${hops.map((h) => this.hops[h]!.name).join(', ')}) end here, the other hosts' go on; from then on a packet missing at those hops may only have gone uncaptured, which the verdicts do not know`);
     if (this.status.every((s) => s.problem)) this.stop();
   }
 

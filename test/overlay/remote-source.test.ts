@@ -127,7 +127,7 @@ describe('kernel timestamps and counts of remote hops', () => {
     const tail = "on each host's own real-time clock, then moved onto hoptrace's clock by that host's offset measured at the start: between hops of one host as precise as the kernel's, across hosts only to the clocks' agreement (see the hosts line)";
     expect(source.timestamps).toBe(`taken by the kernel as each hop's capture saw the packet (libpcap's packet header), ${tail}`);
     for (const hop of [0, 1]) h1.emit(ready(hop));
-    for (const hop of [2, 3]) h2.emit({ ...ready(hop), precision: hop === 3 ? 'micro' : 'nano' });
+    for (const hop of [2, 3]) h2.emit({ type: 'ready', hop, linkType: 1, iface: 'eth0', precision: hop === 3 ? 'micro' : 'nano' });
     await starting;
     expect(source.timestamps).toBe(`taken by the kernel as each hop's capture saw the packet (libpcap's packet header, in nanoseconds at h1 c1 eth0, nanoseconds at h1 eth0, nanoseconds at h2 eth0, microseconds at h2 c2 eth0), ${tail}`);
     expect(source.notes[0]).toBe(`timestamps: ${source.timestamps}`);

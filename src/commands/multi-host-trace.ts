@@ -133,15 +133,34 @@ async function discoverLegs(nodes: DockerCaptureNode[], request: LiveTraceReques
     if (!out) throw new EnvironmentError(`${path.container.name} on host ${placed.node.name}: no way out of the overlay found (eth1 -> docker_gwbridge)`);
     return { legs: [{ node: placed.node, hops: out.hops, netns: out.where.map((w) => w.path) }], path, outside: true };
   }
-  const first: Leg = { node: placed.node, hops: path.hops, netns: path.where.map((w) => w.path) };
+  const first = overlayLeg(placed.node, path, false);
   if (!peer) return { legs: [first], path, outside: false };
   const peerNode = await hostWithUnderlay(nodes, peer.underlay);
   if (!peerNode) throw new EnvironmentError(`${dest} is on the host at ${peer.underlay} (from the overlay), which is none of the hosts given: add --host name=endpoint for it`);
   const peerContainer = await containerWithAddress(peerNode.docker, path.network.id, peer.addr);
   if (!peerContainer) throw new EnvironmentError(`host ${peerNode.name} lists no container with ${peer.addr} on ${path.network.name}`);
   const far = await discoverOn(peerNode, peerContainer, path.network.id);
-  const back: Leg = { node: peerNode, hops: [...far.hops].reverse(), netns: far.where.map((w) => w.path).reverse() };
-  return { legs: [first, back], path, outside: false };
+  return { legs: [first, overlayLeg(peerNode, far, true)], path, outside: false };
+}
+
+/**
+ * One host's part of an overlay path (the far host's reversed). On an encrypted overlay the
+ * uplinks carry only IPsec ESP, where no packet of the flow can be matched: they are left out,
+ * so the path goes from one host's vxlan0 to the other's, and a packet lost between them is
+ * said to be lost there (in the encrypted tunnel), never at an uplink that could not see it.
+ */
+function overlayLeg(node: DockerCaptureNode, path: OverlayPath, reversed: boolean): Leg {
+  const keep = path.hops.map((hop) => !(path.network.encrypted && hop.role === 'uplink'));
+  const hops = path.hops.filter((_, i) => keep[i]);
+  const netns = path.where.map((w) => w.path).filter((_, i) => keep[i]);
+  return { node, hops: reversed ? hops.reverse() : hops, netns: reversed ? netns.reverse() : netns };
+}
+
+/** What the reader must know about an encrypted overlay's path. */
+function encryptedNote(path: OverlayPath, legs: Leg[]): string[] {
+  if (!path.network.encrypted || legs.length < 2) return [];
+  const ends = legs.map((leg) => `${leg.node.name} ${leg.hops.find((h) => h.role === 'tunnel')?.name ?? 'vxlan0'}`);
+  return [`${path.network.name} is an encrypted overlay (--opt encrypted: IPsec ESP between the hosts' underlay addresses): its packets cannot be matched at the uplinks, which are left out of the path; between ${ends[0]} and ${ends[1]} they travel encrypted, and a packet lost there is not placed more precisely`];
 }
 
 /** Inside the overlay every packet carries the traced address; an uplink only sees the tunnel's UDP. */
@@ -186,9 +205,10 @@ export async function runMultiHostTrace(request: LiveTraceRequest & { hosts: str
   ];
   const description = `hoptrace ${request.commandLine.replace(/^hoptrace /, '')}: ${path.container.name} on host ${legs[0]!.node.name}${request.destination ? ` to ${request.destination}` : ''}, recorded live on ${legs.map((l) => l.node.name).join(' and ')}`;
   const source = remoteSource({
-    hops, nodes: captures, ringPackets: request.ringPackets, recordDir: request.recordDir, notes, description,
+    hops, nodes: captures, ringPackets: request.ringPackets, recordDir: request.recordDir, notes, description, caveats: encryptedNote(path, legs),
     onProblem: (line) => request.say(`warning: ${line}`),
   });
+  for (const caveat of encryptedNote(path, legs)) request.say(`warning: ${caveat}`);
   const session = await runTrace(source, { ...request.trace, ...request.exports?.(source.hops, description), onRetired: request.onRetired });
   interrupt.onStop(() => session.stop());
   const traffic = request.inContainer && !interrupt.requested ? execInContainer(legs[0]!.node, path.container.id, request.inContainer, request, session.stop) : undefined;

@@ -25,6 +25,8 @@ export interface RemoteSourceOptions {
   description: string;
   recordDir?: string;
   notes: string[];
+  /** Facts the report must state next to its verdicts (an encrypted overlay's blind tunnel): they go out with the warnings. */
+  caveats?: string[];
   /** Told of a node whose capture ended on its own (connection lost, helper died). */
   onProblem: (line: string) => void;
   /** How long frames are held to be sorted across nodes (clocks and links differ). */
@@ -149,7 +151,7 @@ class RemoteSource implements FrameSource {
       const k = this.kernel.get(i);
       return k && kernelLossWarning(hop, k, k.final || !this.halted);
     });
-    return [...this.problems, ...lost.filter((w): w is string => w !== undefined)];
+    return [...(this.options.caveats ?? []), ...this.problems, ...lost.filter((w): w is string => w !== undefined)];
   }
 
   /** Each hop's kernel counts: as they stand while capturing; once ended, only final ones (a lost host sent none). */

@@ -13,7 +13,7 @@ import { DockerCaptureNode, NodeError } from '../capture/remote/docker-node.js';
 import { EndpointError } from '../capture/remote/endpoint.js';
 import { packageVersion, planHelperImage } from '../capture/remote/image.js';
 import { remoteSource, type NodeCapture } from '../capture/remote/source.js';
-import { collectOverlayFacts, OverlayDiscoveryError, overlayPath, type OverlayPath } from '../discover/overlay.js';
+import { collectOverlayFacts, OverlayDiscoveryError, overlayPath, type OverlayPath, type OverlayPeer } from '../discover/overlay.js';
 import { inCidr } from '../addresses.js';
 
 export interface HostSpec {
@@ -134,13 +134,39 @@ async function discoverLegs(nodes: DockerCaptureNode[], request: LiveTraceReques
     return { legs: [{ node: placed.node, hops: out.hops, netns: out.where.map((w) => w.path) }], path, outside: true };
   }
   const first = overlayLeg(placed.node, path, false);
-  if (!peer) return { legs: [first], path, outside: false };
+  const far = peer ? await peerLeg(nodes, path, peer, dest) : dest ? undefined : await watchedPeerLeg(nodes, path);
+  return { legs: far ? [first, far] : [first], path, outside: false };
+}
+
+/** The far end of the overlay path: the peer's host (by its underlay address), the peer container's path there, reversed. */
+async function peerLeg(nodes: DockerCaptureNode[], path: OverlayPath, peer: OverlayPeer, dest: string | undefined): Promise<Leg> {
   const peerNode = await hostWithUnderlay(nodes, peer.underlay);
-  if (!peerNode) throw new EnvironmentError(`${dest} is on the host at ${peer.underlay} (from the overlay), which is none of the hosts given: add --host name=endpoint for it`);
+  if (!peerNode) throw new EnvironmentError(`${dest ?? peer.addr} is on the host at ${peer.underlay} (from the overlay), which is none of the hosts given: add --host name=endpoint for it`);
   const peerContainer = await containerWithAddress(peerNode.docker, path.network.id, peer.addr);
   if (!peerContainer) throw new EnvironmentError(`host ${peerNode.name} lists no container with ${peer.addr} on ${path.network.name}`);
   const far = await discoverOn(peerNode, peerContainer, path.network.id);
-  return { legs: [first, overlayLeg(peerNode, far, true)], path, outside: false };
+  return overlayLeg(peerNode, far, true);
+}
+
+/**
+ * `watch` names no destination: the far end is the overlay's one endpoint on the other host
+ * given. A path is a line, so a watch follows one peer: with endpoints on several hosts, or
+ * several on the other host, the user names it (ping/tcp/udp to its address).
+ */
+async function watchedPeerLeg(nodes: DockerCaptureNode[], path: OverlayPath): Promise<Leg | undefined> {
+  if (nodes.length < 2) return undefined;
+  const placed: { peer: OverlayPeer; node: DockerCaptureNode }[] = [];
+  // Containers only: Docker names them as tasks; the kernel's fdb also holds each host's load-balancer endpoint (lb-<network>).
+  for (const peer of path.peers.filter((p) => p.sources.includes('inspect'))) {
+    const node = await hostWithUnderlay(nodes, peer.underlay);
+    if (node) placed.push({ peer, node });
+  }
+  if (placed.length === 0) throw new EnvironmentError(`${path.network.name} has no endpoint on the other hosts given (${nodes.map((n) => n.name).join(', ')})`);
+  if (placed.length > 1) {
+    const listed = placed.map((p) => `${p.peer.addr} on host ${p.node.name}`).join(', ');
+    throw new InputError(`watch across hosts follows one peer, and ${path.network.name} has ${placed.length} on the hosts given (${listed}): trace one with ping/tcp/udp to its address`);
+  }
+  return peerLeg(nodes, path, placed[0]!.peer, undefined);
 }
 
 /**
@@ -175,7 +201,9 @@ function legFilter(hop: Hop, request: LiveTraceRequest, path: OverlayPath, outsi
   }
   const eth1 = path.outside?.hops[0]?.addrs[0]?.split('/')[0];
   const ownOnLeg = outside && eth1 ? `host ${eth1}` : own;
-  return flow ? `${ownOnLeg} and (${flow})` : ownOnLeg;
+  // watch's pcap filter: on every hop that sees the inner packet (an uplink sees only the tunnel).
+  const narrowed = sel.userFilter ? [flow, sel.userFilter].filter(Boolean).map((f) => `(${f})`).join(' and ') : flow;
+  return narrowed ? `${ownOnLeg} and (${narrowed})` : ownOnLeg;
 }
 
 export async function runMultiHostTrace(request: LiveTraceRequest & { hosts: string[] }, present: Presenter, interrupt: Interrupt): Promise<Report> {
@@ -204,8 +232,10 @@ export async function runMultiHostTrace(request: LiveTraceRequest & { hosts: str
     ...path.notes,
   ];
   const description = `hoptrace ${request.commandLine.replace(/^hoptrace /, '')}: ${path.container.name} on host ${legs[0]!.node.name}${request.destination ? ` to ${request.destination}` : ''}, recorded live on ${legs.map((l) => l.node.name).join(' and ')}`;
+  const gatedUplinks = outside ? [] : hops.flatMap((h, i) => (h.role === 'uplink' ? [i] : []));
+  if (gatedUplinks.length > 0) notes.push(`at ${gatedUplinks.map((i) => hops[i]!.name).join(' and ')} only tunnel packets whose inner packet's conversation was seen at a hop inside the overlay are kept: the kernel filter there cannot look inside the tunnel`);
   const source = remoteSource({
-    hops, nodes: captures, ringPackets: request.ringPackets, recordDir: request.recordDir, notes, description, caveats: encryptedNote(path, legs),
+    gatedUplinks, hops, nodes: captures, ringPackets: request.ringPackets, recordDir: request.recordDir, notes, description, caveats: encryptedNote(path, legs),
     onProblem: (line) => request.say(`warning: ${line}`),
   });
   for (const caveat of encryptedNote(path, legs)) request.say(`warning: ${caveat}`);

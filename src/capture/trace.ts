@@ -1,17 +1,18 @@
 // The replay source: turns what the user named on the command line into hops and one
 // stream of frames from all of them in time order.
 import { statSync } from 'node:fs';
-import { parse as parsePath } from 'node:path';
+import { join, parse as parsePath } from 'node:path';
 import { CaptureFileError, ExitCode, FatalError } from '../errors.js';
 import type { Frame, Hop, SourceWarning } from '../model.js';
 import { HopSource, type HopMap, isDecodedLinkType, skippedInterface, unsupportedLinkType } from './files/hop-source.js';
 import { type CaptureInterface, type OpenOptions, openCaptureFile } from './files/open.js';
 import { MAX_HOPS, tooManyHops } from './files/limits.js';
 import { readPathJson } from './files/path-json.js';
-import { printable } from './files/printable.js';
+import { printable, quoted } from './files/printable.js';
 import { splitSingleFile } from './files/single-file.js';
 import { withHoptraceDetails } from './files/pcapng-hops.js';
-import type { OutsideFile } from './files/trace-dir.js';
+import { type OutsideFile, outsideWhy } from './files/trace-dir.js';
+import { ALLOW_OUTSIDE_FLAG } from './files/path-json.js';
 
 export interface ReplayTrace {
   hops: Hop[];
@@ -53,6 +54,9 @@ export function openTrace(inputs: string[], options: TraceOptions = {}): ReplayT
   const warn = warningCollector(warnings);
   if (inputs.length > MAX_HOPS) throw new FatalError(`${inputs.length} capture files given, one hop each: ${tooManyHops(inputs.length)}`, ExitCode.BAD_INPUT);
   const { hops, maps, description, stoppedAt, outside } = describe(inputs, options, warn);
+  // Read only because the user allowed it: the report says which files they were, first and
+  // never folded into a count.
+  warnings.unshift(...(outside ?? []).map((file) => outsideWarning(inputs[0]!, hops, file)));
   const sources = maps.map(([file, map]) => new HopSource(file, map, options, warn));
   const trace: ReplayTrace = {
     hops,
@@ -68,6 +72,11 @@ export function openTrace(inputs: string[], options: TraceOptions = {}): ReplayT
   if (description !== undefined) trace.description = description;
   if (stoppedAt !== undefined) trace.stoppedAt = splitSeconds(stoppedAt);
   return trace;
+}
+
+function outsideWarning(dir: string, hops: Hop[], file: OutsideFile): SourceWarning {
+  const where = file.hop === undefined ? join(dir, 'path.json') : (hops[file.hop]?.file ?? file.named);
+  return { file: where, offset: 0, message: `read with ${ALLOW_OUTSIDE_FLAG}: ${quoted(file.named)} ${outsideWhy(file)}` };
 }
 
 /** Warnings of one file beyond this many are counted in one line instead of listed. */

@@ -24,6 +24,7 @@ interface ReplayOptions {
   filter?: string;
   window: number;
   pcapReader: 'pcap-parser' | 'native';
+  allowOutsideFiles?: boolean;
   pcapng?: string;
   html?: string;
 }
@@ -47,13 +48,14 @@ export function registerReplayCommand(program: Command, outcome: CommandOutcome)
         .choices(['native', 'pcap-parser'])
         .default(DEFAULTS.pcapReader),
     )
+    .option('--allow-outside-files', "read files a trace directory names outside itself (a path with .., an absolute path, a link out, a hard link); the report names them")
     .action(async (inputs: string[], options: ReplayOptions) => {
       outcome.code = await replay(inputs, options);
     });
 }
 
 async function replay(inputs: string[], options: ReplayOptions): Promise<number> {
-  const trace = openTrace(inputs, { classicReader: options.pcapReader });
+  const trace = openTrace(inputs, { classicReader: options.pcapReader, allowOutside: options.allowOutsideFiles === true });
   const mode = chooseOutput({ ...options, json: options.json || options.jsonl }, Boolean(process.stdout.isTTY), false);
   const exports = traceExports(options, trace.hops, trace.description);
   const traceOptions = { windowMs: options.window, filter: options.filter, listeners: exports.listeners, taps: exports.taps };

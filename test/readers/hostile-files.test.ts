@@ -230,6 +230,26 @@ describe('files a trace directory names stay inside it', () => {
     expect([...trace.frames()]).toHaveLength(1);
   });
 
+  it("host.json (the host's state --record writes) is found beside the pcaps, and held to the same rule", () => {
+    const inside = traceDir('host-inside', { hops });
+    writeFileSync(join(inside, 'host.json'), '{}');
+    expect(openTrace([inside]).hostFile).toBe(join(inside, 'host.json'));
+    expect(openTrace([traceDir('host-none', { hops })]).hostFile).toBeUndefined();
+    const elsewhere = dir.write('elsewhere-host.json', Buffer.from('{}'));
+    const linked = traceDir('host-link-out', { hops });
+    symlinkSync(elsewhere, join(linked, 'host.json'));
+    expect(refusal(() => openTrace([linked]))).toBe(`${linked}/host.json: is a link to ${elsewhere}, outside the trace directory; refused (--allow-outside-files to read it)`);
+    const allowed = openTrace([linked], { allowOutside: true });
+    expect(allowed.hostFile).toBe(join(linked, 'host.json'));
+    expect(allowed.outsideFiles).toEqual([{ named: 'host.json', target: elsewhere, how: 'link' }]);
+    expect(allowed.warnings.map((w) => `${w.file}: ${w.message}`)).toEqual([`${linked}/host.json: read with --allow-outside-files: "host.json" is a link to ${elsewhere}, outside the trace directory`]);
+    const hard = traceDir('host-hard-link', { hops });
+    linkSync(dir.write('elsewhere-host-hard.json', Buffer.from('{}')), join(hard, 'host.json'));
+    expect(refusal(() => openTrace([hard]))).toBe(
+      `${hard}/host.json: is a hard link (the file has 2 names): where its other names are cannot be told, so it may be a file from outside the trace directory; refused (--allow-outside-files to read it)`,
+    );
+  });
+
   it('a trace directory reached through a link is read as the directory it leads to', () => {
     const folder = traceDir('real-dir', { hops });
     const link = dir.path('dir-link');

@@ -51,6 +51,8 @@ export interface WatchOptions {
   onRetired?: (flow: FlowReport) => void;
   /** At most one reading of the host for retired flows, and one conntrack sample, per this many ms (default 5000). */
   readingGapMs?: number;
+  /** More flows than this waiting for a reading start one at once, gap or not (default: DEFAULTS.maxFlows), so memory stays bounded at any flow rate. */
+  maxWaiting?: number;
   /** How long a conntrack entry seen during the trace is kept after it was last seen (default: the flow idle time + 30 s). */
   conntrackKeepMs?: number;
   reader?: HostReader;
@@ -89,7 +91,7 @@ export async function watchHost(path: DiscoveredPath, options: WatchOptions): Pr
     recent.add(after.conntrack, after.takenAt);
     return flowCauses(flows, path.hops, evidence);
   };
-  const retiring = new RetiredFlows(path.hops, reader, gapMs, causes, options.onRetired);
+  const retiring = new RetiredFlows(path.hops, reader, { gapMs, maxWaiting: options.maxWaiting ?? DEFAULTS.maxFlows }, causes, options.onRetired);
   const stop = async (): Promise<void> => {
     sampler.stop();
     retiring.stop();
@@ -129,9 +131,9 @@ const needsCause = (flow: FlowReport): boolean => flow.verdict !== 'ok' || flow.
 
 /**
  * Flows retired before the end, waiting for a reading of the host begun after they were
- * retired. At most one reading every `gapMs`; the flows retired while one runs wait for the
- * next. Flows are passed on in the order they were retired. Memory: the flows retired during
- * one gap and one reading.
+ * retired. At most one reading every `gapMs`, unless more than `maxWaiting` flows wait; the
+ * flows retired while one runs wait for the next. Flows are passed on in the order they were
+ * retired. Memory: at most `maxWaiting` flows, plus those retired during one reading.
  */
 class RetiredFlows {
   private waiting: FlowReport[] = [];
@@ -144,7 +146,7 @@ class RetiredFlows {
   constructor(
     private readonly hops: Hop[],
     private readonly reader: HostReader,
-    private readonly gapMs: number,
+    private readonly limits: { gapMs: number; maxWaiting: number },
     private readonly causes: (flows: FlowReport[], after: HostSnapshot) => FlowReport[],
     private readonly onRetired: ((flow: FlowReport) => void) | undefined,
   ) {}
@@ -161,8 +163,11 @@ class RetiredFlows {
   }
 
   private schedule(): void {
-    if (this.stopped || this.reading || this.timer || this.waiting.length === 0) return;
-    const wait = Math.max(0, this.lastStart + this.gapMs - Date.now());
+    if (this.stopped || this.reading || this.waiting.length === 0) return;
+    const crowded = this.waiting.length > this.limits.maxWaiting;
+    if (this.timer && !crowded) return;
+    clearTimeout(this.timer);
+    const wait = crowded ? 0 : Math.max(0, this.lastStart + this.limits.gapMs - Date.now());
     this.timer = setTimeout(() => this.read(), wait);
   }
 

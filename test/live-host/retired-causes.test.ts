@@ -55,9 +55,10 @@ const until = async (done: () => boolean): Promise<void> => {
   expect(done()).toBe(true);
 };
 
-async function started(r: ReturnType<typeof reader>, options: { readingGapMs?: number } = {}) {
+async function started(r: ReturnType<typeof reader>, options: { readingGapMs?: number; maxWaiting?: number } = {}) {
   const out: FlowReport[] = [];
-  const watching = watchHost(PATH, { traceRules: false, onRetired: (f) => out.push(f), readingGapMs: options.readingGapMs ?? 10, reader: r.host });
+  const limits = { readingGapMs: options.readingGapMs ?? 10, ...(options.maxWaiting === undefined ? {} : { maxWaiting: options.maxWaiting }) };
+  const watching = watchHost(PATH, { traceRules: false, onRetired: (f) => out.push(f), ...limits, reader: r.host });
   await until(() => r.calls.length === 1);
   r.calls[0]!.resolve(snapshot('before'));
   return { watch: await watching, out };
@@ -139,6 +140,26 @@ describe('flows retired during a live trace', () => {
     r.calls[2]!.resolve(snapshot('after'));
     await until(() => out.length === 3);
     expect(r.calls).toHaveLength(3);
+    await watch.stop();
+  });
+
+  it('past the most that may wait, start a reading at once, gap or not: memory stays bounded at any flow rate', async () => {
+    const r = reader();
+    const { watch, out } = await started(r, { readingGapMs: 60_000, maxWaiting: 2 });
+    watch.retired(dropped(1));
+    await until(() => r.calls.length === 2);
+    r.calls[1]!.resolve(snapshot('after'));
+    await until(() => out.length === 1);
+    watch.retired(dropped(2));
+    watch.retired(dropped(3));
+    await new Promise((res) => setTimeout(res, 40));
+    // Two wait, as many as may: the next reading keeps to the minute's gap.
+    expect(r.calls).toHaveLength(2);
+    watch.retired(dropped(4));
+    await until(() => r.calls.length === 3);
+    r.calls[2]!.resolve(snapshot('after'));
+    await until(() => out.length === 4);
+    expect(out.map((f) => [f.id, whyLine(f.cause!)])).toEqual([1, 2, 3, 4].map((id) => [id, DROP_LINE]));
     await watch.stop();
   });
 

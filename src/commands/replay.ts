@@ -62,16 +62,16 @@ async function replay(inputs: string[], options: ReplayOptions): Promise<number>
   const stdout = blockingWriter(1);
   const stream = reportStream(format, trace.hops, (text) => stdout.write(text), { color: colorEnabled(process.stdout), filter: options.filter });
   const evidence = hostEvidenceBeside(inputs);
+  // A retired flow gets its causes as the rest will at the end; the TUI explains the selected flow.
+  const withCauses = (flow: FlowReport) => attachCauses({ hops: trace.hops, flows: [flow], summary: NO_SUMMARY }, evidence).flows[0]!;
   let report: Report;
   if (mode === 'tui') {
     // Loaded before the replay starts, so the UI hears of the very first journey.
     const { runTui } = await import('../render/tui/index.js');
     const session = await runTrace(replaySource(trace, { speed: options.speed, interactive: true }), traceOptions);
     const speedNote = options.speed === 0 ? 'replay as fast as possible' : `replay at ${options.speed}x real time`;
-    report = await runTui(session, { color: colorEnabled(process.stdout), speedNote });
+    report = await runTui(session, { color: colorEnabled(process.stdout), speedNote, ...(evidence ? { explainFlow: withCauses } : {}) });
   } else {
-    // A retired flow gets its causes as the rest will at the end.
-    const withCauses = (flow: FlowReport) => attachCauses({ hops: trace.hops, flows: [flow], summary: NO_SUMMARY }, evidence).flows[0]!;
     const onRetired = options.html || options.pcapng ? undefined : (flow: FlowReport) => stream.flow(withCauses(flow));
     const progress = process.stderr.isTTY ? progressLine(trace) : undefined;
     try {

@@ -9,6 +9,7 @@ import type { Cause, DropQuery, HostSnapshot } from './types.js';
 import type { TraceEvent } from './trace-rules.js';
 import { tracedDrop } from './traced.js';
 import { explainHostIcmp, hostMadeError } from './host-icmp.js';
+import { withProxy } from './relay.js';
 export type { CauseSource } from './types.js';
 
 
@@ -88,7 +89,9 @@ function rewriteCause(flow: FlowReport, r: Rewrite, s: Scene): Cause | undefined
 }
 
 function withCauses(flow: FlowReport, s: Scene): FlowReport {
-  const cause = verdictCause(flow, s);
+  // A relay tied from the frames (relay.ts) gets its proxy's name and pid from the host's sockets.
+  const relay = flow.cause?.detail.type === 'relay' ? withProxy(flow.cause, s.after.listeners) : undefined;
+  const cause = relay ?? verdictCause(flow, s);
   // Rewrites between the same two hops, the same way, were made by the same rule: asked once.
   const asked = new Map<string, Cause | undefined>();
   const rewrites = flow.rewrites.map((r) => {

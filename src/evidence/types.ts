@@ -104,6 +104,22 @@ export interface RouteProbe {
   error?: string;
 }
 
+/** A listening TCP socket of the namespace and its process (`ss -tlnp`): who answers a published port from the host itself. */
+export interface Listener {
+  addr: string;
+  port: number;
+  process: string;
+  pid: number;
+}
+
+/** One TCP connection of a relay, as its client opened it. */
+export interface RelayEnd {
+  src: string;
+  sport: number;
+  dst: string;
+  dport: number;
+}
+
 export interface LinkState {
   name: string;
   mtu: number;
@@ -150,6 +166,8 @@ export interface HostSnapshot {
   neighbours: Neighbour[];
   /** Interfaces with their MTUs (absent in host.json files written before it was read). */
   links?: LinkState[];
+  /** Listening TCP sockets with their processes (absent in host.json files written before it was read). */
+  listeners?: Listener[];
   docker?: { networks: DockerNetwork[]; published: PublishedPort[] };
   /** What could not be read and why (a tool missing, a command failing): said, not hidden. */
   gaps: string[];
@@ -172,7 +190,7 @@ export const HOST_ICMP_REASONS = ['ttl-expired', 'no-route', 'frag-needed'] as c
 export type HostIcmpReason = (typeof HOST_ICMP_REASONS)[number];
 
 /** The kinds of cause: the one list (schema/report.schema.json is held to it by test/why/schema-causes.test.ts). */
-export const CAUSE_KINDS = ['rule', 'policy', 'sysctl', 'route', 'neighbour', 'remote', 'unknown'] as const;
+export const CAUSE_KINDS = ['rule', 'policy', 'sysctl', 'route', 'neighbour', 'remote', 'relay', 'unknown'] as const;
 export type CauseKind = (typeof CAUSE_KINDS)[number];
 
 /** Counters that moved during the trace (after - before). */
@@ -201,12 +219,18 @@ export type CauseDetail =
    * MTU; `probe` the route lookup for them, as the host answered after the trace.
    */
   | { type: 'host-icmp'; reason: HostIcmpReason; at: string; icmp: { v6: boolean; type: number; code: number }; mtu?: number; outIface?: string; ifaceMtu?: number; probe?: RouteProbe }
+  /**
+   * The flow continues another connection: a proxy (docker-proxy for a published port reached
+   * from the host) accepted `front` and opened this one, `back`, carrying the same first
+   * `bytes` `delayUs` later; `process`/`pid` when the host's listening sockets were read.
+   */
+  | { type: 'relay'; front: RelayEnd; back: RelayEnd; bytes: number; delayUs: number; process?: string; pid?: number }
   | { type: 'not-known'; reason: string };
 
 /** Every CauseDetail type: the one list the schema is held to (a missing or extra name fails to compile). */
 export const CAUSE_DETAIL_TYPES = [
   'drop-rule', 'reject-rule', 'ambiguous', 'chain-policy', 'forwarding-off', 'rp-filter', 'no-route', 'neighbour-failed',
-  'left-host', 'nat-rule', 'missing-snat', 'host-icmp', 'not-known',
+  'left-host', 'nat-rule', 'missing-snat', 'host-icmp', 'relay', 'not-known',
 ] as const satisfies readonly CauseDetail['type'][];
 type MissingDetailType = Exclude<CauseDetail['type'], (typeof CAUSE_DETAIL_TYPES)[number]>;
 export const ALL_DETAIL_TYPES_LISTED: [MissingDetailType] extends [never] ? true : never = true;

@@ -1,6 +1,6 @@
 // The words of a Cause: one `why:` line, plain words first, the rule or setting verbatim
 // after. Kept apart from attribution so render/ can call it (or replace it) at output time.
-import type { Cause, CauseDetail, Chain, Condition, CtEntry, CtTuple, NearMiss, RouteProbe, Rule } from './types.js';
+import type { Cause, CauseDetail, Chain, Condition, CtEntry, CtTuple, NearMiss, RelayEnd, RouteProbe, Rule } from './types.js';
 import { icmpErrorName } from '../explain/icmp.js';
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -69,6 +69,17 @@ function hostIcmpText(d: Extract<CauseDetail, { type: 'host-icmp' }>): string {
   }
 }
 
+function endText(e: RelayEnd): string {
+  const at = (addr: string, port: number): string => (addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`);
+  return `${at(e.src, e.sport)} -> ${at(e.dst, e.dport)}`;
+}
+
+function relayText(d: Extract<CauseDetail, { type: 'relay' }>): string {
+  const who = d.pid !== undefined ? `${d.process ?? 'a process'} (pid ${d.pid})` : `the process listening on port ${d.front.dport}`;
+  const delay = d.delayUs < 1000 ? `${d.delayUs} us` : `${(d.delayUs / 1000).toFixed(1)} ms`;
+  return `relayed by ${who}: ${endText(d.front)} became ${endText(d.back)} (the same first ${d.bytes} bytes, ${delay} later)`;
+}
+
 /** The plain-language line for a cause (without the "why: " prefix). */
 export function whyText(cause: Cause): string {
   const d = cause.detail;
@@ -110,6 +121,8 @@ export function whyText(cause: Cause): string {
     }
     case 'host-icmp':
       return hostIcmpText(d);
+    case 'relay':
+      return relayText(d);
     case 'not-known':
       return `the cause is not known: ${d.reason}`;
   }

@@ -1,4 +1,4 @@
-// fixtures/relay-docker-proxy, recorded by `hoptrace watch c1 --record` (Docker 20.10 lab):
+// fixtures/why/relay-docker-proxy, recorded by `hoptrace watch c1 --record` (Docker 20.10 lab):
 // c1 runs httpd published as 8080:80; from the Docker host itself `wget http://127.0.0.1:8080/`
 // (answered by docker-proxy, which opened its own connection from docker0's address to c1),
 // then from the outside host `wget http://203.0.113.1:8080/` (DNAT, no relay). The host's lo
@@ -12,12 +12,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { hoptrace } from '../live/support.js';
 import { parseListeners } from '../../src/evidence/collect.js';
 
-const FIXTURE = join(import.meta.dirname, '..', '..', 'fixtures', 'relay-docker-proxy');
+const FIXTURE = join(import.meta.dirname, '..', '..', 'fixtures', 'why', 'relay-docker-proxy');
 const RELAY = 'relayed by docker-proxy (pid 20839): 127.0.0.1:56254 -> 127.0.0.1:8080 became 198.18.0.1:57142 -> 198.18.0.2:80 (the same first 77 bytes, 450 us later)';
 const scratch = mkdtempSync(join(tmpdir(), 'ht-relay-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-describe('fixtures/relay-docker-proxy: a published port reached from the Docker host is relayed by docker-proxy', () => {
+describe('fixtures/why/relay-docker-proxy: a published port reached from the Docker host is relayed by docker-proxy', () => {
   it('the whole text report: the relay under the relayed flow, the DNAT flow with its rules and no relay', () => {
     const run = hoptrace(['replay', FIXTURE, '--text']);
     expect(run.status).toBe(0);

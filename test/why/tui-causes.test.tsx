@@ -1,6 +1,6 @@
 // The terminal UI shows why: the selected flow's detail holds the why: line of its verdict and
 // of its rewrites, in the text report's words, wrapped but never cut. Rendered with
-// ink-testing-library over a replay of fixtures/why-ttl-expired (recorded with --record, so
+// ink-testing-library over a replay of fixtures/why/ttl-expired-host (recorded with --record, so
 // host.json is beside the pcaps): flow 1 pings with TTL 2 (ok, SNAT by Docker's MASQUERADE),
 // flow 2 with TTL 1 (rejected: the Docker host answered time to live exceeded).
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ import { createTheme } from '../../src/render/tui/theme.js';
 import { createTraceStore, type TraceStore } from '../../src/render/tui/trace-store.js';
 import type { FlowReport, Report } from '../../src/model.js';
 
-const DIR = join(import.meta.dirname, '..', '..', 'fixtures', 'why-ttl-expired');
+const DIR = join(import.meta.dirname, '..', '..', 'fixtures', 'why', 'ttl-expired-host');
 const DOWN = '\u001B[B';
 const UP = '\u001B[A';
 const SNAT = 'why: source rewritten by a rule in chain POSTROUTING of table nat (iptables-nft): `-A POSTROUTING -s 198.18.0.0/24 ! -o docker0 -j MASQUERADE`; conntrack 198.18.0.2 -> 203.0.113.2 id 8 <-> 203.0.113.2 -> 203.0.113.1 id 8';

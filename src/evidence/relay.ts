@@ -24,7 +24,7 @@ interface Connection {
   client: RelayEnd;
   hop: number;
   /** The client's first payload: when it was seen, its length and fingerprint. */
-  first?: { t: bigint; len: number; hash: number };
+  first?: { t: bigint; len: number; hash: number; seq: number };
 }
 
 export interface RelayTie {
@@ -66,7 +66,7 @@ export class RelayWatch implements FrameTap {
       this.conns.set(keyOf(conn.client), conn);
     }
     const fromClient = keyOf(seen) === keyOf(conn.client);
-    if (fromClient && !conn.first && l4.payloadLen > 0 && ip.payloadHash !== 0) conn.first = { t, len: l4.payloadLen, hash: ip.payloadHash };
+    if (fromClient && !conn.first && l4.payloadLen > 0 && ip.payloadHash !== 0) conn.first = { t, len: l4.payloadLen, hash: ip.payloadHash, seq: l4.seq };
   }
 
   settledBefore(): void {}
@@ -75,8 +75,9 @@ export class RelayWatch implements FrameTap {
 
   /**
    * The ties: a connection from a bridge address carrying, within a second after, the same
-   * first bytes as another connection (the one the proxy accepted). A front connection is tied
-   * at most once, to the earliest such back connection.
+   * first bytes as another connection (the one the proxy accepted), from its own sequence
+   * numbers (not the same connection after NAT) and to another server. A front connection is
+   * tied at most once, to the earliest such back connection.
    */
   ties(): RelayTie[] {
     const all = [...this.conns.values()].filter((c) => c.first);
@@ -89,7 +90,10 @@ export class RelayWatch implements FrameTap {
     for (const front of all) {
       if (known && backs.includes(front)) continue;
       const f = front.first!;
-      const elsewhere = (b: Connection): boolean => b !== front && (b.client.dst !== front.client.dst || b.client.dport !== front.client.dport);
+      // The same packet seen again after NAT keeps its TCP sequence number: a relay's own
+      // connection starts from its own (and goes to another server).
+      const elsewhere = (b: Connection): boolean => b !== front && b.first!.seq !== f.seq &&
+        (b.client.dst !== front.client.dst || b.client.dport !== front.client.dport);
       const back = backs
         .filter((b) => !used.has(b) && elsewhere(b) && b.first!.hash === f.hash && b.first!.len === f.len && b.first!.t >= f.t && b.first!.t - f.t <= RELAY_WINDOW_NS)
         .sort((a, b) => (a.first!.t < b.first!.t ? -1 : 1))[0];

@@ -11,6 +11,21 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hoptrace } from '../live/support.js';
 import { parseListeners } from '../../src/evidence/collect.js';
+import { RelayWatch } from '../../src/evidence/relay.js';
+import { openTrace } from '../../src/capture/trace.js';
+import { replaySource } from '../../src/capture/replay-session.js';
+
+/** Every frame of a trace through a RelayWatch, as the pipeline's source would give them. */
+async function tiesOf(inputs: string[]) {
+  const trace = openTrace(inputs);
+  const watch = new RelayWatch(trace.hops);
+  const source = replaySource(trace, { speed: 0 });
+  await source.start({ push: (frame) => watch.frame(frame), tick: () => undefined });
+  await source.ended;
+  return watch.ties();
+}
+
+const TIE = { front: { src: '127.0.0.1', sport: 56254, dst: '127.0.0.1', dport: 8080 }, back: { src: '198.18.0.1', sport: 57142, dst: '198.18.0.2', dport: 80 }, bytes: 77, delayUs: 450 };
 
 const FIXTURE = join(import.meta.dirname, '..', '..', 'fixtures', 'why', 'relay-docker-proxy');
 const RELAY = 'relayed by docker-proxy (pid 20839): 127.0.0.1:56254 -> 127.0.0.1:8080 became 198.18.0.1:57142 -> 198.18.0.2:80 (the same first 77 bytes, 450 us later)';
@@ -90,6 +105,22 @@ flow 2: tcp 198.18.0.1:57142 -> 198.18.0.2:80: ok (6 requests, 6 replies)
     const pcaps = readdirSync(dir).filter((f) => f.endsWith('.pcap') && f !== '05-lo.pcap').sort().map((f) => join(dir, f));
     const text = hoptrace(['replay', ...pcaps, '--text']).stdout;
     expect(text).not.toContain('relayed');
+  });
+});
+
+describe('the tie, from the frames alone', () => {
+  it('with the path (the bridge known): the one relay, the DNAT fetch from outside not tied', async () => {
+    expect(await tiesOf([FIXTURE])).toEqual([TIE]);
+  });
+
+  it('bare pcaps (no bridge named): the same tie, by the same bytes to another server', async () => {
+    const pcaps = readdirSync(FIXTURE).filter((f) => f.endsWith('.pcap')).sort().map((f) => join(FIXTURE, f));
+    expect(await tiesOf(pcaps)).toEqual([TIE]);
+  });
+
+  it('the path without lo: nothing to tie', async () => {
+    const pcaps = readdirSync(FIXTURE).filter((f) => f.endsWith('.pcap') && f !== '05-lo.pcap').sort().map((f) => join(FIXTURE, f));
+    expect(await tiesOf(pcaps)).toEqual([]);
   });
 });
 

@@ -38,7 +38,7 @@ describe.skipIf(skip)(`docker-proxy relays through the hoptrace command${skip ? 
     expect(t.json.hops.map((h) => h.role)).toEqual(['container', 'veth', 'bridge', 'uplink']);
     const relayed = t.json.flows.find((f) => f.initiator.startsWith('198.18.0.1:'))!;
     expect(relayed).toMatchObject({ proto: 'tcp', responder: `${ip}:80`, verdict: 'ok' });
-    const d = relayed.cause!.detail as { front: { sport: number }; back: { sport: number }; bytes: number; delayUs: number };
+    const d = relayed.cause!.detail as unknown as { front: { sport: number }; back: { sport: number }; bytes: number; delayUs: number };
     expect(relayed.cause).toMatchObject({
       kind: 'relay',
       detail: { type: 'relay', front: { src: '127.0.0.1', dst: '127.0.0.1', dport: 8080 }, back: { src: '198.18.0.1', dst: ip, dport: 80 }, process: 'docker-proxy', pid: Number(pid) },

@@ -82,6 +82,15 @@ describe('ICMP errors made by the Docker host', () => {
     expect(elsewhere?.detail.type).not.toBe('host-icmp');
   });
 
+  it('IPv6 words: hop limit, packet too big (never fragmented on the way)', () => {
+    const icmp = (type: number, code: number) => ({ v6: true, type, code });
+    const none = { counters: [], conntrack: [], sysctls: {} };
+    expect(whyLine({ kind: 'route', detail: { type: 'host-icmp', reason: 'ttl-expired', at: 'br-1', icmp: icmp(3, 0) }, evidence: none }))
+      .toBe('why: the Docker host answered: hop limit exceeded (hop limit 1 or less at br-1: too little to forward them)');
+    expect(whyLine({ kind: 'route', detail: { type: 'host-icmp', reason: 'frag-needed', at: 'br-1', icmp: icmp(2, 0), mtu: 1280, outIface: 'eth0', ifaceMtu: 1280 }, evidence: none }))
+      .toBe('why: the Docker host answered: packet too big (MTU 1280): the packets are larger than the MTU 1280 of eth0 and IPv6 is never fragmented on the way');
+  });
+
   it('names the reasons of both families; leaves the kinds a REJECT rule can send to the rules', () => {
     expect([[11, 0], [3, 4], [3, 0], [3, 1], [3, 3], [3, 13], [11, 1]].map(([type, code]) => hostIcmpReason({ v6: false, type: type!, code: code! })))
       .toEqual(['ttl-expired', 'frag-needed', 'no-route', 'no-route', undefined, undefined, undefined]);

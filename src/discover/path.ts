@@ -128,7 +128,7 @@ function addLoopback(path: DiscoveredPath, hostLinks: Link[]): void {
   if (!lo || !(path.target.container?.ports ?? []).some((p) => p.containerPort.endsWith('/tcp'))) return;
   path.hops.push(hopOf('lo', 'host', path.target.hostNetns, lo));
   path.where.push(path.target.hostNetns);
-  path.notes.push('lo of the host is captured too: connections to a published port made from the host itself are relayed by docker-proxy');
+  path.notes.push("lo of the host is captured too, off the path: a connection to a published port made from the host itself goes to Docker's userland proxy (docker-proxy), when it runs, which opens its own from the bridge's address");
 }
 
 /** Without a destination: the interface owning a published port's address, else the default route's. */

@@ -83,6 +83,9 @@ record_live_one() {
   rm -rf "$LIVE_DIR" && mkdir -p "$LIVE_DIR"
   "$fn"
   [[ -f "$LIVE_DIR/record-$name/path.json" ]] || fail "hoptrace wrote no recording for $name"
+  # The same checks as the tcpdump recording's (scenarios-truth.sh), on hoptrace's hop files.
+  CAP_FILES=("$LIVE_DIR/record-$name"/*.pcap)
+  if declare -F "check_${1//-/_}" >/dev/null; then "check_${1//-/_}"; fi
   install_live "$name"
   "$HERE/lab.sh" down
 }

@@ -10,6 +10,6 @@ SCENARIOS=("$@")
 ((${#SCENARIOS[@]})) || SCENARIOS=("${TRUTH_SCENARIOS[@]}")
 HT_SCENARIO_FILES="$HERE/scenarios-truth.sh" "$HERE/record-fixtures.sh" "${SCENARIOS[@]}"
 for s in "${SCENARIOS[@]}"; do
-  f="$REPO/fixtures/$s/path.json"
+  f="${HT_FIXTURES_DIR:-$REPO/fixtures}/$s/path.json"
   jq 'del(.stoppedAt)' "$f" >"$f.tmp" && mv "$f.tmp" "$f"
 done

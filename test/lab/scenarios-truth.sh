@@ -129,6 +129,26 @@ scenario_reset_after_answer() {
   wait "$OUTSIDE_SERVER_PID" || true
 }
 
+# The recording shows what it is for (record-fixtures.sh and record-live.sh call these with
+# CAP_FILES set to the hop files): on every hop, the server's answer and then its reset, or an
+# answer and no reset at all.
+server_answered() { [[ "$(tcpdump -nn -r "$1" "tcp src port 5004 and tcp[tcpflags] & tcp-push != 0" 2>/dev/null | wc -l)" == 1 ]]; }
+check_reset_after_answer() {
+  local f last
+  for f in "${CAP_FILES[@]}"; do
+    last="$(tcpdump -nn -r "$f" 2>/dev/null | tail -1)"
+    server_answered "$f" && [[ "$last" == *".5004 > "*"Flags [R"* ]] ||
+      fail "reset-after-answer: $(basename "$f") does not end with the server's reset after its answer (rerun)"
+  done
+}
+check_fin_close() {
+  local f
+  for f in "${CAP_FILES[@]}"; do
+    server_answered "$f" && [[ "$(tcpdump -nn -r "$f" "tcp[tcpflags] & tcp-rst != 0" 2>/dev/null | wc -l)" == 0 ]] ||
+      fail "fin-close: $(basename "$f") lacks the answer or holds a reset (rerun)"
+  done
+}
+
 setup_fin_close() { c1_warm; serve_once fin; settle; }
 scenario_fin_close() {
   DESCRIPTION="The negative of reset-after-answer: the same request to $HT_OUTSIDE_ADDR:5004, whose server reads it, answers and closes normally (FIN both ways)."

@@ -213,7 +213,8 @@ export async function runMultiHostTrace(request: LiveTraceRequest & { hosts: str
     throw error instanceof NodeError || error instanceof OverlayDiscoveryError ? new EnvironmentError(error.message) : error;
   });
   const clocks = new Map<string, Awaited<ReturnType<DockerCaptureNode['measureClock']>>>();
-  for (const leg of legs) clocks.set(leg.node.name, await leg.node.measureClock(8));
+  // Each host's clock over its own connection, all at once: one host's round trips do not delay another's.
+  await Promise.all(legs.map(async (leg) => clocks.set(leg.node.name, await leg.node.measureClock(8))));
   const hops: Hop[] = [];
   const captures: NodeCapture[] = [];
   for (const leg of legs) {

@@ -68,7 +68,10 @@ interface Placed {
 
 async function findContainer(nodes: DockerCaptureNode[], ref: string): Promise<Placed> {
   const found = await Promise.all(nodes.map((node) => node.docker.getContainer(ref).inspect().then((c) => ({ node, container: c as unknown as Placed['container'] }), () => undefined)));
-  const hits = found.filter((f): f is Placed => f !== undefined);
+  const any = found.filter((f): f is Placed => f !== undefined);
+  // As Docker resolves a reference: a full id or a name before an id prefix ("c1" may also begin another host's container id).
+  const exact = any.filter((f) => f.container.Id === ref || f.container.Name === `/${ref}`);
+  const hits = exact.length > 0 ? exact : any;
   if (hits.length === 0) throw new EnvironmentError(`container ${ref} runs on none of the hosts ${nodes.map((n) => n.name).join(', ')}`);
   if (hits.length > 1) throw new InputError(`container ${ref} is on several hosts (${hits.map((h) => h.node.name).join(', ')}): name it by id`);
   return hits[0]!;

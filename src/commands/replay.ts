@@ -1,5 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { Command, Option } from 'commander';
 import { openTrace, type ReplayTrace } from '../capture/trace.js';
 import { replaySource, warningText } from '../capture/replay-session.js';
@@ -13,7 +11,7 @@ import { reportStream } from '../render/report-stream.js';
 import { blockingWriter, writerOutcome } from '../render/stdout.js';
 import { attachCauses } from '../evidence/causes.js';
 import { relayOnlyHop, watchRelays, type RelaySource } from '../evidence/relay-source.js';
-import { readHostFile, type HostEvidence } from '../evidence/host-file.js';
+import { readHostFile } from '../evidence/host-file.js';
 import { traceExports } from '../export/trace-export.js';
 
 interface ReplayOptions {
@@ -25,6 +23,7 @@ interface ReplayOptions {
   filter?: string;
   window: number;
   pcapReader: 'pcap-parser' | 'native';
+  allowOutsideFiles?: boolean;
   pcapng?: string;
   html?: string;
 }
@@ -48,13 +47,14 @@ export function registerReplayCommand(program: Command, outcome: CommandOutcome)
         .choices(['native', 'pcap-parser'])
         .default(DEFAULTS.pcapReader),
     )
+    .option('--allow-outside-files', "read files a trace directory names outside itself (a path with .., an absolute path, a link out, a hard link); the report names them")
     .action(async (inputs: string[], options: ReplayOptions) => {
       outcome.code = await replay(inputs, options);
     });
 }
 
 async function replay(inputs: string[], options: ReplayOptions): Promise<number> {
-  const trace = openTrace(inputs, { classicReader: options.pcapReader });
+  const trace = openTrace(inputs, { classicReader: options.pcapReader, allowOutside: options.allowOutsideFiles === true });
   const mode = chooseOutput({ ...options, json: options.json || options.jsonl }, Boolean(process.stdout.isTTY), false);
   // The host's lo, where recorded, only ties docker-proxy's relays: it is not on the path.
   const pathHops = trace.hops.filter((h) => !relayOnlyHop(h));
@@ -64,7 +64,7 @@ async function replay(inputs: string[], options: ReplayOptions): Promise<number>
   const format = options.jsonl ? 'jsonl' : mode === 'json' ? 'json' : 'text';
   const stdout = blockingWriter(1);
   const stream = reportStream(format, pathHops, (text) => stdout.write(text), { color: colorEnabled(process.stdout), filter: options.filter });
-  const evidence = hostEvidenceBeside(inputs);
+  const evidence = trace.hostFile === undefined ? undefined : readHostFile(trace.hostFile);
   // A retired flow gets its causes as the rest will at the end; the TUI explains the selected flow.
   const withCauses = (flow: FlowReport) => attachCauses({ hops: pathHops, flows: [flow], summary: NO_SUMMARY }, evidence).flows[0]!;
   let report: Report;
@@ -115,11 +115,4 @@ function progressLine(trace: ReplayTrace) {
 
 function printWarnings(warnings: SourceWarning[]): void {
   for (const w of warnings) process.stderr.write(`hoptrace: warning: ${warningText(w)}\n`);
-}
-
-/** A trace directory written by --record holds the host's state beside the pcaps (host.json). */
-function hostEvidenceBeside(inputs: string[]): HostEvidence | undefined {
-  if (inputs.length !== 1) return undefined;
-  const file = path.join(inputs[0]!, 'host.json');
-  return fs.existsSync(file) && fs.statSync(inputs[0]!).isDirectory() ? readHostFile(file) : undefined;
 }

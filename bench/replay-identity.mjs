@@ -17,6 +17,8 @@ const cli = path.join(root, 'bin', 'hoptrace.js');
 const corpusRoot = process.env.CORPUS ?? '/work/shared/corpus';
 /** Every n-th capture of the corpus (sorted by path), so the sample is the same every time. */
 const CORPUS_STEP = Number(process.env.CORPUS_STEP ?? 3);
+/** `save` with a build from before --threads existed leaves those cases out. */
+const threadsSupported = process.argv[2] === 'check';
 
 function listDirs(dir) {
   if (!fs.existsSync(dir)) return [];
@@ -74,6 +76,11 @@ function cases(work) {
     list.push({ name: `${n}.json`, args: [dir, '--json'] });
     list.push({ name: `${n}.jsonl`, args: [dir, '--jsonl'] });
     list.push({ name: `${n}.pcap-parser.json`, args: [dir, '--json', '--pcap-reader', 'pcap-parser'] });
+    // Worker threads reading the files (--threads) must not change a byte: checked against the plain run's output.
+    if (threadsSupported) list.push({ name: `${n}.threads.json`, args: [dir, '--json', '--threads', '2'], as: `${n}.json` });
+  }
+  if (threadsSupported) {
+    for (const input of inputs.slice(0, 6)) list.push({ name: `${name(input)}.threads.txt`, args: [input, '--text', '--threads', '3'], as: `${name(input)}.txt` });
   }
   return list;
 }
@@ -95,7 +102,7 @@ async function main() {
       while (index < list.length) {
         const c = list[index++];
         const text = (await run(c.args)).replaceAll(work, '<work>');
-        const file = path.join(dir, c.name);
+        const file = path.join(dir, c.as ?? c.name);
         if (mode === 'save') fs.writeFileSync(file, text);
         else if (!fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== text) {
           differ++;

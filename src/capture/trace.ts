@@ -7,7 +7,7 @@ import type { Frame, Hop, SourceWarning } from '../model.js';
 import type { FrameSink } from '../source.js';
 import { HopSource, type HopMap, isDecodedLinkType, skippedInterface, unsupportedLinkType } from './files/hop-source.js';
 import { type CaptureInterface, type OpenOptions, openCaptureFile } from './files/open.js';
-import { mergeByTime, pushMerged } from './files/merge.js';
+import { mergeByTime, pushMerged, pushMergedThreaded } from './files/merge.js';
 import { MAX_HOPS, tooManyHops } from './files/limits.js';
 import { readPathJson } from './files/path-json.js';
 import { printable } from './files/printable.js';
@@ -42,6 +42,8 @@ export interface TraceOptions extends OpenOptions {
    * --allow-outside-files); they are listed in ReplayTrace.outsideFiles.
    */
   allowOutside?: boolean;
+  /** Read the hop files in this many worker threads during pushAll (0 or unset: on the calling thread). */
+  readThreads?: number;
 }
 
 /**
@@ -63,7 +65,10 @@ export function openTrace(inputs: string[], options: TraceOptions = {}): ReplayT
     warnings,
     outsideFiles: outside ?? [],
     frames: () => mergeByTime(sources),
-    pushAll: (sink, progress) => pushMerged(sources, sink, progress),
+    pushAll: (sink, progress) =>
+      options.readThreads
+        ? pushMergedThreaded(maps.map(([file, map]) => ({ file, map })), { classicReader: options.classicReader }, options.readThreads, warn, sink, progress)
+        : pushMerged(sources, sink, progress),
     progress: () =>
       sources
         .map((s) => s.bytes())

@@ -56,7 +56,7 @@ export class HopSource {
 
   constructor(
     readonly file: string,
-    private readonly map: HopMap,
+    readonly map: HopMap,
     private readonly options: OpenOptions,
     /** Where warnings go, shared by every source of the trace. */
     private readonly warn: (warning: SourceWarning) => void,

@@ -5,7 +5,7 @@ import { openTrace, type ReplayTrace } from '../capture/trace.js';
 import { replaySource, warningText } from '../capture/replay-session.js';
 import { ExitCode } from '../errors.js';
 import type { CommandOutcome } from './outcome.js';
-import { DEFAULTS, FILTER_HELP, filterOption, HTML_HELP, numberOption, outputFileOption, PCAPNG_HELP, SPEED_RANGE, WINDOW_RANGE } from '../pipeline/options.js';
+import { DEFAULTS, FILTER_HELP, filterOption, HTML_HELP, numberOption, outputFileOption, PCAPNG_HELP, SPEED_RANGE, THREADS_RANGE, WINDOW_RANGE } from '../pipeline/options.js';
 import { runTrace } from '../pipeline/run-trace.js';
 import type { FlowReport, Report, SourceWarning } from '../model.js';
 import { chooseOutput, colorEnabled } from '../render/output.js';
@@ -24,6 +24,7 @@ interface ReplayOptions {
   filter?: string;
   window: number;
   pcapReader: 'pcap-parser' | 'native';
+  threads: number;
   pcapng?: string;
   html?: string;
 }
@@ -47,13 +48,18 @@ export function registerReplayCommand(program: Command, outcome: CommandOutcome)
         .choices(['native', 'pcap-parser'])
         .default(DEFAULTS.pcapReader),
     )
+    .addOption(
+      new Option('--threads <n>', 'read the hop files in n worker threads (0: on the main thread; a whole number up to 64)')
+        .default(DEFAULTS.readThreads)
+        .argParser(numberOption('--threads', THREADS_RANGE)),
+    )
     .action(async (inputs: string[], options: ReplayOptions) => {
       outcome.code = await replay(inputs, options);
     });
 }
 
 async function replay(inputs: string[], options: ReplayOptions): Promise<number> {
-  const trace = openTrace(inputs, { classicReader: options.pcapReader });
+  const trace = openTrace(inputs, { classicReader: options.pcapReader, readThreads: options.threads });
   const mode = chooseOutput({ ...options, json: options.json || options.jsonl }, Boolean(process.stdout.isTTY), false);
   const exports = traceExports(options, trace.hops, trace.description);
   const traceOptions = { windowMs: options.window, filter: options.filter, listeners: exports.listeners, taps: exports.taps };

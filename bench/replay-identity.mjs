@@ -21,8 +21,8 @@ const CORPUS_STEP = Number(process.env.CORPUS_STEP ?? 3);
 const threadsSupported = process.argv[2] === 'check';
 
 function listDirs(dir) {
-  if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => path.join(dir, e.name)).sort();
+  if (!fs.existsSync(path.join(root, dir))) return [];
+  return fs.readdirSync(path.join(root, dir), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => path.join(dir, e.name)).sort();
 }
 
 function corpusSample() {
@@ -48,7 +48,8 @@ function generated(work) {
 
 function run(args) {
   return new Promise((resolve) => {
-    const child = spawn('node', [cli, 'replay', ...args], { env: { ...process.env, NO_COLOR: '1', TZ: 'UTC' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Run from the checkout with paths relative to it, so two checkouts give comparable output.
+    const child = spawn('node', [cli, 'replay', ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1', TZ: 'UTC' }, stdio: ['ignore', 'pipe', 'pipe'] });
     const out = [];
     const err = [];
     child.stdout.on('data', (d) => out.push(d));
@@ -60,12 +61,12 @@ function run(args) {
 /** Cases: a name for the output file and the replay arguments. */
 function cases(work) {
   const inputs = [
-    ...listDirs(path.join(root, 'fixtures')).filter((d) => fs.existsSync(path.join(d, 'path.json'))),
-    ...listDirs(path.join(root, 'test', 'overlay', 'captures')),
+    ...listDirs('fixtures').filter((d) => fs.existsSync(path.join(root, d, 'path.json'))),
+    ...listDirs(path.join('test', 'overlay', 'captures')),
     ...corpusSample(),
   ];
   const list = [];
-  const name = (p) => path.relative(root, p).replace(/^(\.\.\/)+/, '').replace(/[/]/g, '__');
+  const name = (p) => (path.isAbsolute(p) ? `corpus/${path.relative(corpusRoot, p)}` : p).replace(/[/]/g, '__');
   for (const input of inputs) {
     list.push({ name: `${name(input)}.txt`, args: [input, '--text'] });
     list.push({ name: `${name(input)}.json`, args: [input, '--json'] });

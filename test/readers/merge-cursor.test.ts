@@ -140,7 +140,7 @@ describe('frames pushed from the recycled buffer', () => {
   });
 
   it('are the same for one file split into hops by SLL2 interface index', () => {
-    const records = Array.from({ length: 3000 }, (_, i) => {
+    const records: PcapRecordSpec[] = Array.from({ length: 3000 }, (_, i) => {
       const header = Buffer.alloc(20);
       header.writeUInt16BE(0x0800, 0);
       header.writeUInt32BE(1 + (i % 3), 4);

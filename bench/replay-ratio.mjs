@@ -5,6 +5,7 @@
 //   BENCH_PACKETS_PER_HOP (1,000,000)  BENCH_ROUNDS (3)  BENCH_CORES ("1,2,all")
 //   BENCH_VARIANTS: extra replay arguments per variant, ";"-separated ("" = the default)
 //   BENCH_TRACE: an existing trace directory to use instead of generating one
+//   BENCH_BEFORE: another checkout's bin/hoptrace.js (e.g. main's), run as one more variant ("before")
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,7 +17,8 @@ const here = path.dirname(new URL(import.meta.url).pathname);
 const cli = path.join(here, '..', 'bin', 'hoptrace.js');
 const perHop = Number(process.env.BENCH_PACKETS_PER_HOP ?? 1_000_000);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
-const variants = (process.env.BENCH_VARIANTS ?? '').split(';').map((v) => v.trim().split(/\s+/).filter(Boolean));
+const variants = (process.env.BENCH_VARIANTS ?? '').split(';').map((v) => ({ cli, args: v.trim().split(/\s+/).filter(Boolean) }));
+if (process.env.BENCH_BEFORE) variants.push({ cli: process.env.BENCH_BEFORE, args: [], before: true });
 const all = os.availableParallelism?.() ?? os.cpus().length;
 const cores = [...new Set((process.env.BENCH_CORES ?? '1,2,all').split(',').map((c) => (c === 'all' ? all : Math.min(all, Number(c)))))].filter((n) => n >= 1);
 
@@ -34,9 +36,9 @@ async function tcpdump(files) {
   return { seconds, cpu };
 }
 
-function hoptrace(dir, args, n) {
+function hoptrace(dir, variant, n) {
   const pin = n === all ? [] : ['taskset', '-c', `0-${n - 1}`];
-  const command = [...pin, 'node', cli, 'replay', dir, '--json', ...args];
+  const command = [...pin, 'node', variant.cli, 'replay', dir, '--json', ...variant.args];
   return measure(command[0], command.slice(1));
 }
 
@@ -51,10 +53,10 @@ try {
   const results = new Map();
   for (let r = 0; r < rounds; r++) {
     for (const n of cores) {
-      for (const args of variants) {
+      for (const variant of variants) {
         const t = await tcpdump(trace.files);
-        const h = await hoptrace(trace.dir, args, n);
-        const key = `${n === all ? `all ${all}` : n} core${n === 1 ? '' : 's'}${args.length ? ` ${args.join(' ')}` : ''}`;
+        const h = await hoptrace(trace.dir, variant, n);
+        const key = `${n === all ? `all ${all}` : n} core${n === 1 ? '' : 's'}${variant.before ? ' before (BENCH_BEFORE)' : ''}${variant.args.length ? ` ${variant.args.join(' ')}` : ''}`;
         const list = results.get(key) ?? [];
         list.push({ ratio: t.seconds / h.seconds, t: t.seconds, h: h.seconds, peakMb: h.peakMb, cpu: h.cpu.user + h.cpu.system, code: h.code });
         results.set(key, list);

@@ -6,6 +6,7 @@ import { FlowTable, type FlowState } from '../correlate/flows.js';
 import { JourneyMatcher, type OpenJourney } from '../correlate/journeys.js';
 import { PathModel } from '../correlate/path.js';
 import { concludeFlow, TransitTimes } from '../correlate/inflight.js';
+import { IdleFlows } from './idle-flows.js';
 import { isLinkChatter } from '../correlate/chatter.js';
 
 const LINK_CHATTER = 'link chatter (neighbour discovery, MLD or link-local multicast)';
@@ -57,11 +58,8 @@ class PathTracer implements Tracer {
   /** The traced container's flows still held, in the order they were first recognised as such. */
   private readonly flows = new Set<FlowState>();
   private flowsSeen = 0;
-  /** Flows (the traced container's and others') by when they were last looked at for retiring. */
-  private readonly idle: { flow: FlowState; lastSeen: number }[] = [];
-  private idleHead = 0;
-  private readonly queued = new WeakSet<FlowState>();
-  private held = 0;
+  /** Flows (the traced container's and others') held for retiring, least recently seen first. */
+  private readonly idle = new IdleFlows<FlowState>();
   private readonly cache = new Map<FlowState, { version: number; origin: number; report: Report['flows'][number] }>();
   /** The verdict each flow had when listeners were last told about it. */
   private readonly verdicts = new Map<FlowState, Verdict>();
@@ -171,33 +169,23 @@ class PathTracer implements Tracer {
   }
 
   /**
-   * Flows idle for longer than `idleMs` are written out and forgotten. The queue is in the
-   * order flows were last checked; one seen since goes back to its tail.
+   * Flows idle for longer than `idleMs` (and never less than two windows, so none of their
+   * journeys is still open) are concluded as at the end of a trace, written out and forgotten.
    */
   private retireIdle(retire: NonNullable<TracerOptions['retire']>): void {
-    const idleNs = retire.idleMs * 1e6;
-    while (this.idleHead < this.idle.length) {
-      const entry = this.idle[this.idleHead]!;
-      const crowded = this.held > retire.maxFlows;
-      if (!crowded && this.now - entry.lastSeen <= idleNs) break;
-      this.idleHead++;
-      const { flow } = entry;
-      if (!crowded && this.now - flow.lastSeen <= idleNs) {
-        this.idle.push({ flow, lastSeen: flow.lastSeen });
-        continue;
-      }
-      this.queued.delete(flow);
-      this.held--;
+    const idleNs = Math.max(retire.idleMs, 2 * (this.options.windowMs ?? 500)) * 1e6;
+    for (;;) {
+      const crowded = this.idle.size > retire.maxFlows;
+      const flow = this.idle.takeIf((lastSeen) => crowded || this.now - lastSeen > idleNs);
+      if (!flow) return;
       this.table.forget(flow);
       if (flow.publicId === 0) continue;
+      concludeFlow(flow, this.now, this.transit);
+      flow.version++;
       retire.onRetired(this.flowReport(flow));
       this.flows.delete(flow);
       this.cache.delete(flow);
       this.verdicts.delete(flow);
-    }
-    if (this.idleHead > 4096 && this.idleHead * 2 > this.idle.length) {
-      this.idle.splice(0, this.idleHead);
-      this.idleHead = 0;
     }
   }
 
@@ -213,11 +201,7 @@ class PathTracer implements Tracer {
       flow.publicId = ++this.flowsSeen;
       this.flows.add(flow);
     }
-    if (this.options.retire && !this.queued.has(flow)) {
-      this.queued.add(flow);
-      this.held++;
-      this.idle.push({ flow, lastSeen: flow.lastSeen });
-    }
+    if (this.options.retire) this.idle.add(flow);
     if (this.listeners.size === 0) return;
     const ascending = (direction === 'request') === flow.outbound;
     const journey: Journey = { flowId: flow.publicId, direction, ascending, sightings: open.sightings, ...outcome };

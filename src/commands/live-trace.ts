@@ -1,4 +1,5 @@
 import type { Hop, Report } from '../model.js';
+import type { HostEvidence } from '../evidence/host-file.js';
 import type { TraceSession } from '../session.js';
 import { discoverPath, refuseUntraceable, type DiscoveredPath } from '../discover/path.js';
 import { describeFact } from '../discover/describe.js';
@@ -45,6 +46,8 @@ export interface LiveTraceRequest {
    * after the capture for every flow's causes, so it keeps its flows to the end.
    */
   onRetired?: RunOptions['onRetired'];
+  /** Given the host's state read around the trace, for the --pcapng export to carry. */
+  onHostEvidence?: (evidence: HostEvidence) => void;
 }
 
 /** Shows a running session and returns its final report (the TUI, or waiting and rendering). */
@@ -92,7 +95,7 @@ export async function runLiveTrace(request: LiveTraceRequest, present: Presenter
     await session.report.catch(() => undefined);
     await host.stop();
   }
-  return host.finish(report, request.recordDir);
+  return host.finish(report, request.recordDir, request.onHostEvidence);
 }
 
 /** A hop's capture ended on its own: warn, and if the container stopped, end the trace. */

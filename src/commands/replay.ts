@@ -14,6 +14,7 @@ import { blockingWriter, writerOutcome } from '../render/stdout.js';
 import { attachCauses } from '../evidence/causes.js';
 import { readHostFile, type HostEvidence } from '../evidence/host-file.js';
 import { traceExports } from '../export/trace-export.js';
+import { hostEvidenceInPcapng } from '../export/host-comments.js';
 
 interface ReplayOptions {
   json?: boolean;
@@ -82,7 +83,7 @@ async function replay(inputs: string[], options: ReplayOptions): Promise<number>
   }
   report = attachCauses(report, evidence);
   printWarnings(trace.warnings);
-  exports.finish(report);
+  for (const warning of exports.finish(report, evidence)) process.stderr.write(`hoptrace: warning: ${warning}\n`);
   const counts = stream.end(report);
   return writerOutcome(stdout.failure, counts.flows > 0 && counts.notOk === 0 ? ExitCode.OK : ExitCode.NOT_OK);
 }
@@ -110,9 +111,10 @@ function printWarnings(warnings: SourceWarning[]): void {
   for (const w of warnings) process.stderr.write(`hoptrace: warning: ${warningText(w)}\n`);
 }
 
-/** A trace directory written by --record holds the host's state beside the pcaps (host.json). */
+/** A trace directory written by --record holds the host's state beside the pcaps (host.json); a pcapng from --pcapng, in its section header. */
 function hostEvidenceBeside(inputs: string[]): HostEvidence | undefined {
   if (inputs.length !== 1) return undefined;
+  if (!fs.statSync(inputs[0]!).isDirectory()) return hostEvidenceInPcapng(inputs[0]!);
   const file = path.join(inputs[0]!, 'host.json');
-  return fs.existsSync(file) && fs.statSync(inputs[0]!).isDirectory() ? readHostFile(file) : undefined;
+  return fs.existsSync(file) ? readHostFile(file) : undefined;
 }

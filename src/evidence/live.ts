@@ -6,7 +6,7 @@ import type { Report } from '../model.js';
 import type { DiscoveredPath } from '../discover/path.js';
 import { attachCauses, routeQuestionsOf } from './causes.js';
 import { collectSnapshot, type CollectOptions } from './collect.js';
-import { hostEvidence, writeHostFile } from './host-file.js';
+import { type HostEvidence, hostEvidence, writeHostFile } from './host-file.js';
 import { type RuleTrace, startRuleTrace } from './trace-rules.js';
 import type { HostSnapshot } from './types.js';
 
@@ -15,8 +15,8 @@ export const HOST_FILE_NAME = 'host.json';
 export interface HostWatch {
   /** Ends --trace-rules' table (also when the trace failed); safe to call twice. */
   stop(): Promise<void>;
-  /** Reads the host again, writes host.json into `recordDir` if given, and returns the report with causes. */
-  finish(report: Report, recordDir?: string): Promise<Report>;
+  /** Reads the host again, writes host.json into `recordDir` if given, and returns the report with causes (`keep` gets the evidence, for --pcapng). */
+  finish(report: Report, recordDir?: string, keep?: (evidence: HostEvidence) => void): Promise<Report>;
 }
 
 const HOST_ROLES = new Set(['veth', 'bridge', 'uplink', 'host']);
@@ -41,11 +41,12 @@ export async function watchHost(path: DiscoveredPath, options: { traceRules: boo
   };
   return {
     stop,
-    async finish(report, recordDir) {
+    async finish(report, recordDir, keep) {
       await stop();
       const after = await collectSnapshot(ns, { ...base, routes: routeQuestionsOf(report) });
       const evidence = hostEvidence([{ role: 'host', before, after }], events);
       if (recordDir) writeHostFile(join(recordDir, HOST_FILE_NAME), evidence);
+      keep?.(evidence);
       return attachCauses(report, evidence, { traceRules: options.traceRules });
     },
   };

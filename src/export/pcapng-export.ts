@@ -89,7 +89,8 @@ export class PcapngExport implements FrameTap {
     return this.annotator.peakHeld;
   }
 
-  hopLinkType(hop: number, linkType: number): void {
+  /** A live hop's capture is open with this link type: its interface is described right even if it sees no packet. */
+  linkType(hop: number, linkType: number): void {
     this.linkTypes[hop] ??= linkType;
   }
 

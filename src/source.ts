@@ -14,6 +14,8 @@ export interface FrameSink {
   push(frame: Frame): void;
   /** The clock moved on with no frame (a live capture is quiet): journeys whose window passed settle. */
   tick(tsSec: number, tsNsec: number): void;
+  /** A hop's capture is open with this link type, before its first frame (live sources know it; files need not say). */
+  linkType?(hop: number, linkType: number): void;
 }
 
 /**

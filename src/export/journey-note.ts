@@ -33,6 +33,8 @@ export interface JourneyNote {
   steps: JourneyStep[];
   /** Last hop it was seen at and the next hop that should have seen it. */
   vanishedBetween?: [number, number];
+  /** Last hop it was seen at and the next one, when it was still on its way as the capture ended. */
+  inFlightBetween?: [number, number];
   /** Hops it crossed without being captured there. */
   missedAt: number[];
 }
@@ -70,5 +72,8 @@ export function noteJourney(journey: Journey, journeyId: number): JourneyNote {
   });
   const note: JourneyNote = { flowId: journey.flowId, journeyId, direction: journey.direction, ascending, steps, missedAt: journey.missedAt ?? [] };
   if (journey.vanishedBetween) note.vanishedBetween = journey.vanishedBetween;
+  // Known only once the trace has ended (a note made before says neither).
+  if (journey.atEnd?.inFlight) note.inFlightBetween = journey.atEnd.between;
+  else if (journey.atEnd) note.vanishedBetween ??= journey.atEnd.between;
   return note;
 }

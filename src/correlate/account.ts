@@ -1,6 +1,6 @@
 import { REWRITE_FIELDS, type Direction, type FieldValue, type IpPacket, type Sighting } from '../model.js';
 import { fieldValue, rewrittenFields } from './rewrites.js';
-import type { DirectionStats, FlowState, RewriteRecord, StepStats } from './flows.js';
+import type { DirectionStats, FlowState, PendingPacket, RewriteRecord, StepStats } from './flows.js';
 import { isEchoReply, isEchoRequest, TCP_RST } from './keys.js';
 import type { TransitTimes } from './inflight.js';
 import { sourceNeedsSnat } from '../addresses.js';
@@ -18,7 +18,7 @@ export function accountJourney(
   sightings: Sighting[],
   ending: boolean,
   transit?: TransitTimes,
-): { vanishedBetween?: [number, number]; missedAt?: number[] } {
+): { vanishedBetween?: [number, number]; missedAt?: number[]; pending?: PendingPacket } {
   const last = path.size - 1;
   const increasing = (direction === 'request') === flow.outbound;
   const position = (hop: number) => (increasing ? hop : last - hop);
@@ -33,11 +33,14 @@ export function accountJourney(
   const terminal = endPosition(path, final, position);
   const reached = position(final.hop);
   const arrived = reached >= terminal;
-  const result: { vanishedBetween?: [number, number]; missedAt?: number[] } = {};
+  const result: { vanishedBetween?: [number, number]; missedAt?: number[]; pending?: PendingPacket } = {};
   stats.packets++;
   stats.farthest = Math.max(stats.farthest, reached);
   if (arrived) stats.arrived++;
-  else if (ending) stats.pending.push({ hop: final.hop, next: hopAt(reached + 1), t: final.t, ip: first.ip });
+  else if (ending) {
+    result.pending = { hop: final.hop, next: hopAt(reached + 1), t: final.t, ip: first.ip };
+    stats.pending.push(result.pending);
+  }
   else {
     stats.vanishedAfter[final.hop]++;
     result.vanishedBetween = [final.hop, hopAt(reached + 1)];

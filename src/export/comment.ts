@@ -62,6 +62,9 @@ export class FrameWords {
     if (step === note.steps.length - 1 && note.vanishedBetween) {
       const [a, b] = note.vanishedBetween;
       out += ` · not seen at ${this.hops[b].name}: vanished between ${this.hops[a].name} and ${this.hops[b].name}`;
+    } else if (step === note.steps.length - 1 && note.inFlightBetween) {
+      const [a, b] = note.inFlightBetween;
+      out += ` · still on its way from ${this.hops[a].name} to ${this.hops[b].name} when the capture ended`;
     }
     return out;
   }
@@ -76,6 +79,7 @@ export class FrameWords {
     const missed = missedBefore(note, step);
     if (missed.length > 0) out += ` missed=${missed.join(',')}`;
     if (step === note.steps.length - 1 && note.vanishedBetween) out += ` vanished=${note.vanishedBetween[0]}-${note.vanishedBetween[1]}`;
+    else if (step === note.steps.length - 1 && note.inFlightBetween) out += ` in_flight=${note.inFlightBetween[0]}-${note.inFlightBetween[1]}`;
     return out;
   }
 }

@@ -93,7 +93,8 @@ describe.skipIf(!haveTshark)('the cause of a vanished packet in its last comment
     expect(docker0.map((r) => r.comments)).toEqual([
       [`${VANISHED(1)} · ${FORWARD_WHY}`, 'hoptrace: flow=1 journey=1 direction=request hop=2 step=3/3 prev_hop=1 vanished=2-3 cause=forwarding-off'],
       [`${VANISHED(2)} · ${FORWARD_WHY}`, 'hoptrace: flow=1 journey=2 direction=request hop=2 step=3/3 prev_hop=1 vanished=2-3 cause=forwarding-off'],
-      ['flow 1 journey 3 request · hop 3 docker0', 'hoptrace: flow=1 journey=3 direction=request hop=2 step=3/3 prev_hop=1'],
+      // Not lost, so no cause: still on its way when the capture ended.
+      ['flow 1 journey 3 request · hop 3 docker0 · still on its way from docker0 to eth0 when the capture ended', 'hoptrace: flow=1 journey=3 direction=request hop=2 step=3/3 prev_hop=1 in_flight=2-3'],
     ]);
     // Only the last sighting says it: the same packets at c1 eth0 and the veth carry no cause.
     expect(comments(forward.file).filter((r) => r.iface !== 'docker0').some((r) => /why:|cause=/.test(r.comments.join()))).toBe(false);

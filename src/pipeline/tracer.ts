@@ -217,7 +217,10 @@ class PathTracer implements Tracer {
     const ascending = (direction === 'request') === flow.outbound;
     const journey: Journey = { flowId: flow.publicId, direction, ascending, sightings: open.sightings, ...outcome };
     // Judged once the trace ends (correlate/inflight.ts), on this very object.
-    if (pending) pending.journey = journey;
+    if (pending) {
+      journey.openAtEnd = true;
+      pending.journey = journey;
+    }
     this.emit({ kind: 'journey', journey });
     // A flow event per packet would build a report per packet: only a new verdict is news.
     const verdict = verdictOf(this.path, flow);

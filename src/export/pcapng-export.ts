@@ -152,16 +152,19 @@ export class PcapngExport implements FrameTap {
    */
   complete(report: Report, evidence: HostEvidence | undefined): string | undefined {
     this.close(this.stoppedAt);
+    const path = this.file.path;
     try {
       const carried = evidence ? hostComments(evidence) : [];
+      const tooLarge = evidence && carried.length === 0 ? `the host's state is too large to carry in ${path}: its replay will say the causes are not known` : undefined;
       const complete = completion(report);
-      if (carried.length === 0 && !this.anyCompleted(complete)) {
-        return evidence ? `the host's state is too large to carry in ${this.file.path}: its replay will say the causes are not known` : undefined;
-      }
-      if (!statSync(this.file.path).isFile()) return `${this.file.path} is not a regular file: the causes and the host's state were not added to it`;
+      if (carried.length === 0 && !this.anyCompleted(complete)) return tooLarge;
+      if (!statSync(path).isFile()) return `${path} is not a regular file: the causes and the host's state were not added to it`;
       const shb = sectionHeaderBlock([...this.sectionOptions(), ...carried.map((c): BlockOption => [Option.COMMENT, c])]);
-      rewriteExport(this.file.path, shb, this.spool, complete);
-      return undefined;
+      rewriteExport(path, shb, this.spool, complete);
+      return tooLarge;
+    } catch (error) {
+      // The trace is over and its report stands: the file stays as it was written.
+      return `could not add the causes and the host's state to ${path}: ${(error as Error).message}`;
     } finally {
       this.spool.dispose();
     }

@@ -160,6 +160,16 @@ describe.skipIf(!haveTshark)('the cause of a vanished packet in its last comment
 const RECORDED_WITH_HOST = TRACE_FIXTURES.filter((n) => fs.existsSync(path.join(FIXTURES, n, 'host.json')));
 
 describe.skipIf(!haveTshark)('fixtures recorded with host.json: replay, --pcapng, replay', () => {
+  it('record-forward-off-fast (recorded with --record, ip_forward=0): each of the three lost requests names the sysctl on its docker0 sighting, and nothing else does', () => {
+    const e = exported(path.join(FIXTURES, 'record-forward-off-fast'));
+    expect(e.direct.stdout).toContain(`  ${FORWARD_WHY}\n`);
+    expect(e.again.stdout).toBe(e.direct.stdout);
+    const named = comments(e.file).filter((r) => /why:|cause=/.test(r.comments.join('|')));
+    expect(named.map((r) => [r.iface, r.comments[0]])).toEqual([1, 2, 3].map((j) => ['docker0', `${VANISHED(j)} · ${FORWARD_WHY}`]));
+    expect(named.every((r) => r.comments[1]!.endsWith('vanished=2-3 cause=forwarding-off'))).toBe(true);
+    fs.rmSync(e.file);
+  });
+
   it.skipIf(RECORDED_WITH_HOST.length === 0)(`the same report, causes included, and only causes that apply named (${RECORDED_WITH_HOST.join(', ') || 'none in fixtures/ yet'})`, () => {
     for (const name of RECORDED_WITH_HOST) {
       const e = exported(path.join(FIXTURES, name));

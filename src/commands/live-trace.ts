@@ -1,4 +1,5 @@
 import type { FlowReport, Hop, Report } from '../model.js';
+import type { HostEvidence } from '../evidence/host-file.js';
 import type { TraceSession } from '../session.js';
 import { discoverPath, refuseUntraceable, type DiscoveredPath } from '../discover/path.js';
 import { describeFact } from '../discover/describe.js';
@@ -46,6 +47,8 @@ export interface LiveTraceRequest {
    * the host begun after it was retired (evidence/live.ts), so it arrives here a few seconds later.
    */
   onRetired?: RunOptions['onRetired'];
+  /** Given the host's state read around the trace, for the --pcapng export to carry. */
+  onHostEvidence?: (evidence: HostEvidence) => void;
 }
 
 /** Shows a running session and returns its final report (the TUI, or waiting and rendering). */
@@ -89,7 +92,7 @@ export async function runLiveTrace(request: LiveTraceRequest, present: Presenter
   if (traffic) void sendThenStop(traffic, session, request);
   // The view is given the report with its relays and causes (the host read again as soon as the
   // capture ends), so the TUI's detail can show them before the user quits.
-  const finished = session.report.then((r) => host.finish(relays.attach(r), request.recordDir));
+  const finished = session.report.then((r) => host.finish(relays.attach(r), request.recordDir, request.onHostEvidence));
   finished.catch(() => undefined);
   const shown: TraceSession = Object.assign(Object.create(session) as TraceSession, { report: finished });
   try {

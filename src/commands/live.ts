@@ -16,6 +16,7 @@ import type { LiveTraceRequest, Presenter } from './live-trace.js';
 import type { FlowSelector } from '../capture/live/bpf.js';
 import type { TargetSpec } from '../discover/target.js';
 import type { TraceExports } from '../export/trace-export.js';
+import type { HostEvidence } from '../evidence/host-file.js';
 import { DEFAULTS, FILTER_HELP, filterOption, HTML_HELP, numberOption, outputFileOption, PCAPNG_HELP, WINDOW_RANGE } from '../pipeline/options.js';
 
 interface TargetFlags {
@@ -183,6 +184,8 @@ async function finish(cmd: Command, request: LiveTraceRequest, flags: CaptureFla
   if (mode !== 'tui' && !flags.html && !flags.pcapng) request.onRetired = (flow) => stream?.flow(flow);
   let report: Report;
   let exports: TraceExports | undefined;
+  let evidence: HostEvidence | undefined;
+  request.onHostEvidence = (e) => (evidence = e);
   try {
     const { runLiveTrace } = await import('./live-trace.js');
     const { traceExports } = await import('../export/trace-export.js');
@@ -196,7 +199,7 @@ async function finish(cmd: Command, request: LiveTraceRequest, flags: CaptureFla
   } finally {
     interrupt.dispose();
   }
-  exports?.finish(report);
+  for (const warning of exports?.finish(report, evidence) ?? []) later.push(`warning: ${warning}`);
   for (const line of later) process.stderr.write(`hoptrace: ${line}\n`);
   const counts = streamFor(report.hops).end(report);
   // As the README's table says, for watch too: no flow of the traced container seen is exit 1.

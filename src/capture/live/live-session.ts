@@ -169,6 +169,7 @@ class LiveSource implements FrameSource {
     this.precision[hop] = precision;
     this.notes[0] = `timestamps: ${this.timestamps}`;
     this.recorder?.open(hop, linkType);
+    this.sink.linkType?.(hop, linkType);
   }
 
   private arrive(frame: Frame): void {

@@ -13,6 +13,7 @@ import type { TraceOptions } from '../pipeline/options.js';
 import type { FrameSource } from '../source.js';
 import { requireCaptureRights } from '../capture/live/privilege.js';
 import type { Traffic } from '../capture/live/traffic.js';
+import type { CaptureHelpers } from '../capture/live/helper-process.js';
 import type { Interrupt } from './interrupt.js';
 
 export interface LiveTraceRequest {
@@ -45,6 +46,8 @@ export interface LiveTraceRequest {
    * after the capture for every flow's causes, so it keeps its flows to the end.
    */
   onRetired?: RunOptions['onRetired'];
+  /** Capture helpers started before the path was known (commands/live.ts); the caller ends them. */
+  helpers?: CaptureHelpers;
 }
 
 /** Shows a running session and returns its final report (the TUI, or waiting and rendering). */
@@ -53,11 +56,14 @@ export type Presenter = (session: TraceSession) => Promise<Report>;
 /** `interrupt`: listening since the command started, so a Ctrl-C during discovery is heard too. */
 export async function runLiveTrace(request: LiveTraceRequest, present: Presenter, interrupt: Interrupt): Promise<Report> {
   requireCaptureRights(request.commandLine);
-  const path = await interrupt.before(discoverPath(await interrupt.before(resolveTarget(request.target)), request.destination));
+  // Each namespace's capture helper starts as soon as the namespace is known.
+  const target = await interrupt.before(resolveTarget(request.target, undefined, (ns) => request.helpers?.startIn(ns)));
+  const path = await interrupt.before(discoverPath(target, request.destination));
   refuseUntraceable(path);
   for (const fact of path.facts) request.say(`note: ${describeFact(fact)}`);
-  // The host's state before the capture starts; read again after it stops, for the causes.
-  const host = await (await import('../evidence/live.js')).watchHost(path, { traceRules: request.traceRules ?? false });
+  // The host's state before the traffic starts, read while the captures open; read again after they stop, for the causes.
+  const watching = import('../evidence/live.js').then((m) => m.watchHost(path, { traceRules: request.traceRules ?? false }));
+  watching.catch(() => undefined);
   const filters = path.hops.map((hop) => hopFilter(hop, request.selector, filterContext(path)));
   const warnings: string[] = [];
   const checks: Promise<void>[] = [];
@@ -75,8 +81,17 @@ export async function runLiveTrace(request: LiveTraceRequest, present: Presenter
     onProblem,
     warnings: () => warnings,
     settling: () => Promise.allSettled(checks),
+    helpers: request.helpers,
   });
-  const session = await runTrace(source, { ...request.trace, ...request.exports?.(source.hops, description) });
+  const session = await runTrace(source, { ...request.trace, ...request.exports?.(source.hops, description) }).catch(async (error: unknown) => {
+    await watching.then((h) => h.stop(), () => undefined);
+    throw error;
+  });
+  const host = await watching.catch(async (error: unknown) => {
+    session.stop();
+    await session.report.catch(() => undefined);
+    throw error;
+  });
   interrupt.onStop(() => session.stop());
   noteWatchUplink(path, request);
   const traffic = interrupt.requested ? undefined : request.traffic?.(path.target.netns);

@@ -1,4 +1,3 @@
-import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { Command, Option } from 'commander';
 import type { CommandOutcome } from './outcome.js';
@@ -298,6 +297,8 @@ export function parseHostPort(text: string): { host: string; port: number } {
 async function resolveAddress(host: string): Promise<string> {
   if (isIP(host)) return host;
   try {
+    // Loaded here: a replay, which registers this command too, never looks a name up.
+    const { lookup } = await import('node:dns/promises');
     return (await lookup(host)).address;
   } catch {
     throw new InputError(`cannot resolve ${host}`);

@@ -1,6 +1,5 @@
 import { dockerdPid, dockerSocketPath } from './docker-host.js';
 import { netnsFromArg, netnsOfPid, OWN_NETNS, type Netns } from './netns.js';
-import type { TargetSpec } from './target.js';
 
 export interface HostSide {
   /** The namespace holding the container's veth peer, the bridge and the uplink. */
@@ -14,7 +13,7 @@ export interface HostSide {
  * start capturing there early): --host-netns, else for a container the namespace of the dockerd
  * serving DOCKER_HOST, else ours.
  */
-export function hostSideOf(spec: TargetSpec): HostSide {
+export function hostSideOf(spec: { kind: 'docker' | 'pid' | 'netns'; hostNetns?: string }): HostSide {
   if (spec.hostNetns) return { hostNetns: netnsFromArg(spec.hostNetns, 'host'), hostNetnsReason: `--host-netns ${spec.hostNetns}` };
   if (spec.kind === 'docker') return dockerdSide();
   return { hostNetns: OWN_NETNS, hostNetnsReason: "hoptrace's own network namespace" };

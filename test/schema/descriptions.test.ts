@@ -101,6 +101,19 @@ describe('the report as a whole', () => {
     }
   });
 
+  it('warnings: "Problems met while reading or capturing that did not stop the trace, e.g. a file cut short": ping-out with its first file cut short by 10 bytes (none in any fixture)', async () => {
+    for (const name of NAMES) expect((await fixture(name)).summary.warnings, name).toEqual([]);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hoptrace-cut-'));
+    for (const file of fs.readdirSync(path.join(FIXTURES, 'ping-out'))) fs.copyFileSync(path.join(FIXTURES, 'ping-out', file), path.join(dir, file));
+    const cut = path.join(dir, '01-c1-eth0.pcap');
+    fs.truncateSync(cut, fs.statSync(cut).size - 10);
+    const report = await reportOf(dir);
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(report.summary.warnings).toHaveLength(1);
+    expect(report.summary.warnings[0]).toContain('01-c1-eth0.pcap');
+    expect(report.summary.packetsPerHop).toEqual([5, 6, 6, 6]);
+  });
+
   it('causes: "none (captures without the host\'s state: no cause can be known)", and a flow\'s cause is "absent ... without the host\'s state": no fixture has host.json (the command as run: causes are attached there)', async () => {
     expect(flowSchema.cause.description).toMatch(/absent for ok flows and without the host's state/);
     for (const name of NAMES) expect(fs.existsSync(path.join(FIXTURES, name, 'host.json'))).toBe(false);

@@ -1,4 +1,4 @@
-import type { Hop, Report } from '../model.js';
+import type { FlowReport, Hop, Report } from '../model.js';
 import type { TraceSession } from '../session.js';
 import { discoverPath, refuseUntraceable, type DiscoveredPath } from '../discover/path.js';
 import { describeFact } from '../discover/describe.js';
@@ -15,6 +15,7 @@ import { requireCaptureRights } from '../capture/live/privilege.js';
 import type { Traffic } from '../capture/live/traffic.js';
 import type { CaptureHelpers } from '../capture/live/helper-process.js';
 import type { Interrupt } from './interrupt.js';
+import { watchRelays } from '../evidence/relay-source.js';
 
 export interface LiveTraceRequest {
   target: TargetSpec;
@@ -41,9 +42,9 @@ export interface LiveTraceRequest {
   /** --pcapng, --html: listeners and frame taps, made once the path (and so the hops) is known. */
   exports?: (hops: Hop[], description: string) => Pick<RunOptions, 'listeners' | 'taps'>;
   /**
-   * Where flows retired before the end go (printed, then out of memory). Taken only by a trace
-   * that collects no host evidence (multi-host): a single-host trace reads the host's state again
-   * after the capture for every flow's causes, so it keeps its flows to the end.
+   * Where flows retired before the end go (printed, then out of memory); without it every flow
+   * is kept to the end. On a single host a retired flow first gets its causes from a reading of
+   * the host begun after it was retired (evidence/live.ts), so it arrives here a few seconds later.
    */
   onRetired?: RunOptions['onRetired'];
   /** Capture helpers started before the path was known (commands/live.ts); the caller ends them. */
@@ -61,8 +62,10 @@ export async function runLiveTrace(request: LiveTraceRequest, present: Presenter
   const path = await interrupt.before(discoverPath(target, request.destination));
   refuseUntraceable(path);
   for (const fact of path.facts) request.say(`note: ${describeFact(fact)}`);
-  // The host's state before the traffic starts, read while the captures open; read again after they stop, for the causes.
-  const watching = import('../evidence/live.js').then((m) => m.watchHost(path, { traceRules: request.traceRules ?? false }));
+  // The host's state before the traffic starts, read while the captures open; read again after
+  // flows are retired and after the capture stops, for the causes.
+  const onRetired = request.onRetired;
+  const watching = import('../evidence/live.js').then((m) => m.watchHost(path, { traceRules: request.traceRules ?? false, ...(onRetired ? { onRetired } : {}) }));
   watching.catch(() => undefined);
   const filters = path.hops.map((hop) => hopFilter(hop, request.selector, filterContext(path)));
   const warnings: string[] = [];
@@ -83,7 +86,13 @@ export async function runLiveTrace(request: LiveTraceRequest, present: Presenter
     settling: () => Promise.allSettled(checks),
     helpers: request.helpers,
   });
-  const session = await runTrace(source, { ...request.trace, ...request.exports?.(source.hops, description) }).catch(async (error: unknown) => {
+  // The host's lo (relay-only hop) is watched for docker-proxy's relays, off the path.
+  const relays = watchRelays(source);
+  // A flow retires long after the first reading of the host is done; the promise keeps their order anyway.
+  const retire = onRetired
+    ? { onRetired: (flow: FlowReport) => void watching.then((host) => host.retired(relays.attachFlow(flow, relays.source.hops)), () => undefined) }
+    : {};
+  const session = await runTrace(relays.source, { ...request.trace, ...request.exports?.(relays.source.hops, description), ...retire }).catch(async (error: unknown) => {
     await watching.then((h) => h.stop(), () => undefined);
     throw error;
   });
@@ -107,7 +116,7 @@ export async function runLiveTrace(request: LiveTraceRequest, present: Presenter
     await session.report.catch(() => undefined);
     await host.stop();
   }
-  return host.finish(report, request.recordDir);
+  return host.finish(relays.attach(report), request.recordDir);
 }
 
 /** A hop's capture ended on its own: warn, and if the container stopped, end the trace. */
@@ -132,7 +141,7 @@ function problemHandler(path: DiscoveredPath, request: LiveTraceRequest, warning
 
 function noteWatchUplink(path: DiscoveredPath, request: LiveTraceRequest): void {
   if (request.selector.proto !== 'any' || request.selector.userFilter || path.uplinkAddrs.length === 0) return;
-  const uplink = path.hops[path.hops.length - 1]!.name;
+  const uplink = (path.hops.find((h) => h.role === 'uplink') ?? path.hops[path.hops.length - 1]!).name;
   request.say(
     `note: without a filter, ${uplink} keeps every packet to or from ${path.uplinkAddrs.join(', ')} (where the SNAT puts the container's traffic), ` +
       `the host's own included; a filter such as 'host <destination>' narrows it`,

@@ -18,6 +18,8 @@ const schema = JSON.parse(fs.readFileSync(path.join(ROOT, 'schema', 'report.sche
 const flowSchema = schema.$defs.flow.properties;
 
 type Json = Record<string, any>;
+/** The fixtures with a `rejected` finding, and its side (none has side destination). */
+const CHECKED_REJECTIONS = ['dns-unreachable:beyond', 'record-reject-icmp:path', 'record-reject-reset:path', 'record-remote-reset:beyond', 'record-ttl-expired:path', 'reject-icmp:path', 'reject-reset:path', 'remote-reset:beyond', 'ttl-expired:path'];
 const NAMES = fs.readdirSync(FIXTURES).filter((n) => fs.existsSync(path.join(FIXTURES, n, 'path.json')));
 
 async function reportOf(dir: string): Promise<Json> {
@@ -114,20 +116,23 @@ describe('the report as a whole', () => {
     expect(report.summary.packetsPerHop).toEqual([5, 6, 6, 6]);
   });
 
-  it('causes: "none (captures without the host\'s state: no cause can be known)", and a flow\'s cause is "absent ... without the host\'s state": no fixture has host.json (the command as run: causes are attached there)', async () => {
-    expect(flowSchema.cause.description).toMatch(/absent for ok flows and without the host's state/);
-    for (const name of NAMES) expect(fs.existsSync(path.join(FIXTURES, name, 'host.json'))).toBe(false);
+  it('causes: "host (... host.json beside a recorded one) or none (captures without the host\'s state ...)"; a flow\'s cause: "Why a not-ok verdict happened (absent without the host\'s state), or, on an ok flow, the relay it continues" (the command as run: causes are attached there)', async () => {
+    expect(flowSchema.cause.description).toMatch(/^Why a not-ok verdict happened \(absent without the host's state\), or, on an ok flow, the relay it continues/);
     const { spawnSync } = await import('node:child_process');
-    for (const name of ['ping-out', 'reject-icmp', 'no-masquerade', 'forward-off-fast']) {
+    const withHost = NAMES.filter((name) => fs.existsSync(path.join(FIXTURES, name, 'host.json')));
+    expect(withHost.length).toBeGreaterThan(0);
+    for (const name of [...withHost, 'ping-out', 'reject-icmp', 'no-masquerade', 'forward-off-fast']) {
       const run = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'hoptrace.js'), 'replay', `fixtures/${name}`, '--json'], { cwd: ROOT, encoding: 'utf8' });
       const report = JSON.parse(run.stdout);
-      expect(report.causes, name).toEqual({ evidence: 'none', traceRules: false, gaps: [] });
+      const host = withHost.includes(name);
+      expect(report.causes.evidence, name).toBe(host ? 'host' : 'none');
       for (const flow of report.flows) {
-        expect(flow.cause, name).toBeUndefined();
-        for (const rewrite of flow.rewrites) expect(rewrite.cause, name).toBeUndefined();
+        if (flow.verdict === 'ok') expect(flow.cause?.kind ?? 'relay', `${name}: an ok flow's cause`).toBe('relay');
+        else expect(flow.cause !== undefined, `${name}: flow ${flow.id} ${flow.verdict}`).toBe(host);
+        if (!host) for (const rewrite of flow.rewrites) expect(rewrite.cause, name).toBeUndefined();
       }
     }
-  });
+  }, 60_000);
 });
 
 describe('hops', () => {
@@ -311,7 +316,24 @@ describe('findings', () => {
       if (rejected.side === 'beyond') expect(rejected.beyond, name).toBe(flow.reached);
     }
     // side destination is in no fixture.
-    expect(checked.sort()).toEqual(['dns-unreachable:beyond', 'reject-icmp:path', 'reject-reset:path', 'remote-reset:beyond', 'ttl-expired:path']);
+    expect(checked.sort()).toEqual(CHECKED_REJECTIONS);
+  });
+
+  it('reset-close: "The connection was answered, then ended by a TCP reset from one side: a close, not a rejection" (reset-after-answer, recorded both ways): the reset in the bytes comes after a reply, from the side named', async () => {
+    const seen: string[] = [];
+    for (const [name, , flow] of await everyFlow()) {
+      const close = flow.findings.find((f: Json) => f.code === 'reset-close');
+      if (!close) continue;
+      seen.push(name);
+      const frames = framesOf(name)[0]!.filter((f) => f.ip?.proto === 6);
+      const reset = frames.findIndex((f) => ((tcpFlags(f) ?? 0) & 0x04) !== 0);
+      const responder = addressOf(flow.responder);
+      expect(reset, name).toBeGreaterThan(frames.findIndex((f) => f.ip!.src === responder));
+      expect(close.from, name).toBe(frames[reset]!.ip!.src);
+      expect(close.side, name).toBe(close.from === responder ? 'responder' : 'initiator');
+      expect([flow.verdict, flow.findings.some((f: Json) => f.code === 'rejected')], name).toEqual(['ok', false]);
+    }
+    expect(seen.sort()).toEqual(['record-reset-after-answer', 'reset-after-answer']);
   });
 
   it('direction: "reply: the responder\'s (including ICMP errors about the flow)": reject-icmp\'s replies are its three ICMP errors, there being no echo reply', async () => {

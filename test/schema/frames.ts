@@ -10,15 +10,17 @@ export interface RawFrame {
   ip?: { v: 4 | 6; src: string; dst: string; ttl: number; proto: number; l4: Buffer };
 }
 
-/** Every record of a little-endian, microsecond classic pcap file of Ethernet frames. */
+/** Every record of a little-endian classic pcap file of Ethernet frames (micro- or nanosecond: the recordings of live traces). */
 export function readPcap(file: string): RawFrame[] {
   const bytes = fs.readFileSync(file);
-  if (bytes.readUInt32LE(0) !== 0xa1b2c3d4 || bytes.readUInt32LE(20) !== 1) throw new Error(`${file}: not a little-endian microsecond Ethernet pcap`);
+  const magic = bytes.readUInt32LE(0);
+  if ((magic !== 0xa1b2c3d4 && magic !== 0xa1b23c4d) || bytes.readUInt32LE(20) !== 1) throw new Error(`${file}: not a little-endian Ethernet pcap`);
+  const perUs = magic === 0xa1b23c4d ? 1000 : 1;
   const frames: RawFrame[] = [];
   for (let at = 24; at + 16 <= bytes.length; ) {
     const caplen = bytes.readUInt32LE(at + 8);
     const data = bytes.subarray(at + 16, at + 16 + caplen);
-    frames.push({ tsUs: bytes.readUInt32LE(at) * 1e6 + bytes.readUInt32LE(at + 4), ...ethernet(data) });
+    frames.push({ tsUs: bytes.readUInt32LE(at) * 1e6 + bytes.readUInt32LE(at + 4) / perUs, ...ethernet(data) });
     at += 16 + caplen;
   }
   return frames;

@@ -28,7 +28,7 @@ export interface ResolvedTarget {
 
 /** Told when Docker keeps discovery waiting (default: a line on stderr, before any capture or UI). */
 export type DockerWaitNotice = (endpoint: string) => void;
-const sayWaiting: DockerWaitNotice = (endpoint) => process.stderr.write(`hoptrace: connecting to Docker at ${endpoint} ...\n`);
+export const sayWaiting: DockerWaitNotice = (endpoint) => process.stderr.write(`hoptrace: connecting to Docker at ${endpoint} ...\n`);
 
 /**
  * `onNetns` hears of each namespace of the path as soon as it is known (the host side first,

@@ -3,7 +3,7 @@ import type { TraceSession } from '../session.js';
 import { discoverPath, refuseUntraceable, type DiscoveredPath } from '../discover/path.js';
 import { describeFact } from '../discover/describe.js';
 import { vlanTaggedHops } from '../discover/macvlan.js';
-import { resolveTarget, type TargetSpec } from '../discover/target.js';
+import { resolveTarget, sayWaiting, type TargetSpec } from '../discover/target.js';
 import { inspectContainer } from '../discover/docker.js';
 import type { Netns } from '../discover/netns.js';
 import { describeFilters, hopFilter, type FlowSelector } from '../capture/live/bpf.js';
@@ -58,7 +58,9 @@ export type Presenter = (session: TraceSession) => Promise<Report>;
 export async function runLiveTrace(request: LiveTraceRequest, present: Presenter, interrupt: Interrupt): Promise<Report> {
   requireCaptureRights(request.commandLine);
   // Each namespace's capture helper starts as soon as the namespace is known.
-  const target = await interrupt.before(resolveTarget(request.target, undefined, (ns) => request.helpers?.startIn(ns)));
+  // A Ctrl-C abandons the wait for Docker; its notice must not follow the line that says so.
+  const onDockerWait = (endpoint: string): void => (interrupt.requested ? undefined : sayWaiting(endpoint));
+  const target = await interrupt.before(resolveTarget(request.target, onDockerWait, (ns) => request.helpers?.startIn(ns)));
   const path = await interrupt.before(discoverPath(target, request.destination));
   refuseUntraceable(path);
   for (const fact of path.facts) request.say(`note: ${describeFact(fact)}`);

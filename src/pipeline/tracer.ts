@@ -1,5 +1,5 @@
-import type { FlowReport, Frame, Hop, Journey, Report, TraceEvent, Verdict } from '../model.js';
-import { decodeFrame } from '../decode/index.js';
+import type { Encap, FlowReport, Frame, Hop, Journey, Report, TraceEvent, Verdict } from '../model.js';
+import { decodePacketAt, encapOf } from '../decode/index.js';
 import { explainFlow, verdictOf } from '../explain/explain.js';
 import { accountJourney } from '../correlate/account.js';
 import { FlowTable, type FlowState } from '../correlate/flows.js';
@@ -31,6 +31,8 @@ export interface TracerOptions {
 export interface Tracer {
   readonly hops: Hop[];
   push(frame: Frame): void;
+  /** push() for a frame at buf[start, end); the tracer keeps no reference to buf. */
+  pushAt(hop: number, linkType: number, tsSec: number, tsNsec: number, buf: Uint8Array, start: number, end: number, origLen: number): void;
   /** Live mode: the clock moved on, so journeys whose window has passed are settled. */
   tick(tsSec: number, tsNsec: number): void;
   subscribe(listener: (event: TraceEvent) => void): () => void;
@@ -72,6 +74,8 @@ class PathTracer implements Tracer {
   private origin = 0;
   private sinceAdvance = 0;
   private finished = false;
+  /** Where decode puts a frame's VLANs and tunnels: emptied as each frame is done with it. */
+  private readonly encap: Encap[] = [];
 
   constructor(
     readonly hops: Hop[],
@@ -86,21 +90,22 @@ class PathTracer implements Tracer {
   }
 
   push(frame: Frame): void {
-    const t = this.clock(frame.tsSec, frame.tsNsec);
+    this.pushAt(frame.hop, frame.linkType, frame.tsSec, frame.tsNsec, frame.data, 0, frame.data.length, frame.origLen);
+  }
+
+  pushAt(hop: number, linkType: number, tsSec: number, tsNsec: number, buf: Uint8Array, start: number, end: number, origLen: number): void {
+    const t = this.clock(tsSec, tsNsec);
     if (t < this.origin) this.origin = t;
-    const frameSeq = this.packetsPerHop[frame.hop]++;
-    const decoded = decodeFrame(frame.linkType, frame.data, frame.origLen);
-    if (decoded.kind === 'skipped') {
+    const frameSeq = this.packetsPerHop[hop]++;
+    const ip = decodePacketAt(linkType, buf, start, end, origLen, this.encap);
+    if (typeof ip === 'string' || isLinkChatter(ip)) {
+      this.encap.length = 0;
       this.skippedFrames++;
-      if (this.listeners.size > 0) this.emit({ kind: 'skipped', hop: frame.hop, frameSeq, reason: decoded.skip });
+      const reason = typeof ip === 'string' ? ip : LINK_CHATTER;
+      if (this.listeners.size > 0) this.emit({ kind: 'skipped', hop, frameSeq, reason });
       return;
     }
-    if (isLinkChatter(decoded.ip)) {
-      this.skippedFrames++;
-      if (this.listeners.size > 0) this.emit({ kind: 'skipped', hop: frame.hop, frameSeq, reason: LINK_CHATTER });
-      return;
-    }
-    this.matcher.add(frame.hop, frameSeq, t, decoded.ip, decoded.encap);
+    this.matcher.add(hop, frameSeq, t, ip, encapOf(this.encap));
     if (t > this.now) this.now = t;
     // Settling is cheap but not free: do it in batches, the window is long against a batch.
     if (++this.sinceAdvance >= 64) {

@@ -87,9 +87,13 @@ export async function runLiveTrace(request: LiveTraceRequest, present: Presenter
   noteWatchUplink(path, request);
   const traffic = interrupt.requested ? undefined : request.traffic?.(path.target.netns);
   if (traffic) void sendThenStop(traffic, session, request);
-  let report: Report;
+  // The view is given the report with its relays and causes (the host read again as soon as the
+  // capture ends), so the TUI's detail can show them before the user quits.
+  const finished = session.report.then((r) => host.finish(relays.attach(r), request.recordDir));
+  finished.catch(() => undefined);
+  const shown: TraceSession = Object.assign(Object.create(session) as TraceSession, { report: finished });
   try {
-    report = await present(session);
+    await present(shown);
     traffic?.stop();
   } finally {
     traffic?.stop();
@@ -98,7 +102,7 @@ export async function runLiveTrace(request: LiveTraceRequest, present: Presenter
     await session.report.catch(() => undefined);
     await host.stop();
   }
-  return host.finish(relays.attach(report), request.recordDir);
+  return finished;
 }
 
 /** A hop's capture ended on its own: warn, and if the container stopped, end the trace. */

@@ -3,7 +3,7 @@ import { openTrace, type ReplayTrace } from '../capture/trace.js';
 import { replaySource, warningText } from '../capture/replay-session.js';
 import { ExitCode } from '../errors.js';
 import type { CommandOutcome } from './outcome.js';
-import { DEFAULTS, FILTER_HELP, filterOption, HTML_HELP, numberOption, outputFileOption, PCAPNG_HELP, SPEED_RANGE, WINDOW_RANGE } from '../pipeline/options.js';
+import { DEFAULTS, FILTER_HELP, filterOption, HTML_HELP, numberOption, outputFileOption, PCAPNG_HELP, SPEED_RANGE, THREADS_RANGE, WINDOW_RANGE } from '../pipeline/options.js';
 import { runTrace } from '../pipeline/run-trace.js';
 import type { FlowReport, Report, SourceWarning } from '../model.js';
 import { chooseOutput, colorEnabled } from '../render/output.js';
@@ -23,6 +23,7 @@ interface ReplayOptions {
   filter?: string;
   window: number;
   pcapReader: 'pcap-parser' | 'native';
+  threads: number;
   allowOutsideFiles?: boolean;
   pcapng?: string;
   html?: string;
@@ -47,6 +48,11 @@ export function registerReplayCommand(program: Command, outcome: CommandOutcome)
         .choices(['native', 'pcap-parser'])
         .default(DEFAULTS.pcapReader),
     )
+    .addOption(
+      new Option('--threads <n>', 'read the hop files in n worker threads (0: on the main thread; a whole number up to 64)')
+        .default(DEFAULTS.readThreads)
+        .argParser(numberOption('--threads', THREADS_RANGE)),
+    )
     .option('--allow-outside-files', "read files a trace directory names outside itself (a path with .., an absolute path, a link out, a hard link); the report names them")
     .action(async (inputs: string[], options: ReplayOptions) => {
       outcome.code = await replay(inputs, options);
@@ -54,7 +60,7 @@ export function registerReplayCommand(program: Command, outcome: CommandOutcome)
 }
 
 async function replay(inputs: string[], options: ReplayOptions): Promise<number> {
-  const trace = openTrace(inputs, { classicReader: options.pcapReader, allowOutside: options.allowOutsideFiles === true });
+  const trace = openTrace(inputs, { classicReader: options.pcapReader, allowOutside: options.allowOutsideFiles === true, readThreads: options.threads });
   const mode = chooseOutput({ ...options, json: options.json || options.jsonl }, Boolean(process.stdout.isTTY), false);
   // The host's lo, where recorded, only ties docker-proxy's relays: it is not on the path.
   const pathHops = trace.hops.filter((h) => !relayOnlyHop(h));

@@ -211,7 +211,8 @@ export type CauseDetail =
   | { type: 'neighbour-failed'; neighbour: Neighbour }
   | { type: 'left-host'; outIface: string }
   /** `reverse`: a reply rewritten by conntrack, undoing the mapping this rule made for the flow's first packet. */
-  | { type: 'nat-rule'; rule: Rule; packetsDelta: number; conntrack?: CtEntry; reverse?: boolean }
+  /** `conntrackAmbiguous`: several entries fit the flow and none is known to be its own (no `conntrack` then). */
+  | { type: 'nat-rule'; rule: Rule; packetsDelta: number; conntrack?: CtEntry; conntrackAmbiguous?: boolean; reverse?: boolean }
   | { type: 'missing-snat'; outIface: string; src: string; nearMisses: NearMiss[]; network?: DockerNetwork }
   /**
    * The host's own stack answered with an ICMP error (no REJECT rule): `at` the interface the

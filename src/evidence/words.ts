@@ -106,12 +106,14 @@ export function whyText(cause: Cause): string {
     case 'left-host':
       return `no rule or setting here accounts for it: the packets left this host by ${d.outIface}`;
     case 'nat-rule': {
+      const entry = d.conntrack ? `; ${conntrackText(d.conntrack)}`
+        : d.conntrackAmbiguous ? '; several conntrack entries fit it, none known to be this flow\'s' : undefined;
       if (d.reverse) {
         const undone = d.rule.target.kind === 'dnat' ? 'destination' : 'source';
-        return `reply rewritten by conntrack, undoing the ${undone} NAT made by a rule in ${where(d.rule)}: ${verbatim(d.rule)}${d.conntrack ? `; ${conntrackText(d.conntrack)}` : ''}`;
+        return `reply rewritten by conntrack, undoing the ${undone} NAT made by a rule in ${where(d.rule)}: ${verbatim(d.rule)}${entry ?? ''}`;
       }
       const what = d.rule.target.kind === 'dnat' ? 'destination' : 'source';
-      return `${what} rewritten by a rule in ${where(d.rule)}: ${verbatim(d.rule)}${d.conntrack ? `; ${conntrackText(d.conntrack)}` : '; no conntrack entry of it was left'}`;
+      return `${what} rewritten by a rule in ${where(d.rule)}: ${verbatim(d.rule)}${entry ?? '; no conntrack entry of it was left'}`;
     }
     case 'missing-snat': {
       const net = d.network && d.network.masquerade === false

@@ -20,7 +20,7 @@ import type { FlowReport, Report } from '../../src/model.js';
 const DIR = join(import.meta.dirname, '..', '..', 'fixtures', 'why', 'ttl-expired-host');
 const DOWN = '\u001B[B';
 const UP = '\u001B[A';
-const SNAT = 'why: source rewritten by a rule in chain POSTROUTING of table nat (iptables-nft): `-A POSTROUTING -s 198.18.0.0/24 ! -o docker0 -j MASQUERADE`; conntrack 198.18.0.2 -> 203.0.113.2 id 8 <-> 203.0.113.2 -> 203.0.113.1 id 8';
+const SNAT = 'why: source rewritten by a rule in chain POSTROUTING of table nat (iptables-nft): `-A POSTROUTING -s 198.18.0.0/24 ! -o docker0 -j MASQUERADE`; conntrack 198.18.0.2 -> 203.0.113.2 id 20 <-> 203.0.113.2 -> 203.0.113.1 id 20';
 const TTL = 'why: the Docker host answered: time to live exceeded (TTL 1 or less at docker0: too little to forward them)';
 
 const frames = (ms = 120): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -64,7 +64,8 @@ export async function watchHost(path: DiscoveredPath, options: WatchOptions): Pr
   const ns = path.target.hostNetns;
   const interfaces = [...new Set(path.hops.filter((h) => HOST_ROLES.has(h.role)).map((h) => h.iface ?? h.name))];
   const base: CollectOptions = { interfaces, routes: [], ...(path.target.docker ? { docker: path.target.docker } : {}) };
-  const reader = options.reader ?? commandReader(ns, base);
+  const traced = path.addrs.map((a) => a.split('/')[0]!);
+  const reader = options.reader ?? commandReader(ns, base, traced);
   const before: HostSnapshot = await reader.snapshot([]);
   let trace: RuleTrace | undefined;
   if (options.traceRules && path.destination) {
@@ -80,7 +81,7 @@ export async function watchHost(path: DiscoveredPath, options: WatchOptions): Pr
     if (t) events = t.events;
   };
   const gapMs = options.readingGapMs ?? 5000;
-  const recent = new RecentConntrack(path.addrs.map((a) => a.split('/')[0]!), options.conntrackKeepMs ?? DEFAULTS.flowIdleMs + 30_000);
+  const recent = new RecentConntrack(traced, options.conntrackKeepMs ?? DEFAULTS.flowIdleMs + 30_000);
   const sampler = sampleConntrack(reader, recent, gapMs);
   const evidenceWith = (after: HostSnapshot) => {
     const merged = { ...after, conntrack: recent.merged(after) };
@@ -116,12 +117,21 @@ export async function watchHost(path: DiscoveredPath, options: WatchOptions): Pr
   };
 }
 
-function commandReader(ns: Netns, base: CollectOptions): HostReader {
+function commandReader(ns: Netns, base: CollectOptions, traced: string[]): HostReader {
   return {
     snapshot: (routes) => collectSnapshot(ns, { ...base, routes }),
+    // Only the traced addresses' entries (sent from them, or answered by them behind a DNAT):
+    // a busy host's whole table every few seconds would cost more than the trace.
     async conntrack() {
-      const r = await runIn(ns, 'conntrack', ['-L', '-o', 'extended']);
-      return r.code === 0 ? parseConntrack(r.stdout) : [];
+      const entries: CtEntry[] = [];
+      for (const addr of traced) {
+        const family = addr.includes(':') ? 'ipv6' : 'ipv4';
+        for (const side of ['--orig-src', '--reply-src']) {
+          const r = await runIn(ns, 'conntrack', ['-L', '-o', 'extended', '-f', family, side, addr]);
+          if (r.code === 0) entries.push(...parseConntrack(r.stdout));
+        }
+      }
+      return entries;
     },
   };
 }

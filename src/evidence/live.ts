@@ -16,7 +16,7 @@ import { DEFAULTS } from '../pipeline/options.js';
 import { attachCauses, flowCauses, routeQuestionsOf } from './causes.js';
 import { collectSnapshot, type CollectOptions, type RouteQuestion } from './collect.js';
 import { parseConntrack } from './conntrack.js';
-import { hostEvidence, writeHostFile } from './host-file.js';
+import { type HostEvidence, hostEvidence, writeHostFile } from './host-file.js';
 import { type RuleTrace, startRuleTrace } from './trace-rules.js';
 import type { CtEntry, HostSnapshot } from './types.js';
 
@@ -67,26 +67,12 @@ export async function watchHost(path: DiscoveredPath, options: WatchOptions): Pr
   const traced = path.addrs.map((a) => a.split('/')[0]!);
   const reader = options.reader ?? commandReader(ns, base, traced);
   const before: HostSnapshot = await reader.snapshot([]);
-  let trace: RuleTrace | undefined;
-  if (options.traceRules && path.destination) {
-    const family = path.destination.includes(':') ? 6 : 4;
-    const flows = path.addrs.filter((a) => a.includes(':') === (family === 6)).map((a) => ({ family: family as 4 | 6, a: a.split('/')[0]!, b: path.destination! }));
-    trace = await startRuleTrace(ns, flows);
-  }
-  let events: RuleTrace['events'] | undefined;
-  const stopTrace = async (): Promise<void> => {
-    const t = trace;
-    trace = undefined;
-    await t?.stop();
-    if (t) events = t.events;
-  };
+  const rules = await traceRulesFor(path, options.traceRules);
   const gapMs = options.readingGapMs ?? 5000;
   const recent = new RecentConntrack(traced, options.conntrackKeepMs ?? DEFAULTS.flowIdleMs + 30_000);
   const sampler = sampleConntrack(reader, recent, gapMs);
-  const evidenceWith = (after: HostSnapshot) => {
-    const merged = { ...after, conntrack: recent.merged(after) };
-    return hostEvidence([{ role: 'host', before, after: merged }], events ?? trace?.events);
-  };
+  const evidenceWith = (after: HostSnapshot): HostEvidence =>
+    hostEvidence([{ role: 'host', before, after: { ...after, conntrack: recent.merged(after) } }], rules.events());
   const causes = (flows: FlowReport[], after: HostSnapshot): FlowReport[] => {
     const evidence = evidenceWith(after);
     recent.add(after.conntrack, after.takenAt);
@@ -96,15 +82,14 @@ export async function watchHost(path: DiscoveredPath, options: WatchOptions): Pr
   const stop = async (): Promise<void> => {
     sampler.stop();
     retiring.stop();
-    await stopTrace();
+    await rules.stop();
   };
   return {
     stop,
     retired: (flow) => retiring.add(flow),
     async finish(report, recordDir) {
-      sampler.stop();
+      await stop();
       await retiring.settle();
-      await stopTrace();
       const waiting = retiring.take();
       const after = await reader.snapshot(routeQuestionsOf({ hops: report.hops, flows: [...waiting, ...report.flows] }));
       retiring.emit(waiting, after);
@@ -113,6 +98,23 @@ export async function watchHost(path: DiscoveredPath, options: WatchOptions): Pr
       const done = attachCauses(report, evidence, { traceRules: options.traceRules });
       const gaps = [...new Set([...(done.causes?.gaps ?? []), ...retiring.gaps])];
       return done.causes ? { ...done, causes: { ...done.causes, gaps } } : done;
+    },
+  };
+}
+
+/** --trace-rules' temporary nftables table for the traced addresses and the destination: its events so far; stop() ends it (twice is fine). */
+async function traceRulesFor(path: DiscoveredPath, on: boolean): Promise<{ events(): RuleTrace['events'] | undefined; stop(): Promise<void> }> {
+  if (!on || !path.destination) return { events: () => undefined, stop: async () => undefined };
+  const family = path.destination.includes(':') ? 6 : 4;
+  const flows = path.addrs.filter((a) => a.includes(':') === (family === 6)).map((a) => ({ family: family as 4 | 6, a: a.split('/')[0]!, b: path.destination! }));
+  let trace: RuleTrace | undefined = await startRuleTrace(path.target.hostNetns, flows);
+  const { events } = trace;
+  return {
+    events: () => events,
+    async stop() {
+      const t = trace;
+      trace = undefined;
+      await t?.stop();
     },
   };
 }

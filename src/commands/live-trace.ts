@@ -81,7 +81,7 @@ export async function runLiveTrace(request: LiveTraceRequest, present: Presenter
   });
   // The host's lo (relay-only hop) is watched for docker-proxy's relays, off the path.
   const relays = watchRelays(source);
-  const retire = onRetired ? { onRetired: (flow: FlowReport) => host.retired(relays.attachFlow(flow, relays.source.hops)) } : {};
+  const retire = onRetired ? { onRetired: (flow: FlowReport) => host.retired(relays.attachFlow(flow, relays.source.hops), relays.source.hops) } : {};
   const session = await runTrace(relays.source, { ...request.trace, ...request.exports?.(relays.source.hops, description), ...retire });
   interrupt.onStop(() => session.stop());
   noteWatchUplink(path, request);

@@ -27,9 +27,10 @@ export interface HostWatch {
   stop(): Promise<void>;
   /**
    * A flow the trace retired before its end: given its causes from a reading of the host begun
-   * after now, then passed to `onRetired`, in the order flows were retired.
+   * after now, then passed to `onRetired`, in the order flows were retired. `hops`: the trace's
+   * hops as the flow names them (the report's: without a relay-only lo the path may hold).
    */
-  retired(flow: FlowReport): void;
+  retired(flow: FlowReport, hops: Hop[]): void;
   /**
    * Gives the flows still waiting for a reading their causes (from the last reading, begun after
    * all of them), reads the host again, writes host.json into `recordDir` if given, and returns
@@ -73,12 +74,12 @@ export async function watchHost(path: DiscoveredPath, options: WatchOptions): Pr
   const sampler = sampleConntrack(reader, recent, gapMs);
   const evidenceWith = (after: HostSnapshot): HostEvidence =>
     hostEvidence([{ role: 'host', before, after: { ...after, conntrack: recent.merged(after) } }], rules.events());
-  const causes = (flows: FlowReport[], after: HostSnapshot): FlowReport[] => {
+  const causes = (flows: FlowReport[], hops: Hop[], after: HostSnapshot): FlowReport[] => {
     const evidence = evidenceWith(after);
     recent.add(after.conntrack, after.takenAt);
-    return flowCauses(flows, path.hops, evidence);
+    return flowCauses(flows, hops, evidence);
   };
-  const retiring = new RetiredFlows(path.hops, reader, { gapMs, maxWaiting: options.maxWaiting ?? DEFAULTS.maxFlows }, causes, options.onRetired);
+  const retiring = new RetiredFlows(reader, { gapMs, maxWaiting: options.maxWaiting ?? DEFAULTS.maxFlows }, causes, options.onRetired);
   const stop = async (): Promise<void> => {
     sampler.stop();
     retiring.stop();
@@ -86,13 +87,13 @@ export async function watchHost(path: DiscoveredPath, options: WatchOptions): Pr
   };
   return {
     stop,
-    retired: (flow) => retiring.add(flow),
+    retired: (flow, hops) => retiring.add(flow, hops),
     async finish(report, recordDir) {
       await stop();
       await retiring.settle();
       const waiting = retiring.take();
       const after = await reader.snapshot(routeQuestionsOf({ hops: report.hops, flows: [...waiting, ...report.flows] }));
-      retiring.emit(waiting, after);
+      retiring.emit(waiting, report.hops, after);
       const evidence = evidenceWith(after);
       if (recordDir) writeHostFile(join(recordDir, HOST_FILE_NAME), evidence);
       const done = attachCauses(report, evidence, { traceRules: options.traceRules });
@@ -149,6 +150,7 @@ const needsCause = (flow: FlowReport): boolean => flow.verdict !== 'ok' || flow.
  */
 class RetiredFlows {
   private waiting: FlowReport[] = [];
+  private hops: Hop[] = [];
   private reading: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private lastStart = -Infinity;
@@ -156,15 +158,15 @@ class RetiredFlows {
   readonly gaps: string[] = [];
 
   constructor(
-    private readonly hops: Hop[],
     private readonly reader: HostReader,
     private readonly limits: { gapMs: number; maxWaiting: number },
-    private readonly causes: (flows: FlowReport[], after: HostSnapshot) => FlowReport[],
+    private readonly causes: (flows: FlowReport[], hops: Hop[], after: HostSnapshot) => FlowReport[],
     private readonly onRetired: ((flow: FlowReport) => void) | undefined,
   ) {}
 
-  add(flow: FlowReport): void {
+  add(flow: FlowReport, hops: Hop[]): void {
     if (this.stopped || !this.onRetired) return;
+    this.hops = hops;
     // Nothing ahead of it and nothing to attribute: out at once.
     if (!needsCause(flow) && this.waiting.length === 0 && !this.reading) {
       this.onRetired(flow);
@@ -190,8 +192,9 @@ class RetiredFlows {
     this.waiting = [];
     this.lastStart = Date.now();
     const routes = routeQuestionsOf({ hops: this.hops, flows: batch.filter(needsCause) });
+    const hops = this.hops;
     this.reading = this.reader.snapshot(routes).then(
-      (after) => this.emit(batch, after),
+      (after) => this.emit(batch, hops, after),
       (err: Error) => {
         this.gaps.push(`the host could not be read for flows retired during the trace: ${err.message}`);
         for (const flow of batch) this.onRetired?.(flow);
@@ -202,10 +205,10 @@ class RetiredFlows {
     });
   }
 
-  emit(flows: FlowReport[], after: HostSnapshot): void {
+  emit(flows: FlowReport[], hops: Hop[], after: HostSnapshot): void {
     if (flows.length === 0) return;
     this.gaps.push(...after.gaps);
-    for (const flow of this.causes(flows, after)) this.onRetired?.(flow);
+    for (const flow of this.causes(flows, hops, after)) this.onRetired?.(flow);
   }
 
   /** Waits for the reading under way; the flows still waiting are then taken with take(). */

@@ -16,6 +16,7 @@ import { DEFAULTS } from '../pipeline/options.js';
 import { attachCauses, flowCauses, routeQuestionsOf } from './causes.js';
 import { collectSnapshot, type CollectOptions, type RouteQuestion } from './collect.js';
 import { parseConntrack } from './conntrack.js';
+import { relayOnlyHop } from './relay-source.js';
 import { type HostEvidence, hostEvidence, writeHostFile } from './host-file.js';
 import { type RuleTrace, startRuleTrace } from './trace-rules.js';
 import type { CtEntry, HostSnapshot } from './types.js';
@@ -28,9 +29,9 @@ export interface HostWatch {
   /**
    * A flow the trace retired before its end: given its causes from a reading of the host begun
    * after now, then passed to `onRetired`, in the order flows were retired. `hops`: the trace's
-   * hops as the flow names them (the report's: without a relay-only lo the path may hold).
+   * hops as the flow names them (the report's); by default the path's without its relay-only lo.
    */
-  retired(flow: FlowReport, hops: Hop[]): void;
+  retired(flow: FlowReport, hops?: Hop[]): void;
   /**
    * Gives the flows still waiting for a reading their causes (from the last reading, begun after
    * all of them), reads the host again, writes host.json into `recordDir` if given, and returns
@@ -66,6 +67,8 @@ export async function watchHost(path: DiscoveredPath, options: WatchOptions): Pr
   const interfaces = [...new Set(path.hops.filter((h) => HOST_ROLES.has(h.role)).map((h) => h.iface ?? h.name))];
   const base: CollectOptions = { interfaces, routes: [], ...(path.target.docker ? { docker: path.target.docker } : {}) };
   const traced = path.addrs.map((a) => a.split('/')[0]!);
+  // The report's hops: the lo captured only to tie docker-proxy's relays is not on the path.
+  const reportHops = path.hops.filter((h) => !relayOnlyHop(h));
   const reader = options.reader ?? commandReader(ns, base, traced);
   const before: HostSnapshot = await reader.snapshot([]);
   const rules = await traceRulesFor(path, options.traceRules);
@@ -87,7 +90,7 @@ export async function watchHost(path: DiscoveredPath, options: WatchOptions): Pr
   };
   return {
     stop,
-    retired: (flow, hops) => retiring.add(flow, hops),
+    retired: (flow, hops = reportHops) => retiring.add(flow, hops),
     async finish(report, recordDir) {
       await stop();
       await retiring.settle();

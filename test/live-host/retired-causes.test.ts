@@ -177,6 +177,12 @@ describe('flows retired during a live trace', () => {
     r.calls[1]!.resolve(snapshot('after'));
     await until(() => out.length === 1);
     expect(whyLine(out[0]!.cause!)).toBe('why: no rule or setting here accounts for it: the packets left this host by eth0');
+    // Without the hops given, the path's are taken without the lo.
+    watch.retired(flow(2, { verdict: 'unanswered', reached: 'eth0', packets: { request: 2, reply: 0 } }));
+    await until(() => r.calls.length === 3);
+    r.calls[2]!.resolve(snapshot('after'));
+    await until(() => out.length === 2);
+    expect(whyLine(out[1]!.cause!)).toBe('why: no rule or setting here accounts for it: the packets left this host by eth0');
     await watch.stop();
   });
 

@@ -1,0 +1,289 @@
+// The command line run in-process (main() of src/cli.ts), so that StrykerJS's mutants of
+// src/commands are seen (the spawned bin/hoptrace.js runs dist/, not the mutated sources):
+// what each output mode prints for a real recording, the exit code of an ok, a not-ok and an
+// empty report, warnings on stderr, the help texts, and the usage errors of the live commands
+// that are refused before anything is captured. stdout's blocking writer is replaced by one
+// that keeps the text; everything else is the real code.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+
+const written = vi.hoisted(() => ({ stdout: [] as string[], failure: undefined as string | undefined }));
+vi.mock('../../src/render/stdout.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../src/render/stdout.js')>();
+  return {
+    ...real,
+    blockingWriter: () => ({
+      write: (text: string) => void written.stdout.push(text),
+      get failure() {
+        return written.failure;
+      },
+    }),
+  };
+});
+
+const { main } = await import('../../src/cli.js');
+
+const ROOT = path.join(__dirname, '..', '..');
+const FIXTURES = path.join(ROOT, 'fixtures');
+
+let stderr: string[];
+let direct: string[];
+
+// main() watches process.stdout for write errors once per run; a real run calls it once, this
+// file dozens of times: without this Node would warn about the listeners on stderr.
+const listeners = process.stdout.getMaxListeners();
+beforeAll(() => void process.stdout.setMaxListeners(0));
+afterAll(() => void process.stdout.setMaxListeners(listeners));
+
+beforeEach(() => {
+  written.stdout = [];
+  written.failure = undefined;
+  stderr = [];
+  direct = [];
+  vi.stubEnv('NO_COLOR', '1');
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (stderr.push(String(chunk)), true));
+  // commander prints --help through process.stdout.write.
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (direct.push(String(chunk)), true));
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.unstubAllEnvs();
+});
+
+async function hoptrace(...args: string[]) {
+  written.stdout = [];
+  stderr = [];
+  direct = [];
+  const code = await main(['node', 'hoptrace', ...args]);
+  return { code, stdout: written.stdout.join(''), stderr: stderr.join(''), direct: direct.join('') };
+}
+
+const PING_OUT_TEXT = [
+  'path: 1. c1 eth0 (198.18.0.2)  2. vetha119e59  3. docker0 (198.18.0.1)  4. eth0 (203.0.113.1)',
+  'packets per hop: c1 eth0 6, vetha119e59 6, docker0 6, eth0 6',
+  'timestamps: taken from the capture files (each hop by its own capture)',
+  '',
+  'flow 1: icmp 198.18.0.2 -> 203.0.113.2: ok (3 requests, 3 replies)',
+  '   1. c1 eth0',
+  '       | requests 13 us (12..14 us) ttl same, replies 1.7 us (1..3 us) ttl same',
+  '   2. vetha119e59',
+  '       | requests 23.3 us (19..31 us) ttl same, replies 3 us (3..3 us) ttl same',
+  '   3. docker0',
+  '       | requests 49 us (23..101 us) ttl -1, replies 7.7 us (7..9 us) ttl -1',
+  '       | SNAT src 198.18.0.2 -> 203.0.113.1 between docker0 and eth0',
+  '       | un-SNAT dst 203.0.113.1 -> 198.18.0.2 between eth0 and docker0 (replies)',
+  '   4. eth0',
+  '  verdict: ok: requests reached eth0 and the answers came back.',
+  '',
+  "why: not known: these captures come without the host's state (firewall rules and their counters, conntrack, settings), which `hoptrace --record` writes to host.json beside the pcaps",
+  '',
+  '1 flow, 0 not ok',
+  '',
+].join('\n');
+
+describe('hoptrace replay, in-process', () => {
+  it('prints the whole ping-out text report on stdout, nothing on stderr, and exits 0', async () => {
+    expect(await hoptrace('replay', path.join(FIXTURES, 'ping-out'))).toEqual({ code: 0, stdout: PING_OUT_TEXT, stderr: '', direct: '' });
+  });
+
+  it('--text prints the same text report', async () => {
+    expect((await hoptrace('replay', path.join(FIXTURES, 'ping-out'), '--text')).stdout).toBe(PING_OUT_TEXT);
+  });
+
+  it('exits 1 for a not-ok flow: ip-forward-off is dropped between docker0 and eth0', async () => {
+    const { code, stdout, stderr: err } = await hoptrace('replay', path.join(FIXTURES, 'ip-forward-off'));
+    expect(err).toBe('');
+    expect(code).toBe(1);
+    expect(stdout).toContain('flow 1: icmp 198.18.0.2 -> 203.0.113.2: dropped (3 requests, 0 replies)\n');
+    expect(stdout.endsWith('\n1 flow, 1 not ok\n')).toBe(true);
+  });
+
+  it('exits 1 when no flow is left (a --filter that keeps none), saying so', async () => {
+    const { code, stdout } = await hoptrace('replay', path.join(FIXTURES, 'ping-out'), '--filter', 'tcp');
+    expect(code).toBe(1);
+    expect(stdout.split('\n').slice(-3)).toEqual(["no flow of the traced container matches --filter 'tcp'.", '0 flows, 0 not ok', '']);
+  });
+
+  it('--json prints one JSON document of format 2 with the flow and its verdict', async () => {
+    const { code, stdout } = await hoptrace('replay', path.join(FIXTURES, 'ping-out'), '--json');
+    expect(code).toBe(0);
+    const doc = JSON.parse(stdout);
+    expect(doc.format).toBe(2);
+    expect(doc.hops.map((h: { name: string }) => h.name)).toEqual(['c1 eth0', 'vetha119e59', 'docker0', 'eth0']);
+    expect(doc.flows.map((f: { verdict: string; initiator: string; responder: string }) => [f.verdict, f.initiator, f.responder])).toEqual([['ok', '198.18.0.2', '203.0.113.2']]);
+    expect(doc.summary.packetsPerHop).toEqual([6, 6, 6, 6]);
+  });
+
+  it('--jsonl prints one line per flow, then the summary line with the counts', async () => {
+    const { code, stdout } = await hoptrace('replay', path.join(FIXTURES, 'ip-forward-off'), '--jsonl');
+    expect(code).toBe(1);
+    const lines = stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({ id: 1, verdict: 'dropped', dropBetween: ['docker0', 'eth0'] });
+    expect(lines[1]).toMatchObject({ flows: 1, notOk: 1, summary: { packetsPerHop: [3, 3, 3, 0] } });
+  });
+
+  it('--jsonl wins over the text default and over --json', async () => {
+    const both = await hoptrace('replay', path.join(FIXTURES, 'ping-out'), '--jsonl', '--json');
+    expect(both.stdout.trimEnd().split('\n')).toHaveLength(2);
+    expect(JSON.parse(both.stdout.split('\n')[1]!)).toMatchObject({ flows: 1, notOk: 0 });
+  });
+
+  it('a stdout that cannot be written is one error line and exit 2, whatever the report', async () => {
+    written.failure = 'ENOSPC';
+    expect(await hoptrace('replay', path.join(FIXTURES, 'ping-out'))).toMatchObject({ code: 2, stderr: 'hoptrace: cannot write to stdout: ENOSPC\n' });
+  });
+
+  it('a reader gone away (EPIPE) keeps the report\'s exit code', async () => {
+    written.failure = 'EPIPE';
+    expect(await hoptrace('replay', path.join(FIXTURES, 'ip-forward-off'))).toMatchObject({ code: 1, stderr: '' });
+  });
+
+  it('a file cut short is read up to the cut, with the reader\'s warning on stderr', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hoptrace-cut-'));
+    try {
+      const whole = fs.readFileSync(path.join(FIXTURES, 'ping-out', '01-c1-eth0.pcap'));
+      fs.writeFileSync(path.join(dir, 'cut.pcap'), whole.subarray(0, whole.length - 10));
+      const { code, stdout, stderr: err } = await hoptrace('replay', path.join(dir, 'cut.pcap'));
+      expect(err).toMatch(/^hoptrace: warning: [^\n]*cut\.pcap: offset \d+: [^\n]+\n$/);
+      expect(stdout).toContain('packets per hop: cut 5\n');
+      expect(code).toBe(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a missing trace is one line naming it, exit 2', async () => {
+    const { code, stderr: err, stdout } = await hoptrace('replay', path.join(FIXTURES, 'no-such-trace'));
+    expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
+    expect(err.startsWith(`hoptrace: ${path.join(FIXTURES, 'no-such-trace')}: `)).toBe(true);
+    expect(err).toBe(`hoptrace: ${path.join(FIXTURES, 'no-such-trace')}: offset 0: cannot open: no such file\n`);
+  });
+
+  it('--help exits 0 and lists every option with its words and defaults', async () => {
+    const { code, direct: help } = await hoptrace('replay', '--help');
+    expect(code).toBe(0);
+    expect(help).toBe(
+      [
+        'Usage: hoptrace replay [options] <trace...>',
+        '',
+        'report on recorded captures: a trace directory (path.json + one pcap per hop),',
+        'several capture files (one hop each), one multi-interface pcapng, or one',
+        '`tcpdump -i any` (LINUX_SLL2) capture',
+        '',
+        'Arguments:',
+        '  trace                   trace directory or capture files, in path order',
+        '',
+        'Options:',
+        '  --json                  print one JSON document (see',
+        '                          schema/report.schema.json)',
+        '  --jsonl                 print JSON Lines: one flow per line as its verdict',
+        '                          settles, then a summary line (see',
+        '                          schema/report-lines.schema.json)',
+        '  --text                  print text even on a terminal',
+        '  --tui                   play the trace through the terminal UI',
+        '  --speed <factor>        with --tui: 0 as fast as possible, 1 real time',
+        '                          (default: 0)',
+        '  --filter <expr>         keep only flows matching a pcap-filter-like',
+        "                          expression: host, net, port (src/dst: the",
+        "                          initiator's/responder's side), tcp, udp, icmp, icmp6,",
+        '                          ip, ip6, and/or/not, parentheses',
+        '  --window <ms>           longest a packet may take from one hop to the next',
+        '                          (default: 500)',
+        '  --pcapng <file>         also write the trace as one pcapng for Wireshark: one',
+        '                          interface per hop, each packet commented with its',
+        '                          flow, journey and rewrites',
+        '  --html <file>           also write the report as one self-contained HTML page',
+        '                          with a ladder diagram per flow',
+        '  --pcap-reader <reader>  reader for classic pcap: native (hoptrace\'s own, about',
+        '                          twice as fast), or the pcap-parser package (choices:',
+        '                          "native", "pcap-parser", default: "native")',
+        '  -h, --help              display help for command',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('--pcap-reader pcap-parser gives the same report; an unknown reader is a usage error', async () => {
+    expect((await hoptrace('replay', path.join(FIXTURES, 'ping-out'), '--pcap-reader', 'pcap-parser')).stdout).toBe(PING_OUT_TEXT);
+    expect(await hoptrace('replay', path.join(FIXTURES, 'ping-out'), '--pcap-reader', 'fast')).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr: "hoptrace: option '--pcap-reader <reader>' argument 'fast' is invalid. Allowed choices are native, pcap-parser. (hoptrace --help for usage)\n",
+    });
+  });
+
+  it('--window narrower than the hops\' transit splits the journeys: the same capture is no longer ok', async () => {
+    const { code, stdout } = await hoptrace('replay', path.join(FIXTURES, 'ping-out'), '--window', '0.001', '--jsonl');
+    expect(code).toBe(1);
+    // ping-out's slowest step (docker0 -> eth0) takes up to 101 us: with a 1 us window no packet is matched across it.
+    expect(JSON.parse(stdout.trimEnd().split('\n').at(-1)!)).toMatchObject({ flows: 3, notOk: 3, summary: { otherFlows: 1 } });
+  });
+});
+
+describe('hoptrace doctor, in-process (what is decided before Docker is asked)', () => {
+  it('--help exits 0 with the probes it runs, the default destination and the options', async () => {
+    const { code, direct: help } = await hoptrace('doctor', '--help');
+    expect(code).toBe(0);
+    expect(help).toBe(
+      [
+        'Usage: hoptrace doctor [options] <container> [destination]',
+        '',
+        "why can't my container reach the outside: checks its default route and resolver,",
+        'then an ICMP echo, a TCP connect and a DNS query, and names the cause of each',
+        'failure',
+        '',
+        'Arguments:',
+        '  container      container name or id',
+        '  destination    address to probe (default 1.1.1.1)',
+        '',
+        'Options:',
+        '  --port <port>  TCP port of the connect probe (default: 80)',
+        '  --name <name>  name the DNS probe asks the container\'s resolver for (default:',
+        '                 "example.com")',
+        '  --json         print one JSON document',
+        '  -h, --help     display help for command',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('refuses a port out of range, naming the option, exit 2', async () => {
+    expect(await hoptrace('doctor', 'web', '203.0.113.2', '--port', '0')).toMatchObject({ code: 2, stderr: "hoptrace: --port must be a whole number from 1 to 65535, not '0'\n" });
+  });
+});
+
+describe('the live commands refuse bad usage before anything is captured, exit 2', () => {
+  const cases: [string[], string][] = [
+    [['ping'], 'missing container (name or id), or --pid/--netns'],
+    [['ping', 'web'], 'missing destination'],
+    [['ping', 'web', ''], 'missing destination'],
+    [['tcp', 'web'], 'missing host:port'],
+    [['udp', 'web', '203.0.113.2'], "'203.0.113.2' is not host:port (e.g. 203.0.113.2:80)"],
+    [['tcp', 'web', '203.0.113.2:0'], "'203.0.113.2:0' is not host:port (e.g. 203.0.113.2:80)"],
+    [['tcp', 'web', '203.0.113.2:65536'], "'203.0.113.2:65536' is not host:port (e.g. 203.0.113.2:80)"],
+    [['tcp', 'web', '2001:db8::2:80'], "'2001:db8::2:80' is not host:port (e.g. 203.0.113.2:80)"],
+    [['ping', '--pid', '12', '--netns', 'lab', '203.0.113.2'], '--pid and --netns cannot be combined'],
+    [['ping', '--pid', '12', 'web', '203.0.113.2'], 'with --pid or --netns, give only the destination, not a container'],
+    [['tcp', '--netns', 'lab', 'web', '203.0.113.2:80'], 'with --pid or --netns, give only the host:port, not a container'],
+    [['watch', '--netns', 'lab', 'web', 'icmp'], 'with --pid or --netns, give only the filter, not a container'],
+    [['ping', '--pid', 'web', '203.0.113.2'], "--pid must be a process id, not 'web'"],
+    [['ping', '--pid', '0', '203.0.113.2'], "--pid must be a process id, not '0'"],
+    [['ping', '--pid', '1.5', '203.0.113.2'], "--pid must be a process id, not '1.5'"],
+    [['watch'], 'missing container (name or id), or --pid/--netns'],
+    [['path'], 'missing container (name or id), or --pid/--netns'],
+    [['ping', 'web', '203.0.113.2', '--buffer-mib', '4'], "--buffer-mib is no longer taken: libpcap's ring per hop is sized in packets now, --ring-packets <n> (default 32768)"],
+    [['ping', 'web', '203.0.113.2', '--ring-packets', '63'], "--ring-packets must be a whole number from 64 to 1048576, not '63'"],
+    [['ping', 'web', '203.0.113.2', '--interval', '0.001'], "--interval must be a number from 0.01 to 60, not '0.001'"],
+    [['tcp', 'web', '203.0.113.2:80', '--timeout', '0'], "--timeout must be a number from 0.1 to 600, not '0'"],
+    [['ping', 'web', '203.0.113.2', '--docker-timeout', '0'], "--docker-timeout must be a number from 0.1 to 600, not '0'"],
+  ];
+  for (const [args, message] of cases) {
+    it(`hoptrace ${args.join(' ')}: ${message}`, async () => {
+      expect(await hoptrace(...args)).toEqual({ code: 2, stdout: '', direct: '', stderr: `hoptrace: ${message}\n` });
+    });
+  }
+});

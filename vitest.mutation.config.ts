@@ -12,6 +12,7 @@ export default defineConfig({
       'test/fixtures/docker-fixtures.test.ts',
       'test/fixtures/truth-fixtures.test.ts',
       'test/fixtures/stopped-at.test.ts',
+      'test/fixtures/corpus-pipeline.test.ts',
       'test/render/**/*.test.ts',
       'test/pipeline/**/*.test.ts',
     ],

@@ -287,3 +287,43 @@ describe('the live commands refuse bad usage before anything is captured, exit 2
     });
   }
 });
+
+// These get as far as finding the traced namespace, then stop with the environment's error
+// (exit 4): the argument handling before it (targets, host:port, the output set-up) ran.
+// The capture-rights check comes first, so they need root (as CI has).
+describe.skipIf(process.getuid?.() !== 0)('the live commands, up to finding what to trace (root)', () => {
+  const NO_NETNS = 'hoptrace-test-absent-netns';
+  const noNetns = `no such network namespace: ${NO_NETNS} (looked for /var/run/netns/${NO_NETNS})`;
+  const cases: [string[], string][] = [
+    [['ping', '--netns', NO_NETNS, '203.0.113.2'], noNetns],
+    [['ping', '--netns', NO_NETNS, '203.0.113.2', '--json'], noNetns],
+    [['tcp', '--netns', NO_NETNS, '[2001:db8::2]:80'], noNetns],
+    [['udp', '--netns', NO_NETNS, '203.0.113.2:53', '--jsonl'], noNetns],
+    [['watch', '--netns', NO_NETNS, 'icmp'], noNetns],
+    [['path', '--netns', NO_NETNS, '203.0.113.2'], noNetns],
+    [['ping', '--pid', '2147483647', '203.0.113.2'], 'no process 2147483647: /proc/2147483647/ns/net does not exist'],
+    [['path', '--pid', '2147483647'], 'no process 2147483647: /proc/2147483647/ns/net does not exist'],
+  ];
+  for (const [args, message] of cases) {
+    it(`hoptrace ${args.join(' ')}: ${message}, exit 4`, async () => {
+      expect(await hoptrace(...args)).toEqual({ code: 4, stdout: '', direct: '', stderr: `hoptrace: ${message}\n` });
+    });
+  }
+
+  it('a container when Docker cannot be reached: exit 4, naming the socket', async () => {
+    vi.stubEnv('DOCKER_HOST', 'unix:///var/run/hoptrace-test-absent.sock');
+    expect(await hoptrace('ping', 'web', '203.0.113.2', '--docker-timeout', '1')).toEqual({
+      code: 4, stdout: '', direct: '',
+      stderr: 'hoptrace: cannot reach Docker at unix:///var/run/hoptrace-test-absent.sock: ENOENT (is dockerd running? set DOCKER_HOST to its socket)\n',
+    });
+  });
+
+  it('doctor when Docker cannot be reached: exit 4, naming the socket', async () => {
+    vi.stubEnv('DOCKER_HOST', 'unix:///var/run/hoptrace-test-absent.sock');
+    expect(await hoptrace('doctor', 'web', '203.0.113.2')).toEqual({
+      code: 4, stdout: '', direct: '',
+      stderr: 'hoptrace: cannot reach Docker at unix:///var/run/hoptrace-test-absent.sock: ENOENT (is dockerd running? set DOCKER_HOST to its socket)\n',
+    });
+  });
+});
+

@@ -17,5 +17,7 @@ export default defineConfig({
       'test/pipeline/**/*.test.ts',
     ],
     env: { CI: 'false' },
+    // As the unit project: on a machine shared by many, one test can take seconds.
+    testTimeout: 30_000,
   },
 });

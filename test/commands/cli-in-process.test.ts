@@ -224,6 +224,62 @@ describe('hoptrace replay, in-process', () => {
   });
 });
 
+describe('hoptrace replay, the progress line on a terminal', () => {
+  /** One capture file of `count` copies of ping-out's first frame, 1 ms apart. */
+  function bigCapture(dir: string, count: number): string {
+    const source = fs.readFileSync(path.join(FIXTURES, 'ping-out', '01-c1-eth0.pcap'));
+    const caplen = source.readUInt32LE(24 + 8);
+    const frame = source.subarray(24 + 16, 24 + 16 + caplen);
+    const out = Buffer.alloc(24 + count * (16 + caplen));
+    source.copy(out, 0, 0, 24);
+    for (let i = 0, at = 24; i < count; i++, at += 16 + caplen) {
+      out.writeUInt32LE(1_700_000_000 + Math.floor(i / 1000), at);
+      out.writeUInt32LE((i % 1000) * 1000, at + 4);
+      out.writeUInt32LE(caplen, at + 8);
+      out.writeUInt32LE(caplen, at + 12);
+      frame.copy(out, at + 16);
+    }
+    const file = path.join(dir, 'big.pcap');
+    fs.writeFileSync(file, out);
+    return file;
+  }
+
+  it('a replay that takes more than a second says how far it read on stderr, then clears the line', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hoptrace-progress-'));
+    const tty = Object.getOwnPropertyDescriptor(process.stderr, 'isTTY');
+    try {
+      const file = bigCapture(dir, 65_536 * 2 + 10);
+      Object.defineProperty(process.stderr, 'isTTY', { value: true, configurable: true });
+      // Each look at the clock is two seconds later: every progress call is past the first second.
+      let now = 0;
+      vi.spyOn(Date, 'now').mockImplementation(() => (now += 2000));
+      const { code, stderr: err, stdout } = await hoptrace('replay', file, '--jsonl');
+      expect(err).toMatch(/^\rreading: \d+%\rreading: \d+%\r\u001b\[K$/);
+      const [first, second] = [...err.matchAll(/reading: (\d+)%/g)].map((m) => Number(m[1]));
+      expect(first).toBeGreaterThan(0);
+      expect(second).toBeGreaterThan(first!);
+      expect(second).toBeLessThanOrEqual(100);
+      expect(code).toBe(1);
+      expect(JSON.parse(stdout.trimEnd().split('\n').at(-1)!)).toMatchObject({ summary: { packetsPerHop: [65_536 * 2 + 10] } });
+    } finally {
+      if (tty) Object.defineProperty(process.stderr, 'isTTY', tty);
+      else delete (process.stderr as { isTTY?: boolean }).isTTY;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('one that ends within the first second prints no progress line at all', async () => {
+    const tty = Object.getOwnPropertyDescriptor(process.stderr, 'isTTY');
+    try {
+      Object.defineProperty(process.stderr, 'isTTY', { value: true, configurable: true });
+      expect(await hoptrace('replay', path.join(FIXTURES, 'ping-out'))).toMatchObject({ code: 0, stderr: '' });
+    } finally {
+      if (tty) Object.defineProperty(process.stderr, 'isTTY', tty);
+      else delete (process.stderr as { isTTY?: boolean }).isTTY;
+    }
+  });
+});
+
 describe('hoptrace doctor, in-process (what is decided before Docker is asked)', () => {
   it('--help exits 0 with the probes it runs, the default destination and the options', async () => {
     const { code, direct: help } = await hoptrace('doctor', '--help');

@@ -23,6 +23,15 @@ vi.mock('../../src/render/stdout.js', async (importOriginal) => {
   };
 });
 
+// The Ink UI itself is tested in test/tui; here only what replay hands it and does with its report.
+const tui = vi.hoisted(() => ({ calls: [] as { color: boolean; speedNote?: string }[] }));
+vi.mock('../../src/render/tui/index.js', () => ({
+  runTui: async (session: { report: Promise<unknown> }, options: { color: boolean; speedNote?: string }) => {
+    tui.calls.push(options);
+    return session.report;
+  },
+}));
+
 const { main } = await import('../../src/cli.js');
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -221,6 +230,52 @@ describe('hoptrace replay, in-process', () => {
     expect(code).toBe(1);
     // ping-out's slowest step (docker0 -> eth0) takes up to 101 us: with a 1 us window no packet is matched across it.
     expect(JSON.parse(stdout.trimEnd().split('\n').at(-1)!)).toMatchObject({ flows: 3, notOk: 3, summary: { otherFlows: 1 } });
+  });
+});
+
+describe('hoptrace replay --tui', () => {
+  async function onTerminal<T>(run: () => Promise<T>): Promise<T> {
+    const tty = Object.getOwnPropertyDescriptor(process.stdout, 'isTTY');
+    Object.defineProperty(process.stdout, 'isTTY', { value: true, configurable: true });
+    try {
+      return await run();
+    } finally {
+      if (tty) Object.defineProperty(process.stdout, 'isTTY', tty);
+      else delete (process.stdout as { isTTY?: boolean }).isTTY;
+    }
+  }
+  beforeEach(() => void (tui.calls = []));
+
+  it('on a terminal plays the trace through the UI, as fast as possible by default, then prints the report', async () => {
+    const result = await onTerminal(() => hoptrace('replay', path.join(FIXTURES, 'ping-out'), '--tui'));
+    expect(tui.calls).toEqual([{ color: false, speedNote: 'replay as fast as possible' }]);
+    expect(result).toEqual({ code: 0, stdout: PING_OUT_TEXT, stderr: '', direct: '' });
+  });
+
+  it('names the speed it plays at; the exit code is the report\'s', async () => {
+    const result = await onTerminal(() => hoptrace('replay', path.join(FIXTURES, 'ip-forward-off'), '--tui', '--speed', '2.5'));
+    expect(tui.calls).toEqual([{ color: false, speedNote: 'replay at 2.5x real time' }]);
+    expect(result.code).toBe(1);
+  });
+
+  it('colours the UI unless NO_COLOR says not to', async () => {
+    vi.stubEnv('NO_COLOR', '');
+    vi.stubEnv('FORCE_COLOR', '');
+    vi.stubEnv('TERM', 'xterm-256color');
+    await onTerminal(() => hoptrace('replay', path.join(FIXTURES, 'ping-out'), '--tui'));
+    expect(tui.calls.map((c) => c.color)).toEqual([true]);
+  });
+
+  it('not without a terminal, and not on a terminal without --tui: then the text report', async () => {
+    expect(await hoptrace('replay', path.join(FIXTURES, 'ping-out'), '--tui')).toMatchObject({ code: 0, stdout: PING_OUT_TEXT });
+    expect(await onTerminal(() => hoptrace('replay', path.join(FIXTURES, 'ping-out')))).toMatchObject({ code: 0, stdout: PING_OUT_TEXT });
+    expect(tui.calls).toEqual([]);
+  });
+
+  it('--json wins over --tui', async () => {
+    const { stdout } = await onTerminal(() => hoptrace('replay', path.join(FIXTURES, 'ping-out'), '--tui', '--json'));
+    expect(tui.calls).toEqual([]);
+    expect(JSON.parse(stdout).format).toBe(2);
   });
 });
 

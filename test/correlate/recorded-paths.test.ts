@@ -210,5 +210,12 @@ describe('two-host overlay recordings, in-process', () => {
     });
     expect(flow.findings).toEqual([]);
     expect(flow.rewrites).toEqual([]);
+    // Every step on one host; none between h1 eth0 and h2 eth0 (no measured clock offset).
+    const steps = (names: string[], direction: string) => names.slice(1).map((to, i) => `${direction} ${names[i]}>${to}`);
+    const h1 = ['h1 c1 eth0', 'h1 overlay:ht-overlay veth1', 'h1 overlay:ht-overlay br0', 'h1 overlay:ht-overlay vxlan0', 'h1 eth0'];
+    const h2 = ['h2 eth0', 'h2 overlay:ht-overlay vxlan0', 'h2 overlay:ht-overlay br0', 'h2 overlay:ht-overlay veth1', 'h2 c2 eth0'];
+    expect(flow.latency.map((l: { direction: string; between: string[] }) => `${l.direction} ${l.between.join('>')}`)).toEqual([
+      ...steps(h1, 'request'), ...steps(h2, 'request'), ...steps([...h2].reverse(), 'reply'), ...steps([...h1].reverse(), 'reply'),
+    ]);
   });
 });

@@ -93,6 +93,17 @@ describe('hosts, nets and ports, on the side NAT left them', () => {
     expect([keeps('src port 50000', dnat), keeps('dst port 50000', dnat)]).toEqual([true, false]);
   });
 
+  it('each rewritten field on its own: a DNAT address, a source port, a destination port; an echo id is no port', () => {
+    const dnatOnly = flow('tcp', '203.0.113.2:50000', '203.0.113.1:80', [rw('request', 'dst', '203.0.113.1', '198.18.0.2')]);
+    expect([keeps('dst host 198.18.0.2', dnatOnly), keeps('src host 198.18.0.2', dnatOnly)]).toEqual([true, false]);
+    const sportOnly = flow('udp', '198.18.0.2:5000', '203.0.113.2:53', [rw('request', 'sport', 5000, 61000)]);
+    expect([keeps('src port 61000', sportOnly), keeps('dst port 61000', sportOnly)]).toEqual([true, false]);
+    const dportOnly = flow('tcp', '203.0.113.2:50000', '203.0.113.1:8080', [rw('request', 'dport', 8080, 80)]);
+    expect([keeps('dst port 80', dportOnly), keeps('src port 80', dportOnly)]).toEqual([true, false]);
+    const pingNat = flow('icmp', '198.18.0.2', '203.0.113.2', [rw('request', 'icmp-id', 7, 1007)]);
+    expect([keeps('port 7', pingNat), keeps('port 1007', pingNat), keeps('icmp', pingNat)]).toEqual([false, false, true]);
+  });
+
   it('nets by prefix, /0 to /32 in IPv4 and to /128 in IPv6', () => {
     expect([keeps('net 198.18.0.0/15', tcp), keeps('net 198.20.0.0/15', tcp), keeps('net 0.0.0.0/0', tcp), keeps('net 198.18.0.2/32', tcp), keeps('net 198.18.0.2', tcp)]).toEqual([true, false, true, true, true]);
     expect([keeps('net 2001:db8::/32', icmp6), keeps('net 2001:db8::2/128', icmp6), keeps('dst net fd00::/8', icmp6), keeps('src net fd00::/8', icmp6)]).toEqual([true, true, false, true]);

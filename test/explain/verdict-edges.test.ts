@@ -94,6 +94,18 @@ describe('what the verdict already says of replies', () => {
   });
 });
 
+describe('what the verdict already says of requests', () => {
+  it('rejected, with one of two requests vanished on the way: the rejection says it, no partial-loss', () => {
+    const f = flow({
+      rejection: { kind: 'icmp-error', v6: false, type: 3, code: 3, from: OUT }, rejectionHop: 3, rejections: 1,
+      request: stats({ packets: 2, arrived: 1, farthest: 3, seen: [2, 2, 2, 1], vanishedAfter: [0, 0, 1, 0] }),
+      reply: stats({ packets: 1, arrived: 1, farthest: 3, seen: [1, 1, 1, 1] }),
+    });
+    expect(explainFlow(path, f)).toMatchObject({ verdict: 'rejected', findings: [{ code: 'rejected', side: 'beyond', beyond: 'eth0' }] });
+    expect(explainFlow(path, f).findings).toHaveLength(1);
+  });
+});
+
 describe('the shape of a finding', () => {
   it('an answer made between hops of different namespaces has no netns field', () => {
     const f = flow({ rejection: { kind: 'tcp-reset', from: OUT }, rejectionHop: 0, rejections: 1, request: stats({ packets: 1, farthest: 0, seen: [1, 0, 0, 0], vanishedAfter: [1, 0, 0, 0] }) });

@@ -33,6 +33,8 @@ vi.mock('../../src/render/tui/index.js', () => ({
 }));
 
 const { main } = await import('../../src/cli.js');
+const { hostEvidence, writeHostFile } = await import('../../src/evidence/host-file.js');
+const { snapshot } = await import('../why/data.js');
 
 const ROOT = path.join(__dirname, '..', '..');
 const FIXTURES = path.join(ROOT, 'fixtures');
@@ -230,6 +232,33 @@ describe('hoptrace replay, in-process', () => {
     expect(code).toBe(1);
     // ping-out's slowest step (docker0 -> eth0) takes up to 101 us: with a 1 us window no packet is matched across it.
     expect(JSON.parse(stdout.trimEnd().split('\n').at(-1)!)).toMatchObject({ flows: 3, notOk: 3, summary: { otherFlows: 1 } });
+  });
+});
+
+describe('hoptrace replay of a trace directory with host.json', () => {
+  it('takes the causes from it; the same captures given as files are said to come without the host\'s state', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hoptrace-hostjson-'));
+    try {
+      const source = path.join(FIXTURES, 'ip-forward-off');
+      for (const f of fs.readdirSync(source)) fs.copyFileSync(path.join(source, f), path.join(dir, f));
+      // The lab's ruleset of test/why/data: its DOCKER-USER rule for 203.0.113.2 counted none of these packets.
+      writeHostFile(path.join(dir, 'host.json'), hostEvidence([{ role: 'host', before: snapshot('before'), after: snapshot('after') }]));
+      const withHost = await hoptrace('replay', dir);
+      expect(withHost.code).toBe(1);
+      expect(withHost.stdout.split('\n').slice(-5)).toEqual([
+        '  verdict: dropped: requests vanished between docker0 and eth0 (last seen at docker0).',
+        '  why: the cause is not known: the rule that fits them, `-A DOCKER-USER -d 203.0.113.2/32 -p icmp -j DROP`, counted 0 of their 3 packets',
+        '',
+        '1 flow, 1 not ok',
+        '',
+      ]);
+      const files = fs.readdirSync(dir).filter((f) => f.endsWith('.pcap')).sort().map((f) => path.join(dir, f));
+      const asFiles = await hoptrace('replay', ...files);
+      expect(asFiles.stdout).toContain("\nwhy: not known: these captures come without the host's state (firewall rules and their counters, conntrack, settings), which `hoptrace --record` writes to host.json beside the pcaps\n");
+      expect(asFiles.stdout).not.toContain('DOCKER-USER');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -7,6 +7,7 @@
 //   BENCH_FLOOD=10000,20000 BENCH_FLOWS=100000 node bench/scale.mjs
 //   BENCH_TIMEOUT_S=600    kill a run after this long (default 600 s) and report it
 //   BENCH_FORCE=1          run a size even when a smaller one already failed
+//   BENCH_FORMAT=jsonl     the report format replayed to (default json: the one streamed document)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +21,7 @@ const floods = list('BENCH_FLOOD', '10000,20000,40000,80000');
 const flowCounts = list('BENCH_FLOWS', '100000,1000000,10000000');
 const timeoutS = Number(process.env.BENCH_TIMEOUT_S ?? 600);
 const force = process.env.BENCH_FORCE === '1';
+const format = process.env.BENCH_FORMAT ?? 'json';
 const rows = [];
 
 function outcome(m) {
@@ -37,12 +39,12 @@ async function runRow(kind, n, generate) {
     const trace = generate(path.join(dir, 'trace'), n);
     const genS = Number(process.hrtime.bigint() - startedGen) / 1e9;
     const mb = trace.files.reduce((sum, f) => sum + fs.statSync(f).size, 0) / 1e6;
-    const m = await measure('node', [cli, 'replay', trace.dir, '--json', '--pcap-reader', 'native'], { timeoutS });
+    const m = await measure('node', [cli, 'replay', trace.dir, `--${format}`, '--pcap-reader', 'native'], { timeoutS });
     const ok = !m.timedOut && !m.signal && (m.code === 0 || m.code === 1);
     const packets = trace.total;
     const row = { kind, n, packets, fileMb: +mb.toFixed(0), generateS: +genS.toFixed(1), seconds: +m.seconds.toFixed(2), peakMb: +m.peakMb.toFixed(0), cpuS: +(m.cpu.user + m.cpu.system).toFixed(2), ok, outcome: outcome(m) };
     rows.push(row);
-    console.log(`${kind.padEnd(13)} ${String(n).padStart(9)} ${String(packets).padStart(10)} pkts ${String(row.fileMb).padStart(6)} MB  ${row.seconds.toFixed(2).padStart(8)} s  peak ${String(row.peakMb).padStart(5)} MB  ${row.outcome}`);
+    console.log(`${kind.padEnd(13)} ${String(n).padStart(9)} ${String(packets).padStart(10)} pkts ${String(row.fileMb).padStart(6)} MB (made in ${row.generateS} s)  ${row.seconds.toFixed(2).padStart(8)} s  peak ${String(row.peakMb).padStart(5)} MB  cpu ${row.cpuS} s  ${row.outcome}`);
     return ok;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -61,7 +63,7 @@ async function series(kind, sizes, generate) {
   }
 }
 
-console.log(`scale benchmark on ${os.cpus().length} cores, node ${process.version}; kind, N, packets, size, replay time, peak memory`);
+console.log(`scale benchmark on ${os.cpus().length} cores, node ${process.version}, replay --${format}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; kind, N, packets, size, replay time, peak memory, CPU time`);
 console.log('flood: N byte-identical copies of one echo request per hop (4 hops), 1 us apart');
 await series('flood', floods, generateFlood);
 console.log('flood-dropped: the same flood, none of it seen at the last hop (every copy stays open for the window)');

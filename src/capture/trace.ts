@@ -1,17 +1,18 @@
 // The replay source: turns what the user named on the command line into hops and one
 // stream of frames from all of them in time order.
-import { statSync } from 'node:fs';
-import { parse as parsePath } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { join, parse as parsePath } from 'node:path';
 import { CaptureFileError, ExitCode, FatalError } from '../errors.js';
 import type { Frame, Hop, SourceWarning } from '../model.js';
 import { HopSource, type HopMap, isDecodedLinkType, skippedInterface, unsupportedLinkType } from './files/hop-source.js';
 import { type CaptureInterface, type OpenOptions, openCaptureFile } from './files/open.js';
 import { MAX_HOPS, tooManyHops } from './files/limits.js';
 import { readPathJson } from './files/path-json.js';
-import { printable } from './files/printable.js';
+import { printable, quoted } from './files/printable.js';
 import { splitSingleFile } from './files/single-file.js';
 import { withHoptraceDetails } from './files/pcapng-hops.js';
-import type { OutsideFile } from './files/trace-dir.js';
+import { type OutsideFile, type ResolvedFile, outsideWhy, resolveInTraceDir } from './files/trace-dir.js';
+import { ALLOW_OUTSIDE_FLAG } from './files/path-json.js';
 
 export interface ReplayTrace {
   hops: Hop[];
@@ -30,6 +31,8 @@ export interface ReplayTrace {
    * pointing out), read because options.allowOutside said so. The report must name them.
    */
   outsideFiles: OutsideFile[];
+  /** The host's state around the trace (host.json, written by --record) when the directory has one. */
+  hostFile?: string;
 }
 
 export interface TraceOptions extends OpenOptions {
@@ -52,7 +55,10 @@ export function openTrace(inputs: string[], options: TraceOptions = {}): ReplayT
   const warnings: SourceWarning[] = [];
   const warn = warningCollector(warnings);
   if (inputs.length > MAX_HOPS) throw new FatalError(`${inputs.length} capture files given, one hop each: ${tooManyHops(inputs.length)}`, ExitCode.BAD_INPUT);
-  const { hops, maps, description, stoppedAt, outside } = describe(inputs, options, warn);
+  const { hops, maps, description, stoppedAt, outside, hostFile } = describe(inputs, options, warn);
+  // Read only because the user allowed it: the report says which files they were, first and
+  // never folded into a count.
+  warnings.unshift(...(outside ?? []).map((file) => outsideWarning(inputs[0]!, hops, file)));
   const sources = maps.map(([file, map]) => new HopSource(file, map, options, warn));
   const trace: ReplayTrace = {
     hops,
@@ -67,8 +73,17 @@ export function openTrace(inputs: string[], options: TraceOptions = {}): ReplayT
   };
   if (description !== undefined) trace.description = description;
   if (stoppedAt !== undefined) trace.stoppedAt = splitSeconds(stoppedAt);
+  if (hostFile !== undefined) trace.hostFile = hostFile;
   return trace;
 }
+
+function outsideWarning(dir: string, hops: Hop[], file: OutsideFile): SourceWarning {
+  const where = file.hop === undefined ? join(dir, file.named) : (hops[file.hop]?.file ?? file.named);
+  return { file: where, offset: 0, message: `read with ${ALLOW_OUTSIDE_FLAG}: ${quoted(file.named)} ${outsideWhy(file)}` };
+}
+
+/** The host's state beside a recorded trace's pcaps (src/evidence/host-file.ts reads it). */
+const HOST_FILE = 'host.json';
 
 /** Warnings of one file beyond this many are counted in one line instead of listed. */
 const WARNINGS_PER_FILE = 20;
@@ -102,6 +117,7 @@ interface TraceShape {
   description?: string;
   stoppedAt?: number;
   outside?: OutsideFile[];
+  hostFile?: string;
 }
 
 /** Seconds as whole seconds and nanoseconds, to the microsecond --record writes. */
@@ -118,6 +134,9 @@ function describe(inputs: string[], options: TraceOptions, warn: (w: SourceWarni
     if (path.outside.length > 0) shape.outside = path.outside;
     if (path.description !== undefined) shape.description = path.description;
     if (path.stoppedAt !== undefined) shape.stoppedAt = path.stoppedAt;
+    const host = hostFileIn(inputs[0], options);
+    if (host?.outside) (shape.outside ??= []).push(host.outside);
+    if (host) shape.hostFile = host.path;
     checkLinkTypes(shape, options, warn);
     return shape;
   }
@@ -172,6 +191,16 @@ function hopNames(files: string[]): string[] {
     const before = names.slice(0, i).filter((other) => other === name).length;
     return before === 0 ? name : `${name} (${before + 1})`;
   });
+}
+
+/** host.json beside the pcaps (--record writes it), held to the same rule as the hop files: it stays inside the directory. */
+function hostFileIn(dir: string, options: TraceOptions): ResolvedFile | undefined {
+  const host = resolveInTraceDir(dir, HOST_FILE);
+  if (!existsSync(host.path)) return undefined;
+  if (host.outside && options.allowOutside !== true) {
+    throw new FatalError(`${host.path}: ${outsideWhy(host.outside)}; refused (${ALLOW_OUTSIDE_FLAG} to read it)`, ExitCode.BAD_INPUT);
+  }
+  return host;
 }
 
 function isDirectory(path: string): boolean {

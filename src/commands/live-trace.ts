@@ -1,4 +1,4 @@
-import type { Hop, Report } from '../model.js';
+import type { FlowReport, Hop, Report } from '../model.js';
 import type { TraceSession } from '../session.js';
 import { discoverPath, refuseUntraceable, type DiscoveredPath } from '../discover/path.js';
 import { describeFact } from '../discover/describe.js';
@@ -40,9 +40,9 @@ export interface LiveTraceRequest {
   /** --pcapng, --html: listeners and frame taps, made once the path (and so the hops) is known. */
   exports?: (hops: Hop[], description: string) => Pick<RunOptions, 'listeners' | 'taps'>;
   /**
-   * Where flows retired before the end go (printed, then out of memory). Taken only by a trace
-   * that collects no host evidence (multi-host): a single-host trace reads the host's state again
-   * after the capture for every flow's causes, so it keeps its flows to the end.
+   * Where flows retired before the end go (printed, then out of memory); without it every flow
+   * is kept to the end. On a single host a retired flow first gets its causes from a reading of
+   * the host begun after it was retired (evidence/live.ts), so it arrives here a few seconds later.
    */
   onRetired?: RunOptions['onRetired'];
 }
@@ -56,8 +56,10 @@ export async function runLiveTrace(request: LiveTraceRequest, present: Presenter
   const path = await interrupt.before(discoverPath(await interrupt.before(resolveTarget(request.target)), request.destination));
   refuseUntraceable(path);
   for (const fact of path.facts) request.say(`note: ${describeFact(fact)}`);
-  // The host's state before the capture starts; read again after it stops, for the causes.
-  const host = await (await import('../evidence/live.js')).watchHost(path, { traceRules: request.traceRules ?? false });
+  // The host's state before the capture starts; read again after flows are retired and after
+  // the capture stops, for the causes.
+  const onRetired = request.onRetired;
+  const host = await (await import('../evidence/live.js')).watchHost(path, { traceRules: request.traceRules ?? false, ...(onRetired ? { onRetired } : {}) });
   const filters = path.hops.map((hop) => hopFilter(hop, request.selector, filterContext(path)));
   const warnings: string[] = [];
   const checks: Promise<void>[] = [];
@@ -76,7 +78,8 @@ export async function runLiveTrace(request: LiveTraceRequest, present: Presenter
     warnings: () => warnings,
     settling: () => Promise.allSettled(checks),
   });
-  const session = await runTrace(source, { ...request.trace, ...request.exports?.(source.hops, description) });
+  const retire = onRetired ? { onRetired: (flow: FlowReport) => host.retired(flow) } : {};
+  const session = await runTrace(source, { ...request.trace, ...request.exports?.(source.hops, description), ...retire });
   interrupt.onStop(() => session.stop());
   noteWatchUplink(path, request);
   const traffic = interrupt.requested ? undefined : request.traffic?.(path.target.netns);

@@ -11,6 +11,7 @@ import type { LiveTraceRequest, Presenter } from './live-trace.js';
 import type { Interrupt } from './interrupt.js';
 import { DockerCaptureNode, NodeError } from '../capture/remote/docker-node.js';
 import { EndpointError } from '../capture/remote/endpoint.js';
+import { packageVersion, planHelperImage } from '../capture/remote/image.js';
 import { remoteSource, type NodeCapture } from '../capture/remote/source.js';
 import { collectOverlayFacts, OverlayDiscoveryError, overlayPath, type OverlayPath } from '../discover/overlay.js';
 import { inCidr } from '../addresses.js';
@@ -40,9 +41,12 @@ export function parseHostSpecs(values: string[], env: NodeJS.ProcessEnv = proces
 
 /** Every host answers and has the helper image, or the trace does not start (exit 4, naming the host). */
 async function prepareNodes(specs: HostSpec[]): Promise<DockerCaptureNode[]> {
+  // Planned once: its files are hashed for the tag, and every node gets the same image.
+  const plan = planHelperImage(packageVersion());
+  plan.catch(() => undefined);
   const nodes = specs.map((spec) => {
     try {
-      return new DockerCaptureNode(spec.name, spec.endpoint);
+      return new DockerCaptureNode(spec.name, spec.endpoint, plan);
     } catch (error) {
       if (error instanceof EndpointError) throw new InputError(`--host ${spec.name}: ${error.message}`);
       throw error;

@@ -1,5 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { Command, Option } from 'commander';
 import { openTrace, type ReplayTrace } from '../capture/trace.js';
 import { replaySource, warningText } from '../capture/replay-session.js';
@@ -12,7 +10,7 @@ import { chooseOutput, colorEnabled } from '../render/output.js';
 import { reportStream } from '../render/report-stream.js';
 import { blockingWriter, writerOutcome } from '../render/stdout.js';
 import { attachCauses } from '../evidence/causes.js';
-import { readHostFile, type HostEvidence } from '../evidence/host-file.js';
+import { readHostFile } from '../evidence/host-file.js';
 import { traceExports } from '../export/trace-export.js';
 
 interface ReplayOptions {
@@ -24,6 +22,7 @@ interface ReplayOptions {
   filter?: string;
   window: number;
   pcapReader: 'pcap-parser' | 'native';
+  allowOutsideFiles?: boolean;
   pcapng?: string;
   html?: string;
 }
@@ -47,13 +46,14 @@ export function registerReplayCommand(program: Command, outcome: CommandOutcome)
         .choices(['native', 'pcap-parser'])
         .default(DEFAULTS.pcapReader),
     )
+    .option('--allow-outside-files', "read files a trace directory names outside itself (a path with .., an absolute path, a link out, a hard link); the report names them")
     .action(async (inputs: string[], options: ReplayOptions) => {
       outcome.code = await replay(inputs, options);
     });
 }
 
 async function replay(inputs: string[], options: ReplayOptions): Promise<number> {
-  const trace = openTrace(inputs, { classicReader: options.pcapReader });
+  const trace = openTrace(inputs, { classicReader: options.pcapReader, allowOutside: options.allowOutsideFiles === true });
   const mode = chooseOutput({ ...options, json: options.json || options.jsonl }, Boolean(process.stdout.isTTY), false);
   const exports = traceExports(options, trace.hops, trace.description);
   const traceOptions = { windowMs: options.window, filter: options.filter, listeners: exports.listeners, taps: exports.taps };
@@ -61,7 +61,7 @@ async function replay(inputs: string[], options: ReplayOptions): Promise<number>
   const format = options.jsonl ? 'jsonl' : mode === 'json' ? 'json' : 'text';
   const stdout = blockingWriter(1);
   const stream = reportStream(format, trace.hops, (text) => stdout.write(text), { color: colorEnabled(process.stdout), filter: options.filter });
-  const evidence = hostEvidenceBeside(inputs);
+  const evidence = trace.hostFile === undefined ? undefined : readHostFile(trace.hostFile);
   let report: Report;
   if (mode === 'tui') {
     // Loaded before the replay starts, so the UI hears of the very first journey.
@@ -108,11 +108,4 @@ function progressLine(trace: ReplayTrace) {
 
 function printWarnings(warnings: SourceWarning[]): void {
   for (const w of warnings) process.stderr.write(`hoptrace: warning: ${warningText(w)}\n`);
-}
-
-/** A trace directory written by --record holds the host's state beside the pcaps (host.json). */
-function hostEvidenceBeside(inputs: string[]): HostEvidence | undefined {
-  if (inputs.length !== 1) return undefined;
-  const file = path.join(inputs[0]!, 'host.json');
-  return fs.existsSync(file) && fs.statSync(inputs[0]!).isDirectory() ? readHostFile(file) : undefined;
 }

@@ -106,8 +106,19 @@ export function attachCauses(report: Report, evidence: HostEvidence | undefined,
   return { ...report, flows: report.flows.map((f) => withCauses(f, scene)), causes: { evidence: 'host', traceRules, gaps } };
 }
 
+/**
+ * Causes for flows written out before the end of a live trace, by the same rules as
+ * attachCauses, from a reading of the host begun after they were retired (evidence/live.ts).
+ */
+export function flowCauses(flows: FlowReport[], hops: Hop[], evidence: HostEvidence): FlowReport[] {
+  const host = hostEvidenceOf(evidence);
+  if (!host) return flows;
+  const scene: Scene = { hops, before: host.before, after: host.after, ...(evidence.ruleTrace ? { ruleTrace: evidence.ruleTrace } : {}) };
+  return flows.map((f) => withCauses(f, scene));
+}
+
 /** The route lookups attribution asks of the host for these flows: where each stopped or left, and the way back. */
-export function routeQuestionsOf(report: Report, limit = 32): RouteQuestion[] {
+export function routeQuestionsOf(report: Pick<Report, 'hops' | 'flows'>, limit = 32): RouteQuestion[] {
   const questions: RouteQuestion[] = [];
   for (const flow of report.flows.slice(0, limit)) {
     const stop = stopPoint(flow, report.hops);

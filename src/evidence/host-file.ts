@@ -1,12 +1,15 @@
 // host.json: the host's state around a recorded trace, written by --record beside the
 // pcaps and read back by replay, so a replay gives the same causes as the live trace.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, readSync, writeFileSync } from 'node:fs';
 import { ExitCode, FatalError } from '../errors.js';
+import { openRegularFile, RefusedFile } from '../capture/files/regular-file.js';
 import type { HostSnapshot } from './types.js';
 import type { TraceEvent } from './trace-rules.js';
 
 export const HOST_FILE_FORMAT = 'hoptrace-host';
 export const HOST_FILE_VERSION = 1;
+/** A busy host's conntrack table, twice, fits; /dev/zero linked in does not grow hoptrace to gigabytes. */
+export const HOST_FILE_LIMIT = 256 * 2 ** 20;
 
 /** One namespace's state before and after the trace. */
 export interface NamespaceEvidence {
@@ -59,7 +62,7 @@ export function parseHostFile(text: string, file: string): HostEvidence {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    fail(file, 'JSON', (err as Error).message);
+    fail(file, 'JSON', jsonProblem((err as Error).message));
   }
   if (!isObject(value) || value.format !== HOST_FILE_FORMAT) fail(file, 'format', `not a ${HOST_FILE_FORMAT} file`);
   if (value.version !== HOST_FILE_VERSION) fail(file, 'version', `${String(value.version)} is not supported (this hoptrace reads ${HOST_FILE_VERSION})`);
@@ -75,12 +78,28 @@ export function parseHostFile(text: string, file: string): HostEvidence {
   return value as unknown as HostEvidence;
 }
 
+/** V8 quotes the text around a JSON error ("root:x:0:0..."): only the kind and position are kept, so no file's bytes are echoed. */
+function jsonProblem(message: string): string {
+  if (message.startsWith('Unexpected token')) return 'unexpected character';
+  return message.replace(/"[^]*$/, '').replace(/[,\s]+$/, '') || 'not valid JSON';
+}
+
+/** Reads host.json: a FIFO, a device or a file past HOST_FILE_LIMIT is refused before it is read. */
 export function readHostFile(path: string): HostEvidence {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    const { fd, size } = openRegularFile(path);
+    try {
+      if (size > HOST_FILE_LIMIT) throw new RefusedFile(`${size} bytes, more than the limit of ${HOST_FILE_LIMIT}`);
+      const buf = Buffer.alloc(size);
+      let got = 0;
+      for (let n = -1; n !== 0 && got < size; got += n) n = readSync(fd, buf, got, size - got, got);
+      text = buf.subarray(0, got).toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
   } catch (err) {
-    throw new FatalError(`${path}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, ExitCode.BAD_INPUT);
+    throw new FatalError(`${path}: cannot read: ${err instanceof RefusedFile ? err.why : ((err as NodeJS.ErrnoException).code ?? (err as Error).message)}`, ExitCode.BAD_INPUT);
   }
   return parseHostFile(text, path);
 }

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labAvailable, labUnavailableReason } from './lab.js';
 import { createMultihost } from './multihost.js';
+import { HELPER_REPO, packageVersion, planHelperImage } from '../../src/capture/remote/image.js';
 
 const ROOT = path.join(__dirname, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'hoptrace.js');
@@ -33,7 +34,7 @@ describe.skipIf(!labAvailable())(`hoptrace across two Docker hosts (${labUnavail
   });
   afterAll(() => lab.down());
 
-  it('ping c1 (h1) -> c2 (h2): ok on all ten hops of both hosts, VXLAN shown at both uplinks, no NAT; --record replays to the same flows', () => {
+  it('ping c1 (h1) -> c2 (h2): ok on all ten hops of both hosts, VXLAN shown at both uplinks, no NAT, kernel timestamps within each host; --record replays to the same flows', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hoptrace-mh-'));
     try {
       const { code, stdout, stderr } = hoptrace(['ping', 'c1', c2, '-c', '3', '-i', '0.3', '--json', '--record', dir, ...hosts]);
@@ -64,6 +65,22 @@ describe.skipIf(!labAvailable())(`hoptrace across two Docker hosts (${labUnavail
         expect(step.uncertaintyUs).toBeGreaterThan(0);
         expect(Math.abs(step.avgUs % step.uncertaintyUs)).toBe(0);
       }
+      // Kernel timestamps on every remote hop: nanoseconds stated, and within one host the
+      // latencies are the kernel's (never negative, fractions of a microsecond), not rounded to the clocks.
+      expect(report.summary.timestamps).toMatch(/^taken by the kernel as each hop's capture saw the packet \(libpcap's packet header, in nanoseconds\), on each host's own real-time clock, .*between hops of one host as precise as the kernel's/);
+      const hostOf = new Map(report.hops.map((h: { name: string; host: string }) => [h.name, h.host]));
+      const within = flow.latency.filter((s: { between: string[] }) => hostOf.get(s.between[0]) === hostOf.get(s.between[1]));
+      expect(within).toHaveLength(16);
+      for (const step of within) {
+        expect(step.minUs).toBeGreaterThanOrEqual(0);
+        expect(step.uncertaintyUs).toBeUndefined();
+      }
+      expect(within.some((s: { minUs: number }) => s.minUs % 1 !== 0)).toBe(true);
+      // The kernel's counts come back from both hosts' helpers.
+      for (const [i, hop] of report.hops.entries()) expect(hop.kernel).toEqual({ received: report.summary.packetsPerHop[i], dropped: 0, ifDropped: 0 });
+      // Both engines run the helper image of exactly this checkout's files (patched cap included).
+      const plan = await planHelperImage(packageVersion());
+      for (const h of ['h1', 'h2'] as const) expect(lab.docker(h, 'images', HELPER_REPO, '--format', '{{.Repository}}:{{.Tag}}').trim()).toBe(plan.tag);
       const doc = JSON.parse(fs.readFileSync(path.join(dir, 'path.json'), 'utf8'));
       expect(doc.hops.map((h: { host: string }) => h.host)).toEqual(['h1', 'h1', 'h1', 'h1', 'h1', 'h2', 'h2', 'h2', 'h2', 'h2']);
       const replayed = JSON.parse(spawnSync(process.execPath, [BIN, 'replay', '--json', dir], { encoding: 'utf8' }).stdout);
@@ -174,6 +191,52 @@ describe.skipIf(!labAvailable())(`hoptrace across two Docker hosts (${labUnavail
     expect(h2Hop.clockUncertaintyUs).toBeGreaterThan(report.hops[0].clockUncertaintyUs);
     const across = report.flows[0].latency.find((s: { between: string[] }) => s.between[0] === 'h1 eth0' && s.between[1] === 'h2 eth0');
     expect(across.uncertaintyUs).toBe(Math.ceil(report.hops[0].clockUncertaintyUs + h2Hop.clockUncertaintyUs));
+  });
+
+  it('h2 cut off by a partition (its underlay port taken off the bridge: no reset, no EOF): its hops end with a warning within the keepalive bound, h1 carries on to the report; h2\'s helper stops itself once the link is back', async () => {
+    const child = spawn('nsenter', [`--net=/var/run/netns/${lab.env.nsOutside}`, process.execPath, BIN, 'ping', 'c1', c2, '-c', '1000', '-i', '0.2', '--json', ...hosts], { env: { ...process.env, NO_COLOR: '1' } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d));
+    child.stderr.on('data', (d: Buffer) => (err += d));
+    const until = (check: () => boolean, what: string, ms = 60_000) => new Promise<void>((resolve, reject) => {
+      const started = Date.now();
+      const timer = setInterval(() => {
+        if (check()) (clearInterval(timer), resolve());
+        else if (Date.now() - started > ms) (clearInterval(timer), reject(new Error(`${what}: ${err}`)));
+      }, 100);
+    });
+    const captureHelper = (): string => lab.docker('h2', 'ps', '-q', '--no-trunc', '--filter', 'label=org.hoptrace.helper', '--format', '{{.ID}} {{.Command}}')
+      .split('\n').filter((l) => l.includes('taps')).map((l) => l.split(' ')[0]).join(' ');
+    const cut = ['ip', 'link', 'set', 'p-h2', 'nomaster'];
+    try {
+      await until(() => captureHelper() !== '', 'no capture helper on h2');
+      // JSON mode says nothing while it runs: some echoes through both hosts first.
+      await new Promise((r) => setTimeout(r, 3000));
+      lab.exec(lab.env.nsUnderlay, cut);
+      const cutAt = Date.now();
+      await until(() => /warning: host h2: connection lost: nothing heard from its capture helper for \d+ s; its hops \(h2 eth0, .*h2 c2 eth0\) end here/.test(err), 'no warning about h2', 30_000);
+      // SILENCE_MS (5 s) of silence, checked every second; well within 12 s even on a loaded machine.
+      expect(Date.now() - cutAt).toBeLessThan(12_000);
+      const atWarning = (out.length, Date.now());
+      await new Promise((r) => setTimeout(r, 2000));
+      child.kill('SIGINT');
+      const code = await new Promise((resolve) => child.on('close', resolve));
+      // The end does not hang on the lost host's API (one bounded try to remove its helper).
+      expect(Date.now() - atWarning).toBeLessThan(15_000);
+      expect(code).toBe(1);
+      const report = JSON.parse(out);
+      expect(report.summary.warnings.filter((w: string) => w.startsWith('host h2: '))).toHaveLength(1);
+      // h1's hops kept capturing after h2 was cut off.
+      expect(report.summary.packetsPerHop[0]).toBeGreaterThan(report.summary.packetsPerHop[9]);
+      expect(report.hops[0].kernel.received).toBe(report.summary.packetsPerHop[0]);
+      expect(helpers('h1')).toBe('');
+    } finally {
+      child.kill('SIGKILL');
+      lab.exec(lab.env.nsUnderlay, ['ip', 'link', 'set', 'p-h2', 'master', 'ul0']);
+    }
+    // Back on the network, h2's helper heard no heartbeat for 10 s and stopped: nothing left there.
+    await until(() => helpers('h2') === '', 'helper left on h2', 40_000);
   });
 
   it('one host unreachable at start: one error naming it, exit 4', () => {

@@ -94,7 +94,7 @@ describe('frames from several hosts as one source', () => {
     await new Promise((r) => setTimeout(r, 10));
     const t0 = wallClockNs() - 2_000_000_000n;
     h1.emit(packet(0, t0));
-    const line = "host h2: connection lost: read ECONNRESET; its hops (h2 eth0, h2 c2 eth0) end here, the other hosts' go on";
+    const line = "host h2: connection lost: read ECONNRESET; its hops (h2 eth0, h2 c2 eth0) end here, the other hosts' go on; from then on a packet missing at those hops may only have gone uncaptured, which the verdicts do not know";
     expect(said).toEqual([line]);
     expect(source.hopStatus().map((s) => s.problem)).toEqual([undefined, undefined, 'host h2: connection lost: read ECONNRESET', 'host h2: connection lost: read ECONNRESET']);
     source.stop();
@@ -112,5 +112,41 @@ describe('frames from several hosts as one source', () => {
       ],
     });
     await expect(source.start({ push: () => undefined, tick: () => undefined })).rejects.toThrow('host h2 (tcp://203.0.113.3:2375): starting the capture helper: no such image');
+  });
+});
+
+describe('kernel timestamps and counts of remote hops', () => {
+  it('states the kernel precision once every hop is open, and no unit before', async () => {
+    const [h1, h2] = [fakeHelper('h1'), fakeHelper('h2')];
+    const source = remoteSource({
+      hops, description: 'test', notes: [], onProblem: () => undefined, readyMs: 2000,
+      nodes: [{ node: fakeNode('h1', h1), taps: taps(0), clock: clock(0) }, { node: fakeNode('h2', h2), taps: taps(2), clock: clock(3) }],
+    });
+    const starting = source.start({ push: () => undefined, tick: () => undefined });
+    await new Promise((r) => setTimeout(r, 10));
+    const tail = "on each host's own real-time clock, then moved onto hoptrace's clock by that host's offset measured at the start: between hops of one host as precise as the kernel's, across hosts only to the clocks' agreement (see the hosts line)";
+    expect(source.timestamps).toBe(`taken by the kernel as each hop's capture saw the packet (libpcap's packet header), ${tail}`);
+    for (const hop of [0, 1]) h1.emit(ready(hop));
+    for (const hop of [2, 3]) h2.emit({ type: 'ready', hop, linkType: 1, iface: 'eth0', precision: hop === 3 ? 'micro' : 'nano' });
+    await starting;
+    expect(source.timestamps).toBe(`taken by the kernel as each hop's capture saw the packet (libpcap's packet header, in nanoseconds at h1 c1 eth0, nanoseconds at h1 eth0, nanoseconds at h2 eth0, microseconds at h2 c2 eth0), ${tail}`);
+    expect(source.notes[0]).toBe(`timestamps: ${source.timestamps}`);
+    source.stop();
+    await source.ended;
+  });
+
+  it("carries each remote hop's kernel counts into the hop status and warns of the packets the kernel lost", async () => {
+    const [h1, h2] = [fakeHelper('h1'), fakeHelper('h2')];
+    const { source } = await started(h1, h2, 0);
+    h1.emit({ type: 'stats', hop: 0, counters: { received: 7, dropped: 0, ifDropped: 0, captured: 7, final: false } });
+    h2.emit({ type: 'stats', hop: 3, counters: { received: 9, dropped: 2, ifDropped: 0, captured: 7, final: false } });
+    expect(source.hopStatus().map((s) => s.kernel)).toEqual([{ received: 7, dropped: 0, ifDropped: 0 }, undefined, undefined, { received: 9, dropped: 2, ifDropped: 0 }]);
+    expect(source.warnings()).toEqual(['h2 c2 eth0: 2 of 9 packets dropped by the kernel before the capture read them']);
+    h1.emit({ type: 'stats', hop: 0, counters: { received: 8, dropped: 0, ifDropped: 0, captured: 8, final: true } });
+    source.stop();
+    await source.ended;
+    // Ended: only final counts are the truth; h2's last count is a lower bound.
+    expect(source.hopStatus().map((s) => s.kernel)).toEqual([{ received: 8, dropped: 0, ifDropped: 0 }, undefined, undefined, undefined]);
+    expect(source.warnings()).toEqual(['h2 c2 eth0: at least 2 packets dropped by the kernel before the capture read them (its last count before the capture ended)']);
   });
 });

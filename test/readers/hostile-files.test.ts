@@ -2,7 +2,7 @@
 // expected, paths that leave the trace directory, path.json fields that are absurd or that
 // would break an error line. Each ends with one line naming the file, exit code 2.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FatalError } from '../../src/errors.js';
@@ -167,6 +167,89 @@ describe('files a trace directory names stay inside it', () => {
     expect([...trace.frames()].map((f) => [f.hop, f.tsNsec])).toEqual([[0, 1000], [1, 7000], [2, 7000]]);
   });
 
+  /** A capture outside the trace directory with one name only, for a test to link to. */
+  const loneFile = (name: string) => {
+    mkdirSync(dir.path('elsewhere'), { recursive: true });
+    return dir.write(`elsewhere/${name}.pcap`, capture(7));
+  };
+
+  it('a hop file that is a hard link is refused: where its other name is cannot be told', () => {
+    const target = loneFile('hard-1');
+    const folder = traceDir('hard-link', { hops: [hops[0], { ...hops[1], file: 'b.pcap' }] });
+    linkSync(target, join(folder, 'b.pcap'));
+    expect(refusal(() => openTrace([folder]))).toBe(
+      `${folder}/path.json: hops[1].file: "b.pcap" is a hard link (the file has 2 names): where its other names are cannot be told, so it may be a file from outside the trace directory; refused (--allow-outside-files to read it)`,
+    );
+  });
+
+  it('a hard link between two files inside the directory is refused just the same (it cannot be told apart)', () => {
+    const folder = traceDir('hard-link-inside', { hops: [hops[0], { ...hops[1], file: 'b2.pcap' }] });
+    linkSync(join(folder, '02-b.pcap'), join(folder, 'b2.pcap'));
+    linkSync(join(folder, '02-b.pcap'), join(folder, 'b3.pcap'));
+    expect(refusal(() => openTrace([folder]))).toBe(
+      `${folder}/path.json: hops[1].file: "b2.pcap" is a hard link (the file has 3 names): where its other names are cannot be told, so it may be a file from outside the trace directory; refused (--allow-outside-files to read it)`,
+    );
+  });
+
+  it('a symbolic link inside the directory to a hard-linked file is refused as the hard link', () => {
+    const folder = traceDir('sym-to-hard', { hops: [hops[0], { ...hops[1], file: 'link.pcap' }] });
+    linkSync(loneFile('hard-2'), join(folder, 'b.pcap'));
+    symlinkSync('b.pcap', join(folder, 'link.pcap'));
+    expect(refusal(() => openTrace([folder]))).toMatch(/hops\[1\]\.file: "link\.pcap" is a hard link \(the file has 2 names\)/);
+  });
+
+  it('a path.json that is a hard link is refused', () => {
+    const elsewhere = dir.write('elsewhere-hard.json', Buffer.from(JSON.stringify({ hops })));
+    const folder = traceDir('hard-path-json', null);
+    linkSync(elsewhere, join(folder, 'path.json'));
+    expect(refusal(() => openTrace([folder]))).toBe(
+      `${folder}/path.json: is a hard link (the file has 2 names): where its other names are cannot be told, so it may be a file from outside the trace directory; refused (--allow-outside-files to read it)`,
+    );
+  });
+
+  it('with allowOutside a hard link is read, listed, and named in a warning of the report', () => {
+    const target = loneFile('hard-3');
+    const folder = traceDir('hard-link-allowed', { hops: [hops[0], { ...hops[1], file: 'b.pcap' }] });
+    linkSync(target, join(folder, 'b.pcap'));
+    const trace = openTrace([folder], { allowOutside: true });
+    expect(trace.outsideFiles).toEqual([{ hop: 1, named: 'b.pcap', target: join(folder, 'b.pcap'), how: 'hard-link', links: 2 }]);
+    expect(trace.warnings).toEqual([{
+      file: join(folder, 'b.pcap'), offset: 0,
+      message: 'read with --allow-outside-files: "b.pcap" is a hard link (the file has 2 names): where its other names are cannot be told, so it may be a file from outside the trace directory',
+    }]);
+    expect([...trace.frames()].map((f) => [f.hop, f.tsNsec])).toEqual([[0, 1000], [1, 7000]]);
+  });
+
+  it('files on the command line are read whatever their links: the user named them', () => {
+    const target = loneFile('hard-4');
+    const second = dir.path('second-name.pcap');
+    linkSync(target, second);
+    expect(statSync(second).nlink).toBeGreaterThan(1);
+    const trace = openTrace([second]);
+    expect(trace.warnings).toEqual([]);
+    expect([...trace.frames()]).toHaveLength(1);
+  });
+
+  it("host.json (the host's state --record writes) is found beside the pcaps, and held to the same rule", () => {
+    const inside = traceDir('host-inside', { hops });
+    writeFileSync(join(inside, 'host.json'), '{}');
+    expect(openTrace([inside]).hostFile).toBe(join(inside, 'host.json'));
+    expect(openTrace([traceDir('host-none', { hops })]).hostFile).toBeUndefined();
+    const elsewhere = dir.write('elsewhere-host.json', Buffer.from('{}'));
+    const linked = traceDir('host-link-out', { hops });
+    symlinkSync(elsewhere, join(linked, 'host.json'));
+    expect(refusal(() => openTrace([linked]))).toBe(`${linked}/host.json: is a link to ${elsewhere}, outside the trace directory; refused (--allow-outside-files to read it)`);
+    const allowed = openTrace([linked], { allowOutside: true });
+    expect(allowed.hostFile).toBe(join(linked, 'host.json'));
+    expect(allowed.outsideFiles).toEqual([{ named: 'host.json', target: elsewhere, how: 'link' }]);
+    expect(allowed.warnings.map((w) => `${w.file}: ${w.message}`)).toEqual([`${linked}/host.json: read with --allow-outside-files: "host.json" is a link to ${elsewhere}, outside the trace directory`]);
+    const hard = traceDir('host-hard-link', { hops });
+    linkSync(dir.write('elsewhere-host-hard.json', Buffer.from('{}')), join(hard, 'host.json'));
+    expect(refusal(() => openTrace([hard]))).toBe(
+      `${hard}/host.json: is a hard link (the file has 2 names): where its other names are cannot be told, so it may be a file from outside the trace directory; refused (--allow-outside-files to read it)`,
+    );
+  });
+
   it('a trace directory reached through a link is read as the directory it leads to', () => {
     const folder = traceDir('real-dir', { hops });
     const link = dir.path('dir-link');
@@ -305,9 +388,10 @@ describe('a trace has at most 64 hops', () => {
     const folder = traceDir('many-skipped', { hops: [{ file: '../many-skipped.pcapng', name: 'any', role: 'other' }] });
     const trace = openTrace([folder], { allowOutside: true });
     for (const _ of trace.frames());
-    expect(trace.warnings).toHaveLength(21);
-    expect(trace.warnings[0].message).toBe('unsupported link type 105 (interface 1): its packets are skipped');
-    expect(trace.warnings[20].message).toBe('80 more warnings about this file left out');
+    expect(trace.warnings).toHaveLength(22);
+    expect(trace.warnings[0].message).toBe('read with --allow-outside-files: "../many-skipped.pcapng" leads out of the trace directory');
+    expect(trace.warnings[1].message).toBe('unsupported link type 105 (interface 1): its packets are skipped');
+    expect(trace.warnings[21].message).toBe('80 more warnings about this file left out');
   });
 
   it('a file named on the command line with a newline in its name gives a hop name with the newline escaped', () => {

@@ -29,7 +29,7 @@ describe('host.json', () => {
   });
 
   it('says a file that cannot be read cannot be read', () => {
-    expect(() => readHostFile(join(dir, 'none.json'))).toThrow(`${join(dir, 'none.json')}: cannot read: ENOENT`);
+    expect(() => readHostFile(join(dir, 'none.json'))).toThrow(`${join(dir, 'none.json')}: cannot read: no such file`);
     writeFileSync(join(dir, 'empty.json'), '');
     expect(() => readHostFile(join(dir, 'empty.json'))).toThrow(/empty\.json: JSON: Unexpected end of JSON input/);
   });

@@ -100,6 +100,20 @@ function startCaptures(options: HelperOptions): void {
   process.stdin.on('close', stop);
   process.stdin.resume();
   process.stdout.on('error', () => stop());
+  if (options.heartbeatMs) stopWhenClientSilent(options.silenceMs ?? options.heartbeatMs * 10, stop);
+}
+
+/** A client cut off by the network sends no EOF: its heartbeats stop, and so do we. */
+function stopWhenClientSilent(silenceMs: number, stop: () => void): void {
+  let heard = Date.now();
+  process.stdin.on('data', () => (heard = Date.now()));
+  const timer = setInterval(() => {
+    if (Date.now() - heard < silenceMs) return;
+    clearInterval(timer);
+    process.stderr.write(`hoptrace agent: no heartbeat from the client for ${silenceMs / 1000} s: stopping\n`);
+    stop();
+  }, Math.min(1000, silenceMs));
+  timer.unref();
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main();

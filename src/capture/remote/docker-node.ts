@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { WireReader, type WireRecord } from '../live/wire.js';
 import { offsetFromSamples, parseRfc3339Ns, rfc3339ResolutionNs, wallClockNs, type ClockSample } from './clock.js';
 import { dockerOptions } from './endpoint.js';
-import { FINGERPRINT_LABEL, helperImageTar, IMAGE_ROOT, packageVersion, planHelperImage } from './image.js';
+import { FINGERPRINT_LABEL, HELPER_REPO, helperImageTar, IMAGE_ROOT, packageVersion, planHelperImage, type HelperImagePlan } from './image.js';
 import { AGENT_SCRIPT, type CommandBatch } from './agent.js';
 import type { CommandRunner } from '../../discover/overlay.js';
 import type { RunResult } from '../../discover/netns.js';
@@ -26,7 +26,11 @@ export class DockerCaptureNode implements CaptureNode {
   readonly docker: Docker;
   private image?: string;
 
-  constructor(readonly name: string, readonly endpoint: string) {
+  /**
+   * `imagePlan`: the helper image's plan, shared by every node of a trace so that its files
+   * are hashed once per run (image.ts); planned here when not given.
+   */
+  constructor(readonly name: string, readonly endpoint: string, private readonly imagePlan?: Promise<HelperImagePlan>) {
     this.docker = new Docker(dockerOptions(endpoint));
   }
 
@@ -45,9 +49,13 @@ export class DockerCaptureNode implements CaptureNode {
     this.image = await this.ensureImage();
   }
 
-  /** Our helper image on the node: reused when its tag and fingerprint match, else loaded. */
+  /**
+   * Our helper image on the node: reused when an image of its tag carries its fingerprint
+   * (the tag holds the fingerprint's head, the label all of it), else loaded; helper images of
+   * other contents are then removed unless a helper still runs on them.
+   */
   private async ensureImage(): Promise<string> {
-    const plan = await planHelperImage(packageVersion());
+    const plan = await (this.imagePlan ?? planHelperImage(packageVersion()));
     const present = await this.docker.getImage(plan.tag).inspect().catch(() => undefined);
     if (present?.Config?.Labels?.[FINGERPRINT_LABEL] === plan.fingerprint) return plan.tag;
     try {
@@ -58,12 +66,20 @@ export class DockerCaptureNode implements CaptureNode {
     } catch (error) {
       throw this.fail(`loading the helper image ${plan.tag}`, error);
     }
+    await this.removeOtherImages(plan.tag);
     return plan.tag;
   }
 
+  private async removeOtherImages(keep: string): Promise<void> {
+    const images = await this.docker.listImages({ filters: { reference: [HELPER_REPO] } }).catch(() => []);
+    const stale = images.flatMap((i) => i.RepoTags ?? []).filter((t) => t.startsWith(`${HELPER_REPO}:`) && t !== keep);
+    // An image a helper of another run still uses stays (the engine refuses): the next load removes it.
+    for (const tag of stale) await this.docker.getImage(tag).remove().catch(() => undefined);
+  }
+
   async startHelper(options: HelperOptions): Promise<RemoteHelper> {
-    const container = await this.createAgent(options, options.taps.map((t) => t.netns));
-    return this.attachAndStart(container);
+    const container = await this.createAgent({ ...options, heartbeatMs: HEARTBEAT_MS, silenceMs: AGENT_SILENCE_MS }, options.taps.map((t) => t.netns));
+    return this.attachAndStart(container, true);
   }
 
   /** Discovery's commands, run together in one short-lived helper container on the node. */
@@ -106,7 +122,8 @@ export class DockerCaptureNode implements CaptureNode {
     }
   }
 
-  private async attachAndStart(container: Docker.Container): Promise<DockerHelper> {
+  /** `keepalive`: a capture helper, whose stream must never fall silent (a batch of commands may). */
+  private async attachAndStart(container: Docker.Container, keepalive = false): Promise<DockerHelper> {
     let stream: Duplex;
     let exit: Promise<number | undefined>;
     try {
@@ -120,7 +137,7 @@ export class DockerCaptureNode implements CaptureNode {
       await container.remove({ force: true }).catch(() => undefined);
       throw this.fail('starting the capture helper', error);
     }
-    return new DockerHelper(this.name, container, stream, exit, this.docker);
+    return new DockerHelper(this.name, container, stream, exit, this.docker, keepalive);
   }
 
   async measureClock(roundTrips = 8): Promise<ClockOffset> {
@@ -158,33 +175,69 @@ function clientAlive(label: string | undefined): boolean {
   }
 }
 
+/**
+ * Keepalive both ways over the attach stream, whatever the transport: we write a byte to the
+ * helper's stdin every HEARTBEAT_MS (the agent stops its captures after AGENT_SILENCE_MS
+ * without one), and every tap's helper sends its kernel counts each second, so a capture
+ * stream silent for SILENCE_MS is a lost host (a partition drops packets without a reset,
+ * and TCP alone would take minutes to notice).
+ */
+export const HEARTBEAT_MS = 1000;
+export const SILENCE_MS = 5000;
+export const AGENT_SILENCE_MS = 10_000;
+/** The longest an API call to a lost host may take at the end (removing its helper). */
+const LOST_CALL_MS = 3000;
+
 class DockerHelper implements RemoteHelper {
   readonly ended: Promise<HelperEnd>;
   private readonly listeners: ((record: WireRecord) => void)[] = [];
   private readonly reader = new WireReader();
   private stopping?: Promise<HelperEnd>;
   private readonly stdout = new PassThrough();
+  private lost?: string;
+  private heard = Date.now();
 
-  constructor(readonly node: string, private readonly container: Docker.Container, private readonly stream: Duplex, exit: Promise<number | undefined>, docker: Docker) {
+  constructor(readonly node: string, private readonly container: Docker.Container, private readonly stream: Duplex, exit: Promise<number | undefined>, docker: Docker, keepalive: boolean) {
     const stderr = new PassThrough();
     let errText = '';
     docker.modem.demuxStream(stream, this.stdout, stderr);
     stderr.on('data', (chunk: Buffer) => (errText = (errText + chunk.toString()).slice(-400)));
+    const watchdog = keepalive ? this.keepalive() : undefined;
     this.ended = new Promise((resolve) => {
-      let lost: string | undefined;
-      stream.on('error', (error) => (lost = error.message));
+      stream.on('error', (error) => (this.lost ??= `connection lost: ${error.message}`));
       stream.on('close', () => {
+        if (watchdog) clearInterval(watchdog);
         this.stdout.end();
-        // A lost connection may never answer the wait: 10 s, then the exit code is unknown.
+        // A lost host answers no wait: its end is known now.
+        if (this.lost) return resolve({ problem: this.lost });
+        // Otherwise the exit code, at most 10 s later (a connection that died quietly).
         void Promise.race([exit, sleep(10_000, undefined, { ref: false })]).then((exitCode) => {
           const tail = errText.trim().split('\n').pop();
-          const problem = lost ? `connection lost: ${lost}`
-            : exitCode === undefined ? 'the stream closed before the helper\'s exit status was known'
-              : exitCode !== 0 ? `helper exited ${exitCode}${tail ? `: ${tail}` : ''}` : undefined;
+          const problem = exitCode === undefined ? 'the stream closed before the helper\'s exit status was known'
+            : exitCode !== 0 ? `helper exited ${exitCode}${tail ? `: ${tail}` : ''}` : undefined;
           resolve({ exitCode, problem });
         });
       });
     });
+  }
+
+  /** Our heartbeat to the agent, and the watch on what it sends; the watch starts with its first bytes (before, the start's own timeout holds). */
+  private keepalive(): NodeJS.Timeout {
+    let started = false;
+    this.stream.on('data', () => {
+      started = true;
+      this.heard = Date.now();
+    });
+    const timer = setInterval(() => {
+      if (this.stream.destroyed || this.stream.writableEnded) return;
+      this.stream.write('\n');
+      const silent = Date.now() - this.heard;
+      if (!started || silent < SILENCE_MS) return;
+      this.lost = `connection lost: nothing heard from its capture helper for ${Math.round(silent / 1000)} s`;
+      this.stream.destroy();
+    }, HEARTBEAT_MS);
+    timer.unref();
+    return timer;
   }
 
   onRecord(listener: (record: WireRecord) => void): void {
@@ -212,6 +265,12 @@ class DockerHelper implements RemoteHelper {
       const timer = sleep(8000, undefined, { ref: false });
       const end = await Promise.race([this.ended, timer]);
       if (!end) this.stream.destroy();
+      if (this.lost) {
+        // One try, bounded: a host still cut off keeps the container until the agent notices
+        // our silence (AGENT_SILENCE_MS) and exits, or the next run sweeps it.
+        await this.container.remove({ force: true, abortSignal: AbortSignal.timeout(LOST_CALL_MS) }).catch(() => undefined);
+        return end ?? { problem: this.lost };
+      }
       await this.container.remove({ force: true }).catch(() => undefined); // AutoRemove usually got there first
       await gone(this.container);
       return end ?? { problem: 'helper did not stop within 8 s; removed' };

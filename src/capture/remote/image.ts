@@ -38,11 +38,33 @@ export interface ImageFile {
 }
 
 export interface HelperImagePlan {
+  /** `hoptrace-helper:<version>-<first 12 of the fingerprint>`: another content, another tag. */
   tag: string;
   files: ImageFile[];
-  /** Changes whenever a file, its size or its mtime changes: an image of the same version but other files is rebuilt. */
+  /** sha256 over the version and every file's path and content (imageFingerprint). */
   fingerprint: string;
   env: string[];
+}
+
+/**
+ * Files larger than this (the node binary, ~100 MB) are identified by path, size and mtime
+ * instead of their bytes: hashing node alone would add ~0.2 s to every trace's start, and a
+ * package manager replacing it changes its size or mtime. Everything hoptrace ships (dist,
+ * the patched cap addon, its libraries) is hashed byte for byte.
+ */
+export const CONTENT_HASH_LIMIT = 16 * 1024 * 1024;
+
+/** What identifies an image's contents: the version, then each file's path, mode and bytes (or size and mtime past the limit). */
+export async function imageFingerprint(version: string, files: ImageFile[]): Promise<string> {
+  const hash = createHash('sha256').update(`${version}\n`);
+  for (const f of files) {
+    const st = statSync(f.source);
+    hash.update(`${f.path}\0${f.mode}\0${st.size}\0`);
+    if (st.size > CONTENT_HASH_LIMIT) hash.update(`mtime ${st.mtimeMs}`);
+    else await pipeline(createReadStream(f.source), new Writable({ write: (chunk: Buffer, _enc, cb) => (hash.update(chunk), cb()) }));
+    hash.update('\n');
+  }
+  return hash.digest('hex');
 }
 
 /** The installed hoptrace package root (this file is <root>/dist/capture/remote/image.js). */
@@ -108,17 +130,21 @@ export async function planHelperImage(version: string): Promise<HelperImagePlan>
   if (xtables) entries.push(...walk(xtables, (p) => p.endsWith('.so')).map((p): [string, string] => [p, p]));
   const files = entries.map(([path, source]) => {
     const st = statSync(source);
-    return { path, source, size: st.size, mode: st.mode & 0o777, mtimeMs: st.mtimeMs };
+    return { path, source, size: st.size, mode: st.mode & 0o777 };
   });
-  const hash = createHash('sha256').update(version);
-  for (const f of files) hash.update(`${f.path}\0${f.size}\0${f.mtimeMs}\n`);
+  const fingerprint = await imageFingerprint(version, files);
   const libDirs = [...new Set([...libs].map((l) => dirname(l)))];
   return {
-    tag: `${HELPER_REPO}:${version}`,
-    files: files.map(({ path, source, size, mode }) => ({ path, source, size, mode })),
-    fingerprint: hash.digest('hex').slice(0, 32),
+    tag: helperTag(version, fingerprint),
+    files,
+    fingerprint,
     env: [`PATH=${IMAGE_ROOT}/bin:/usr/sbin:/usr/bin:/sbin:/bin`, `LD_LIBRARY_PATH=${libDirs.join(':')}`, ...(xtables ? [`XTABLES_LIBDIR=${xtables}`] : [])],
   };
+}
+
+/** The image's tag: the version for people, the fingerprint's head so that other contents never reuse a tag. */
+export function helperTag(version: string, fingerprint: string): string {
+  return `${HELPER_REPO}:${version}-${fingerprint.slice(0, 12)}`;
 }
 
 function xtablesDir(): string | undefined {

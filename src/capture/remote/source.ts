@@ -8,6 +8,8 @@ import { recording, type TraceRecorder } from '../live/recorder.js';
 import { wallClockNs } from './clock.js';
 import type { CaptureNode, ClockOffset, RemoteHelper, RemoteTap } from './transport.js';
 import { takeHeldFrames } from '../held-frames.js';
+import { DROP_NOTE, kernelLossWarning } from '../live/live-session.js';
+import type { KernelCounters, TimestampPrecision } from '../live/wire.js';
 
 export interface NodeCapture {
   node: CaptureNode;
@@ -31,8 +33,20 @@ export interface RemoteSourceOptions {
   readyMs?: number;
 }
 
-export const REMOTE_TIMESTAMPS =
-  "taken by each host's capture helper on that host's clock, moved onto hoptrace's clock by the offset measured at the start (see the hosts line)";
+const UNITS: Record<TimestampPrecision, string> = { nano: 'nanoseconds', micro: 'microseconds' };
+
+/**
+ * Where remote timestamps come from: the kernel of each host, in the precision each hop's
+ * capture was opened with (no unit is claimed while a hop is not open), then moved by that
+ * host's one measured offset, so hops of one host keep the kernel's precision between them.
+ */
+export function remoteTimestampNote(hops: Hop[], precision: (TimestampPrecision | undefined)[]): string {
+  const units = new Set(hops.map((_, i) => precision[i]));
+  let header = "libpcap's packet header";
+  if (units.size === 1 && !units.has(undefined)) header += `, in ${UNITS[precision[0]!]}`;
+  else if (!units.has(undefined)) header += `, in ${hops.map((hop, i) => `${UNITS[precision[i]!]} at ${hop.name}`).join(', ')}`;
+  return `taken by the kernel as each hop's capture saw the packet (${header}), on each host's own real-time clock, then moved onto hoptrace's clock by that host's offset measured at the start: between hops of one host as precise as the kernel's, across hosts only to the clocks' agreement (see the hosts line)`;
+}
 
 export function remoteSource(options: RemoteSourceOptions): FrameSource {
   const { hops, recorder } = recording(options.hops, options.recordDir, options.description);
@@ -42,8 +56,12 @@ export function remoteSource(options: RemoteSourceOptions): FrameSource {
 class RemoteSource implements FrameSource {
   readonly notes: string[];
   readonly ended: Promise<void>;
-  readonly timestamps = REMOTE_TIMESTAMPS;
   private readonly status: HopStatus[];
+  private readonly precision: (TimestampPrecision | undefined)[] = [];
+  /** Each hop's last kernel counts as its node sent them. */
+  private readonly kernel = new Map<number, KernelCounters>();
+  /** Every helper has ended: only final kernel counts are still the truth. */
+  private halted = false;
   private readonly problems: string[] = [];
   private helpers: { capture: NodeCapture; helper: RemoteHelper }[] = [];
   private pending: Frame[] = [];
@@ -59,7 +77,7 @@ class RemoteSource implements FrameSource {
     private readonly options: RemoteSourceOptions,
     private readonly recorder?: TraceRecorder,
   ) {
-    this.notes = [...options.notes];
+    this.notes = [`timestamps: ${this.timestamps}`, DROP_NOTE, ...options.notes];
     this.status = hops.map(() => ({ packets: 0 }));
     this.ended = new Promise((resolve) => (this.resolveDone = resolve));
   }
@@ -94,6 +112,8 @@ class RemoteSource implements FrameSource {
     helper.onRecord((record) => {
       if (record.type === 'ready') {
         this.linkTypes.set(record.hop, record.linkType);
+        this.precision[record.hop] = record.precision;
+        this.notes[0] = `timestamps: ${this.timestamps}`;
         this.recorder?.open(record.hop, record.linkType);
         if (++ready === taps.length) allReady();
       } else if (record.type === 'packet') {
@@ -101,7 +121,7 @@ class RemoteSource implements FrameSource {
       } else if (record.type === 'problem') {
         this.hopProblem(record.hop, record.message);
       } else if (record.type === 'stats') {
-        // The kernel's counts of a remote hop are not carried into the report yet.
+        if (this.status[record.hop]) this.kernel.set(record.hop, record.counters);
       } else {
         this.nodeProblem(capture, `stream corrupt: ${record.message}`);
       }
@@ -120,12 +140,24 @@ class RemoteSource implements FrameSource {
     void this.halt().then(() => this.resolveDone());
   }
 
-  warnings(): string[] {
-    return [...this.problems];
+  get timestamps(): string {
+    return remoteTimestampNote(this.hops, this.precision);
   }
 
+  warnings(): string[] {
+    const lost = this.hops.map((hop, i) => {
+      const k = this.kernel.get(i);
+      return k && kernelLossWarning(hop, k, k.final || !this.halted);
+    });
+    return [...this.problems, ...lost.filter((w): w is string => w !== undefined)];
+  }
+
+  /** Each hop's kernel counts: as they stand while capturing; once ended, only final ones (a lost host sent none). */
   hopStatus(): HopStatus[] {
-    return this.status.map((s) => ({ ...s }));
+    return this.status.map((s, hop) => {
+      const k = this.kernel.get(hop);
+      return k && (k.final || !this.halted) ? { ...s, kernel: { received: k.received, dropped: k.dropped, ifDropped: k.ifDropped } } : { ...s };
+    });
   }
 
   private arrive(frame: Frame): void {
@@ -148,7 +180,7 @@ class RemoteSource implements FrameSource {
     const hops = capture.taps.map((t) => t.hop).filter((hop) => !this.status[hop]?.problem);
     if (hops.length === 0) return;
     for (const hop of hops) this.status[hop]!.problem = `host ${capture.node.name}: ${message}`;
-    this.say(`host ${capture.node.name}: ${message}; its hops (${hops.map((h) => this.hops[h]!.name).join(', ')}) end here, the other hosts' go on`);
+    this.say(`host ${capture.node.name}: ${message}; its hops (${hops.map((h) => this.hops[h]!.name).join(', ')}) end here, the other hosts' go on; from then on a packet missing at those hops may only have gone uncaptured, which the verdicts do not know`);
     if (this.status.every((s) => s.problem)) this.stop();
   }
 
@@ -175,6 +207,7 @@ class RemoteSource implements FrameSource {
       const stoppedUs = wallClockNs() / 1000n;
       if (this.timer) clearInterval(this.timer);
       await Promise.all(this.helpers.map(({ helper }) => helper.stop()));
+      this.halted = true;
       this.release(true);
       if (this.pushed) this.sink.tick(Number(stoppedUs / 1_000_000n), Number(stoppedUs % 1_000_000n) * 1000);
       this.recorder?.close(Number(stoppedUs) / 1e6);

@@ -19,6 +19,10 @@ export interface HelperOptions {
   taps: RemoteTap[];
   /** Slots of libpcap's ring per tap (default RING_PACKETS of live/netns-capture.ts). */
   ringPackets?: number;
+  /** The client writes to the helper's stdin this often; absent: no heartbeat is watched. */
+  heartbeatMs?: number;
+  /** With heartbeats: the helper stops its captures after this long without one (the client is cut off). */
+  silenceMs?: number;
 }
 
 /** How a helper's stream ended. */

@@ -355,6 +355,22 @@ describe('hoptrace replay, the progress line on a terminal', () => {
     }
   });
 
+  it('a long replay within its first second prints no progress line', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hoptrace-progress-'));
+    const tty = Object.getOwnPropertyDescriptor(process.stderr, 'isTTY');
+    try {
+      const file = bigCapture(dir, 65_536 * 2 + 10);
+      Object.defineProperty(process.stderr, 'isTTY', { value: true, configurable: true });
+      vi.spyOn(Date, 'now').mockReturnValue(5_000);
+      const { code, stderr: err } = await hoptrace('replay', file, '--jsonl');
+      expect({ code, err }).toEqual({ code: 1, err: '' });
+    } finally {
+      if (tty) Object.defineProperty(process.stderr, 'isTTY', tty);
+      else delete (process.stderr as { isTTY?: boolean }).isTTY;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('one that ends within the first second prints no progress line at all', async () => {
     const tty = Object.getOwnPropertyDescriptor(process.stderr, 'isTTY');
     try {
@@ -365,6 +381,21 @@ describe('hoptrace replay, the progress line on a terminal', () => {
       else delete (process.stderr as { isTTY?: boolean }).isTTY;
     }
   });
+});
+
+describe('hoptrace replay refuses option values naming the option, exit 2, before reading anything', () => {
+  const cases: [string[], string][] = [
+    [['--speed', '-1'], "--speed must be a number from 0 to 1000000, not '-1'"],
+    [['--window', '0'], "--window must be a number more than 0 to 3600000, not '0'"],
+    [['--pcapng', ''], '--pcapng needs a file name'],
+    [['--html', '/nonexistent-hoptrace-dir/report.html'], '--html: cannot write /nonexistent-hoptrace-dir/report.html: no directory /nonexistent-hoptrace-dir'],
+    [['--pcapng', '/nonexistent-hoptrace-dir/t.pcapng'], '--pcapng: cannot write /nonexistent-hoptrace-dir/t.pcapng: no directory /nonexistent-hoptrace-dir'],
+  ];
+  for (const [args, message] of cases) {
+    it(`replay ${args.join(' ')}: ${message}`, async () => {
+      expect(await hoptrace('replay', path.join(FIXTURES, 'ping-out'), ...args)).toEqual({ code: 2, stdout: '', direct: '', stderr: `hoptrace: ${message}\n` });
+    });
+  }
 });
 
 describe('hoptrace doctor, in-process (what is decided before Docker is asked)', () => {

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderDoctor, type DoctorReport } from '../../src/commands/doctor.js';
 import { parseHostSpecs } from '../../src/commands/multi-host-trace.js';
+import { parseHostPort } from '../../src/commands/live.js';
 import type { Cause } from '../../src/evidence/types.js';
 
 const OUT = '203.0.113.2';
@@ -60,6 +61,8 @@ describe('renderDoctor', () => {
         { step: 'resolver', ok: false, subject: 'no nameserver in /etc/resolv.conf' },
         { step: 'icmp', ok: false, subject: OUT, probe: { outcome: 'error' } },
         { step: 'default-route', ok: true, subject: 'dev eth0' },
+        // A message is shown only for an error.
+        { step: 'tcp', ok: false, subject: `${OUT}:80`, probe: { outcome: 'timeout', message: 'ETIMEDOUT' } },
       ],
     };
     expect(renderDoctor(report).split('\n')).toEqual([
@@ -68,6 +71,7 @@ describe('renderDoctor', () => {
       'FAIL  resolver no nameserver in /etc/resolv.conf',
       `FAIL  ICMP echo to ${OUT}: failed`,
       'ok    default route dev eth0',
+      `FAIL  TCP connect to ${OUT}:80: no answer`,
       '',
     ]);
   });
@@ -96,5 +100,21 @@ describe('parseHostSpecs (--host name=endpoint)', () => {
     expect(() => parseHostSpecs(['h2=tcp://'], {})).toThrow('the endpoint must be');
     expect(() => parseHostSpecs(['h2=xtcp://a'], {})).toThrow('the endpoint must be');
     expect(() => parseHostSpecs(['h1=tcp://a', 'h2=tcp://b', 'h1=tcp://c'], {})).toThrow('--host h1 is given twice');
+  });
+});
+
+describe('parseHostPort (the tcp and udp destination)', () => {
+  it('takes host:port and [IPv6]:port', () => {
+    expect(parseHostPort('203.0.113.2:80')).toEqual({ host: '203.0.113.2', port: 80 });
+    expect(parseHostPort('web.test:8080')).toEqual({ host: 'web.test', port: 8080 });
+    expect(parseHostPort('[2001:db8::2]:53')).toEqual({ host: '2001:db8::2', port: 53 });
+    expect(parseHostPort('203.0.113.2:1')).toEqual({ host: '203.0.113.2', port: 1 });
+    expect(parseHostPort('203.0.113.2:65535')).toEqual({ host: '203.0.113.2', port: 65535 });
+  });
+
+  it('refuses anything else, naming it', () => {
+    for (const bad of ['203.0.113.2', '203.0.113.2:', ':80', '2001:db8::2:80', '[2001:db8::2]', '[2001:db8::2]:', '[]:80', '203.0.113.2:0', '203.0.113.2:65536', '203.0.113.2:8o', 'x:80:']) {
+      expect(() => parseHostPort(bad)).toThrow(`'${bad}' is not host:port (e.g. 203.0.113.2:80)`);
+    }
   });
 });

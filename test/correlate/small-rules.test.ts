@@ -110,6 +110,12 @@ describe('TransitTimes: how long a packet may take between two hops', () => {
     expect(t.bound(0, 1)).toBe(2 * MS);
   });
 
+  it('pairs sharing a hop do not share a record', () => {
+    const t = new TransitTimes(500 * MS);
+    t.record(0, 1, 5 * MS);
+    expect([t.bound(0, 1), t.bound(0, 2), t.bound(0, 3), t.bound(1, 2)]).toEqual([10 * MS, 2 * MS, 2 * MS, 2 * MS]);
+  });
+
   it('a round trip: twice the longest seen, between the floor and the window', () => {
     const t = new TransitTimes(500 * MS);
     expect(t.roundTrip(0)).toBe(2 * MS);
@@ -120,7 +126,8 @@ describe('TransitTimes: how long a packet may take between two hops', () => {
 });
 
 describe('PathModel', () => {
-  const docker = new PathModel([
+  // Built in each test (not in the describe body) so that coverage per test sees the constructor.
+  const docker = () => new PathModel([
     { name: 'c1 eth0', role: 'container', addrs: ['198.18.0.2/24', 'fd00::2'] },
     { name: 'veth1', role: 'veth', addrs: [] },
     { name: 'docker0', role: 'bridge', addrs: ['198.18.0.1/24', 'fd00::1/64', '198.19.0.1'] },
@@ -128,19 +135,19 @@ describe('PathModel', () => {
   ]);
 
   it('the container and its veth are private; the uplink is an uplink; bridge prefixes are subnets', () => {
-    expect([...docker.privateHops]).toEqual([0, 1]);
-    expect([...docker.uplinks]).toEqual([3]);
-    expect(docker.size).toBe(4);
-    expect(docker.subnets.map((p) => `${formatAddress(p.net)}/${p.bits}`)).toEqual(['198.18.0.1/24', 'fd00::1/64']);
+    expect([...docker().privateHops]).toEqual([0, 1]);
+    expect([...docker().uplinks]).toEqual([3]);
+    expect(docker().size).toBe(4);
+    expect(docker().subnets.map((p) => `${formatAddress(p.net)}/${p.bits}`)).toEqual(['198.18.0.1/24', 'fd00::1/64']);
   });
 
   it('the container\'s and the bridge\'s own addresses end a packet\'s travel there; the uplink\'s do not', () => {
-    expect(docker.hopOwning(addr('198.18.0.2'))).toBe(0);
-    expect(docker.hopOwning(addr('fd00::2'))).toBe(0);
-    expect(docker.hopOwning(addr('198.18.0.1'))).toBe(2);
-    expect(docker.hopOwning(addr('198.19.0.1'))).toBe(2);
-    expect(docker.hopOwning(addr('203.0.113.1'))).toBeUndefined();
-    expect([...docker.tracedAddrs].map(formatAddress)).toEqual(['198.18.0.2', 'fd00::2']);
+    expect(docker().hopOwning(addr('198.18.0.2'))).toBe(0);
+    expect(docker().hopOwning(addr('fd00::2'))).toBe(0);
+    expect(docker().hopOwning(addr('198.18.0.1'))).toBe(2);
+    expect(docker().hopOwning(addr('198.19.0.1'))).toBe(2);
+    expect(docker().hopOwning(addr('203.0.113.1'))).toBeUndefined();
+    expect([...docker().tracedAddrs].map(formatAddress)).toEqual(['198.18.0.2', 'fd00::2']);
   });
 
   it('without roles (files without path.json) the first hop is private and its addresses are the traced ones', () => {
@@ -171,6 +178,22 @@ describe('PathModel', () => {
     ]);
     expect([...p.tracedAddrs].map(formatAddress)).toEqual(['198.18.0.2']);
     expect([...p.privateHops]).toEqual([0, 1]);
+  });
+
+  it('a path listed from the uplink inward: the container and veth are private, not the first hop', () => {
+    const inward = new PathModel([
+      { name: 'eth0', role: 'uplink', addrs: [] },
+      { name: 'docker0', role: 'bridge', addrs: [] },
+      { name: 'veth1', role: 'veth', addrs: [] },
+      { name: 'c1 eth0', role: 'container', addrs: ['198.18.0.2'] },
+    ]);
+    expect([...inward.privateHops]).toEqual([2, 3]);
+  });
+
+  it('no hops at all; a first hop whose addresses are not addresses gives no traced address', () => {
+    expect(new PathModel([]).size).toBe(0);
+    expect([...new PathModel([]).privateHops]).toEqual([0]);
+    expect([...new PathModel([{ name: 'a', role: 'other', addrs: ['eth0', 'fe80::1%eth0'] }]).tracedAddrs]).toEqual([]);
   });
 
   it('bareAddress takes an address with or without its prefix length, and nothing else', () => {

@@ -91,3 +91,29 @@ describe('echo requests that reached the end and got no reply', () => {
     expect(flows[0]!.findings).toHaveLength(1);
   });
 });
+
+describe('replies on their way when the trace ended', () => {
+  const inFlightReplies = (flows: ReturnType<typeof run>) => flows[0]!.findings.filter((f) => f.code === 'in-flight' && f.direction === 'reply').map((f) => ('count' in f ? f.count : 0));
+  const back = (seq: number, ms: number, hops: number[]) => hops.map((hop, i) => frameAt(hop, ms + i * 0.01, rep(seq)(hop)));
+
+  it('a reply last seen at docker0 just before the end is in flight, counted as a reply', () => {
+    const flows = run([...along(0, 3, 0, req(1)), ...back(1, 1, [3, 2]), endAt(1.02)]);
+    expect(inFlightReplies(flows)).toEqual([1]);
+    expect(flows[0]).toMatchObject({ verdict: 'no-reply', packets: { request: 1, reply: 1 } });
+  });
+
+  it('two replies on their way, one behind the other on the same hops: both in flight', () => {
+    const flows = run([...along(0, 3, 0, req(1)), ...along(0, 3, 0.1, req(2)), ...back(1, 1, [3, 2]), ...back(2, 1.2, [3, 2]), endAt(1.22)]);
+    expect(inFlightReplies(flows)).toEqual([2]);
+  });
+
+  it('a reply still on its way though a later request crossed the same hops outward', () => {
+    const flows = run([...along(0, 3, 0, req(1)), ...back(1, 1, [3, 2]), ...along(0, 3, 1.1, req(2)), endAt(1.2)]);
+    expect(inFlightReplies(flows)).toEqual([1]);
+  });
+
+  it('an earlier reply whose follower came back only to eth0 is still in flight', () => {
+    const flows = run([...along(0, 3, 0, req(1)), ...along(0, 3, 0.1, req(2)), ...back(1, 1, [3, 2]), ...back(2, 1.2, [3]), endAt(1.21)]);
+    expect(inFlightReplies(flows)).toEqual([2]);
+  });
+});

@@ -73,6 +73,7 @@ const hasTcpdump = (() => {
 
 try {
   console.log(`replay benchmark on ${os.cpus().length} cores, node ${process.version}; traces in ${work}`);
+  console.log(`load: ${execFileSync('uptime', { encoding: 'utf8' }).trim()}`);
   for (const [size, factor] of [['1x', 1], ['4x', 4]]) {
     const trace = generateTrace(path.join(work, size), perHop * factor);
     const files = trace.files;
@@ -84,13 +85,25 @@ try {
       await sum('TZ=UTC tcpdump -nn -r', size, total, files, 'tcpdump', (f) => ['-nn', '-r', f], { ...process.env, TZ: 'UTC' });
     }
     const sets = hasTaskset ? coreSets() : coreSets().filter((set) => set.pin.length === 0);
+    // The replay's variants: the default (native reader, files read on the main thread), the
+    // files read in two worker threads (--threads 2), and the pcap-parser reader.
+    const variants = [[], ['--threads', '2'], ['--pcap-reader', 'pcap-parser']];
     for (const set of sets) {
       const on = sets.length > 1 ? `, ${set.label}` : '';
-      row(`hoptrace replay --json${on}`, size, total, await onCores(set, [cli, 'replay', trace.dir, '--json']));
-      row(`hoptrace replay --json --pcap-reader native${on}`, size, total, await onCores(set, [cli, 'replay', trace.dir, '--json', '--pcap-reader', 'native']));
+      for (const extra of variants) {
+        row(`hoptrace replay --json${extra.length ? ` ${extra.join(' ')}` : ''}${on}`, size, total, await onCores(set, [cli, 'replay', trace.dir, '--json', ...extra]));
+      }
+    }
+    const tcpdumpRow = rows.find((r) => r.tool === 'TZ=UTC tcpdump -nn -r' && r.size === size);
+    if (tcpdumpRow) {
+      for (const r of rows.filter((x) => x.size === size && x.tool.startsWith('hoptrace'))) {
+        r.vsTcpdump = +(tcpdumpRow.seconds / r.seconds).toFixed(2);
+        console.log(`  ${r.tool}: ${r.vsTcpdump}x the speed of TZ=UTC tcpdump in this run`);
+      }
     }
     fs.rmSync(trace.dir, { recursive: true, force: true });
   }
+  console.log(`load: ${execFileSync('uptime', { encoding: 'utf8' }).trim()}`);
   if (!hasTcpdump) console.log('tcpdump is not installed: run scripts/setup.sh for the side-by-side figures');
   if (!hasTaskset) console.log('taskset is not installed (util-linux): the replay ran on all cores only');
   fs.mkdirSync(path.join(here, 'out'), { recursive: true });

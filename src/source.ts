@@ -12,6 +12,12 @@ export interface HopStatus {
 /** Where a source puts its frames: the pipeline's core. */
 export interface FrameSink {
   push(frame: Frame): void;
+  /**
+   * The same as push, for a frame held at buf[start, end) of a buffer the source reuses: the
+   * bytes are valid only during the call. A source that reads into one buffer (replay) calls
+   * it when the sink has it, so that no object is made per frame.
+   */
+  pushAt?(hop: number, linkType: number, tsSec: number, tsNsec: number, buf: Uint8Array, start: number, end: number, origLen: number): void;
   /** The clock moved on with no frame (a live capture is quiet): journeys whose window passed settle. */
   tick(tsSec: number, tsNsec: number): void;
 }

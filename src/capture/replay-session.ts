@@ -68,6 +68,10 @@ export function replaySource(trace: ReplayTrace, pace: ReplayPace = { speed: 0 }
 }
 
 function playAll(trace: ReplayTrace, sink: FrameSink, progress?: () => void): void {
+  if (sink.pushAt && trace.pushAll) {
+    trace.pushAll(sink as Required<Pick<FrameSink, 'pushAt'>>, progress);
+    return;
+  }
   let n = 0;
   for (const frame of trace.frames()) {
     sink.push(frame);

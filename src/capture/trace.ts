@@ -4,8 +4,10 @@ import { existsSync, statSync } from 'node:fs';
 import { join, parse as parsePath } from 'node:path';
 import { CaptureFileError, ExitCode, FatalError } from '../errors.js';
 import type { Frame, Hop, SourceWarning } from '../model.js';
+import type { FrameSink } from '../source.js';
 import { HopSource, type HopMap, isDecodedLinkType, skippedInterface, unsupportedLinkType } from './files/hop-source.js';
 import { type CaptureInterface, type OpenOptions, openCaptureFile } from './files/open.js';
+import { mergeByTime, pushMerged, pushMergedThreaded } from './files/merge.js';
 import { MAX_HOPS, tooManyHops } from './files/limits.js';
 import { readPathJson } from './files/path-json.js';
 import { printable, quoted } from './files/printable.js';
@@ -18,6 +20,8 @@ export interface ReplayTrace {
   hops: Hop[];
   /** Frames of every hop merged in time order; a file's own records keep their file order. */
   frames(): Generator<Frame>;
+  /** The frames of frames(), pushed into a sink as bytes in a reused buffer (FrameSink.pushAt): the fast way through. */
+  pushAll?(sink: Required<Pick<FrameSink, 'pushAt'>>, progress?: () => void): void;
   /** Non-fatal problems; reading warnings (a file cut short) arrive as frames() reaches them. */
   warnings: SourceWarning[];
   /** Bytes read so far by frames() over the bytes of all files: for a progress display. */
@@ -41,6 +45,8 @@ export interface TraceOptions extends OpenOptions {
    * --allow-outside-files); they are listed in ReplayTrace.outsideFiles.
    */
   allowOutside?: boolean;
+  /** Read the hop files in this many worker threads during pushAll (0 or unset: on the calling thread). */
+  readThreads?: number;
 }
 
 /**
@@ -65,6 +71,10 @@ export function openTrace(inputs: string[], options: TraceOptions = {}): ReplayT
     warnings,
     outsideFiles: outside ?? [],
     frames: () => mergeByTime(sources),
+    pushAll: (sink, progress) =>
+      options.readThreads
+        ? pushMergedThreaded(maps.map(([file, map]) => ({ file, map })), { classicReader: options.classicReader }, options.readThreads, warn, sink, progress)
+        : pushMerged(sources, sink, progress),
     progress: () =>
       sources
         .map((s) => s.bytes())
@@ -208,41 +218,5 @@ function isDirectory(path: string): boolean {
     return statSync(path).isDirectory();
   } catch {
     return false;
-  }
-}
-
-/**
- * A k-way merge on the head frame of each file. The trace has a handful of hops, so a
- * linear scan over the heads beats a heap; ties go to the earlier hop in the list.
- */
-function* mergeByTime(sources: HopSource[]): Generator<Frame> {
-  try {
-    for (const source of sources) source.open();
-    if (sources.length === 1) {
-      const only = sources[0];
-      for (let frame = only.nextFrame(); frame !== null; frame = only.nextFrame()) yield frame;
-      return;
-    }
-    const heads = sources.map((source) => source.nextFrame());
-    for (;;) {
-      let best = -1;
-      let sec = 0;
-      let nsec = 0;
-      for (let i = 0; i < heads.length; i++) {
-        const head = heads[i];
-        if (head === null) continue;
-        if (best < 0 || head.tsSec < sec || (head.tsSec === sec && head.tsNsec < nsec)) {
-          best = i;
-          sec = head.tsSec;
-          nsec = head.tsNsec;
-        }
-      }
-      if (best < 0) return;
-      const frame = heads[best] as Frame;
-      heads[best] = sources[best].nextFrame();
-      yield frame;
-    }
-  } finally {
-    for (const source of sources) source.close();
   }
 }

@@ -14,6 +14,7 @@ import type { FrameSource } from '../source.js';
 import { requireCaptureRights } from '../capture/live/privilege.js';
 import type { Traffic } from '../capture/live/traffic.js';
 import type { Interrupt } from './interrupt.js';
+import { watchRelays } from '../evidence/relay-source.js';
 
 export interface LiveTraceRequest {
   target: TargetSpec;
@@ -78,15 +79,21 @@ export async function runLiveTrace(request: LiveTraceRequest, present: Presenter
     warnings: () => warnings,
     settling: () => Promise.allSettled(checks),
   });
-  const retire = onRetired ? { onRetired: (flow: FlowReport) => host.retired(flow) } : {};
-  const session = await runTrace(source, { ...request.trace, ...request.exports?.(source.hops, description), ...retire });
+  // The host's lo (relay-only hop) is watched for docker-proxy's relays, off the path.
+  const relays = watchRelays(source);
+  const retire = onRetired ? { onRetired: (flow: FlowReport) => host.retired(relays.attachFlow(flow, relays.source.hops)) } : {};
+  const session = await runTrace(relays.source, { ...request.trace, ...request.exports?.(relays.source.hops, description), ...retire });
   interrupt.onStop(() => session.stop());
   noteWatchUplink(path, request);
   const traffic = interrupt.requested ? undefined : request.traffic?.(path.target.netns);
   if (traffic) void sendThenStop(traffic, session, request);
-  let report: Report;
+  // The view is given the report with its relays and causes (the host read again as soon as the
+  // capture ends), so the TUI's detail can show them before the user quits.
+  const finished = session.report.then((r) => host.finish(relays.attach(r), request.recordDir));
+  finished.catch(() => undefined);
+  const shown: TraceSession = Object.assign(Object.create(session) as TraceSession, { report: finished });
   try {
-    report = await present(session);
+    await present(shown);
     traffic?.stop();
   } finally {
     traffic?.stop();
@@ -95,7 +102,7 @@ export async function runLiveTrace(request: LiveTraceRequest, present: Presenter
     await session.report.catch(() => undefined);
     await host.stop();
   }
-  return host.finish(report, request.recordDir);
+  return finished;
 }
 
 /** A hop's capture ended on its own: warn, and if the container stopped, end the trace. */
@@ -120,7 +127,7 @@ function problemHandler(path: DiscoveredPath, request: LiveTraceRequest, warning
 
 function noteWatchUplink(path: DiscoveredPath, request: LiveTraceRequest): void {
   if (request.selector.proto !== 'any' || request.selector.userFilter || path.uplinkAddrs.length === 0) return;
-  const uplink = path.hops[path.hops.length - 1]!.name;
+  const uplink = (path.hops.find((h) => h.role === 'uplink') ?? path.hops[path.hops.length - 1]!).name;
   request.say(
     `note: without a filter, ${uplink} keeps every packet to or from ${path.uplinkAddrs.join(', ')} (where the SNAT puts the container's traffic), ` +
       `the host's own included; a filter such as 'host <destination>' narrows it`,

@@ -13,7 +13,7 @@ import { DockerCaptureNode, NodeError } from '../capture/remote/docker-node.js';
 import { EndpointError } from '../capture/remote/endpoint.js';
 import { packageVersion, planHelperImage } from '../capture/remote/image.js';
 import { remoteSource, type NodeCapture } from '../capture/remote/source.js';
-import { collectOverlayFacts, OverlayDiscoveryError, overlayPath, type OverlayPath } from '../discover/overlay.js';
+import { collectOverlayFacts, OverlayDiscoveryError, overlayPath, type OverlayPath, type OverlayPeer } from '../discover/overlay.js';
 import { inCidr } from '../addresses.js';
 
 export interface HostSpec {
@@ -68,7 +68,10 @@ interface Placed {
 
 async function findContainer(nodes: DockerCaptureNode[], ref: string): Promise<Placed> {
   const found = await Promise.all(nodes.map((node) => node.docker.getContainer(ref).inspect().then((c) => ({ node, container: c as unknown as Placed['container'] }), () => undefined)));
-  const hits = found.filter((f): f is Placed => f !== undefined);
+  const any = found.filter((f): f is Placed => f !== undefined);
+  // As Docker resolves a reference: a full id or a name before an id prefix ("c1" may also begin another host's container id).
+  const exact = any.filter((f) => f.container.Id === ref || f.container.Name === `/${ref}`);
+  const hits = exact.length > 0 ? exact : any;
   if (hits.length === 0) throw new EnvironmentError(`container ${ref} runs on none of the hosts ${nodes.map((n) => n.name).join(', ')}`);
   if (hits.length > 1) throw new InputError(`container ${ref} is on several hosts (${hits.map((h) => h.node.name).join(', ')}): name it by id`);
   return hits[0]!;
@@ -133,15 +136,60 @@ async function discoverLegs(nodes: DockerCaptureNode[], request: LiveTraceReques
     if (!out) throw new EnvironmentError(`${path.container.name} on host ${placed.node.name}: no way out of the overlay found (eth1 -> docker_gwbridge)`);
     return { legs: [{ node: placed.node, hops: out.hops, netns: out.where.map((w) => w.path) }], path, outside: true };
   }
-  const first: Leg = { node: placed.node, hops: path.hops, netns: path.where.map((w) => w.path) };
-  if (!peer) return { legs: [first], path, outside: false };
+  const first = overlayLeg(placed.node, path, false);
+  const far = peer ? await peerLeg(nodes, path, peer, dest) : dest ? undefined : await watchedPeerLeg(nodes, path);
+  return { legs: far ? [first, far] : [first], path, outside: false };
+}
+
+/** The far end of the overlay path: the peer's host (by its underlay address), the peer container's path there, reversed. */
+async function peerLeg(nodes: DockerCaptureNode[], path: OverlayPath, peer: OverlayPeer, dest: string | undefined): Promise<Leg> {
   const peerNode = await hostWithUnderlay(nodes, peer.underlay);
-  if (!peerNode) throw new EnvironmentError(`${dest} is on the host at ${peer.underlay} (from the overlay), which is none of the hosts given: add --host name=endpoint for it`);
+  if (!peerNode) throw new EnvironmentError(`${dest ?? peer.addr} is on the host at ${peer.underlay} (from the overlay), which is none of the hosts given: add --host name=endpoint for it`);
   const peerContainer = await containerWithAddress(peerNode.docker, path.network.id, peer.addr);
   if (!peerContainer) throw new EnvironmentError(`host ${peerNode.name} lists no container with ${peer.addr} on ${path.network.name}`);
   const far = await discoverOn(peerNode, peerContainer, path.network.id);
-  const back: Leg = { node: peerNode, hops: [...far.hops].reverse(), netns: far.where.map((w) => w.path).reverse() };
-  return { legs: [first, back], path, outside: false };
+  return overlayLeg(peerNode, far, true);
+}
+
+/**
+ * `watch` names no destination: the far end is the overlay's one endpoint on the other host
+ * given. A path is a line, so a watch follows one peer: with endpoints on several hosts, or
+ * several on the other host, the user names it (ping/tcp/udp to its address).
+ */
+async function watchedPeerLeg(nodes: DockerCaptureNode[], path: OverlayPath): Promise<Leg | undefined> {
+  if (nodes.length < 2) return undefined;
+  const placed: { peer: OverlayPeer; node: DockerCaptureNode }[] = [];
+  // Containers only: Docker names them as tasks; the kernel's fdb also holds each host's load-balancer endpoint (lb-<network>).
+  for (const peer of path.peers.filter((p) => p.sources.includes('inspect'))) {
+    const node = await hostWithUnderlay(nodes, peer.underlay);
+    if (node) placed.push({ peer, node });
+  }
+  if (placed.length === 0) throw new EnvironmentError(`${path.network.name} has no endpoint on the other hosts given (${nodes.map((n) => n.name).join(', ')})`);
+  if (placed.length > 1) {
+    const listed = placed.map((p) => `${p.peer.addr} on host ${p.node.name}`).join(', ');
+    throw new InputError(`watch across hosts follows one peer, and ${path.network.name} has ${placed.length} on the hosts given (${listed}): trace one with ping/tcp/udp to its address`);
+  }
+  return peerLeg(nodes, path, placed[0]!.peer, undefined);
+}
+
+/**
+ * One host's part of an overlay path (the far host's reversed). On an encrypted overlay the
+ * uplinks carry only IPsec ESP, where no packet of the flow can be matched: they are left out,
+ * so the path goes from one host's vxlan0 to the other's, and a packet lost between them is
+ * said to be lost there (in the encrypted tunnel), never at an uplink that could not see it.
+ */
+function overlayLeg(node: DockerCaptureNode, path: OverlayPath, reversed: boolean): Leg {
+  const keep = path.hops.map((hop) => !(path.network.encrypted && hop.role === 'uplink'));
+  const hops = path.hops.filter((_, i) => keep[i]);
+  const netns = path.where.map((w) => w.path).filter((_, i) => keep[i]);
+  return { node, hops: reversed ? hops.reverse() : hops, netns: reversed ? netns.reverse() : netns };
+}
+
+/** What the reader must know about an encrypted overlay's path. */
+function encryptedNote(path: OverlayPath, legs: Leg[]): string[] {
+  if (!path.network.encrypted || legs.length < 2) return [];
+  const ends = legs.map((leg) => `${leg.node.name} ${leg.hops.find((h) => h.role === 'tunnel')?.name ?? 'vxlan0'}`);
+  return [`${path.network.name} is an encrypted overlay (--opt encrypted: IPsec ESP between the hosts' underlay addresses): its packets cannot be matched at the uplinks, which are left out of the path; between ${ends[0]} and ${ends[1]} they travel encrypted, and a packet lost there is not placed more precisely`];
 }
 
 /** Inside the overlay every packet carries the traced address; an uplink only sees the tunnel's UDP. */
@@ -156,7 +204,9 @@ function legFilter(hop: Hop, request: LiveTraceRequest, path: OverlayPath, outsi
   }
   const eth1 = path.outside?.hops[0]?.addrs[0]?.split('/')[0];
   const ownOnLeg = outside && eth1 ? `host ${eth1}` : own;
-  return flow ? `${ownOnLeg} and (${flow})` : ownOnLeg;
+  // watch's pcap filter: on every hop that sees the inner packet (an uplink sees only the tunnel).
+  const narrowed = sel.userFilter ? [flow, sel.userFilter].filter(Boolean).map((f) => `(${f})`).join(' and ') : flow;
+  return narrowed ? `${ownOnLeg} and (${narrowed})` : ownOnLeg;
 }
 
 export async function runMultiHostTrace(request: LiveTraceRequest & { hosts: string[] }, present: Presenter, interrupt: Interrupt): Promise<Report> {
@@ -166,7 +216,8 @@ export async function runMultiHostTrace(request: LiveTraceRequest & { hosts: str
     throw error instanceof NodeError || error instanceof OverlayDiscoveryError ? new EnvironmentError(error.message) : error;
   });
   const clocks = new Map<string, Awaited<ReturnType<DockerCaptureNode['measureClock']>>>();
-  for (const leg of legs) clocks.set(leg.node.name, await leg.node.measureClock(8));
+  // Each host's clock over its own connection, all at once: one host's round trips do not delay another's.
+  await Promise.all(legs.map(async (leg) => clocks.set(leg.node.name, await leg.node.measureClock(8))));
   const hops: Hop[] = [];
   const captures: NodeCapture[] = [];
   for (const leg of legs) {
@@ -185,10 +236,13 @@ export async function runMultiHostTrace(request: LiveTraceRequest & { hosts: str
     ...path.notes,
   ];
   const description = `hoptrace ${request.commandLine.replace(/^hoptrace /, '')}: ${path.container.name} on host ${legs[0]!.node.name}${request.destination ? ` to ${request.destination}` : ''}, recorded live on ${legs.map((l) => l.node.name).join(' and ')}`;
+  const gatedUplinks = outside ? [] : hops.flatMap((h, i) => (h.role === 'uplink' ? [i] : []));
+  if (gatedUplinks.length > 0) notes.push(`at ${gatedUplinks.map((i) => hops[i]!.name).join(' and ')} only tunnel packets whose inner packet's conversation was seen at a hop inside the overlay are kept: the kernel filter there cannot look inside the tunnel`);
   const source = remoteSource({
-    hops, nodes: captures, ringPackets: request.ringPackets, recordDir: request.recordDir, notes, description,
+    gatedUplinks, hops, nodes: captures, ringPackets: request.ringPackets, recordDir: request.recordDir, notes, description, caveats: encryptedNote(path, legs),
     onProblem: (line) => request.say(`warning: ${line}`),
   });
+  for (const caveat of encryptedNote(path, legs)) request.say(`warning: ${caveat}`);
   const session = await runTrace(source, { ...request.trace, ...request.exports?.(source.hops, description), onRetired: request.onRetired });
   interrupt.onStop(() => session.stop());
   const traffic = request.inContainer && !interrupt.requested ? execInContainer(legs[0]!.node, path.container.id, request.inContainer, request, session.stop) : undefined;

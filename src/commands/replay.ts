@@ -3,13 +3,14 @@ import { openTrace, type ReplayTrace } from '../capture/trace.js';
 import { replaySource, warningText } from '../capture/replay-session.js';
 import { ExitCode } from '../errors.js';
 import type { CommandOutcome } from './outcome.js';
-import { DEFAULTS, FILTER_HELP, filterOption, HTML_HELP, numberOption, outputFileOption, PCAPNG_HELP, SPEED_RANGE, WINDOW_RANGE } from '../pipeline/options.js';
+import { DEFAULTS, FILTER_HELP, filterOption, HTML_HELP, numberOption, outputFileOption, PCAPNG_HELP, SPEED_RANGE, THREADS_RANGE, WINDOW_RANGE } from '../pipeline/options.js';
 import { runTrace } from '../pipeline/run-trace.js';
 import type { FlowReport, Report, SourceWarning } from '../model.js';
 import { chooseOutput, colorEnabled } from '../render/output.js';
 import { reportStream } from '../render/report-stream.js';
 import { blockingWriter, writerOutcome } from '../render/stdout.js';
 import { attachCauses } from '../evidence/causes.js';
+import { relayOnlyHop, watchRelays, type RelaySource } from '../evidence/relay-source.js';
 import { readHostFile } from '../evidence/host-file.js';
 import { traceExports } from '../export/trace-export.js';
 
@@ -22,6 +23,7 @@ interface ReplayOptions {
   filter?: string;
   window: number;
   pcapReader: 'pcap-parser' | 'native';
+  threads: number;
   allowOutsideFiles?: boolean;
   pcapng?: string;
   html?: string;
@@ -46,6 +48,11 @@ export function registerReplayCommand(program: Command, outcome: CommandOutcome)
         .choices(['native', 'pcap-parser'])
         .default(DEFAULTS.pcapReader),
     )
+    .addOption(
+      new Option('--threads <n>', 'read the hop files in n worker threads (0: on the main thread; a whole number up to 64)')
+        .default(DEFAULTS.readThreads)
+        .argParser(numberOption('--threads', THREADS_RANGE)),
+    )
     .option('--allow-outside-files', "read files a trace directory names outside itself (a path with .., an absolute path, a link out, a hard link); the report names them")
     .action(async (inputs: string[], options: ReplayOptions) => {
       outcome.code = await replay(inputs, options);
@@ -53,34 +60,40 @@ export function registerReplayCommand(program: Command, outcome: CommandOutcome)
 }
 
 async function replay(inputs: string[], options: ReplayOptions): Promise<number> {
-  const trace = openTrace(inputs, { classicReader: options.pcapReader, allowOutside: options.allowOutsideFiles === true });
+  const trace = openTrace(inputs, { classicReader: options.pcapReader, allowOutside: options.allowOutsideFiles === true, readThreads: options.threads });
   const mode = chooseOutput({ ...options, json: options.json || options.jsonl }, Boolean(process.stdout.isTTY), false);
-  const exports = traceExports(options, trace.hops, trace.description);
+  // The host's lo, where recorded, only ties docker-proxy's relays: it is not on the path.
+  const pathHops = trace.hops.filter((h) => !relayOnlyHop(h));
+  const exports = traceExports(options, pathHops, trace.description);
   const traceOptions = { windowMs: options.window, filter: options.filter, listeners: exports.listeners, taps: exports.taps };
   // Printed as flows settle, so memory stays bounded in flows; the exports need every flow at the end.
   const format = options.jsonl ? 'jsonl' : mode === 'json' ? 'json' : 'text';
   const stdout = blockingWriter(1);
-  const stream = reportStream(format, trace.hops, (text) => stdout.write(text), { color: colorEnabled(process.stdout), filter: options.filter });
+  const stream = reportStream(format, pathHops, (text) => stdout.write(text), { color: colorEnabled(process.stdout), filter: options.filter });
   const evidence = trace.hostFile === undefined ? undefined : readHostFile(trace.hostFile);
+  // A retired flow gets its causes as the rest will at the end; the TUI explains the selected flow.
+  const withCauses = (flow: FlowReport) => attachCauses({ hops: pathHops, flows: [flow], summary: NO_SUMMARY }, evidence).flows[0]!;
   let report: Report;
+  let relays: RelaySource;
   if (mode === 'tui') {
     // Loaded before the replay starts, so the UI hears of the very first journey.
     const { runTui } = await import('../render/tui/index.js');
-    const session = await runTrace(replaySource(trace, { speed: options.speed, interactive: true }), traceOptions);
+    relays = watchRelays(replaySource(trace, { speed: options.speed, interactive: true }));
+    const session = await runTrace(relays.source, traceOptions);
     const speedNote = options.speed === 0 ? 'replay as fast as possible' : `replay at ${options.speed}x real time`;
-    report = await runTui(session, { color: colorEnabled(process.stdout), speedNote });
+    report = await runTui(session, { color: colorEnabled(process.stdout), speedNote, explainFlow: (flow) => withCauses(relays.attachFlow(flow, pathHops)) });
   } else {
-    // A retired flow gets its causes as the rest will at the end.
-    const withCauses = (flow: FlowReport) => attachCauses({ hops: trace.hops, flows: [flow], summary: NO_SUMMARY }, evidence).flows[0]!;
-    const onRetired = options.html || options.pcapng ? undefined : (flow: FlowReport) => stream.flow(withCauses(flow));
     const progress = process.stderr.isTTY ? progressLine(trace) : undefined;
+    const source = watchRelays(replaySource(trace, { speed: 0, progress: progress?.update }));
+    relays = source;
+    const onRetired = options.html || options.pcapng ? undefined : (flow: FlowReport) => stream.flow(withCauses(source.attachFlow(flow, pathHops)));
     try {
-      report = await (await runTrace(replaySource(trace, { speed: 0, progress: progress?.update }), { ...traceOptions, onRetired })).report;
+      report = await (await runTrace(source.source, { ...traceOptions, onRetired })).report;
     } finally {
       progress?.clear();
     }
   }
-  report = attachCauses(report, evidence);
+  report = attachCauses(relays.attach(report), evidence);
   printWarnings(trace.warnings);
   exports.finish(report);
   const counts = stream.end(report);

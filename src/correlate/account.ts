@@ -7,6 +7,24 @@ import { sourceNeedsSnat } from '../addresses.js';
 import type { PathModel } from './path.js';
 import { noteInside, noteTunnelStep, tunnelOf } from './tunnels.js';
 
+/** What accountJourney found about one journey, for the journey event. */
+export interface JourneyOutcome {
+  vanishedBetween?: [number, number];
+  missedAt?: number[];
+}
+
+/** Most journeys arrive seen everywhere: they share this empty outcome. */
+const NOTHING_TO_SAY: JourneyOutcome = Object.freeze({});
+
+/**
+ * Where a hop lies along a packet's travel (0: where it started), and the other way round:
+ * travelling down the path (increasing) a hop's position is its index, travelling up it is
+ * counted from the last hop. A plain function of numbers, not a closure made per journey.
+ */
+function travel(increasing: boolean, last: number, hopOrPosition: number): number {
+  return increasing ? hopOrPosition : last - hopOrPosition;
+}
+
 /**
  * Adds one settled journey to its flow: how far it got, where it vanished or was not seen,
  * and what changed between each two hops it was seen at.
@@ -18,31 +36,30 @@ export function accountJourney(
   sightings: Sighting[],
   ending: boolean,
   transit?: TransitTimes,
-): { vanishedBetween?: [number, number]; missedAt?: number[] } {
+): JourneyOutcome {
   const last = path.size - 1;
   const increasing = (direction === 'request') === flow.outbound;
-  const position = (hop: number) => (increasing ? hop : last - hop);
-  const hopAt = (pos: number) => (increasing ? pos : last - pos);
-  const ordered = inTravelOrder(sightings, increasing) ? sightings : [...sightings].sort((a, b) => position(a.hop) - position(b.hop));
+  const ordered = inTravelOrder(sightings, increasing) ? sightings : inTravelOrderCopy(sightings, increasing, last);
   const first = ordered[0];
   const final = ordered[ordered.length - 1];
   const stats = direction === 'request' ? flow.request : flow.reply;
 
   // An error or a reset made on the path is not expected at the hops before the one it first appeared at.
-  const origin = madeOnPath(flow, direction, first, last, position) ? position(first.hop) : startPosition(path, first, position);
-  const terminal = endPosition(path, final, position);
-  const reached = position(final.hop);
+  const origin = madeOnPath(flow, direction, first, last, increasing) ? travel(increasing, last, first.hop) : startPosition(path, first, increasing, last);
+  const terminal = endPosition(path, final, increasing, last);
+  const reached = travel(increasing, last, final.hop);
   const arrived = reached >= terminal;
-  const result: { vanishedBetween?: [number, number]; missedAt?: number[] } = {};
+  let result = NOTHING_TO_SAY;
   stats.packets++;
   stats.farthest = Math.max(stats.farthest, reached);
   if (arrived) stats.arrived++;
-  else if (ending) stats.pending.push({ hop: final.hop, next: hopAt(reached + 1), t: final.t, ip: first.ip });
+  else if (ending) stats.pending.push({ hop: final.hop, next: travel(increasing, last, reached + 1), t: final.t, ip: first.ip });
   else {
     stats.vanishedAfter[final.hop]++;
-    result.vanishedBetween = [final.hop, hopAt(reached + 1)];
+    result = { vanishedBetween: [final.hop, travel(increasing, last, reached + 1)] };
   }
-  markSeen(stats, ordered, origin, reached, hopAt, position, result);
+  const missedAt = markSeen(stats, ordered, origin, reached, increasing, last);
+  if (missedAt) result = result === NOTHING_TO_SAY ? { missedAt } : { ...result, missedAt };
 
   for (let i = 1; i < ordered.length; i++) compareStep(flow, direction, ordered[i - 1], ordered[i], transit);
   if (ordered.length === 1) noteInside(flow, first);
@@ -57,11 +74,31 @@ export function accountJourney(
   return result;
 }
 
+/**
+ * The sightings sorted by travel position, stably (as Array.prototype.sort would), on a copy:
+ * the journey keeps its time order for the views. An insertion sort: a journey has a few
+ * sightings, and the built-in sort allocates more than the copy.
+ */
+function inTravelOrderCopy(sightings: Sighting[], increasing: boolean, last: number): Sighting[] {
+  const ordered = sightings.slice();
+  for (let i = 1; i < ordered.length; i++) {
+    const s = ordered[i];
+    const p = travel(increasing, last, s.hop);
+    let j = i - 1;
+    while (j >= 0 && travel(increasing, last, ordered[j].hop) > p) {
+      ordered[j + 1] = ordered[j];
+      j--;
+    }
+    ordered[j + 1] = s;
+  }
+  return ordered;
+}
+
 /** An ICMP error or a reset first seen at or after the farthest hop the requests reached, on their way back. */
-function madeOnPath(flow: FlowState, direction: Direction, first: Sighting, last: number, position: (hop: number) => number): boolean {
+function madeOnPath(flow: FlowState, direction: Direction, first: Sighting, last: number, increasing: boolean): boolean {
   if (direction !== 'reply' || !isErrorOrReset(first.ip) || flow.request.farthest < 0) return false;
   const requestFarthestHop = flow.outbound ? flow.request.farthest : last - flow.request.farthest;
-  return position(first.hop) >= position(requestFarthestHop);
+  return travel(increasing, last, first.hop) >= travel(increasing, last, requestFarthestHop);
 }
 
 function isErrorOrReset(ip: IpPacket): boolean {
@@ -70,37 +107,39 @@ function isErrorOrReset(ip: IpPacket): boolean {
 }
 
 /** Where the packet should first have been seen: the path's start, or the hop that owns its source. */
-function startPosition(path: PathModel, first: Sighting, position: (hop: number) => number): number {
+function startPosition(path: PathModel, first: Sighting, increasing: boolean, last: number): number {
   const owner = path.hopOwning(first.ip.src);
-  return owner !== undefined && owner === first.hop ? position(first.hop) : 0;
+  return owner !== undefined && owner === first.hop ? travel(increasing, last, first.hop) : 0;
 }
 
 /** Where the packet's travel ends: the path's far end, or the hop that owns its destination. */
-function endPosition(path: PathModel, final: Sighting, position: (hop: number) => number): number {
+function endPosition(path: PathModel, final: Sighting, increasing: boolean, last: number): number {
   const owner = path.hopOwning(final.ip.dst);
-  return owner !== undefined ? Math.min(position(owner), path.size - 1) : path.size - 1;
+  return owner !== undefined ? Math.min(travel(increasing, last, owner), path.size - 1) : path.size - 1;
 }
 
+/** Counts the hops from origin to reached as seen or missed; returns the missed ones, if any. */
 function markSeen(
   stats: DirectionStats,
   ordered: Sighting[],
   origin: number,
   reached: number,
-  hopAt: (pos: number) => number,
-  position: (hop: number) => number,
-  result: { missedAt?: number[] },
-): void {
+  increasing: boolean,
+  last: number,
+): number[] | undefined {
   let next = 0;
-  for (let pos = Math.min(origin, position(ordered[0].hop)); pos <= reached; pos++) {
-    const hop = hopAt(pos);
+  let missedAt: number[] | undefined;
+  for (let pos = Math.min(origin, travel(increasing, last, ordered[0].hop)); pos <= reached; pos++) {
+    const hop = travel(increasing, last, pos);
     if (next < ordered.length && ordered[next].hop === hop) {
       stats.seen[hop]++;
       next++;
     } else {
       stats.missed[hop]++;
-      (result.missedAt ??= []).push(hop);
+      (missedAt ??= []).push(hop);
     }
   }
+  return missedAt;
 }
 
 function inTravelOrder(sightings: Sighting[], increasing: boolean): boolean {

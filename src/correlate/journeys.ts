@@ -163,7 +163,7 @@ export class JourneyMatcher {
   private settle(journey: OpenJourney, inFlight: boolean): void {
     journey.settled = true;
     this.release(journey);
-    if (!inOrder(journey.sightings)) journey.sightings.sort((a, b) => a.t - b.t);
+    if (!inOrder(journey.sightings)) sortByTime(journey.sightings);
     this.onSettled(journey, inFlight);
   }
 
@@ -178,6 +178,24 @@ export class JourneyMatcher {
       this.queue.splice(0, this.queueHead);
       this.queueHead = 0;
     }
+  }
+}
+
+/**
+ * Sorts in place by time, stably (as Array.prototype.sort would): an insertion sort, since a
+ * journey has a few sightings and the built-in sort allocates a work copy per call. Files whose
+ * records are not in time order (a hop file holds each packet in the order it was written)
+ * send it half the journeys.
+ */
+function sortByTime(sightings: Sighting[]): void {
+  for (let i = 1; i < sightings.length; i++) {
+    const s = sightings[i];
+    let j = i - 1;
+    while (j >= 0 && sightings[j].t > s.t) {
+      sightings[j + 1] = sightings[j];
+      j--;
+    }
+    sightings[j + 1] = s;
   }
 }
 

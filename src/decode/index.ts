@@ -5,6 +5,8 @@ import { LinkType } from '../model.js';
 import { decodeEthernet, decodeLinuxSll, decodeLinuxSll2, decodeLoopback, decodeRawIp } from './link.js';
 import type { LayerResult } from './packet.js';
 
+export type { LayerResult } from './packet.js';
+
 export { hashBytes } from './bytes.js';
 
 /**
@@ -23,22 +25,37 @@ export const SUPPORTED_LINK_TYPES: ReadonlySet<number> = new Set<number>([
 
 export function decodeFrame(linkType: number, data: Uint8Array, origLen: number): Decoded {
   const encap: Encap[] = [];
-  const result = decodeLink(linkType, data, origLen > data.length ? origLen : data.length, encap);
+  const result = decodePacketAt(linkType, data, 0, data.length, origLen, encap);
   if (typeof result === 'string') return { kind: 'skipped', skip: result };
   return { kind: 'packet', ip: result, encap: encap.length === 0 ? NO_ENCAP : encap };
 }
 
-function decodeLink(linkType: number, d: Uint8Array, origEnd: number, encap: Encap[]): LayerResult {
-  const capEnd = d.length;
+/**
+ * decodeFrame for a frame held at d[start, end) of a larger buffer, without the result
+ * object: the packet, or why the frame holds none. VLANs and tunnels are pushed onto
+ * `encap`, which the caller passes in empty. The packet keeps no reference to `d`, so the
+ * buffer may be reused as soon as this returns (the replay's hot path).
+ */
+export function decodePacketAt(linkType: number, d: Uint8Array, start: number, end: number, origLen: number, encap: Encap[]): LayerResult {
+  const capLen = end - start;
+  return decodeLink(linkType, d, start, end, start + (origLen > capLen ? origLen : capLen), encap);
+}
+
+/** The shared empty list for a packet in no tunnel or VLAN (see decodePacketAt's `encap`). */
+export function encapOf(encap: Encap[]): readonly Encap[] {
+  return encap.length === 0 ? NO_ENCAP : encap.splice(0);
+}
+
+function decodeLink(linkType: number, d: Uint8Array, off: number, capEnd: number, origEnd: number, encap: Encap[]): LayerResult {
   switch (linkType) {
-    case LinkType.ETHERNET: return decodeEthernet(d, 0, capEnd, origEnd, encap, 0);
-    case LinkType.LINUX_SLL: return decodeLinuxSll(d, capEnd, origEnd, encap);
-    case LinkType.LINUX_SLL2: return decodeLinuxSll2(d, capEnd, origEnd, encap);
-    case LinkType.RAW: return decodeRawIp(d, capEnd, origEnd, encap, 0);
-    case LinkType.IPV4: return decodeRawIp(d, capEnd, origEnd, encap, 4);
-    case LinkType.IPV6: return decodeRawIp(d, capEnd, origEnd, encap, 6);
-    case LinkType.NULL: return decodeLoopback(d, capEnd, origEnd, encap, false);
-    case LinkType.LOOP: return decodeLoopback(d, capEnd, origEnd, encap, true);
+    case LinkType.ETHERNET: return decodeEthernet(d, off, capEnd, origEnd, encap, 0);
+    case LinkType.LINUX_SLL: return decodeLinuxSll(d, off, capEnd, origEnd, encap);
+    case LinkType.LINUX_SLL2: return decodeLinuxSll2(d, off, capEnd, origEnd, encap);
+    case LinkType.RAW: return decodeRawIp(d, off, capEnd, origEnd, encap, 0);
+    case LinkType.IPV4: return decodeRawIp(d, off, capEnd, origEnd, encap, 4);
+    case LinkType.IPV6: return decodeRawIp(d, off, capEnd, origEnd, encap, 6);
+    case LinkType.NULL: return decodeLoopback(d, off, capEnd, origEnd, encap, false);
+    case LinkType.LOOP: return decodeLoopback(d, off, capEnd, origEnd, encap, true);
     default: return 'link type ' + linkType;
   }
 }

@@ -63,15 +63,15 @@ function etherTypeSkip(type: number): string {
 }
 
 /** Linux "cooked" capture v1 (tcpdump -i any before libpcap 1.10): 16 bytes, protocol last. */
-export function decodeLinuxSll(d: Uint8Array, capEnd: number, origEnd: number, encap: Encap[]): LayerResult {
-  if (capEnd < 16) return 'truncated linux sll header';
-  return decodeSllProtocol(u16(d, 2), u16(d, 14), d, 16, capEnd, origEnd, encap);
+export function decodeLinuxSll(d: Uint8Array, off: number, capEnd: number, origEnd: number, encap: Encap[]): LayerResult {
+  if (capEnd - off < 16) return 'truncated linux sll header';
+  return decodeSllProtocol(u16(d, off + 2), u16(d, off + 14), d, off + 16, capEnd, origEnd, encap);
 }
 
 /** Linux "cooked" capture v2: 20 bytes, protocol first, then the interface index. */
-export function decodeLinuxSll2(d: Uint8Array, capEnd: number, origEnd: number, encap: Encap[]): LayerResult {
-  if (capEnd < 20) return 'truncated linux sll2 header';
-  return decodeSllProtocol(u16(d, 8), u16(d, 0), d, 20, capEnd, origEnd, encap);
+export function decodeLinuxSll2(d: Uint8Array, off: number, capEnd: number, origEnd: number, encap: Encap[]): LayerResult {
+  if (capEnd - off < 20) return 'truncated linux sll2 header';
+  return decodeSllProtocol(u16(d, off + 8), u16(d, off), d, off + 20, capEnd, origEnd, encap);
 }
 
 const ARPHRD_NETLINK = 824;
@@ -87,28 +87,28 @@ function decodeSllProtocol(
 
 /** BSD loopback: a 4-byte address family, in the capturing host's byte order (NULL) or network order (LOOP). */
 export function decodeLoopback(
-  d: Uint8Array, capEnd: number, origEnd: number, encap: Encap[], networkOrder: boolean,
+  d: Uint8Array, off: number, capEnd: number, origEnd: number, encap: Encap[], networkOrder: boolean,
 ): LayerResult {
-  if (capEnd < 4) return 'truncated loopback header';
-  const family = networkOrder ? u16(d, 2) : familyAnyOrder(d);
-  if (family === AF_INET) return decodeIpv4(d, 4, capEnd, origEnd, encap, 0);
+  if (capEnd - off < 4) return 'truncated loopback header';
+  const family = networkOrder ? u16(d, off + 2) : familyAnyOrder(d, off);
+  if (family === AF_INET) return decodeIpv4(d, off + 4, capEnd, origEnd, encap, 0);
   // AF_INET6 differs per OS: Linux 10, NetBSD/OpenBSD 24, FreeBSD 28, macOS 30.
-  if (family === 10 || family === 24 || family === 28 || family === 30) return decodeIpv6(d, 4, capEnd, origEnd, encap, 0);
+  if (family === 10 || family === 24 || family === 28 || family === 30) return decodeIpv6(d, off + 4, capEnd, origEnd, encap, 0);
   return 'loopback family ' + family;
 }
 
 /** Families are small numbers, so whichever end of the 4 bytes holds the value gives the order. */
-function familyAnyOrder(d: Uint8Array): number {
-  return d[0] !== 0 || d[1] !== 0 ? d[0] | (d[1] << 8) : (d[2] << 8) | d[3];
+function familyAnyOrder(d: Uint8Array, off: number): number {
+  return d[off] !== 0 || d[off + 1] !== 0 ? d[off] | (d[off + 1] << 8) : (d[off + 2] << 8) | d[off + 3];
 }
 
 /** Raw IP link types: the version nibble says which (101), or the link type does (228, 229). */
 export function decodeRawIp(
-  d: Uint8Array, capEnd: number, origEnd: number, encap: Encap[], only: 0 | 4 | 6,
+  d: Uint8Array, off: number, capEnd: number, origEnd: number, encap: Encap[], only: 0 | 4 | 6,
 ): LayerResult {
-  if (capEnd < 1) return 'truncated ip header';
-  const version = only !== 0 ? only : d[0] >> 4;
-  if (version === 4) return decodeIpv4(d, 0, capEnd, origEnd, encap, 0);
-  if (version === 6) return decodeIpv6(d, 0, capEnd, origEnd, encap, 0);
+  if (capEnd - off < 1) return 'truncated ip header';
+  const version = only !== 0 ? only : d[off] >> 4;
+  if (version === 4) return decodeIpv4(d, off, capEnd, origEnd, encap, 0);
+  if (version === 6) return decodeIpv6(d, off, capEnd, origEnd, encap, 0);
   return 'ip version ' + version;
 }

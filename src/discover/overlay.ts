@@ -65,7 +65,12 @@ export interface OverlayPeer {
 }
 
 export interface OverlayPath {
-  network: { id: string; name: string; subnet?: string; vni: number; udpPort: number };
+  /**
+   * `encrypted`: created with `--opt encrypted` (Docker's inspect lists an "encrypted" option):
+   * between the hosts the VXLAN travels inside IPsec ESP, so no capture at an uplink can see the
+   * inner packet (or even its VNI).
+   */
+  network: { id: string; name: string; subnet?: string; vni: number; udpPort: number; encrypted: boolean };
   container: { id: string; name: string; addr: string };
   /** container eth0, its veth in the overlay namespace, br0, vxlan0, the uplink towards the peers. */
   hops: Hop[];
@@ -167,7 +172,7 @@ export function overlayPath(facts: OverlayFacts, ns: OverlayNamespaces): Overlay
   for (const p of peers.filter((p) => p.inspectUnderlay)) notes.push(`${p.addr}: the kernel fdb sends it to ${p.underlay}, Docker's network inspect says ${p.inspectUnderlay}`);
   for (const p of peers.filter((p) => p.sources.length === 1 && !p.inspectUnderlay)) notes.push(`${p.addr} -> ${p.underlay} known only from ${p.sources[0] === 'fdb' ? 'the kernel fdb' : "Docker's network inspect"}`);
   return {
-    network: { id: net.Id, name: net.Name, subnet: net.IPAM?.Config?.[0]?.Subnet, vni: info.vni, udpPort: info.port },
+    network: { id: net.Id, name: net.Name, subnet: net.IPAM?.Config?.[0]?.Subnet, vni: info.vni, udpPort: info.port, encrypted: isEncrypted(net) },
     container: { id: facts.container.Id, name, addr },
     hops,
     where: [ns.container, ns.overlay, ns.overlay, ns.overlay, ...(uplink ? [ns.host] : [])],
@@ -176,6 +181,11 @@ export function overlayPath(facts: OverlayFacts, ns: OverlayNamespaces): Overlay
     outside: outsidePath(facts, ns, name, cLinks, hLinks),
     notes,
   };
+}
+
+/** Docker keeps `--opt encrypted` as an option of that name (its value is empty). */
+export function isEncrypted(network: Pick<NetworkInspect, 'Options'>): boolean {
+  return Object.prototype.hasOwnProperty.call(network.Options ?? {}, 'encrypted');
 }
 
 function vxlanInfo(rows: unknown[], name: string): { vni: number; port: number } {

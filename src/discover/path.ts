@@ -114,7 +114,21 @@ async function addWayOut(path: DiscoveredPath, hostLinks: Link[], inner: Link): 
   path.hops.push(hopOf(uplink.name, 'uplink', host, uplink));
   path.where.push(host);
   path.uplinkAddrs = addrsOf(uplink);
+  if (!dest) addLoopback(path, hostLinks);
   await noteParentToChild(path, route?.dev);
+}
+
+/**
+ * watch of a container with published TCP ports: the host's lo too, where docker-proxy accepts
+ * the connections made from the host itself before relaying them from the bridge's address
+ * (src/evidence/relay-source.ts keeps it off the path: it only ties the two connections).
+ */
+function addLoopback(path: DiscoveredPath, hostLinks: Link[]): void {
+  const lo = hostLinks.find((l) => l.name === 'lo');
+  if (!lo || !(path.target.container?.ports ?? []).some((p) => p.containerPort.endsWith('/tcp'))) return;
+  path.hops.push(hopOf('lo', 'host', path.target.hostNetns, lo));
+  path.where.push(path.target.hostNetns);
+  path.notes.push("lo of the host is captured too, off the path: a connection to a published port made from the host itself goes to Docker's userland proxy (docker-proxy), when it runs, which opens its own from the bridge's address");
 }
 
 /** Without a destination: the interface owning a published port's address, else the default route's. */

@@ -38,14 +38,30 @@ function cause(kind: Cause['kind'], detail: CauseDetail, ev: Cause['evidence']):
   return { kind, detail, evidence: ev };
 }
 
+const tupleKey = (e: CtEntry): string => `${e.family}|${e.proto}|${JSON.stringify(e.original)}`;
+
+/**
+ * The flow's own entry among several that fit (an ICMP flow's echo id is not in the report, so a
+ * ping made before the trace to the same host fits too): the one made during the trace, when
+ * exactly one was; none when that does not settle it (`ambiguous`).
+ */
+export function ownEntry(candidates: CtEntry[], before: CtEntry[]): { entry?: CtEntry; ambiguous: boolean } {
+  if (candidates.length <= 1) return { entry: candidates[0], ambiguous: false };
+  const old = new Set(before.map(tupleKey));
+  const fresh = candidates.filter((e) => !old.has(tupleKey(e)));
+  return fresh.length === 1 ? { entry: fresh[0], ambiguous: false } : { ambiguous: true };
+}
+
 /** A reply arriving at the host is de-NATed by conntrack before it is forwarded. */
-export function undoNat(p: PacketAtHop, entries: CtEntry[]): { packet: PacketAtHop; entry?: CtEntry } {
-  const entry = entries.find((e) => e.family === p.family && e.proto === p.proto && e.reply.src === p.src && e.reply.dst === p.dst &&
-    (p.dport === undefined || e.reply.dport === undefined || e.reply.dport === p.dport));
-  if (!entry) return { packet: p };
+export function undoNat(p: PacketAtHop, entries: CtEntry[], before: CtEntry[] = []): { packet: PacketAtHop; entry?: CtEntry; fits: CtEntry[] } {
+  const fits = entries.filter((e) => e.family === p.family && e.proto === p.proto && e.reply.src === p.src && e.reply.dst === p.dst &&
+    (p.dport === undefined || e.reply.dport === undefined || e.reply.dport === p.dport) &&
+    (p.icmpId === undefined || e.reply.id === undefined || e.reply.id === p.icmpId));
+  const entry = ownEntry(fits, before).entry ?? fits[0];
+  if (!entry) return { packet: p, fits };
   const packet = { ...p, dst: entry.original.src };
   if (p.dport !== undefined && entry.original.sport !== undefined) packet.dport = entry.original.sport;
-  return { packet, entry };
+  return { packet, entry, fits };
 }
 
 function firstBlocking(verdicts: Verdict[]): Verdict | undefined {
@@ -104,7 +120,7 @@ export function explainDrop(q: DropQuery, before: HostSnapshot, after: HostSnaps
   };
   const pre = stop(walkHook(rs, 'prerouting', ctx(packet, q.inIface), delta, q.count), ctx(packet, q.inIface));
   if (pre) return pre;
-  if (q.ctState !== 'NEW') packet = undoNat(packet, after.conntrack).packet;
+  if (q.ctState !== 'NEW') packet = undoNat(packet, after.conntrack, before.conntrack).packet;
   const off = q.local ? undefined : forwardingOff(after, packet.family, q.inIface);
   if (off) return cause('sysctl', off, { counters: [], conntrack: [], sysctls: { [off.sysctl]: off.value } });
   // The input route lookup (and its reverse-path check) is made for local delivery too.
@@ -133,8 +149,8 @@ export function flowEntries(p: PacketAtHop, entries: CtEntry[]): CtEntry[] {
 
 /** Which rule made a rewrite seen between two hops, and the conntrack entry that holds it. */
 export function explainRewrite(q: RewriteQuery, before: HostSnapshot, after: HostSnapshot): Cause {
-  const back = undoNat(q.before, after.conntrack).entry;
-  if (back) return explainReverse(q, back, before, after);
+  const back = undoNat(q.before, after.conntrack, before.conntrack);
+  if (back.entry) return explainReverse(q, back.entry, { ...ownEntry(back.fits, before.conntrack), fits: back.fits }, before, after);
   const rs = after.ruleset;
   const delta = counterDelta(before.ruleset, rs);
   const dnat = q.before.dst !== q.after.dst || q.before.dport !== q.after.dport;
@@ -143,11 +159,12 @@ export function explainRewrite(q: RewriteQuery, before: HostSnapshot, after: Hos
     ? { packet: q.before, iif: q.inIface, ctState: 'NEW' }
     : { packet: q.before, oif: q.outIface, ctState: 'NEW' };
   const nat = walkHook(rs, hook, ctx, delta, 1).find((v) => v.kind === 'nat');
-  const entry = flowEntries(q.before, after.conntrack).find((e) =>
-    dnat ? e.reply.src === q.after.dst : e.reply.dst === q.after.src);
+  const own = ownEntry(flowEntries(q.before, after.conntrack).filter((e) =>
+    dnat ? e.reply.src === q.after.dst : e.reply.dst === q.after.src), before.conntrack);
+  const entry = own.entry;
   const ev = { counters: nat ? nat.path.map((rule) => ({ rule, packetsDelta: delta(rule) })) : [], conntrack: entry ? [entry] : [], sysctls: {} };
   if (!nat?.rule) return cause('unknown', { type: 'not-known', reason: `no ${dnat ? 'DNAT' : 'SNAT'} rule fits this packet` }, ev);
-  return cause('rule', { type: 'nat-rule', rule: nat.rule, packetsDelta: delta(nat.rule), ...(entry ? { conntrack: entry } : {}) }, ev);
+  return cause('rule', { type: 'nat-rule', rule: nat.rule, packetsDelta: delta(nat.rule), ...(entry ? { conntrack: entry } : {}), ...(own.ambiguous ? { conntrackAmbiguous: true } : {}) }, ev);
 }
 
 /**
@@ -186,14 +203,14 @@ function originalPacket(e: CtEntry): PacketAtHop {
  * was made leaving by the interface the reply came in on, a destination NAT arriving by the
  * one the reply leaves by.
  */
-function explainReverse(q: RewriteQuery, entry: CtEntry, before: HostSnapshot, after: HostSnapshot): Cause {
+function explainReverse(q: RewriteQuery, entry: CtEntry, own: { entry?: CtEntry; ambiguous: boolean; fits: CtEntry[] }, before: HostSnapshot, after: HostSnapshot): Cause {
   const rs = after.ruleset;
   const delta = counterDelta(before.ruleset, rs);
   const snat = entry.original.src !== entry.reply.dst;
   const packet = originalPacket(entry);
   const ctx: MatchContext = snat ? { packet, oif: q.inIface, ctState: 'NEW' } : { packet, iif: q.outIface, ctState: 'NEW' };
   const nat = walkHook(rs, snat ? 'postrouting' : 'prerouting', ctx, () => 1, 1).find((v) => v.kind === 'nat');
-  const ev = { counters: nat ? nat.path.map((rule) => ({ rule, packetsDelta: delta(rule) })) : [], conntrack: [entry], sysctls: {} };
+  const ev = { counters: nat ? nat.path.map((rule) => ({ rule, packetsDelta: delta(rule) })) : [], conntrack: own.entry ? [own.entry] : own.fits, sysctls: {} };
   if (!nat?.rule) return cause('unknown', { type: 'not-known', reason: `conntrack rewrote the reply, but no rule on this host fits the flow's first packet` }, ev);
-  return cause('rule', { type: 'nat-rule', rule: nat.rule, packetsDelta: delta(nat.rule), conntrack: entry, reverse: true }, ev);
+  return cause('rule', { type: 'nat-rule', rule: nat.rule, packetsDelta: delta(nat.rule), ...(own.entry ? { conntrack: own.entry } : {}), ...(own.ambiguous ? { conntrackAmbiguous: true } : {}), reverse: true }, ev);
 }

@@ -8,10 +8,13 @@ import { endpointOf, packetAt, travelOrder } from './packets.js';
 import type { Cause, DropQuery, HostSnapshot } from './types.js';
 import type { TraceEvent } from './trace-rules.js';
 import { tracedDrop } from './traced.js';
+import { explainHostIcmp, hostMadeError } from './host-icmp.js';
+import { withProxy } from './relay.js';
 export type { CauseSource } from './types.js';
 
 
 const HOST_ROLES = new Set(['veth', 'bridge', 'uplink', 'host']);
+const INNER_ROLES = new Set(['veth', 'bridge']);
 
 interface Scene {
   hops: Hop[];
@@ -55,14 +58,19 @@ function verdictCause(flow: FlowReport, s: Scene): Cause | undefined {
   const inIface = ipIface(s.hops, stop.from);
   const outIface = stop.to === undefined ? undefined : ipIface(s.hops, stop.to);
   const lastHost = stop.to === undefined || outIface === undefined;
+  // A path that ends at a bridge or veth (the host had no route on) was not left by it.
+  const leftHost = lastHost && !INNER_ROLES.has(s.hops[stop.from]?.role ?? '');
   if (flow.findings.some((f) => f.code === 'no-snat') && inIface) {
     return explainMissingSnat(packet, inIface, s.before, s.after);
   }
   if (!inIface) return notKnown(`the packets were last seen at ${s.hops[stop.from]?.name}, outside this host's network namespace`);
+  const made = hostMadeError(flow, s.hops);
+  const own = made && explainHostIcmp(made.error, packet, inIface, s.hops, s.after);
+  if (own) return own;
   const q: DropQuery = {
-    packet, inIface, leftHost: lastHost, ctState: stop.direction === 'reply' ? 'ESTABLISHED' : 'NEW',
+    packet, inIface, leftHost, ctState: stop.direction === 'reply' ? 'ESTABLISHED' : 'NEW',
     count: Math.max(1, stop.direction === 'reply' ? flow.packets.reply : flow.packets.request),
-    ...(lastHost ? { outIface: inIface } : { outIface }),
+    ...(leftHost ? { outIface: inIface } : outIface === undefined ? {} : { outIface }),
   };
   // --trace-rules saw the kernel drop these very packets: that names the rule exactly.
   const traced = s.ruleTrace && !lastHost ? tracedDrop(s.ruleTrace, packet, s.after) : undefined;
@@ -81,7 +89,9 @@ function rewriteCause(flow: FlowReport, r: Rewrite, s: Scene): Cause | undefined
 }
 
 function withCauses(flow: FlowReport, s: Scene): FlowReport {
-  const cause = verdictCause(flow, s);
+  // A relay tied from the frames (relay.ts) gets its proxy's name and pid from the host's sockets.
+  const relay = flow.cause?.detail.type === 'relay' ? withProxy(flow.cause, s.after.listeners) : undefined;
+  const cause = relay ?? verdictCause(flow, s);
   // Rewrites between the same two hops, the same way, were made by the same rule: asked once.
   const asked = new Map<string, Cause | undefined>();
   const rewrites = flow.rewrites.map((r) => {

@@ -6,7 +6,7 @@ import { type Netns, runIn } from '../discover/netns.js';
 import { parseIptablesSave } from './iptables.js';
 import { handlesByChain, parseNftRuleset } from './nft.js';
 import { parseConntrack } from './conntrack.js';
-import type { Chain, DockerNetwork, Family, HostSnapshot, Neighbour, PublishedPort, RouteProbe, Rule, RuleSource, Ruleset } from './types.js';
+import type { Chain, DockerNetwork, Family, HostSnapshot, LinkState, Listener, Neighbour, PublishedPort, RouteProbe, Rule, RuleSource, Ruleset } from './types.js';
 
 /** A route the caller wants looked up: the flow's destination, from its source, arriving on `iif`. */
 export interface RouteQuestion {
@@ -138,6 +138,39 @@ async function readDocker(docker: NonNullable<CollectOptions['docker']>, gaps: s
   }
 }
 
+/** The namespace's interfaces and their MTUs (a packet too big is measured against them). */
+async function readLinks(ns: Netns, gaps: string[]): Promise<LinkState[]> {
+  const r = await runIn(ns, 'ip', ['-j', 'link', 'show']);
+  if (r.code !== 0) {
+    gaps.push(`ip link: ${firstLine(r.stderr, r.code)}`);
+    return [];
+  }
+  return (JSON.parse(r.stdout || '[]') as { ifname: string; mtu?: number }[])
+    .filter((l) => typeof l.mtu === 'number').map((l) => ({ name: l.ifname, mtu: l.mtu! }));
+}
+
+/** The listening TCP sockets and their processes: who answers a published port reached from the host (docker-proxy). */
+async function readListeners(ns: Netns, gaps: string[]): Promise<Listener[]> {
+  const r = await runIn(ns, 'ss', ['-tlnpH']);
+  if (r.code !== 0) {
+    gaps.push(`ss -tlnp: ${firstLine(r.stderr, r.code)}`);
+    return [];
+  }
+  return parseListeners(r.stdout);
+}
+
+/** `ss -tlnpH` lines: "LISTEN 0 4096 0.0.0.0:8080 0.0.0.0:* users:(("docker-proxy",pid=1234,fd=4))". */
+export function parseListeners(text: string): Listener[] {
+  const out: Listener[] = [];
+  for (const line of text.split('\n')) {
+    const fields = line.trim().split(/\s+/);
+    const local = /^\[?([^\]]*?)\]?(?:%\S+)?:(\d+)$/.exec(fields[3] ?? '');
+    const users = /\("([^"]+)",pid=(\d+)/.exec(line);
+    if (local && users) out.push({ addr: local[1]!, port: Number(local[2]), process: users[1]!, pid: Number(users[2]) });
+  }
+  return out;
+}
+
 /** Everything attribution needs from one namespace, read now. */
 export async function collectSnapshot(ns: Netns, opts: CollectOptions): Promise<HostSnapshot> {
   const gaps: string[] = [];
@@ -152,7 +185,9 @@ export async function collectSnapshot(ns: Netns, opts: CollectOptions): Promise<
     ? (JSON.parse(neigh.stdout || '[]') as Neighbour[]).map((n) => ({ dst: n.dst, dev: n.dev, state: n.state ?? [] }))
     : [];
   const docker = opts.docker ? await readDocker(opts.docker, gaps) : undefined;
-  return { takenAt, netns: ns.label, ruleset, conntrack, sysctls, routes, neighbours, ...(docker ? { docker } : {}), gaps };
+  const links = await readLinks(ns, gaps);
+  const listeners = await readListeners(ns, gaps);
+  return { takenAt, netns: ns.label, ruleset, conntrack, sysctls, routes, neighbours, links, listeners, ...(docker ? { docker } : {}), gaps };
 }
 
 /** The route lookups attribution needs for a flow arriving on `iif`: its way forward and the way back to its source. */

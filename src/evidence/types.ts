@@ -104,6 +104,27 @@ export interface RouteProbe {
   error?: string;
 }
 
+/** A listening TCP socket of the namespace and its process (`ss -tlnp`): who answers a published port from the host itself. */
+export interface Listener {
+  addr: string;
+  port: number;
+  process: string;
+  pid: number;
+}
+
+/** One TCP connection of a relay, as its client opened it. */
+export interface RelayEnd {
+  src: string;
+  sport: number;
+  dst: string;
+  dport: number;
+}
+
+export interface LinkState {
+  name: string;
+  mtu: number;
+}
+
 export interface Neighbour {
   dst: string;
   dev: string;
@@ -143,6 +164,10 @@ export interface HostSnapshot {
   sysctls: Record<string, string>;
   routes: RouteProbe[];
   neighbours: Neighbour[];
+  /** Interfaces with their MTUs (absent in host.json files written before it was read). */
+  links?: LinkState[];
+  /** Listening TCP sockets with their processes (absent in host.json files written before it was read). */
+  listeners?: Listener[];
   docker?: { networks: DockerNetwork[]; published: PublishedPort[] };
   /** What could not be read and why (a tool missing, a command failing): said, not hidden. */
   gaps: string[];
@@ -160,7 +185,13 @@ export interface PacketAtHop {
   icmpId?: number;
 }
 
-export type CauseKind = 'rule' | 'policy' | 'sysctl' | 'route' | 'neighbour' | 'remote' | 'unknown';
+/** Why the host's own stack answered instead of forwarding: the one list (the schema is held to it by a test). */
+export const HOST_ICMP_REASONS = ['ttl-expired', 'no-route', 'frag-needed'] as const;
+export type HostIcmpReason = (typeof HOST_ICMP_REASONS)[number];
+
+/** The kinds of cause: the one list (schema/report.schema.json is held to it by test/why/schema-causes.test.ts). */
+export const CAUSE_KINDS = ['rule', 'policy', 'sysctl', 'route', 'neighbour', 'remote', 'relay', 'unknown'] as const;
+export type CauseKind = (typeof CAUSE_KINDS)[number];
 
 /** Counters that moved during the trace (after - before). */
 export interface RuleEvidence {
@@ -180,9 +211,30 @@ export type CauseDetail =
   | { type: 'neighbour-failed'; neighbour: Neighbour }
   | { type: 'left-host'; outIface: string }
   /** `reverse`: a reply rewritten by conntrack, undoing the mapping this rule made for the flow's first packet. */
-  | { type: 'nat-rule'; rule: Rule; packetsDelta: number; conntrack?: CtEntry; reverse?: boolean }
+  /** `conntrackAmbiguous`: several entries fit the flow and none is known to be its own (no `conntrack` then). */
+  | { type: 'nat-rule'; rule: Rule; packetsDelta: number; conntrack?: CtEntry; conntrackAmbiguous?: boolean; reverse?: boolean }
   | { type: 'missing-snat'; outIface: string; src: string; nearMisses: NearMiss[]; network?: DockerNetwork }
+  /**
+   * The host's own stack answered with an ICMP error (no REJECT rule): `at` the interface the
+   * packets arrived on; `mtu` the one the error names, `outIface`/`ifaceMtu` the way out and its
+   * MTU; `probe` the route lookup for them, as the host answered after the trace.
+   */
+  | { type: 'host-icmp'; reason: HostIcmpReason; at: string; icmp: { v6: boolean; type: number; code: number }; mtu?: number; outIface?: string; ifaceMtu?: number; probe?: RouteProbe }
+  /**
+   * The flow continues another connection: a proxy (docker-proxy for a published port reached
+   * from the host) accepted `front` and opened this one, `back`, carrying the same first
+   * `bytes` `delayUs` later; `process`/`pid` when the host's listening sockets were read.
+   */
+  | { type: 'relay'; front: RelayEnd; back: RelayEnd; bytes: number; delayUs: number; process?: string; pid?: number }
   | { type: 'not-known'; reason: string };
+
+/** Every CauseDetail type: the one list the schema is held to (a missing or extra name fails to compile). */
+export const CAUSE_DETAIL_TYPES = [
+  'drop-rule', 'reject-rule', 'ambiguous', 'chain-policy', 'forwarding-off', 'rp-filter', 'no-route', 'neighbour-failed',
+  'left-host', 'nat-rule', 'missing-snat', 'host-icmp', 'relay', 'not-known',
+] as const satisfies readonly CauseDetail['type'][];
+type MissingDetailType = Exclude<CauseDetail['type'], (typeof CAUSE_DETAIL_TYPES)[number]>;
+export const ALL_DETAIL_TYPES_LISTED: [MissingDetailType] extends [never] ? true : never = true;
 
 /** A NAT rule that would have rewritten the packet but for the conditions listed. */
 export interface NearMiss {

@@ -1,6 +1,7 @@
 // The words of a Cause: one `why:` line, plain words first, the rule or setting verbatim
 // after. Kept apart from attribution so render/ can call it (or replace it) at output time.
-import type { Cause, Chain, Condition, CtEntry, CtTuple, NearMiss, Rule } from './types.js';
+import type { Cause, CauseDetail, Chain, Condition, CtEntry, CtTuple, NearMiss, RelayEnd, RouteProbe, Rule } from './types.js';
+import { icmpErrorName } from '../explain/icmp.js';
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -46,6 +47,39 @@ function nearMissText(m: NearMiss): string {
   return `${verbatim(m.rule)} needs ${m.failed.map(conditionText).join(' and ')}`;
 }
 
+function probeText(p: RouteProbe): string {
+  const q = `ip route get ${p.dst}${p.from ? ` from ${p.from}` : ''}${p.iif ? ` iif ${p.iif}` : ''}`;
+  return `\`${q}\`: ${p.error ?? (p.type ? `${p.type} route` : `by ${p.dev ?? '?'}`)}`;
+}
+
+function hostIcmpText(d: Extract<CauseDetail, { type: 'host-icmp' }>): string {
+  const ttl = d.icmp.v6 ? 'hop limit' : 'TTL';
+  switch (d.reason) {
+    case 'ttl-expired':
+      return `the Docker host answered: ${d.icmp.v6 ? 'hop limit' : 'time to live'} exceeded (${ttl} 1 or less at ${d.at}: too little to forward them)`;
+    case 'no-route':
+      return `the Docker host answered: no route (${icmpErrorName(d.icmp.v6, d.icmp.type, d.icmp.code)}): ${d.probe ? probeText(d.probe) : 'no route'}`;
+    case 'frag-needed': {
+      const what = d.icmp.v6 ? 'packet too big' : 'fragmentation needed';
+      const dontFragment = d.icmp.v6 ? 'IPv6 is never fragmented on the way' : 'they have don\'t-fragment set';
+      const mtu = d.outIface && d.ifaceMtu === d.mtu ? `the MTU ${d.mtu} of ${d.outIface}`
+        : `the MTU ${d.mtu} the error names${d.outIface ? ` on the way out by ${d.outIface}${d.ifaceMtu === undefined ? '' : ` (whose own MTU is ${d.ifaceMtu})`}` : ''}`;
+      return `the Docker host answered: ${what} (MTU ${d.mtu}): the packets are larger than ${mtu} and ${dontFragment}`;
+    }
+  }
+}
+
+function endText(e: RelayEnd): string {
+  const at = (addr: string, port: number): string => (addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`);
+  return `${at(e.src, e.sport)} -> ${at(e.dst, e.dport)}`;
+}
+
+function relayText(d: Extract<CauseDetail, { type: 'relay' }>): string {
+  const who = d.pid !== undefined ? `${d.process ?? 'a process'} (pid ${d.pid})` : `the process listening on port ${d.front.dport}`;
+  const delay = d.delayUs < 1000 ? `${d.delayUs} us` : `${(d.delayUs / 1000).toFixed(1)} ms`;
+  return `relayed by ${who}: ${endText(d.front)} became ${endText(d.back)} (the same first ${d.bytes} bytes, ${delay} later)`;
+}
+
 /** The plain-language line for a cause (without the "why: " prefix). */
 export function whyText(cause: Cause): string {
   const d = cause.detail;
@@ -65,22 +99,21 @@ export function whyText(cause: Cause): string {
       return `the host does not forward ${d.sysctl.startsWith('net.ipv6') ? 'IPv6' : 'IPv4'} packets: ${d.sysctl} = ${d.value}`;
     case 'rp-filter':
       return `reverse-path filtering drops them: the route back to their source does not leave by ${d.iif}${d.replyDev ? ` (it leaves by ${d.replyDev})` : ''}: ${d.sysctl} = ${d.value}`;
-    case 'no-route': {
-      const p = d.probe;
-      const q = `ip route get ${p.dst}${p.from ? ` from ${p.from}` : ''}${p.iif ? ` iif ${p.iif}` : ''}`;
-      return `no route for them: \`${q}\`: ${p.error ?? `${p.type} route`}`;
-    }
+    case 'no-route':
+      return `no route for them: ${probeText(d.probe)}`;
     case 'neighbour-failed':
       return `the next hop ${d.neighbour.dst} on ${d.neighbour.dev} does not answer address resolution: neighbour ${d.neighbour.state.join(',')}`;
     case 'left-host':
       return `no rule or setting here accounts for it: the packets left this host by ${d.outIface}`;
     case 'nat-rule': {
+      const entry = d.conntrack ? `; ${conntrackText(d.conntrack)}`
+        : d.conntrackAmbiguous ? '; several conntrack entries fit it, none known to be this flow\'s' : undefined;
       if (d.reverse) {
         const undone = d.rule.target.kind === 'dnat' ? 'destination' : 'source';
-        return `reply rewritten by conntrack, undoing the ${undone} NAT made by a rule in ${where(d.rule)}: ${verbatim(d.rule)}${d.conntrack ? `; ${conntrackText(d.conntrack)}` : ''}`;
+        return `reply rewritten by conntrack, undoing the ${undone} NAT made by a rule in ${where(d.rule)}: ${verbatim(d.rule)}${entry ?? ''}`;
       }
       const what = d.rule.target.kind === 'dnat' ? 'destination' : 'source';
-      return `${what} rewritten by a rule in ${where(d.rule)}: ${verbatim(d.rule)}${d.conntrack ? `; ${conntrackText(d.conntrack)}` : '; no conntrack entry of it was left'}`;
+      return `${what} rewritten by a rule in ${where(d.rule)}: ${verbatim(d.rule)}${entry ?? '; no conntrack entry of it was left'}`;
     }
     case 'missing-snat': {
       const net = d.network && d.network.masquerade === false
@@ -88,6 +121,10 @@ export function whyText(cause: Cause): string {
       const near = d.nearMisses.length === 0 ? 'there is no source NAT rule at all' : d.nearMisses.map(nearMissText).join('; ');
       return `no source NAT rule covers ${d.src} leaving by ${d.outIface}: ${near}${net}`;
     }
+    case 'host-icmp':
+      return hostIcmpText(d);
+    case 'relay':
+      return relayText(d);
     case 'not-known':
       return `the cause is not known: ${d.reason}`;
   }

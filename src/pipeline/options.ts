@@ -14,6 +14,12 @@ export const DEFAULTS = {
   /** Classic pcap reader for replay: hoptrace's own; the pcap-parser package stays selectable. */
   pcapReader: 'native',
   /**
+   * Worker threads reading the hop files of a replay (--threads): 0 reads them on the main
+   * thread. Off by default: on the 2-core benchmark machine they cost more CPU than they save
+   * (bench/replay-ratio.mjs, README benchmark table).
+   */
+  readThreads: 0,
+  /**
    * A flow none of whose packets was seen for this long is written out and forgotten (as
    * conntrack forgets an idle UDP or ICMP flow after 30 s); a later packet starts a new flow.
    */
@@ -70,6 +76,8 @@ export function numberOption(name: string, range: NumberRange): (value: string) 
 
 export const WINDOW_RANGE: NumberRange = { min: 0, max: 3_600_000, minExcluded: true };
 export const SPEED_RANGE: NumberRange = { min: 0, max: 1_000_000 };
+/** --threads: at most one per hop a trace may have (MAX_HOPS). */
+export const THREADS_RANGE: NumberRange = { min: 0, max: 64, integer: true };
 
 /** --filter's help, the same for replay and the live commands. */
 export const FILTER_HELP =

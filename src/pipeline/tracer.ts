@@ -1,11 +1,12 @@
-import type { FlowReport, Frame, Hop, Journey, Report, TraceEvent, Verdict } from '../model.js';
-import { decodeFrame } from '../decode/index.js';
+import type { Encap, FlowReport, Frame, Hop, Journey, Report, TraceEvent, Verdict } from '../model.js';
+import { decodePacketAt, encapOf } from '../decode/index.js';
 import { explainFlow, verdictOf } from '../explain/explain.js';
 import { accountJourney } from '../correlate/account.js';
 import { FlowTable, type FlowState } from '../correlate/flows.js';
 import { JourneyMatcher, type OpenJourney } from '../correlate/journeys.js';
 import { PathModel } from '../correlate/path.js';
 import { concludeFlow, TransitTimes } from '../correlate/inflight.js';
+import { IdleFlows } from './idle-flows.js';
 import { isLinkChatter } from '../correlate/chatter.js';
 
 const LINK_CHATTER = 'link chatter (neighbour discovery, MLD or link-local multicast)';
@@ -31,6 +32,8 @@ export interface TracerOptions {
 export interface Tracer {
   readonly hops: Hop[];
   push(frame: Frame): void;
+  /** push() for a frame at buf[start, end); the tracer keeps no reference to buf. */
+  pushAt(hop: number, linkType: number, tsSec: number, tsNsec: number, buf: Uint8Array, start: number, end: number, origLen: number): void;
   /** Live mode: the clock moved on, so journeys whose window has passed are settled. */
   tick(tsSec: number, tsNsec: number): void;
   subscribe(listener: (event: TraceEvent) => void): () => void;
@@ -55,11 +58,8 @@ class PathTracer implements Tracer {
   /** The traced container's flows still held, in the order they were first recognised as such. */
   private readonly flows = new Set<FlowState>();
   private flowsSeen = 0;
-  /** Flows (the traced container's and others') by when they were last looked at for retiring. */
-  private readonly idle: { flow: FlowState; lastSeen: number }[] = [];
-  private idleHead = 0;
-  private readonly queued = new WeakSet<FlowState>();
-  private held = 0;
+  /** Flows (the traced container's and others') held for retiring, least recently seen first. */
+  private readonly idle = new IdleFlows<FlowState>();
   private readonly cache = new Map<FlowState, { version: number; origin: number; report: Report['flows'][number] }>();
   /** The verdict each flow had when listeners were last told about it. */
   private readonly verdicts = new Map<FlowState, Verdict>();
@@ -72,6 +72,8 @@ class PathTracer implements Tracer {
   private origin = 0;
   private sinceAdvance = 0;
   private finished = false;
+  /** Where decode puts a frame's VLANs and tunnels: emptied as each frame is done with it. */
+  private readonly encap: Encap[] = [];
 
   constructor(
     readonly hops: Hop[],
@@ -86,21 +88,22 @@ class PathTracer implements Tracer {
   }
 
   push(frame: Frame): void {
-    const t = this.clock(frame.tsSec, frame.tsNsec);
+    this.pushAt(frame.hop, frame.linkType, frame.tsSec, frame.tsNsec, frame.data, 0, frame.data.length, frame.origLen);
+  }
+
+  pushAt(hop: number, linkType: number, tsSec: number, tsNsec: number, buf: Uint8Array, start: number, end: number, origLen: number): void {
+    const t = this.clock(tsSec, tsNsec);
     if (t < this.origin) this.origin = t;
-    const frameSeq = this.packetsPerHop[frame.hop]++;
-    const decoded = decodeFrame(frame.linkType, frame.data, frame.origLen);
-    if (decoded.kind === 'skipped') {
+    const frameSeq = this.packetsPerHop[hop]++;
+    const ip = decodePacketAt(linkType, buf, start, end, origLen, this.encap);
+    if (typeof ip === 'string' || isLinkChatter(ip)) {
+      this.encap.length = 0;
       this.skippedFrames++;
-      if (this.listeners.size > 0) this.emit({ kind: 'skipped', hop: frame.hop, frameSeq, reason: decoded.skip });
+      const reason = typeof ip === 'string' ? ip : LINK_CHATTER;
+      if (this.listeners.size > 0) this.emit({ kind: 'skipped', hop, frameSeq, reason });
       return;
     }
-    if (isLinkChatter(decoded.ip)) {
-      this.skippedFrames++;
-      if (this.listeners.size > 0) this.emit({ kind: 'skipped', hop: frame.hop, frameSeq, reason: LINK_CHATTER });
-      return;
-    }
-    this.matcher.add(frame.hop, frameSeq, t, decoded.ip, decoded.encap);
+    this.matcher.add(hop, frameSeq, t, ip, encapOf(this.encap));
     if (t > this.now) this.now = t;
     // Settling is cheap but not free: do it in batches, the window is long against a batch.
     if (++this.sinceAdvance >= 64) {
@@ -166,33 +169,23 @@ class PathTracer implements Tracer {
   }
 
   /**
-   * Flows idle for longer than `idleMs` are written out and forgotten. The queue is in the
-   * order flows were last checked; one seen since goes back to its tail.
+   * Flows idle for longer than `idleMs` (and never less than two windows, so none of their
+   * journeys is still open) are concluded as at the end of a trace, written out and forgotten.
    */
   private retireIdle(retire: NonNullable<TracerOptions['retire']>): void {
-    const idleNs = retire.idleMs * 1e6;
-    while (this.idleHead < this.idle.length) {
-      const entry = this.idle[this.idleHead]!;
-      const crowded = this.held > retire.maxFlows;
-      if (!crowded && this.now - entry.lastSeen <= idleNs) break;
-      this.idleHead++;
-      const { flow } = entry;
-      if (!crowded && this.now - flow.lastSeen <= idleNs) {
-        this.idle.push({ flow, lastSeen: flow.lastSeen });
-        continue;
-      }
-      this.queued.delete(flow);
-      this.held--;
+    const idleNs = Math.max(retire.idleMs, 2 * (this.options.windowMs ?? 500)) * 1e6;
+    for (;;) {
+      const crowded = this.idle.size > retire.maxFlows;
+      const flow = this.idle.takeIf((lastSeen) => crowded || this.now - lastSeen > idleNs);
+      if (!flow) return;
       this.table.forget(flow);
       if (flow.publicId === 0) continue;
+      concludeFlow(flow, this.now, this.transit);
+      flow.version++;
       retire.onRetired(this.flowReport(flow));
       this.flows.delete(flow);
       this.cache.delete(flow);
       this.verdicts.delete(flow);
-    }
-    if (this.idleHead > 4096 && this.idleHead * 2 > this.idle.length) {
-      this.idle.splice(0, this.idleHead);
-      this.idleHead = 0;
     }
   }
 
@@ -208,11 +201,7 @@ class PathTracer implements Tracer {
       flow.publicId = ++this.flowsSeen;
       this.flows.add(flow);
     }
-    if (this.options.retire && !this.queued.has(flow)) {
-      this.queued.add(flow);
-      this.held++;
-      this.idle.push({ flow, lastSeen: flow.lastSeen });
-    }
+    if (this.options.retire) this.idle.add(flow);
     if (this.listeners.size === 0) return;
     const ascending = (direction === 'request') === flow.outbound;
     const journey: Journey = { flowId: flow.publicId, direction, ascending, sightings: open.sightings, ...outcome };

@@ -18,6 +18,16 @@ function withoutFiles(json: string) {
   return report;
 }
 
+// A --record trace's host.json (the host's state, for the why: lines) is not carried by a pcapng:
+// such a trace is compared without it.
+function packetsOnly(name: string): string {
+  const source = path.join(FIXTURES, name);
+  if (!fs.existsSync(path.join(source, 'host.json'))) return source;
+  const copy = fs.mkdtempSync(path.join(dir, `${name}-`));
+  for (const f of fs.readdirSync(source)) if (f !== 'host.json') fs.copyFileSync(path.join(source, f), path.join(copy, f));
+  return copy;
+}
+
 describe('a trace exported with --pcapng and replayed from that file', () => {
   it('covers every recorded fixture', () => {
     expect(TRACE_FIXTURES.length).toBeGreaterThanOrEqual(12);
@@ -26,8 +36,9 @@ describe('a trace exported with --pcapng and replayed from that file', () => {
   for (const name of TRACE_FIXTURES) {
     it(`gives the same report as the trace directory it came from: ${name}`, () => {
       const file = path.join(dir, `${name}.pcapng`);
-      const direct = hoptrace(['replay', path.join(FIXTURES, name), '--pcapng', file]);
-      const direct2 = hoptrace(['replay', path.join(FIXTURES, name), '--json']);
+      const source = packetsOnly(name);
+      const direct = hoptrace(['replay', source, '--pcapng', file]);
+      const direct2 = hoptrace(['replay', source, '--json']);
       const again = hoptrace(['replay', file]);
       const again2 = hoptrace(['replay', file, '--json']);
       expect(direct.stderr).toBe('');

@@ -51,6 +51,7 @@ describe.skipIf(!labAvailable())(`hoptrace across two Docker hosts (${labUnavail
       expect([flow.verdict, flow.initiator, flow.responder, flow.packets]).toEqual(['ok', c1, c2, { request: 3, reply: 3 }]);
       expect(flow.rewrites).toEqual([]);
       expect(flow.findings).toEqual([]);
+      expect(report.summary.warnings).toEqual([]);
       const carrier = (src: string, dst: string) => ({ kind: 'vxlan', vni: expect.any(Number), outer: { src, dst, dport: 4789 } });
       expect(flow.tunnels.steps).toEqual([
         { between: ['h1 overlay:ht-overlay vxlan0', 'h1 eth0'], direction: 'request', ...carrier(h1.addr, h2.addr), action: 'encapsulated' },
@@ -193,6 +194,33 @@ describe.skipIf(!labAvailable())(`hoptrace across two Docker hosts (${labUnavail
     expect(across.uncertaintyUs).toBe(Math.ceil(report.hops[0].clockUncertaintyUs + h2Hop.clockUncertaintyUs));
   });
 
+  it('an encrypted overlay (--opt encrypted): the uplinks (ESP only) are left out of the path, the report says so, and the loss is placed between the two vxlan0 (this kernel has no XFRM: Docker\'s SAs fail, VXLAN goes out in clear and h2\'s policy rule drops it)', () => {
+    const enc = 'ht-enc-test';
+    lab.docker('h1', 'network', 'create', '-d', 'overlay', '--opt', 'encrypted', '--attachable', '--subnet', '198.18.102.0/24', enc);
+    try {
+      lab.docker('h1', 'run', '-d', '--name', 'e1', '--network', enc, lab.env.image, 'sleep', '1d');
+      lab.docker('h2', 'run', '-d', '--name', 'e2', '--network', enc, lab.env.image, 'sleep', '1d');
+      const e2 = lab.docker('h2', 'inspect', '-f', `{{(index .NetworkSettings.Networks "${enc}").IPAddress}}`, 'e2').trim();
+      const { code, stdout, stderr } = hoptrace(['ping', 'e1', e2, '-c', '2', '-i', '0.3', '--json', ...hosts]);
+      const report = JSON.parse(stdout);
+      const caveat = `${enc} is an encrypted overlay (--opt encrypted: IPsec ESP between the hosts' underlay addresses): its packets cannot be matched at the uplinks, which are left out of the path; between h1 overlay:${enc} vxlan0 and h2 overlay:${enc} vxlan0 they travel encrypted, and a packet lost there is not placed more precisely`;
+      expect(stderr).toContain(`hoptrace: warning: ${caveat}\n`);
+      expect(report.summary.warnings).toEqual([caveat]);
+      expect(names(report)).toEqual([
+        'h1 e1 eth0', `h1 overlay:${enc} veth1`, `h1 overlay:${enc} br0`, `h1 overlay:${enc} vxlan0`,
+        `h2 overlay:${enc} vxlan0`, `h2 overlay:${enc} br0`, `h2 overlay:${enc} veth1`, 'h2 e2 eth0',
+      ]);
+      expect(code).toBe(1);
+      const flow = report.flows[0];
+      expect([flow.verdict, flow.dropBetween, flow.packets]).toEqual(['dropped', [`h1 overlay:${enc} vxlan0`, `h2 overlay:${enc} vxlan0`], { request: 2, reply: 0 }]);
+      expect(report.summary.packetsPerHop).toEqual([2, 2, 2, 2, 0, 0, 0, 0]);
+    } finally {
+      lab.docker('h1', 'rm', '-f', 'e1');
+      lab.docker('h2', 'rm', '-f', 'e2');
+      lab.docker('h1', 'network', 'rm', enc);
+    }
+  });
+
   it('h2 cut off by a partition (its underlay port taken off the bridge: no reset, no EOF): its hops end with a warning within the keepalive bound, h1 carries on to the report; h2\'s helper stops itself once the link is back', async () => {
     const child = spawn('nsenter', [`--net=/var/run/netns/${lab.env.nsOutside}`, process.execPath, BIN, 'ping', 'c1', c2, '-c', '1000', '-i', '0.2', '--json', ...hosts], { env: { ...process.env, NO_COLOR: '1' } });
     let out = '';
@@ -237,6 +265,98 @@ describe.skipIf(!labAvailable())(`hoptrace across two Docker hosts (${labUnavail
     }
     // Back on the network, h2's helper heard no heartbeat for 10 s and stopped: nothing left there.
     await until(() => helpers('h2') === '', 'helper left on h2', 40_000);
+  });
+
+  describe('watch across hosts', () => {
+    const watch = (args: string[]) => {
+      const child = spawn('nsenter', [`--net=/var/run/netns/${lab.env.nsOutside}`, process.execPath, BIN, 'watch', 'c1', ...args, ...hosts], { env: { ...process.env, NO_COLOR: '1' } });
+      const io = { out: '', err: '' };
+      child.stdout.on('data', (d: Buffer) => (io.out += d));
+      child.stderr.on('data', (d: Buffer) => (io.err += d));
+      const until = (re: RegExp, what: string) => new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${what}: ${io.err}`)), 90_000);
+        const check = () => re.test(io.err) && (clearTimeout(timer), resolve());
+        check();
+        child.stderr.on('data', check);
+      });
+      const ended = new Promise<number | null>((resolve) => child.on('close', resolve));
+      return { child, io, until, ended };
+    };
+    const path10 = [
+      'h1 c1 eth0', 'h1 overlay:ht-overlay veth1', 'h1 overlay:ht-overlay br0', 'h1 overlay:ht-overlay vxlan0', 'h1 eth0',
+      'h2 eth0', 'h2 overlay:ht-overlay vxlan0', 'h2 overlay:ht-overlay br0', 'h2 overlay:ht-overlay veth1', 'h2 c2 eth0',
+    ];
+
+    it('watch c1 --text: both hosts\' hops, the container\'s own echo to c2 followed through the tunnel; Ctrl-C gives the report', async () => {
+      const w = watch(['--text']);
+      try {
+        await w.until(/capturing on h1 c1 eth0, .*h2 c2 eth0 \(Ctrl-C to stop\)/, 'never capturing');
+        lab.docker('h1', 'exec', 'c1', 'ping', '-c', '3', '-i', '0.3', c2);
+        await w.until(new RegExp(`flow 1: icmp ${c1} -> ${c2}: ok`), 'no flow line');
+        w.child.kill('SIGINT');
+        expect(await w.ended).toBe(0);
+      } finally {
+        w.child.kill('SIGKILL');
+      }
+      expect(w.io.out).toContain(`path: 1. h1 c1 eth0 (${c1})  2. h1 overlay:ht-overlay veth1  `);
+      expect(w.io.out).toContain(`  10. h2 c2 eth0 (${c2})\n`);
+      expect(w.io.out).toContain(`flow 1: icmp ${c1} -> ${c2}: ok (3 requests, 3 replies)\n`);
+      expect(w.io.out).toContain('  verdict: ok: requests reached h2 c2 eth0 and the answers came back.\n');
+      expect(w.io.out).toContain(': requests encapsulated between h1 overlay:ht-overlay vxlan0 and h1 eth0; replies decapsulated the other way\n');
+      expect([helpers('h1'), helpers('h2')]).toEqual(['', '']);
+    });
+
+    it('watch c1 icmp --json: the pcap filter keeps the echo and leaves out a TCP connection to c2, at the uplinks too (no flow seen only in the tunnel); ten hops on two hosts', async () => {
+      lab.docker('h2', 'exec', '-d', 'c2', 'nc', '-l', '-p', '8081');
+      const w = watch(['icmp', '--json']);
+      setTimeout(() => w.child.kill('SIGKILL'), 150_000).unref();
+      const captureHelper = (): string => lab.docker('h2', 'ps', '-q', '--no-trunc', '--filter', 'label=org.hoptrace.helper', '--format', '{{.ID}} {{.Command}}')
+        .split('\n').filter((l) => l.includes('taps')).join(' ');
+      for (let i = 0; i < 450 && captureHelper() === ''; i++) await new Promise((r) => setTimeout(r, 200));
+      // JSON mode says nothing while it runs: give the helpers a moment to open every tap.
+      await new Promise((r) => setTimeout(r, 3000));
+      lab.docker('h1', 'exec', 'c1', 'ping', '-c', '2', '-i', '0.3', c2);
+      lab.docker('h1', 'exec', 'c1', 'sh', '-c', `echo hello | nc -w 1 ${c2} 8081`);
+      await new Promise((r) => setTimeout(r, 1500));
+      w.child.kill('SIGINT');
+      expect(await w.ended).toBe(0);
+      const report = JSON.parse(w.io.out);
+      expect(names(report)).toEqual(path10);
+      expect(report.flows.map((f: { proto: string; verdict: string; packets: object }) => [f.proto, f.verdict, f.packets])).toEqual([['icmp', 'ok', { request: 2, reply: 2 }]]);
+      expect(report.summary.packetsPerHop).toEqual(Array(10).fill(4));
+    });
+
+    it('watch c1 in the terminal UI (tmux): both hosts\' hops drawn, the flow ok, q quits with the report, exit 0', async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ht-mh-tui-'));
+      const sock = path.join(dir, 'tmux.sock');
+      const tmux = (...args: string[]) => spawnSync('tmux', ['-S', sock, '-f', '/dev/null', ...args], { encoding: 'utf8' }).stdout;
+      const shown = async (text: string) => {
+        for (let i = 0; i < 900; i++) {
+          const screen = tmux('capture-pane', '-p', '-J', '-S', '-200', '-t', 'tui');
+          if (screen.includes(text)) return screen;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        throw new Error(`${text} never shown:\n${tmux('capture-pane', '-p', '-J', '-t', 'tui')}`);
+      };
+      try {
+        const command = ['nsenter', `--net=/var/run/netns/${lab.env.nsOutside}`, process.execPath, BIN, 'watch', 'c1', '--tui', ...hosts].join(' ');
+        tmux('new-session', '-d', '-s', 'tui', '-x', '120', '-y', '40', '-e', 'NO_COLOR=1', '-c', ROOT, `${command}; echo EXIT=$?; sleep 600`);
+        const running = await shown('● running');
+        expect(running).toContain('1 h1 c1');
+        expect(running).toContain('10 h2 c2');
+        lab.docker('h1', 'exec', 'c1', 'ping', '-c', '2', '-i', '0.3', c2);
+        const flow = await shown('✓ ok');
+        expect(flow).toContain(`1 icmp   ${c1} → ${c2}  ✓ ok`);
+        tmux('send-keys', '-t', 'tui', 'q');
+        const after = await shown('EXIT=');
+        expect(after).toContain('  verdict: ok: requests reached h2 c2 eth0 and the answers came back.');
+        expect(after).toMatch(/EXIT=0\b/);
+      } finally {
+        tmux('kill-server');
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+      expect([helpers('h1'), helpers('h2')]).toEqual(['', '']);
+    });
   });
 
   it('one host unreachable at start: one error naming it, exit 4', () => {

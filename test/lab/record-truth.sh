@@ -4,10 +4,12 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
+# shellcheck source=scenarios-truth.sh
+source "$HERE/scenarios-truth.sh" # for TRUTH_SCENARIOS only; record-fixtures.sh runs them
 SCENARIOS=("$@")
-((${#SCENARIOS[@]})) || SCENARIOS=(forward-off-fast reject-reset half-answered c2c-with-uplink reject-icmp ttl-expired remote-reset)
+((${#SCENARIOS[@]})) || SCENARIOS=("${TRUTH_SCENARIOS[@]}")
 HT_SCENARIO_FILES="$HERE/scenarios-truth.sh" "$HERE/record-fixtures.sh" "${SCENARIOS[@]}"
 for s in "${SCENARIOS[@]}"; do
-  f="$REPO/fixtures/$s/path.json"
+  f="${HT_FIXTURES_DIR:-$REPO/fixtures}/$s/path.json"
   jq 'del(.stoppedAt)' "$f" >"$f.tmp" && mv "$f.tmp" "$f"
 done

@@ -4,9 +4,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { OverlayDiscoveryError, overlayNetnsPath, overlayPath, overlayPeers, routeFor, type OverlayFacts } from '../../src/discover/overlay.js';
+import { isEncrypted, OverlayDiscoveryError, overlayNetnsPath, overlayPath, overlayPeers, routeFor, type OverlayFacts } from '../../src/discover/overlay.js';
 
-function facts(host: 'h1' | 'h2'): OverlayFacts {
+function facts(host: 'h1' | 'h2' | 'h1-encrypted'): OverlayFacts {
   const dir = join(import.meta.dirname, 'fixtures', host);
   const json = (file: string): never => JSON.parse(readFileSync(join(dir, file), 'utf8')) as never;
   return {
@@ -28,7 +28,7 @@ const hop = (name: string, role: string, netns: string, iface: string, addrs: st
 describe('overlay path discovery', () => {
   it('finds c1 eth0 -> veth1 -> br0 -> vxlan0 (VNI 4097, UDP 4789) -> eth0 towards h2 on the manager', () => {
     const path = overlayPath(facts('h1'), ns('h1'));
-    expect(path.network).toEqual({ id: 'egd38epnx9ie04xxh14inty32', name: 'ht-overlay', subnet: '198.18.100.0/24', vni: 4097, udpPort: 4789 });
+    expect(path.network).toEqual({ id: 'egd38epnx9ie04xxh14inty32', name: 'ht-overlay', subnet: '198.18.100.0/24', vni: 4097, udpPort: 4789, encrypted: false });
     expect(path.container).toEqual({ id: expect.stringMatching(/^cf536aedfdf6/), name: 'c1', addr: '198.18.100.2' });
     expect(path.hops).toEqual([
       hop('c1 eth0', 'container', 'container:c', 'eth0', ['198.18.100.2'], 1450),
@@ -119,5 +119,13 @@ describe('overlay path discovery', () => {
     expect(routeFor(routes, '198.19.1.1')?.dev).toBe('eth9');
     expect(routeFor(routes, '203.0.113.3')?.dev).toBe('eth0');
     expect(routeFor([], '203.0.113.3')).toBeUndefined();
+  });
+
+  it('knows an encrypted overlay from Docker\'s inspect (--opt encrypted on ht-enc, saved from the lab): same hops, VNI 4098, encrypted', () => {
+    const path = overlayPath(facts('h1-encrypted'), ns('h1'));
+    expect(path.network).toEqual({ id: expect.any(String), name: 'ht-enc', subnet: '198.18.101.0/24', vni: 4098, udpPort: 4789, encrypted: true });
+    expect(path.hops.map((h) => h.role)).toEqual(['container', 'veth', 'bridge', 'tunnel', 'uplink']);
+    expect(isEncrypted({ Options: { 'com.docker.network.driver.overlay.vxlanid_list': '4097' } })).toBe(false);
+    expect(isEncrypted({ Options: undefined })).toBe(false);
   });
 });

@@ -96,3 +96,58 @@ describe('flows written out once idle', () => {
     expect(valid({ summary: report.summary, flows: 1 })).toBe(false);
   });
 });
+
+describe('a flow retired before the end is concluded as at the end', () => {
+  /** Echo requests to `dst` that reach docker0 (hop 2) and never the uplink, 200 ms apart. */
+  function dropped(dst: string, id: number, count: number): Frame[] {
+    const data = bytes(56, (i) => (i + id) & 0xff);
+    return Array.from({ length: count }, (_, seq) =>
+      [0, 1, 2].map((hop) => frameAt(hop, seq * 200 + hop * 0.01, ip4({ src: '198.18.0.2', dst, ttl: 64, id: id + seq, proto: 1 }, icmpEcho(8, id, seq + 1, data)))),
+    ).flat(2);
+  }
+  /** Echo requests to `dst` across the four hops, 200 ms apart; only the first is answered. */
+  function halfAnswered(dst: string, id: number, count: number): Frame[] {
+    const data = bytes(56, (i) => (i + id) & 0xff);
+    const frames: Frame[] = [];
+    for (let seq = 0; seq < count; seq++) {
+      for (let hop = 0; hop < 4; hop++) {
+        const src = hop === 3 ? '203.0.113.1' : '198.18.0.2';
+        frames.push(frameAt(hop, 100 + seq * 200 + hop * 0.01, ip4({ src, dst, ttl: hop === 3 ? 63 : 64, id: id + seq, proto: 1 }, icmpEcho(8, id, seq + 1, data))));
+      }
+      if (seq > 0) continue;
+      for (let hop = 3; hop >= 0; hop--) {
+        const to = hop === 3 ? '203.0.113.1' : '198.18.0.2';
+        frames.push(frameAt(hop, 101 + (3 - hop) * 0.01, ip4({ src: dst, dst: to, ttl: hop === 3 ? 64 : 63, id: id + 50, proto: 1 }, icmpEcho(0, id, 1, data))));
+      }
+    }
+    return frames.sort((a, b) => a.tsSec - b.tsSec || a.tsNsec - b.tsNsec);
+  }
+  // The drop and the half-answered pings first, then ten answered pings 2 s apart: the first
+  // two flows are idle long before the end.
+  const trace = [...dropped('203.0.113.50', 40, 3), ...halfAnswered('203.0.113.60', 60, 3), ...Array.from({ length: 10 }, (_, i) => ping(`203.0.113.${10 + i}`, 100 + 2 * i, 1000 + i * 2000)).flat()];
+
+  function runTrace(retire?: { idleMs: number; maxFlows: number }) {
+    const retired: FlowReport[] = [];
+    const tracer = createTracer(DOCKER_PATH, { retire: retire && { ...retire, onRetired: (f) => retired.push(f) } });
+    for (const f of trace) tracer.push(f);
+    return { retired, report: tracer.finish() };
+  }
+
+  it('its vanished requests are counted and placed, its verdict and findings are those of the whole report', () => {
+    const isDrop = (f: FlowReport) => endpointText(f.responder) === '203.0.113.50';
+    const whole = runTrace().report.flows.find(isDrop)!;
+    const { retired, report } = runTrace({ idleMs: 5000, maxFlows: 1000 });
+    expect(report.flows.some(isDrop)).toBe(false);
+    expect(whole.verdict).toBe('dropped');
+    expect(retired.find(isDrop)).toEqual(whole);
+  });
+
+  it('its unanswered echo requests are counted: partly answered, as in the whole report', () => {
+    const isHalf = (f: FlowReport) => endpointText(f.responder) === '203.0.113.60';
+    const whole = runTrace().report.flows.find(isHalf)!;
+    const { retired, report } = runTrace({ idleMs: 5000, maxFlows: 1000 });
+    expect(report.flows.some(isHalf)).toBe(false);
+    expect(whole.verdict).toBe('partial');
+    expect(retired.find(isHalf)).toEqual(whole);
+  });
+});

@@ -7,13 +7,20 @@ export const CHUNK_SIZE = 1 << 20;
  * A window of a capture file held in memory: bytes [start, end) of the file, read in chunks
  * of about 1 MiB so that no file is ever loaded whole.
  *
- * A refill allocates a fresh buffer instead of compacting the old one in place: records
- * handed out earlier are subarray views of the old buffer, and a consumer that still holds
- * one must keep seeing its bytes unchanged.
+ * By default a refill allocates a fresh buffer instead of compacting the old one in place:
+ * records handed out earlier are subarray views of the old buffer, and a consumer that still
+ * holds one must keep seeing its bytes unchanged. A reader whose consumer is done with a
+ * record before asking for the next (the replay's cursor, see HopSource.advance) sets
+ * `recycle`, and the one buffer is compacted and refilled: a fresh megabyte per megabyte read
+ * is memory the garbage collector must then account for and free.
  */
 export class FileWindow {
   buf: Buffer;
   view: DataView;
+  /** buf as a plain Uint8Array (what the decoders read: one object shape for every frame's bytes). */
+  bytes: Uint8Array;
+  /** Refill into the same buffer (see the class comment). */
+  recycle = false;
   /** buf's memory and where buf starts in it, for slice(). */
   private memory: ArrayBufferLike;
   private memoryOffset: number;
@@ -29,6 +36,7 @@ export class FileWindow {
   ) {
     this.buf = Buffer.alloc(0);
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, 0);
+    this.bytes = new Uint8Array(this.buf.buffer, this.buf.byteOffset, 0);
     this.memory = this.buf.buffer;
     this.memoryOffset = this.buf.byteOffset;
   }
@@ -52,7 +60,8 @@ export class FileWindow {
 
   private refill(offset: number, length: number): boolean {
     if (offset + length > this.size) return false;
-    const next = Buffer.allocUnsafe(Math.max(CHUNK_SIZE, length));
+    const reuse = this.recycle && this.buf.length >= Math.max(CHUNK_SIZE, length);
+    const next = reuse ? this.buf : Buffer.allocUnsafe(Math.max(CHUNK_SIZE, length));
     let filled = 0;
     if (offset >= this.start && offset < this.end) {
       filled = this.buf.copy(next, 0, offset - this.start, this.end - this.start);
@@ -66,6 +75,7 @@ export class FileWindow {
     }
     this.buf = next;
     this.view = new DataView(next.buffer, next.byteOffset, filled);
+    this.bytes = new Uint8Array(next.buffer, next.byteOffset, filled);
     this.memory = next.buffer;
     this.memoryOffset = next.byteOffset;
     this.start = offset;

@@ -2,7 +2,8 @@
 // records are left out because no decoder stage knows their link type.
 import { SUPPORTED_LINK_TYPES } from '../../decode/index.js';
 import type { Frame, SourceWarning } from '../../model.js';
-import { type CaptureInterface, type CaptureRecord, type OpenOptions, type RecordReader, openCaptureFile } from './open.js';
+import { type CaptureInterface, type OpenOptions, type RecordReader, openCaptureFile } from './open.js';
+import { NativePcapReader } from './pcap-native.js';
 
 
 export function isDecodedLinkType(linkType: number): boolean {
@@ -10,8 +11,8 @@ export function isDecodedLinkType(linkType: number): boolean {
 }
 
 /** The Linux "cooked v2" header holds the interface index at bytes 4-7, big-endian. */
-export function sll2InterfaceIndex(data: Uint8Array): number {
-  return ((data[4] << 24) | (data[5] << 16) | (data[6] << 8) | data[7]) >>> 0;
+export function sll2InterfaceIndex(data: Uint8Array, at = 0): number {
+  return ((data[at + 4] << 24) | (data[at + 5] << 16) | (data[at + 6] << 8) | data[at + 7]) >>> 0;
 }
 export const SLL2_INDEX_END = 8;
 
@@ -33,22 +34,40 @@ export function skippedInterface(file: string, iface: CaptureInterface): SourceW
 
 export class HopSource {
   private reader: RecordReader | null = null;
+  /** The reader when it is the native classic one: its records are read without an object each. */
+  private native: NativePcapReader | null = null;
   /** Per reader interface: 1 decoded, 0 skipped; filled as interfaces appear. */
   private readonly decoded: number[] = [];
   private shortSll2 = 0;
   private progress = { done: 0, total: 0 };
 
+  /**
+   * The frame advance() last stepped onto, without an object per frame: its bytes are
+   * buf[start, end), valid until the next advance() when the source was opened as a cursor.
+   */
+  hop = -1;
+  linkType = 0;
+  tsSec = 0;
+  tsNsec = 0;
+  buf: Uint8Array = new Uint8Array(0);
+  start = 0;
+  end = 0;
+  origLen = 0;
+
   constructor(
     readonly file: string,
-    private readonly map: HopMap,
+    readonly map: HopMap,
     private readonly options: OpenOptions,
     /** Where warnings go, shared by every source of the trace. */
     private readonly warn: (warning: SourceWarning) => void,
   ) {}
 
-  open(): void {
+  /** Opens the file; `cursor`: read it only through advance(), so its buffer can be recycled. */
+  open(cursor = false): void {
     this.close();
     this.reader = openCaptureFile(this.file, this.options);
+    this.native = this.reader instanceof NativePcapReader ? this.reader : null;
+    if (cursor) this.native?.recycleBuffer();
     this.progress = { done: 0, total: this.reader.size };
   }
 
@@ -60,27 +79,58 @@ export class HopSource {
 
   /** The next frame of this file, or null at its end. */
   nextFrame(): Frame | null {
-    const reader = this.reader;
-    if (!reader) return null;
-    for (let rec = reader.next(); rec !== null; rec = reader.next()) {
-      if ((this.decoded[rec.iface] ?? this.checkInterface(reader, rec.iface)) === 0) continue;
-      const hop = this.hopOf(rec);
-      if (hop < 0) continue;
-      return { hop, linkType: rec.linkType, tsSec: rec.tsSec, tsNsec: rec.tsNsec, data: rec.data, origLen: rec.origLen };
-    }
-    this.finish(reader);
-    return null;
+    if (!this.advance()) return null;
+    const b = this.buf;
+    const data = this.start === 0 && this.end === b.length ? b : new Uint8Array(b.buffer, b.byteOffset + this.start, this.end - this.start);
+    return { hop: this.hop, linkType: this.linkType, tsSec: this.tsSec, tsNsec: this.tsNsec, data, origLen: this.origLen };
   }
 
-  private hopOf(rec: CaptureRecord): number {
+  /** Steps onto this file's next frame (see the cursor fields); false at its end. */
+  advance(): boolean {
+    const reader = this.reader;
+    if (!reader) return false;
+    const native = this.native;
+    if (native) {
+      while (native.advance()) {
+        if ((this.decoded[0] ?? this.checkInterface(reader, 0)) === 0) continue;
+        const hop = this.hopOf(0, native.bytes, native.dataAt, native.caplen);
+        if (hop < 0) continue;
+        this.set(hop, native.linkType, native.tsSec, native.tsNsec, native.bytes, native.dataAt, native.caplen, native.origLen);
+        return true;
+      }
+    } else {
+      for (let rec = reader.next(); rec !== null; rec = reader.next()) {
+        if ((this.decoded[rec.iface] ?? this.checkInterface(reader, rec.iface)) === 0) continue;
+        const hop = this.hopOf(rec.iface, rec.data, 0, rec.data.length);
+        if (hop < 0) continue;
+        this.set(hop, rec.linkType, rec.tsSec, rec.tsNsec, rec.data, 0, rec.data.length, rec.origLen);
+        return true;
+      }
+    }
+    this.finish(reader);
+    return false;
+  }
+
+  private set(hop: number, linkType: number, tsSec: number, tsNsec: number, buf: Uint8Array, start: number, length: number, origLen: number): void {
+    this.hop = hop;
+    this.linkType = linkType;
+    this.tsSec = tsSec;
+    this.tsNsec = tsNsec;
+    this.buf = buf;
+    this.start = start;
+    this.end = start + length;
+    this.origLen = origLen;
+  }
+
+  private hopOf(iface: number, data: Uint8Array, at: number, length: number): number {
     const map = this.map;
     if (map.kind === 'whole') return map.hop;
-    if (map.kind === 'iface') return map.hopByIface[rec.iface] ?? -1;
-    if (rec.data.length < SLL2_INDEX_END) {
+    if (map.kind === 'iface') return map.hopByIface[iface] ?? -1;
+    if (length < SLL2_INDEX_END) {
       this.shortSll2++;
       return -1;
     }
-    return map.hopByIfindex.get(sll2InterfaceIndex(rec.data)) ?? -1;
+    return map.hopByIfindex.get(sll2InterfaceIndex(data, at)) ?? -1;
   }
 
   private checkInterface(reader: RecordReader, index: number): number {
@@ -104,6 +154,7 @@ export class HopSource {
     this.bytes();
     this.reader?.close();
     this.reader = null;
+    this.native = null;
     this.shortSll2 = 0;
   }
 }

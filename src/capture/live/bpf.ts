@@ -50,6 +50,11 @@ export function hopFilter(hop: Hop, selector: FlowSelector, context: FilterConte
 }
 
 function untaggedFilter(hop: Hop, selector: FlowSelector, context: FilterContext): string {
+  // The host's loopback, captured for docker-proxy's relays: the connections to published ports.
+  if (hop.role === 'host' && hop.iface === 'lo') {
+    const ports = [...new Set(context.publishedPorts.filter((p) => p.proto === 'tcp').map((p) => String(p.port)))];
+    return ports.length > 0 ? anyOf('tcp port', ports) : 'tcp';
+  }
   const inside = hop.role !== 'uplink' || context.uplinkAddrs.length === 0;
   const own = context.addrs.length > 0 ? anyOf('host', context.addrs) : '(ip or ip6)';
   if (selector.proto === 'any') return watchFilter(inside, own, selector, context);

@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { WireReader, type WireRecord } from '../live/wire.js';
 import { offsetFromSamples, parseRfc3339Ns, rfc3339ResolutionNs, wallClockNs, type ClockSample } from './clock.js';
 import { dockerOptions } from './endpoint.js';
+import { overOneSshConnection } from './ssh-agent.js';
 import { FINGERPRINT_LABEL, HELPER_REPO, helperImageTar, IMAGE_ROOT, packageVersion, planHelperImage, type HelperImagePlan } from './image.js';
 import { AGENT_SCRIPT, type CommandBatch } from './agent.js';
 import type { CommandRunner } from '../../discover/overlay.js';
@@ -31,7 +32,8 @@ export class DockerCaptureNode implements CaptureNode {
    * are hashed once per run (image.ts); planned here when not given.
    */
   constructor(readonly name: string, readonly endpoint: string, private readonly imagePlan?: Promise<HelperImagePlan>) {
-    this.docker = new Docker(dockerOptions(endpoint));
+    const options = dockerOptions(endpoint);
+    this.docker = new Docker(options.protocol === 'ssh' ? overOneSshConnection(options) : options);
   }
 
   private fail(what: string, error: unknown): NodeError {

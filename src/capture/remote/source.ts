@@ -8,6 +8,7 @@ import { recording, type TraceRecorder } from '../live/recorder.js';
 import { wallClockNs } from './clock.js';
 import type { CaptureNode, ClockOffset, RemoteHelper, RemoteTap } from './transport.js';
 import { takeHeldFrames } from '../held-frames.js';
+import { TunnelGate } from './tunnel-gate.js';
 import { DROP_NOTE, kernelLossWarning } from '../live/live-session.js';
 import type { KernelCounters, TimestampPrecision } from '../live/wire.js';
 
@@ -25,8 +26,12 @@ export interface RemoteSourceOptions {
   description: string;
   recordDir?: string;
   notes: string[];
+  /** Facts the report must state next to its verdicts (an encrypted overlay's blind tunnel): they go out with the warnings. */
+  caveats?: string[];
   /** Told of a node whose capture ended on its own (connection lost, helper died). */
   onProblem: (line: string) => void;
+  /** Overlay uplinks (hop indexes): their frames pass only when an inner hop saw the conversation (tunnel-gate.ts). */
+  gatedUplinks?: number[];
   /** How long frames are held to be sorted across nodes (clocks and links differ). */
   holdMs?: number;
   /** How long a node may take from start to every tap capturing. */
@@ -67,6 +72,7 @@ class RemoteSource implements FrameSource {
   private pending: Frame[] = [];
   private pushed = false;
   private readonly linkTypes = new Map<number, number>();
+  private readonly gate: TunnelGate;
   private timer?: NodeJS.Timeout;
   private stopping?: Promise<void>;
   private resolveDone!: () => void;
@@ -79,6 +85,7 @@ class RemoteSource implements FrameSource {
   ) {
     this.notes = [`timestamps: ${this.timestamps}`, DROP_NOTE, ...options.notes];
     this.status = hops.map(() => ({ packets: 0 }));
+    this.gate = new TunnelGate(new Set(options.gatedUplinks ?? []));
     this.ended = new Promise((resolve) => (this.resolveDone = resolve));
   }
 
@@ -149,7 +156,7 @@ class RemoteSource implements FrameSource {
       const k = this.kernel.get(i);
       return k && kernelLossWarning(hop, k, k.final || !this.halted);
     });
-    return [...this.problems, ...lost.filter((w): w is string => w !== undefined)];
+    return [...(this.options.caveats ?? []), ...this.problems, ...lost.filter((w): w is string => w !== undefined)];
   }
 
   /** Each hop's kernel counts: as they stand while capturing; once ended, only final ones (a lost host sent none). */
@@ -161,11 +168,17 @@ class RemoteSource implements FrameSource {
   }
 
   private arrive(frame: Frame): void {
-    const status = this.status[frame.hop];
-    if (!status) return;
-    status.packets++;
-    this.recorder?.write(frame);
+    if (!this.status[frame.hop]) return;
+    this.gate.learn(frame);
     this.pending.push(frame);
+  }
+
+  /** A frame leaves the hold: counted, recorded and traced only if the gate keeps it (so a replay sees what the trace saw). */
+  private hand(frame: Frame): void {
+    if (!this.gate.pass(frame)) return;
+    this.status[frame.hop]!.packets++;
+    this.recorder?.write(frame);
+    this.sink.push(frame);
   }
 
   private hopProblem(hop: number, message: string): void {
@@ -195,7 +208,7 @@ class RemoteSource implements FrameSource {
     const cutSec = Number(cut / 1_000_000_000n);
     const cutNsec = Number(cut % 1_000_000_000n);
     const released = takeHeldFrames(this.pending, all ? undefined : { sec: cutSec, nsec: cutNsec });
-    for (const frame of released) this.sink.push(frame);
+    for (const frame of released) this.hand(frame);
     // The trace's clock starts at its first frame, as in replay: no tick before one was pushed.
     this.pushed ||= released.length > 0;
     if (!all && this.pushed) this.sink.tick(cutSec, cutNsec);

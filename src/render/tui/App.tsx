@@ -1,5 +1,6 @@
 import { useMemo, useRef, useState } from 'react';
 import { Box, useInput } from 'ink';
+import type { FlowReport } from '../../model.js';
 import type { TraceStore, TraceView } from './trace-store.js';
 import { keyAction, splitKeystrokes, type InputMode, type KeyAction } from './keys.js';
 import { FlowDetail, detailLines } from './FlowDetail.js';
@@ -20,10 +21,12 @@ export interface TraceAppProps {
   /** q or Ctrl-C: the caller stops the capture and unmounts. */
   onQuit: () => void;
   waitingForQuit?: boolean;
+  /** The selected flow with its causes (replay of a recording with host.json); without it, the flow as traced. */
+  explainFlow?: (flow: FlowReport) => FlowReport;
 }
 
 /** The whole screen: hop chain, flows, the selected flow's detail or timeline, status line. */
-export function TraceApp({ store, theme, speedNote, onQuit, waitingForQuit = true }: TraceAppProps) {
+export function TraceApp({ store, theme, speedNote, onQuit, waitingForQuit = true, explainFlow }: TraceAppProps) {
   const view = useTraceView(store);
   const { columns: width, rows } = useTerminalSize();
   const [pinnedId, setPinnedId] = useState<number | undefined>(undefined);
@@ -40,12 +43,14 @@ export function TraceApp({ store, theme, speedNote, onQuit, waitingForQuit = tru
   const pinnedIndex = pinnedId === undefined ? -1 : view.flows.findIndex((row) => row.flow.id === pinnedId);
   const selectedIndex = Math.max(0, pinnedIndex);
   const selected = view.flows[selectedIndex];
+  // Only the selected flow is explained, once per change of it: the list never needs causes.
+  const detailFlow = useMemo(() => (selected && explainFlow ? explainFlow(selected.flow) : selected?.flow), [selected?.flow, explainFlow]);
   const layout = planLayout({
     rows,
     flowCount: view.flows.length,
     selectedIndex,
     timelineOpen: timelineOpen && selected !== undefined,
-    detailCount: selected ? detailLines(selected.flow).length : 0,
+    detailCount: detailFlow ? detailLines(detailFlow, width).length : 0,
   });
   const shownRows = view.flows.slice(layout.flowStart, layout.flowStart + layout.flowLines);
   const cols = useMemo(() => flowColumns(shownRows, width), [shownRows, width]);
@@ -83,7 +88,7 @@ export function TraceApp({ store, theme, speedNote, onQuit, waitingForQuit = tru
         <FlowList rows={shownRows.slice(0, split)} selectedId={selected?.flow.id} columns={cols} width={width} theme={theme} />
       )}
       {/* The selected flow's detail and timeline sit right under its row, not under the list. */}
-      {selected && !helpOpen && layout.detailLines > 0 && <FlowDetail flow={selected.flow} lines={layout.detailLines} width={width} theme={theme} />}
+      {selected && !helpOpen && layout.detailLines > 0 && <FlowDetail flow={detailFlow ?? selected.flow} lines={layout.detailLines} width={width} theme={theme} />}
       {selected && !helpOpen && layout.timelineLines > 0 && (
         <Timeline
           flow={selected.flow}

@@ -33,7 +33,8 @@ export function planLayout({ rows, flowCount, selectedIndex, timelineOpen, detai
     flowLines = Math.min(Math.max(1, flowCount), Math.max(2, Math.min(8, Math.floor(body * 0.25))));
     timelineLines = body - flowLines - detailLines;
   } else {
-    detailLines = Math.min(detailCount, 5, Math.max(0, body - 4));
+    // Up to 8: a why: line is wrapped, never cut, and wants room beside the NAT and findings.
+    detailLines = Math.min(detailCount, 8, Math.max(0, body - 4));
     flowLines = body - detailLines;
   }
   const start = Math.min(Math.max(0, selectedIndex - Math.floor(flowLines / 2)), Math.max(0, flowCount - flowLines));

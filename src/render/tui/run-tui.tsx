@@ -1,5 +1,5 @@
 import { render } from 'ink';
-import type { Report } from '../../model.js';
+import type { FlowReport, Report } from '../../model.js';
 import type { TraceSession } from '../../session.js';
 import { TraceApp } from './App.js';
 import { createTheme } from './theme.js';
@@ -16,6 +16,8 @@ export interface TuiOptions {
   stdout?: NodeJS.WriteStream;
   stdin?: NodeJS.ReadStream;
   store?: TraceStoreOptions;
+  /** The selected flow's causes, from the host's state (replay of a recording with host.json). */
+  explainFlow?: (flow: FlowReport) => FlowReport;
 }
 
 /** runTui with a store that is already listening: events that came before the UI are not lost. */
@@ -44,7 +46,7 @@ export async function runTuiWithStore(session: TraceSession, options: TuiOptions
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
 
-  const ink = render(<TraceApp store={store} theme={createTheme(options.color)} speedNote={options.speedNote} onQuit={onQuit} waitingForQuit={!options.exitWhenDone} />, {
+  const ink = render(<TraceApp store={store} theme={createTheme(options.color)} speedNote={options.speedNote} onQuit={onQuit} waitingForQuit={!options.exitWhenDone} explainFlow={options.explainFlow} />, {
     stdout: options.stdout ?? process.stdout,
     stdin: options.stdin ?? process.stdin,
     exitOnCtrlC: false,

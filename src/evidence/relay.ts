@@ -1,0 +1,139 @@
+// A relay is not NAT: a published port reached from the Docker host itself is answered by
+// docker-proxy, which opens a second connection, from the bridge's address, to the container.
+// The two are tied by what they carry: the same first payload bytes, sent on the relayed
+// connection moments after the proxy received them on its listening port. From the frames
+// alone (so a replay of plain captures ties them too); the proxy's pid comes from the host's
+// state when it was read (listening sockets, collect.ts). Pure apart from the tap's own memory.
+import type { Frame, Hop, Report } from '../model.js';
+import type { FrameTap } from '../session.js';
+import { decodeFrame } from '../decode/index.js';
+import { formatAddress } from '../addresses.js';
+import type { Cause, Listener, RelayEnd } from './types.js';
+import { endpointOf } from './packets.js';
+
+/** How long after the client's bytes reached the proxy its own connection may carry them. */
+const RELAY_WINDOW_NS = 1_000_000_000;
+/** Connections remembered at most: enough for a trace's proxied ones, never unbounded. */
+const MAX_CONNECTIONS = 4096;
+
+const SYN = 0x02;
+const ACK = 0x10;
+
+interface Connection {
+  /** The client's side (it sent the SYN; or the first payload seen, when the SYN was not). */
+  client: RelayEnd;
+  hop: number;
+  /** The client's first payload: when it was seen, its length and fingerprint. */
+  first?: { t: bigint; len: number; hash: number; seq: number };
+}
+
+export interface RelayTie {
+  /** The connection the proxy accepted (to its listening port). */
+  front: RelayEnd;
+  /** The connection it opened to the container, from the bridge's address. */
+  back: RelayEnd;
+  /** Bytes of the client's first payload, carried by both. */
+  bytes: number;
+  /** How long after the front connection's bytes the back connection carried them. */
+  delayUs: number;
+}
+
+const keyOf = (e: RelayEnd): string => `${e.src}|${e.sport}|${e.dst}|${e.dport}`;
+const reverse = (e: RelayEnd): RelayEnd => ({ src: e.dst, sport: e.dport, dst: e.src, dport: e.sport });
+
+/** Watches every frame of a trace (a FrameTap) and ties the connections a relay joined. */
+export class RelayWatch implements FrameTap {
+  private readonly conns = new Map<string, Connection>();
+  private readonly bridgeAddrs: Set<string>;
+
+  constructor(hops: Hop[]) {
+    this.bridgeAddrs = new Set(hops.filter((h) => h.role === 'bridge').flatMap((h) => h.addrs.map((a) => a.split('/')[0]!)));
+  }
+
+  frame(f: Frame): void {
+    const d = decodeFrame(f.linkType, f.data, f.origLen);
+    if (d.kind !== 'packet' || d.ip.l4.kind !== 'tcp') return;
+    const { ip } = d;
+    const l4 = ip.l4 as Extract<typeof ip.l4, { kind: 'tcp' }>;
+    const seen: RelayEnd = { src: formatAddress(ip.src), sport: l4.sport, dst: formatAddress(ip.dst), dport: l4.dport };
+    const t = BigInt(f.tsSec) * 1_000_000_000n + BigInt(f.tsNsec);
+    let conn = this.conns.get(keyOf(seen)) ?? this.conns.get(keyOf(reverse(seen)));
+    if (!conn) {
+      if (this.conns.size >= MAX_CONNECTIONS) return;
+      // A SYN-ACK names the client as its destination; anything else is taken as from the client.
+      const fromServer = (l4.flags & (SYN | ACK)) === (SYN | ACK);
+      conn = { client: fromServer ? reverse(seen) : seen, hop: f.hop };
+      this.conns.set(keyOf(conn.client), conn);
+    }
+    const fromClient = keyOf(seen) === keyOf(conn.client);
+    if (fromClient && !conn.first && l4.payloadLen > 0 && ip.payloadHash !== 0) conn.first = { t, len: l4.payloadLen, hash: ip.payloadHash, seq: l4.seq };
+  }
+
+  settledBefore(): void {}
+  tick(): void {}
+  end(): void {}
+
+  /**
+   * The ties: a connection from a bridge address carrying, within a second after, the same
+   * first bytes as another connection (the one the proxy accepted), from its own sequence
+   * numbers (not the same connection after NAT) and to another server. A front connection is
+   * tied at most once, to the earliest such back connection.
+   */
+  ties(): RelayTie[] {
+    const all = [...this.conns.values()].filter((c) => c.first);
+    // Known bridges (a recording's path.json): the proxy connects from a bridge's address. Bare
+    // captures name no bridge: any other connection to another server may be the relayed one.
+    const known = this.bridgeAddrs.size > 0;
+    const backs = known ? all.filter((c) => this.bridgeAddrs.has(c.client.src)) : all;
+    const ties: RelayTie[] = [];
+    const used = new Set<Connection>();
+    for (const front of all) {
+      if (known && backs.includes(front)) continue;
+      const f = front.first!;
+      // The same packet seen again after NAT keeps its TCP sequence number: a relay's own
+      // connection starts from its own (and goes to another server).
+      const elsewhere = (b: Connection): boolean => b !== front && b.first!.seq !== f.seq &&
+        (b.client.dst !== front.client.dst || b.client.dport !== front.client.dport);
+      const back = backs
+        .filter((b) => !used.has(b) && elsewhere(b) && b.first!.hash === f.hash && b.first!.len === f.len && b.first!.t >= f.t && b.first!.t - f.t <= RELAY_WINDOW_NS)
+        .sort((a, b) => (a.first!.t < b.first!.t ? -1 : 1))[0];
+      if (!back) continue;
+      used.add(back);
+      ties.push({ front: front.client, back: back.client, bytes: f.len, delayUs: Number((back.first!.t - f.t) / 1000n) });
+    }
+    return ties;
+  }
+}
+
+/** The cause of a relayed flow: which connection it continues, and the proxy (pid when the host's sockets were read). */
+export function relayCause(tie: RelayTie, listener?: Listener): Cause {
+  return {
+    kind: 'relay',
+    detail: { type: 'relay', front: tie.front, back: tie.back, bytes: tie.bytes, delayUs: tie.delayUs, ...(listener ? { process: listener.process, pid: listener.pid } : {}) },
+    evidence: { counters: [], conntrack: [], sysctls: {} },
+  };
+}
+
+/**
+ * The report with each relayed flow (the back connection, the container's) given its relay as
+ * cause. Only an ok flow: a not-ok one keeps its place for the cause of its verdict.
+ */
+export function attachRelays(report: Report, ties: RelayTie[]): Report {
+  if (ties.length === 0) return report;
+  const flows = report.flows.map((flow) => {
+    if (flow.cause || flow.verdict !== 'ok' || flow.proto !== 'tcp') return flow;
+    const a = endpointOf(flow.initiator);
+    const b = endpointOf(flow.responder);
+    const tie = ties.find((t) => t.back.src === a.addr && t.back.sport === a.port && t.back.dst === b.addr && t.back.dport === b.port);
+    return tie ? { ...flow, cause: relayCause(tie) } : flow;
+  });
+  return { ...report, flows };
+}
+
+/** The process listening on the front connection's port, from the host's sockets (host.json or live). */
+export function withProxy(cause: Cause, listeners: Listener[] | undefined): Cause {
+  if (cause.detail.type !== 'relay' || !listeners) return cause;
+  const { front } = cause.detail;
+  const l = listeners.find((x) => x.port === front.dport && (x.addr === front.dst || x.addr === '0.0.0.0' || x.addr === '::' || x.addr === '*'));
+  return l ? relayCause({ front, back: cause.detail.back, bytes: cause.detail.bytes, delayUs: cause.detail.delayUs }, l) : cause;
+}

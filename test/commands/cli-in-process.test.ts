@@ -27,7 +27,7 @@ vi.mock('../../src/render/stdout.js', async (importOriginal) => {
 const tui = vi.hoisted(() => ({ calls: [] as { color: boolean; speedNote?: string }[] }));
 vi.mock('../../src/render/tui/index.js', () => ({
   runTui: async (session: { report: Promise<unknown> }, options: { color: boolean; speedNote?: string }) => {
-    tui.calls.push(options);
+    tui.calls.push({ color: options.color, speedNote: options.speedNote });
     return session.report;
   },
 }));
@@ -212,6 +212,8 @@ describe('hoptrace replay, in-process', () => {
         '  --pcap-reader <reader>  reader for classic pcap: native (hoptrace\'s own, about',
         '                          twice as fast), or the pcap-parser package (choices:',
         '                          "native", "pcap-parser", default: "native")',
+        '  --threads <n>           read the hop files in n worker threads (0: on the main',
+        '                          thread; a whole number up to 64) (default: 0)',
         '  --allow-outside-files   read files a trace directory names outside itself (a',
         '                          path with .., an absolute path, a link out, a hard',
         '                          link); the report names them',

@@ -441,7 +441,7 @@ describe('the help of every command, exact (what a user reads before running it)
         "",
         "Options:",
         "  -V, --version                               output the version number",
-        "  --debug                                     print stack traces of errors",
+        "  --debug                                     print stack traces of errors, and on a live command when each capture helper started and each hop began capturing",
         "  -h, --help                                  display help for command",
         "",
         "Commands:",

@@ -95,5 +95,6 @@ function tapped(tracer: Tracer, taps: FrameTap[]): FrameSink {
       tracer.tick(tsSec, tsNsec);
       settled();
     },
+    hopEnded: (hop, tsSec, tsNsec) => tracer.hopEnded(hop, tsSec, tsNsec),
   };
 }

@@ -206,6 +206,10 @@ function lossFindings(flow: FlowSummary, shape: FlowShape, names: string[], verd
       findings.push({ code: 'unanswered', count: stats.unanswered, of: stats.packets, beyond: end });
     }
     if (stats.inFlight > 0) findings.push({ code: 'in-flight', direction, count: stats.inFlight });
+    for (const hop of order) {
+      const count = stats.notCaptured?.[hop] ?? 0;
+      if (count > 0) findings.push({ code: 'not-captured', direction, count, at: names[hop] });
+    }
     if (direction === 'request' && stats.awaiting > 0 && flow.answers > 0) findings.push({ code: 'in-flight', direction, count: stats.awaiting, beyond: end });
   }
   return findings;

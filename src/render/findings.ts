@@ -57,6 +57,8 @@ export function findingText(f: Finding): string {
         return `${count(f.count, 'request')} left ${f.beyond} so shortly before the capture ended that ${f.count === 1 ? 'its answer' : 'their answers'} may still have been on the way`;
       }
       return `${count(f.count, f.direction)} still on the way when the capture ended`;
+    case 'not-captured':
+      return `${count(f.count, f.direction)} could reach ${f.at} only after its capture had ended (its host was lost): not captured there, so not known to be dropped`;
   }
 }
 

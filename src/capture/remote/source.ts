@@ -58,6 +58,13 @@ export function remoteSource(options: RemoteSourceOptions): FrameSource {
   return new RemoteSource(hops, options, recorder);
 }
 
+/**
+ * A lost host's frames of about the last second may never have been sent: still in its capture
+ * ring or its helper's buffer when the helper was killed or cut off (its counts come every
+ * second). Its hops are told ended that much before it was last heard from.
+ */
+const UNSENT_MARGIN_NS = 1_000_000_000n;
+
 class RemoteSource implements FrameSource {
   readonly notes: string[];
   readonly ended: Promise<void>;
@@ -196,9 +203,9 @@ class RemoteSource implements FrameSource {
     const hops = capture.taps.map((t) => t.hop).filter((hop) => !this.status[hop]?.problem);
     if (hops.length === 0) return;
     for (const hop of hops) this.status[hop]!.problem = `host ${capture.node.name}: ${message}`;
-    this.say(`host ${capture.node.name}: ${message}; its hops (${hops.map((h) => this.hops[h]!.name).join(', ')}) end here, the other hosts' go on; a packet that could reach those hops only after they were last heard from is counted as not captured there, not as vanished`);
-    // Its captures are known to have run until it was last heard from, no later.
-    const end = this.heard.get(capture) ?? wallClockNs();
+    this.say(`host ${capture.node.name}: ${message}; its hops (${hops.map((h) => this.hops[h]!.name).join(', ')}) end here, the other hosts' go on; a packet that could reach those hops in their last second heard from or later is counted as not captured there, not as vanished`);
+    // Its captures are known to have run, and handed over what they saw, until a second before it was last heard from.
+    const end = (this.heard.get(capture) ?? wallClockNs()) - UNSENT_MARGIN_NS;
     for (const hop of hops) this.sink.hopEnded?.(hop, Number(end / 1_000_000_000n), Number(end % 1_000_000_000n));
     if (this.status.every((s) => s.problem)) this.stop();
   }

@@ -25,6 +25,8 @@ export interface FrameSink {
    * packet that could reach the hop only later went uncaptured there, which is not a drop.
    */
   hopEnded?(hop: number, tsSec: number, tsNsec: number): void;
+  /** A hop's capture is open with this link type, before its first frame (live sources know it; files need not say). */
+  linkType?(hop: number, linkType: number): void;
 }
 
 /**

@@ -105,16 +105,23 @@ export function countNotCaptured(stats: DirectionStats, hop: number): void {
 
 /**
  * Once the trace has ended at `endNs`: each packet that had not arrived is judged not captured
- * (its next hop's capture had ended early), in flight or vanished, and each echo request that arrived but got no reply is counted unanswered (or, when
- * its answer could still have been on the way, in flight).
+ * (its next hop's capture had ended early), in flight or vanished, and each echo request that
+ * arrived but got no reply is counted unanswered (or, when its answer could still have been on
+ * the way, in flight).
  */
 export function concludeFlow(flow: FlowState, endNs: number, transit: TransitTimes): void {
   for (const direction of ['request', 'reply'] as const) {
     const stats = direction === 'request' ? flow.request : flow.reply;
     for (const packet of stats.pending) {
-      if (transit.ends.missed(packet.hop, packet.next, packet.t)) countNotCaptured(stats, packet.next);
-      else if (stillOnItsWay(flow, direction, packet, endNs, transit)) stats.inFlight++;
+      if (transit.ends.missed(packet.hop, packet.next, packet.t)) {
+        // Not captured: neither in flight nor lost, so its journey gets no atEnd (its note says neither).
+        countNotCaptured(stats, packet.next);
+        continue;
+      }
+      const inFlight = stillOnItsWay(flow, direction, packet, endNs, transit);
+      if (inFlight) stats.inFlight++;
       else stats.vanishedAfter[packet.hop]++;
+      if (packet.journey) packet.journey.atEnd = { between: [packet.hop, packet.next], inFlight };
     }
     stats.pending = [];
   }

@@ -14,6 +14,8 @@ export interface DirectionStats {
   vanishedAfter: number[];
   /** Per hop whose capture had ended early: packets that could only have reached it after its end (not captured, not known lost). */
   notCaptured?: number[];
+  /** Echo requests last seen before a hop whose capture had ended, and never answered (requests only). */
+  unansweredNotCaptured?: number;
   /** Per hop: packets seen there, and packets that crossed it without being seen. */
   seen: number[];
   missed: number[];

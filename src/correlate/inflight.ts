@@ -155,8 +155,17 @@ function countUnanswered(flow: FlowState, endNs: number, transit: TransitTimes):
   // Arrived at the end of its travel, or at the hop where the flow turns back (answers came from there).
   const end = flow.turn >= 0 ? flow.turn : Infinity;
   const wait = transit.roundTrip(flow.echo.longestRoundTripNs);
+  const last = stats.vanishedAfter.length - 1;
+  const hopAt = (pos: number) => (flow.outbound ? pos : last - pos);
   for (const [seq, sent] of flow.echo.sent) {
-    if (flow.echo.answered.has(seq) || sent.reached < end) continue;
+    if (flow.echo.answered.has(seq)) continue;
+    if (sent.reached < end) {
+      // Not captured beyond a hop whose capture had ended, and no answer came back: not ok.
+      if (sent.reached < last && transit.ends.missed(hopAt(sent.reached), hopAt(sent.reached + 1), sent.t)) {
+        stats.unansweredNotCaptured = (stats.unansweredNotCaptured ?? 0) + 1;
+      }
+      continue;
+    }
     if (endNs - sent.t <= wait) stats.awaiting++;
     else stats.unanswered++;
   }

@@ -17,14 +17,18 @@ const UPLINK = 3;
 const request = (hop: number, seq: number) => ip4({ src: hop === UPLINK ? HOST : C1, dst: OUT, id: seq, proto: 1, ttl: 64 }, icmpEcho(8, 7, seq, bytes(56)));
 const reply = (hop: number, seq: number) => ip4({ src: OUT, dst: hop === UPLINK ? HOST : C1, id: 900 + seq, proto: 1, ttl: 64 }, icmpEcho(0, 7, seq, bytes(56)));
 
-/** 10 pings 100 ms apart; the uplink's capture sees the first 5 (and their replies), then ends at 450 ms. */
-function frames(): Frame[] {
+/**
+ * 10 pings 100 ms apart; the uplink's capture sees the first 5 (and their replies), then ends at
+ * 450 ms. The last 5 get no reply (a partition), or (`answered`) replies seen from docker0 inward
+ * (only the uplink's capture ended).
+ */
+function frames(answered = false): Frame[] {
   const out: Frame[] = [];
   for (let seq = 0; seq < 10; seq++) {
     const ms = seq * 100;
     const lastHop = seq < 5 ? UPLINK : UPLINK - 1;
     for (let hop = 0; hop <= lastHop; hop++) out.push(frameAt(hop, ms + hop * 0.01, request(hop, seq)));
-    if (seq < 5) for (let hop = UPLINK, i = 0; hop >= 0; hop--, i++) out.push(frameAt(hop, ms + 5 + i * 0.01, reply(hop, seq)));
+    if (seq < 5 || answered) for (let hop = lastHop, i = 0; hop >= 0; hop--, i++) out.push(frameAt(hop, ms + 5 + i * 0.01, reply(hop, seq)));
   }
   return out;
 }
@@ -34,10 +38,10 @@ function frames(): Frame[] {
  * `ended`: the uplink's capture ended at `endMs`, told after frame `toldAfter`, or (`late`)
  * only after everything settled, as a lost host is noticed seconds late.
  */
-function trace(ended?: { endMs: number; toldAfter: number | 'late' }) {
+function trace(ended?: { endMs: number; toldAfter: number | 'late' }, answered = false) {
   const tracer = createTracer(DOCKER_PATH);
   const end = ended && frameAt(UPLINK, ended.endMs, new Uint8Array());
-  frames().forEach((frame, i) => {
+  frames(answered).forEach((frame, i) => {
     tracer.push(frame);
     if (end && i === ended.toldAfter) tracer.hopEnded(UPLINK, end.tsSec, end.tsNsec);
   });
@@ -52,7 +56,8 @@ const NOT_CAPTURED = {
   direction: 'request',
   count: 5,
   at: 'eth0',
-  message: '5 requests could reach eth0 only after its capture had ended (its host was lost): not captured there, so not known to be dropped',
+  unanswered: 5,
+  message: '5 requests could reach eth0 only after its capture had ended (its host was lost): not captured there, so not known to be dropped; no answer came back for 5 of them',
 };
 
 describe('a hop whose capture ended early', () => {
@@ -64,12 +69,24 @@ describe('a hop whose capture ended early', () => {
     ]);
   });
 
-  it('told late (after every journey had settled and its requests were placed as vanished, as a lost host is noticed seconds late): the same 5 are not captured, never vanished, and the verdict is not partial or dropped', () => {
+  it('told late (after every journey had settled and its requests were placed as vanished, as a lost host is noticed seconds late): the same 5 are not captured, never vanished; no answer came for them, so partial, not ok, and nothing placed as dropped', () => {
     const [flow] = trace({ endMs: 450, toldAfter: 'late' });
     expect(flow!.findings).toEqual([NOT_CAPTURED]);
-    expect(flow!.verdict).toBe('ok');
+    expect(flow!.verdict).toBe('partial');
     expect(flow!.dropBetween).toBeNull();
     expect(flow!.packets).toEqual({ request: 10, reply: 5 });
+  });
+
+  it('the same end with every request answered (only the uplink\'s capture ended, the network did not): ok, not captured at eth0, no unanswered count', () => {
+    const [flow] = trace({ endMs: 450, toldAfter: 'late' }, true);
+    const { unanswered: _, ...answeredOnes } = NOT_CAPTURED;
+    // The replies seen from docker0 inward crossed eth0 after its end: missing there, as capture loss.
+    expect(flow!.findings).toEqual([
+      { code: 'capture-gap', at: 'eth0', count: 5, message: '5 packets seen at later hops were missing at eth0: capture loss there, not a network drop' },
+      { ...answeredOnes, message: '5 requests could reach eth0 only after its capture had ended (its host was lost): not captured there, so not known to be dropped' },
+    ]);
+    expect(flow!.verdict).toBe('ok');
+    expect(flow!.packets).toEqual({ request: 10, reply: 10 });
   });
 
   it('told as it happens (before the later frames): the same finding', () => {
@@ -83,7 +100,7 @@ describe('a hop whose capture ended early', () => {
     expect(flow!.verdict).toBe('partial');
     expect(flow!.findings).toEqual([
       { code: 'partial-loss', direction: 'request', count: 2, of: 10, between: ['docker0', 'eth0'], message: '2 of 10 requests vanished between docker0 and eth0' },
-      { ...NOT_CAPTURED, count: 3, message: '3 requests could reach eth0 only after its capture had ended (its host was lost): not captured there, so not known to be dropped' },
+      { ...NOT_CAPTURED, count: 3, unanswered: 3, message: '3 requests could reach eth0 only after its capture had ended (its host was lost): not captured there, so not known to be dropped; no answer came back for 3 of them' },
     ]);
   });
 
@@ -93,6 +110,7 @@ describe('a hop whose capture ended early', () => {
     for (let seq = 0; seq < 3; seq++) for (let hop = 0; hop < UPLINK; hop++) tracer.push(frameAt(hop, seq * 100 + hop * 0.01, request(hop, seq)));
     const [flow] = tracer.finish().flows.map(flowJson);
     expect(flow!.verdict).not.toBe('dropped');
-    expect(flow!.findings).toEqual([{ ...NOT_CAPTURED, count: 3, message: '3 requests could reach eth0 only after its capture had ended (its host was lost): not captured there, so not known to be dropped' }]);
+    expect(flow!.verdict).toBe('no-reply');
+    expect(flow!.findings).toEqual([{ ...NOT_CAPTURED, count: 3, unanswered: 3, message: '3 requests could reach eth0 only after its capture had ended (its host was lost): not captured there, so not known to be dropped; no answer came back for 3 of them' }]);
   });
 });

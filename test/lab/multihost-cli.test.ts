@@ -183,6 +183,7 @@ describe.skipIf(!labAvailable())(`hoptrace across two Docker hosts (${labUnavail
     const gone = flow.findings.find((f: { code: string }) => f.code === 'not-captured');
     expect(gone).toMatchObject({ code: 'not-captured', direction: 'request', at: 'h2 eth0' });
     expect(gone.message).toBe(`${gone.count} requests could reach h2 eth0 only after its capture had ended (its host was lost): not captured there, so not known to be dropped`);
+    expect(gone.unanswered).toBeUndefined();
     expect(flow.findings.filter((f: { code: string }) => f.code === 'partial-loss')).toEqual([]);
     expect([flow.verdict, flow.dropBetween]).toEqual(['ok', null]);
   });
@@ -268,7 +269,11 @@ describe.skipIf(!labAvailable())(`hoptrace across two Docker hosts (${labUnavail
       const gone = flow.findings.find((f: { code: string }) => f.code === 'not-captured');
       expect(gone).toMatchObject({ code: 'not-captured', direction: 'request', at: 'h2 eth0' });
       expect(gone.count).toBeGreaterThanOrEqual(10);
-      expect(gone.message).toBe(`${gone.count} requests could reach h2 eth0 only after its capture had ended (its host was lost): not captured there, so not known to be dropped`);
+      // The partition also kept their answers from coming back (h1's own hops saw none): not ok.
+      expect(gone.unanswered).toBeGreaterThanOrEqual(10);
+      expect(gone.unanswered).toBeLessThanOrEqual(gone.count);
+      expect(gone.message).toBe(`${gone.count} requests could reach h2 eth0 only after its capture had ended (its host was lost): not captured there, so not known to be dropped; no answer came back for ${gone.unanswered} of them`);
+      expect(flow.verdict).toBe('partial');
       // No loss is placed at or after h2's hops. A loss on h1 (seen once: 2 requests between h1's
       // vxlan0 and h1 eth0, h1's neighbour entry for the cut-off h2 failing) is h1's own capture
       // speaking, and true.

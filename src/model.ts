@@ -163,6 +163,7 @@ export const FINDING_CODES = [
   'partial-loss',
   'unanswered',
   'in-flight',
+  'not-captured',
 ] as const;
 
 /**
@@ -178,7 +179,9 @@ export type Finding =
   | ({ code: 'partial-loss'; direction: Direction; count: number; of: number } & Place)
   | { code: 'unanswered'; count: number; of: number; beyond: string }
   /** On the path (no `beyond`), or requests that had left the path's end (`beyond`) so recently that their answer may have been on its way. */
-  | { code: 'in-flight'; direction: Direction; count: number; beyond?: string };
+  | { code: 'in-flight'; direction: Direction; count: number; beyond?: string }
+  /** Packets that could reach `at` only after its capture had ended early (its host was lost): not captured there, not known lost. */
+  | { code: 'not-captured'; direction: Direction; count: number; at: string; unanswered?: number };
 export type FindingCode = Finding['code'];
 
 export interface TtlStep {

@@ -2,7 +2,7 @@ import { REWRITE_FIELDS, type Direction, type FieldValue, type IpPacket, type Si
 import { fieldValue, rewrittenFields } from './rewrites.js';
 import type { DirectionStats, FlowState, PendingPacket, RewriteRecord, StepStats } from './flows.js';
 import { isEchoReply, isEchoRequest, TCP_RST } from './keys.js';
-import type { TransitTimes } from './inflight.js';
+import { countNotCaptured, type TransitTimes } from './inflight.js';
 import { sourceNeedsSnat } from '../addresses.js';
 import type { PathModel } from './path.js';
 import { noteInside, noteTunnelStep, tunnelOf } from './tunnels.js';
@@ -59,10 +59,14 @@ export function accountJourney(
     const pending: PendingPacket = { hop: final.hop, next: travel(increasing, last, reached + 1), t: final.t, ip: first.ip };
     stats.pending.push(pending);
     result = { pending };
-  }
-  else {
-    stats.vanishedAfter[final.hop]++;
-    result = { vanishedBetween: [final.hop, travel(increasing, last, reached + 1)] };
+  } else {
+    const next = travel(increasing, last, reached + 1);
+    if (transit?.ends.missed(final.hop, next, final.t)) countNotCaptured(stats, next);
+    else {
+      stats.vanishedAfter[final.hop]++;
+      transit?.ends.noteVanished(flow, stats, final.hop, next, final.t);
+      result = { vanishedBetween: [final.hop, next] };
+    }
   }
   const missedAt = markSeen(stats, ordered, origin, reached, increasing, last);
   if (missedAt) result = result === NOTHING_TO_SAY ? { missedAt } : { ...result, missedAt };

@@ -12,6 +12,10 @@ export interface DirectionStats {
   inFlight: number;
   /** Per hop: packets last seen there that did not arrive. */
   vanishedAfter: number[];
+  /** Per hop whose capture had ended early: packets that could only have reached it after its end (not captured, not known lost). */
+  notCaptured?: number[];
+  /** Echo requests last seen before a hop whose capture had ended, and never answered (requests only). */
+  unansweredNotCaptured?: number;
   /** Per hop: packets seen there, and packets that crossed it without being seen. */
   seen: number[];
   missed: number[];

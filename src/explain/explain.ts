@@ -76,7 +76,7 @@ function judge(flow: FlowSummary, shape: FlowShape): { verdict: Verdict; drop?: 
   const replyDrop = dropPoint(flow.reply.vanishedAfter, [...shape.order].reverse(), shape.blind);
   if (flow.rejection && flow.answers === 0) return { verdict: 'rejected' };
   if (flow.answers > 0) {
-    const lost = sum(shape.requestVanished) + sum(flow.reply.vanishedAfter) + flow.request.unanswered;
+    const lost = sum(shape.requestVanished) + sum(flow.reply.vanishedAfter) + flow.request.unanswered + (flow.request.unansweredNotCaptured ?? 0);
     return lost > 0 ? { verdict: 'partial', drop: requestDrop ?? replyDrop } : { verdict: 'ok' };
   }
   if (replyDrop) return { verdict: 'reply-dropped', drop: replyDrop };
@@ -206,6 +206,14 @@ function lossFindings(flow: FlowSummary, shape: FlowShape, names: string[], verd
       findings.push({ code: 'unanswered', count: stats.unanswered, of: stats.packets, beyond: end });
     }
     if (stats.inFlight > 0) findings.push({ code: 'in-flight', direction, count: stats.inFlight });
+    // The requests among them that no answer came back for are told once, on the first such hop.
+    let unanswered = direction === 'request' ? (stats.unansweredNotCaptured ?? 0) : 0;
+    for (const hop of order) {
+      const count = stats.notCaptured?.[hop] ?? 0;
+      if (count === 0) continue;
+      findings.push({ code: 'not-captured', direction, count, at: names[hop], ...(unanswered > 0 ? { unanswered } : {}) });
+      unanswered = 0;
+    }
     if (direction === 'request' && stats.awaiting > 0 && flow.answers > 0) findings.push({ code: 'in-flight', direction, count: stats.awaiting, beyond: end });
   }
   return findings;

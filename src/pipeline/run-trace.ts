@@ -98,5 +98,6 @@ function tapped(tracer: Tracer, taps: FrameTap[]): FrameSink {
       tracer.tick(tsSec, tsNsec);
       settled();
     },
+    hopEnded: (hop, tsSec, tsNsec) => tracer.hopEnded(hop, tsSec, tsNsec),
   };
 }

@@ -36,6 +36,8 @@ export interface Tracer {
   pushAt(hop: number, linkType: number, tsSec: number, tsNsec: number, buf: Uint8Array, start: number, end: number, origLen: number): void;
   /** Live mode: the clock moved on, so journeys whose window has passed are settled. */
   tick(tsSec: number, tsNsec: number): void;
+  /** The capture at `hop` stopped early (a lost host): packets that could reach it only later are not captured there, not vanished. */
+  hopEnded(hop: number, tsSec: number, tsNsec: number): void;
   subscribe(listener: (event: TraceEvent) => void): () => void;
   /** The report as it stands now; cheap enough to call ten times a second. */
   snapshot(): Report;
@@ -118,6 +120,11 @@ class PathTracer implements Tracer {
     if (t > this.now) this.now = t;
     this.matcher.advance(this.now);
     if (this.options.retire) this.retireIdle(this.options.retire);
+  }
+
+  hopEnded(hop: number, tsSec: number, tsNsec: number): void {
+    // Before the first frame the trace has no clock yet: every packet comes after the end.
+    this.transit.ends.hopEnded(hop, this.epoch ? this.clock(tsSec, tsNsec) : -Infinity);
   }
 
   oldestOpen(): { hop: number; frameSeq: number } | undefined {

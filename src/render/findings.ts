@@ -57,11 +57,13 @@ export function findingText(f: Finding): string {
         return `${count(f.count, 'request')} left ${f.beyond} so shortly before the capture ended that ${f.count === 1 ? 'its answer' : 'their answers'} may still have been on the way`;
       }
       return `${count(f.count, f.direction)} still on the way when the capture ended`;
+    case 'not-captured':
+      return `${count(f.count, f.direction)} could reach ${f.at} only after its capture had ended (its host was lost): not captured there, so not known to be dropped${f.unanswered ? `; no answer came back for ${f.unanswered} of them` : ''}`;
   }
 }
 
 /** What a partly answered flow lost, for its verdict sentence. */
 export function partialText(flow: FlowReport): string {
-  const parts = flow.findings.filter((f) => f.code === 'partial-loss' || f.code === 'unanswered').map(findingText);
+  const parts = flow.findings.filter((f) => f.code === 'partial-loss' || f.code === 'unanswered' || (f.code === 'not-captured' && f.unanswered)).map(findingText);
   return parts.length > 0 ? parts.join('; ') : 'not every request was answered';
 }

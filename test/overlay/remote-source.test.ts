@@ -62,13 +62,18 @@ async function started(h1: FakeHelper, h2: FakeHelper, h2OffsetMs: number) {
     nodes: [{ node: fakeNode('h1', h1), taps: taps(0), clock: clock(0) }, { node: fakeNode('h2', h2), taps: taps(2), clock: clock(h2OffsetMs) }],
   });
   const pushed: Frame[] = [];
-  const starting = source.start({ push: (f) => void pushed.push(f), tick: () => undefined });
+  const ended: { hop: number; ns: bigint }[] = [];
+  const starting = source.start({
+    push: (f) => void pushed.push(f),
+    tick: () => undefined,
+    hopEnded: (hop, sec, nsec) => void ended.push({ hop, ns: BigInt(sec) * 1_000_000_000n + BigInt(nsec) }),
+  });
   await Promise.resolve();
   await new Promise((r) => setTimeout(r, 10));
   for (const hop of [0, 1]) h1.emit(ready(hop));
   for (const hop of [2, 3]) h2.emit(ready(hop));
   await starting;
-  return { source, pushed, said };
+  return { source, pushed, said, ended };
 }
 
 describe('frames from several hosts as one source', () => {
@@ -89,12 +94,18 @@ describe('frames from several hosts as one source', () => {
 
   it("a host lost mid-trace ends its own hops with a warning; the other host's hops go on", async () => {
     const [h1, h2] = [fakeHelper('h1'), fakeHelper('h2')];
-    const { source, pushed, said } = await started(h1, h2, 0);
+    const before = wallClockNs();
+    const { source, pushed, said, ended } = await started(h1, h2, 0);
+    const heard = wallClockNs();
+    await new Promise((r) => setTimeout(r, 20));
     h2.end({ problem: 'connection lost: read ECONNRESET' });
     await new Promise((r) => setTimeout(r, 10));
     const t0 = wallClockNs() - 2_000_000_000n;
     h1.emit(packet(0, t0));
-    const line = "host h2: connection lost: read ECONNRESET; its hops (h2 eth0, h2 c2 eth0) end here, the other hosts' go on; from then on a packet missing at those hops may only have gone uncaptured, which the verdicts do not know";
+    const line = "host h2: connection lost: read ECONNRESET; its hops (h2 eth0, h2 c2 eth0) end here, the other hosts' go on; a packet that could reach those hops in their last second heard from or later is counted as not captured there, not as vanished";
+    // Both of h2's hops are told ended a second before h2 was last heard from (its ready records: frames of that second may never have been sent), not when the loss was noticed 20 ms later.
+    expect(ended.map((e) => e.hop)).toEqual([2, 3]);
+    for (const e of ended) expect(e.ns >= before - 1_000_000_000n && e.ns <= heard - 1_000_000_000n).toBe(true);
     expect(said).toEqual([line]);
     expect(source.hopStatus().map((s) => s.problem)).toEqual([undefined, undefined, 'host h2: connection lost: read ECONNRESET', 'host h2: connection lost: read ECONNRESET']);
     source.stop();

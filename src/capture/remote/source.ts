@@ -58,6 +58,13 @@ export function remoteSource(options: RemoteSourceOptions): FrameSource {
   return new RemoteSource(hops, options, recorder);
 }
 
+/**
+ * A lost host's frames of about the last second may never have been sent: still in its capture
+ * ring or its helper's buffer when the helper was killed or cut off (its counts come every
+ * second). Its hops are told ended that much before it was last heard from.
+ */
+const UNSENT_MARGIN_NS = 1_000_000_000n;
+
 class RemoteSource implements FrameSource {
   readonly notes: string[];
   readonly ended: Promise<void>;
@@ -72,6 +79,8 @@ class RemoteSource implements FrameSource {
   private pending: Frame[] = [];
   private pushed = false;
   private readonly linkTypes = new Map<number, number>();
+  /** When each node was last heard from (any record, on our clock): its captures ran at least until then. */
+  private readonly heard = new Map<NodeCapture, bigint>();
   private readonly gate: TunnelGate;
   private timer?: NodeJS.Timeout;
   private stopping?: Promise<void>;
@@ -117,6 +126,7 @@ class RemoteSource implements FrameSource {
     let allReady!: () => void;
     const readyAll = new Promise<void>((resolve) => (allReady = resolve));
     helper.onRecord((record) => {
+      this.heard.set(capture, wallClockNs());
       if (record.type === 'ready') {
         this.linkTypes.set(record.hop, record.linkType);
         this.precision[record.hop] = record.precision;
@@ -193,7 +203,10 @@ class RemoteSource implements FrameSource {
     const hops = capture.taps.map((t) => t.hop).filter((hop) => !this.status[hop]?.problem);
     if (hops.length === 0) return;
     for (const hop of hops) this.status[hop]!.problem = `host ${capture.node.name}: ${message}`;
-    this.say(`host ${capture.node.name}: ${message}; its hops (${hops.map((h) => this.hops[h]!.name).join(', ')}) end here, the other hosts' go on; from then on a packet missing at those hops may only have gone uncaptured, which the verdicts do not know`);
+    this.say(`host ${capture.node.name}: ${message}; its hops (${hops.map((h) => this.hops[h]!.name).join(', ')}) end here, the other hosts' go on; a packet that could reach those hops in their last second heard from or later is counted as not captured there, not as vanished`);
+    // Its captures are known to have run, and handed over what they saw, until a second before it was last heard from.
+    const end = (this.heard.get(capture) ?? wallClockNs()) - UNSENT_MARGIN_NS;
+    for (const hop of hops) this.sink.hopEnded?.(hop, Number(end / 1_000_000_000n), Number(end % 1_000_000_000n));
     if (this.status.every((s) => s.problem)) this.stop();
   }
 

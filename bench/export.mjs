@@ -14,6 +14,10 @@ const cli = path.join(here, '..', 'bin', 'hoptrace.js');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'hoptrace-bench-export-'));
 const perHop = Number(process.env.BENCH_PACKETS_PER_HOP ?? 250_000);
 
+/** The smallest host state replay accepts: no rules, forwarding on. */
+const SNAPSHOT = { takenAt: 0, netns: 'bench', ruleset: { rules: [], chains: [], backends: [] }, conntrack: [], routes: [], neighbours: [], gaps: [], sysctls: { 'net.ipv4.ip_forward': '1' } };
+const HOST_STATE = { format: 'hoptrace-host', version: 1, namespaces: [{ role: 'host', before: SNAPSHOT, after: SNAPSHOT }] };
+
 function has(tool, args) {
   try {
     execFileSync(tool, args, { stdio: 'ignore' });
@@ -43,6 +47,10 @@ try {
     row('hoptrace replay (report only)', size, packets, await measure('node', [cli, 'replay', trace.dir, '--json']));
     row('hoptrace replay --pcapng', size, packets, await measure('node', [cli, 'replay', trace.dir, '--json', '--pcapng', pcapng]), pcapng);
     row('hoptrace replay --html', size, packets, await measure('node', [cli, 'replay', trace.dir, '--json', '--html', html]), html);
+    // With host.json the export carries the host's state: the file is copied once at the end.
+    fs.writeFileSync(path.join(trace.dir, 'host.json'), JSON.stringify(HOST_STATE));
+    row('hoptrace replay --pcapng (with host.json)', size, packets, await measure('node', [cli, 'replay', trace.dir, '--json', '--pcapng', pcapng]), pcapng);
+    fs.rmSync(path.join(trace.dir, 'host.json'));
     if (has('mergecap', ['-h'])) {
       row('mergecap -w (one pcapng, no annotation)', size, packets, await measure('mergecap', ['-w', pcapng, ...trace.files]), pcapng);
     }

@@ -1,17 +1,28 @@
 // node bench/startup.mjs (also the last part of npm run bench): how long until hoptrace says
-// something. Replay: process start to the first byte of the report of a bundled fixture, with
-// `node bin/hoptrace.js` and with `npx hoptrace` (the README's form). Live (root, with the lab of
-// $HT_LAB_ID up): process start to "capturing on" (every hop's capture running), to the first
-// flow line, and to exit of a one-echo ping (how soon the trace ends once its traffic settled).
-// Medians of BENCH_STARTUP_RUNS runs (default 9), min and max beside them.
+// something, from the spawn of its process.
+// Replay: to the first line of the report of a bundled fixture, with `node bin/hoptrace.js` (the
+// bundle of npm run build), the same code unbundled (tsc's dist/cli.js), `npx hoptrace` (the
+// README's first form) and the bin file run directly (node_modules/.bin/hoptrace, npm link), with
+// node's own start (`node -e ''`) as the floor. The variants take turns run by run, so a change
+// of the machine's load hits them alike.
+// Live (root, with the lab of $HT_LAB_ID up): to the first hop capturing (the first capture
+// helper saying so, --debug), to every hop capturing ("capturing on"), to the first flow line and
+// to the exit of a one-echo ping.
+// BENCH_STARTUP_COMPARE=<another checkout>/bin/hoptrace.js times that build in turn with this one.
+// BENCH_STARTUP_RUNS runs each (default 21): median, min and max, with the load average before
+// and after (2 cores shared: the load is part of every figure).
 import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.join(path.dirname(new URL(import.meta.url).pathname), '..');
 const cli = path.join(root, 'bin', 'hoptrace.js');
-const runs = Number(process.env.BENCH_STARTUP_RUNS ?? 9);
+// BENCH_STARTUP_COMPARE: another checkout's built bin/hoptrace.js, timed in turn with this one (before/after).
+const other = process.env.BENCH_STARTUP_COMPARE;
+const runs = Number(process.env.BENCH_STARTUP_RUNS ?? 21);
+const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
-/** Milliseconds from spawn to the first chunk matching `until` on stdout or stderr, and to exit. */
+/** Milliseconds from spawn to the first output matching each of `until`, and to exit. */
 function timeRun(argv, { until, env = {} }) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
@@ -33,21 +44,42 @@ function timeRun(argv, { until, env = {} }) {
 function summary(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)];
-  return `${median.toFixed(0)} ms (min ${sorted[0].toFixed(0)}, max ${sorted.at(-1).toFixed(0)})`;
+  return `median ${median.toFixed(0)} ms (min ${sorted[0].toFixed(0)}, max ${sorted.at(-1).toFixed(0)})`;
 }
 
-async function series(label, argv, options, marks) {
-  const results = [];
-  for (let i = 0; i < runs; i++) results.push(await timeRun(argv, options));
-  const failed = results.find((r) => marks.some((m) => r[m] === undefined));
-  if (failed) throw new Error(`${label}: no ${marks.find((m) => failed[m] === undefined)} in:\n${failed.output}`);
-  for (const mark of marks) console.log(`${label}: ${mark}: ${summary(results.map((r) => r[mark]))}`);
+/** Runs every variant once per round, `runs` rounds; prints each mark's figures per variant. */
+async function compare(variants, marks) {
+  const before = loadavg();
+  const results = Object.fromEntries(Object.keys(variants).map((label) => [label, []]));
+  for (let i = 0; i < runs; i++) {
+    for (const [label, { argv, ...options }] of Object.entries(variants)) results[label].push(await timeRun(argv, options));
+  }
+  for (const [label, list] of Object.entries(results)) {
+    for (const mark of marks) {
+      const times = list.map((r) => r[mark]).filter((t) => t !== undefined);
+      // A mark no run printed (an older build has no --debug lines) is said, not timed.
+      if (times.length === 0) console.log(`${label}: ${mark}: never printed`);
+      else if (times.length < list.length) throw new Error(`${label}: no ${mark} in:\n${list.find((r) => r[mark] === undefined).output}`);
+      else console.log(`${label}: ${mark}: ${summary(times)}`);
+    }
+  }
+  console.log(`(${runs} runs each; load average before ${before}, after ${loadavg()})`);
 }
 
 const FIRST_LINE = { 'first line': /\n/ };
-await series('replay fixtures/ping-out, node bin/hoptrace.js', [process.execPath, cli, 'replay', 'fixtures/ping-out', '--text'], { until: FIRST_LINE }, ['first line']);
-await series('replay fixtures/ping-out, npx hoptrace', ['npx', 'hoptrace', 'replay', 'fixtures/ping-out', '--text'], { until: FIRST_LINE }, ['first line']);
-await series('replay fixtures/ping-out, node_modules/.bin-style direct bin', [cli, 'replay', 'fixtures/ping-out', '--text'], { until: FIRST_LINE }, ['first line']);
+const replay = ['replay', 'fixtures/ping-out', '--text'];
+const unbundled = `const { main } = await import(${JSON.stringify(path.join(root, 'dist', 'cli.js'))}); process.exitCode = await main([process.argv[0], 'hoptrace', ...process.argv.slice(1)]);`;
+await compare(
+  {
+    "node -e '' (node's own start)": { argv: [process.execPath, '-e', "console.log('')"], until: FIRST_LINE },
+    'replay fixtures/ping-out, node bin/hoptrace.js': { argv: [process.execPath, cli, ...replay], until: FIRST_LINE },
+    'replay fixtures/ping-out, unbundled dist/cli.js': { argv: [process.execPath, '--input-type=module', '-e', unbundled, ...replay], until: FIRST_LINE },
+    'replay fixtures/ping-out, bin/hoptrace.js run directly (npm link, node_modules/.bin)': { argv: [cli, ...replay], until: FIRST_LINE },
+    'replay fixtures/ping-out, npx hoptrace': { argv: ['npx', 'hoptrace', ...replay], until: FIRST_LINE },
+    ...(other ? { [`replay fixtures/ping-out, node ${other}`]: { argv: [process.execPath, other, ...replay], until: FIRST_LINE } } : {}),
+  },
+  ['first line'],
+);
 
 function labEnv() {
   if (process.getuid?.() !== 0) return undefined;
@@ -68,11 +100,17 @@ if (!lab) {
   const docker = (...args) => execFileSync(lab.HT_DOCKER_CLI, ['-H', lab.DOCKER_HOST, ...args], { stdio: 'ignore' });
   docker('run', '-d', '--name', name, lab.HT_IMAGE, 'sleep', '600');
   try {
-    const until = { 'capturing on (every hop capturing)': /capturing on/, 'first flow line': /flow 1: / };
-    await series(
-      `live ping ${name} ${lab.HT_OUTSIDE_ADDR} --count 1`,
-      [process.execPath, cli, 'ping', name, lab.HT_OUTSIDE_ADDR, '--count', '1', '--text'],
-      { until, env: { DOCKER_HOST: lab.DOCKER_HOST } },
+    const until = {
+      'first hop capturing': /debug: [\d.]+ s: netns [^\n]*: capturing on/,
+      'every hop capturing ("capturing on")': /hoptrace: capturing on/,
+      'first flow line': /flow 1: /,
+    };
+    const ping = (bin) => ({ argv: [process.execPath, bin, '--debug', 'ping', name, lab.HT_OUTSIDE_ADDR, '--count', '1', '--text'], until, env: { DOCKER_HOST: lab.DOCKER_HOST } });
+    await compare(
+      {
+        [`live ping ${name} ${lab.HT_OUTSIDE_ADDR} --count 1 --debug`]: ping(cli),
+        ...(other ? { [`the same, node ${other}`]: ping(other) } : {}),
+      },
       [...Object.keys(until), 'exit'],
     );
   } finally {

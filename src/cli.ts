@@ -14,7 +14,7 @@ export function buildProgram(outcome: CommandOutcome = newOutcome()): Command {
   const program = new Command('hoptrace')
     .description('Trace packets hop by hop through container networks: NAT rewrites, TTL, drops.')
     .version(version)
-    .option('--debug', 'print stack traces of errors')
+    .option('--debug', 'print stack traces of errors, and on a live command when each capture helper started and each hop began capturing')
     // Usage errors are printed once, as one line, by reportError below.
     .configureOutput({ outputError: () => undefined })
     .exitOverride();

@@ -277,6 +277,13 @@ export interface Journey {
   vanishedBetween?: [number, number];
   /** Hops before its first sighting that should have seen it but did not (capture loss). */
   missedAt?: number[];
+  /** Still open when the capture ended and not arrived: `atEnd` will say how it was judged. */
+  openAtEnd?: true;
+  /**
+   * Not arrived when the capture ended: set once the trace ends (after the journey was told), as
+   * correlate/inflight.ts judges it: still on its way, or lost, between these hops (travel order).
+   */
+  atEnd?: { between: [number, number]; inFlight: boolean };
 }
 
 /** What a running trace tells its listeners (TUI, text streaming, exporters). */

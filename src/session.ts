@@ -20,6 +20,8 @@ export interface FrameTap {
   frame(frame: Frame): void;
   /** Every frame pushed before this one has had its journey settled and told to listeners; undefined: every frame pushed has. */
   settledBefore(oldestOpen: FramePlace | undefined): void;
+  /** A hop's capture is open with this link type, before its first frame (live captures). */
+  linkType?(hop: number, linkType: number): void;
   /** The source's clock moved on with no frame; its last tick is when the captures stopped. */
   tick(tsSec: number, tsNsec: number): void;
   /** The trace ended with this report (filtered as the views get it); nothing follows. */

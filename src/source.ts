@@ -20,6 +20,8 @@ export interface FrameSink {
   pushAt?(hop: number, linkType: number, tsSec: number, tsNsec: number, buf: Uint8Array, start: number, end: number, origLen: number): void;
   /** The clock moved on with no frame (a live capture is quiet): journeys whose window passed settle. */
   tick(tsSec: number, tsNsec: number): void;
+  /** A hop's capture is open with this link type, before its first frame (live sources know it; files need not say). */
+  linkType?(hop: number, linkType: number): void;
 }
 
 /**

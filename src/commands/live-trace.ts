@@ -1,9 +1,10 @@
 import type { FlowReport, Hop, Report } from '../model.js';
+import type { HostEvidence } from '../evidence/host-file.js';
 import type { TraceSession } from '../session.js';
 import { discoverPath, refuseUntraceable, type DiscoveredPath } from '../discover/path.js';
 import { describeFact } from '../discover/describe.js';
 import { vlanTaggedHops } from '../discover/macvlan.js';
-import { resolveTarget, type TargetSpec } from '../discover/target.js';
+import { resolveTarget, sayWaiting, type TargetSpec } from '../discover/target.js';
 import { inspectContainer } from '../discover/docker.js';
 import type { Netns } from '../discover/netns.js';
 import { describeFilters, hopFilter, type FlowSelector } from '../capture/live/bpf.js';
@@ -13,6 +14,7 @@ import type { TraceOptions } from '../pipeline/options.js';
 import type { FrameSource } from '../source.js';
 import { requireCaptureRights } from '../capture/live/privilege.js';
 import type { Traffic } from '../capture/live/traffic.js';
+import type { CaptureHelpers } from '../capture/live/helper-process.js';
 import type { Interrupt } from './interrupt.js';
 import { watchRelays } from '../evidence/relay-source.js';
 
@@ -46,6 +48,10 @@ export interface LiveTraceRequest {
    * the host begun after it was retired (evidence/live.ts), so it arrives here a few seconds later.
    */
   onRetired?: RunOptions['onRetired'];
+  /** Given the host's state read around the trace, for the --pcapng export to carry. */
+  onHostEvidence?: (evidence: HostEvidence) => void;
+  /** Capture helpers started before the path was known (commands/live.ts); the caller ends them. */
+  helpers?: CaptureHelpers;
 }
 
 /** Shows a running session and returns its final report (the TUI, or waiting and rendering). */
@@ -54,13 +60,18 @@ export type Presenter = (session: TraceSession) => Promise<Report>;
 /** `interrupt`: listening since the command started, so a Ctrl-C during discovery is heard too. */
 export async function runLiveTrace(request: LiveTraceRequest, present: Presenter, interrupt: Interrupt): Promise<Report> {
   requireCaptureRights(request.commandLine);
-  const path = await interrupt.before(discoverPath(await interrupt.before(resolveTarget(request.target)), request.destination));
+  // Each namespace's capture helper starts as soon as the namespace is known.
+  // A Ctrl-C abandons the wait for Docker; its notice must not follow the line that says so.
+  const onDockerWait = (endpoint: string): void => (interrupt.requested ? undefined : sayWaiting(endpoint));
+  const target = await interrupt.before(resolveTarget(request.target, onDockerWait, (ns) => request.helpers?.startIn(ns)));
+  const path = await interrupt.before(discoverPath(target, request.destination));
   refuseUntraceable(path);
   for (const fact of path.facts) request.say(`note: ${describeFact(fact)}`);
-  // The host's state before the capture starts; read again after flows are retired and after
-  // the capture stops, for the causes.
+  // The host's state before the traffic starts, read while the captures open; read again after
+  // flows are retired and after the capture stops, for the causes.
   const onRetired = request.onRetired;
-  const host = await (await import('../evidence/live.js')).watchHost(path, { traceRules: request.traceRules ?? false, ...(onRetired ? { onRetired } : {}) });
+  const watching = import('../evidence/live.js').then((m) => m.watchHost(path, { traceRules: request.traceRules ?? false, ...(onRetired ? { onRetired } : {}) }));
+  watching.catch(() => undefined);
   const filters = path.hops.map((hop) => hopFilter(hop, request.selector, filterContext(path)));
   const warnings: string[] = [];
   const checks: Promise<void>[] = [];
@@ -78,18 +89,30 @@ export async function runLiveTrace(request: LiveTraceRequest, present: Presenter
     onProblem,
     warnings: () => warnings,
     settling: () => Promise.allSettled(checks),
+    helpers: request.helpers,
   });
   // The host's lo (relay-only hop) is watched for docker-proxy's relays, off the path.
   const relays = watchRelays(source);
-  const retire = onRetired ? { onRetired: (flow: FlowReport) => host.retired(relays.attachFlow(flow, relays.source.hops)) } : {};
-  const session = await runTrace(relays.source, { ...request.trace, ...request.exports?.(relays.source.hops, description), ...retire });
+  // A flow retires long after the first reading of the host is done; the promise keeps their order anyway.
+  const retire = onRetired
+    ? { onRetired: (flow: FlowReport) => void watching.then((host) => host.retired(relays.attachFlow(flow, relays.source.hops)), () => undefined) }
+    : {};
+  const session = await runTrace(relays.source, { ...request.trace, ...request.exports?.(relays.source.hops, description), ...retire }).catch(async (error: unknown) => {
+    await watching.then((h) => h.stop(), () => undefined);
+    throw error;
+  });
+  const host = await watching.catch(async (error: unknown) => {
+    session.stop();
+    await session.report.catch(() => undefined);
+    throw error;
+  });
   interrupt.onStop(() => session.stop());
   noteWatchUplink(path, request);
   const traffic = interrupt.requested ? undefined : request.traffic?.(path.target.netns);
   if (traffic) void sendThenStop(traffic, session, request);
   // The view is given the report with its relays and causes (the host read again as soon as the
   // capture ends), so the TUI's detail can show them before the user quits.
-  const finished = session.report.then((r) => host.finish(relays.attach(r), request.recordDir));
+  const finished = session.report.then((r) => host.finish(relays.attach(r), request.recordDir, request.onHostEvidence));
   finished.catch(() => undefined);
   const shown: TraceSession = Object.assign(Object.create(session) as TraceSession, { report: finished });
   try {

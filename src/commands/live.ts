@@ -1,4 +1,3 @@
-import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { Command, Option } from 'commander';
 import type { CommandOutcome } from './outcome.js';
@@ -16,6 +15,8 @@ import type { LiveTraceRequest, Presenter } from './live-trace.js';
 import type { FlowSelector } from '../capture/live/bpf.js';
 import type { TargetSpec } from '../discover/target.js';
 import type { TraceExports } from '../export/trace-export.js';
+import type { HostEvidence } from '../evidence/host-file.js';
+import type { CaptureHelpers } from '../capture/live/helper-process.js';
 import { DEFAULTS, FILTER_HELP, filterOption, HTML_HELP, numberOption, outputFileOption, PCAPNG_HELP, WINDOW_RANGE } from '../pipeline/options.js';
 
 interface TargetFlags {
@@ -183,24 +184,63 @@ async function finish(cmd: Command, request: LiveTraceRequest, flags: CaptureFla
   if (mode !== 'tui' && !flags.html && !flags.pcapng) request.onRetired = (flow) => stream?.flow(flow);
   let report: Report;
   let exports: TraceExports | undefined;
+  let evidence: HostEvidence | undefined;
+  request.onHostEvidence = (e) => (evidence = e);
+  const hosts = (flags as { host?: string[] }).host;
+  let helpers: CaptureHelpers | undefined;
   try {
+    if (!hosts?.length) request.helpers = helpers = await startHelpersEarly(request, debugLog(cmd, request));
     const { runLiveTrace } = await import('./live-trace.js');
     const { traceExports } = await import('../export/trace-export.js');
     request.exports = (hops, description) => {
       streamFor(hops);
       return (exports = traceExports(flags, hops, description));
     };
-    const hosts = (flags as { host?: string[] }).host;
     const run = hosts?.length ? (await import('./multi-host-trace.js')).runMultiHostTrace : runLiveTrace;
     report = await run({ ...request, hosts: hosts ?? [] }, presenter(mode, color, flags.verbose ?? false, flags.window), interrupt);
   } finally {
     interrupt.dispose();
+    helpers?.dispose();
   }
-  exports?.finish(report);
+  for (const warning of exports?.finish(report, evidence) ?? []) later.push(`warning: ${warning}`);
   for (const line of later) process.stderr.write(`hoptrace: ${line}\n`);
   const counts = streamFor(report.hops).end(report);
   // As the README's table says, for watch too: no flow of the traced container seen is exit 1.
   return writerOutcome(stdout.failure, counts.flows > 0 && counts.notOk === 0 ? ExitCode.OK : ExitCode.NOT_OK);
+}
+
+/**
+ * The privilege check, then the capture helper of the path's host side, before anything else:
+ * node and libpcap load in it while this process loads the Docker client and finds the path;
+ * the container's helper follows as soon as Docker has named its namespace (runLiveTrace).
+ */
+async function startHelpersEarly(request: LiveTraceRequest, log?: (event: string) => void): Promise<CaptureHelpers> {
+  const [{ requireCaptureRights }, { CaptureHelpers }, { hostSideOf }, { peekContainer }, { netnsOfPid }] = await Promise.all([
+    import('../capture/live/privilege.js'),
+    import('../capture/live/helper-process.js'),
+    import('../discover/host-netns.js'),
+    import('../discover/docker-host.js'),
+    import('../discover/netns.js'),
+  ]);
+  requireCaptureRights(request.commandLine);
+  const helpers = new CaptureHelpers(log);
+  const spec = request.target;
+  if (spec.kind === 'docker') {
+    // Asked without the Docker client, which takes a few hundred milliseconds to load.
+    void peekContainer(spec.ref).then((found) => found && helpers.startIn(netnsOfPid(found.pid, `container:${found.name}`))).catch(() => undefined);
+  }
+  try {
+    helpers.startIn(hostSideOf(spec).hostNetns);
+  } catch {
+    // A --host-netns that does not exist: resolving the target says so, in one line.
+  }
+  return helpers;
+}
+
+/** --debug: when each step of the start ended, in seconds since the process started. */
+function debugLog(cmd: Command, request: LiveTraceRequest): ((event: string) => void) | undefined {
+  if (!(cmd.optsWithGlobals() as { debug?: boolean }).debug) return undefined;
+  return (event) => request.say(`debug: ${(performance.now() / 1000).toFixed(3)} s: ${event}`);
 }
 
 /** The one place that decides how a live session is shown while it runs. */
@@ -260,6 +300,8 @@ export function parseHostPort(text: string): { host: string; port: number } {
 async function resolveAddress(host: string): Promise<string> {
   if (isIP(host)) return host;
   try {
+    // Loaded here: a replay, which registers this command too, never looks a name up.
+    const { lookup } = await import('node:dns/promises');
     return (await lookup(host)).address;
   } catch {
     throw new InputError(`cannot resolve ${host}`);

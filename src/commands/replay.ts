@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { Command, Option } from 'commander';
 import { openTrace, type ReplayTrace } from '../capture/trace.js';
 import { replaySource, warningText } from '../capture/replay-session.js';
@@ -14,6 +15,7 @@ import { relayOnlyHop, watchRelays, type RelaySource } from '../evidence/relay-s
 import { readHostFile } from '../evidence/host-file.js';
 import { traceExports } from '../export/trace-export.js';
 import { replayInWorker, wantsReplayWorker, type ReplayTerminal } from '../pipeline/replay-worker.js';
+import { hostEvidenceInPcapng } from '../export/host-comments.js';
 
 export interface ReplayOptions {
   json?: boolean;
@@ -80,7 +82,7 @@ export async function replayHere(inputs: string[], options: ReplayOptions, termi
   const format = options.jsonl ? 'jsonl' : mode === 'json' ? 'json' : 'text';
   const stdout = blockingWriter(1);
   const stream = reportStream(format, pathHops, (text) => stdout.write(text), { color: terminal.color, filter: options.filter });
-  const evidence = trace.hostFile === undefined ? undefined : readHostFile(trace.hostFile);
+  const evidence = trace.hostFile !== undefined ? readHostFile(trace.hostFile) : hostEvidenceInFile(inputs);
   // A retired flow gets its causes as the rest will at the end; the TUI explains the selected flow.
   const withCauses = (flow: FlowReport) => attachCauses({ hops: pathHops, flows: [flow], summary: NO_SUMMARY }, evidence).flows[0]!;
   let report: Report;
@@ -105,7 +107,7 @@ export async function replayHere(inputs: string[], options: ReplayOptions, termi
   }
   report = attachCauses(relays.attach(report), evidence);
   printWarnings(trace.warnings);
-  exports.finish(report);
+  for (const warning of exports.finish(report, evidence)) process.stderr.write(`hoptrace: warning: ${warning}\n`);
   const counts = stream.end(report);
   return writerOutcome(stdout.failure, counts.flows > 0 && counts.notOk === 0 ? ExitCode.OK : ExitCode.NOT_OK);
 }
@@ -131,4 +133,9 @@ function progressLine(trace: ReplayTrace) {
 
 function printWarnings(warnings: SourceWarning[]): void {
   for (const w of warnings) process.stderr.write(`hoptrace: warning: ${warningText(w)}\n`);
+}
+
+/** One pcapng written by --pcapng carries the host's state in its section header. */
+function hostEvidenceInFile(inputs: string[]) {
+  return inputs.length === 1 && fs.statSync(inputs[0]!).isFile() ? hostEvidenceInPcapng(inputs[0]!) : undefined;
 }

@@ -1,6 +1,6 @@
 import { REWRITE_FIELDS, type Direction, type FieldValue, type IpPacket, type Sighting } from '../model.js';
 import { fieldValue, rewrittenFields } from './rewrites.js';
-import type { DirectionStats, FlowState, RewriteRecord, StepStats } from './flows.js';
+import type { DirectionStats, FlowState, PendingPacket, RewriteRecord, StepStats } from './flows.js';
 import { isEchoReply, isEchoRequest, TCP_RST } from './keys.js';
 import type { TransitTimes } from './inflight.js';
 import { sourceNeedsSnat } from '../addresses.js';
@@ -11,6 +11,8 @@ import { noteInside, noteTunnelStep, tunnelOf } from './tunnels.js';
 export interface JourneyOutcome {
   vanishedBetween?: [number, number];
   missedAt?: number[];
+  /** Not at its end when the trace ended: judged in flight or vanished by concludeFlow. */
+  pending?: PendingPacket;
 }
 
 /** Most journeys arrive seen everywhere: they share this empty outcome. */
@@ -53,7 +55,11 @@ export function accountJourney(
   stats.packets++;
   stats.farthest = Math.max(stats.farthest, reached);
   if (arrived) stats.arrived++;
-  else if (ending) stats.pending.push({ hop: final.hop, next: travel(increasing, last, reached + 1), t: final.t, ip: first.ip });
+  else if (ending) {
+    const pending: PendingPacket = { hop: final.hop, next: travel(increasing, last, reached + 1), t: final.t, ip: first.ip };
+    stats.pending.push(pending);
+    result = { pending };
+  }
   else {
     stats.vanishedAfter[final.hop]++;
     result = { vanishedBetween: [final.hop, travel(increasing, last, reached + 1)] };

@@ -1,5 +1,5 @@
 import type { IpAddress } from '../addresses.js';
-import type { Direction, Encap, Endpoint, FieldValue, IpPacket, Rejection, RewriteField, Sighting } from '../model.js';
+import type { Direction, Encap, Endpoint, FieldValue, IpPacket, Journey, Rejection, RewriteField, Sighting } from '../model.js';
 import { conversationKey, endpointsOf, isEchoReply, isEchoRequest, isIcmpError, protoName, sameSide, TCP_ACK, TCP_SYN, type Endpoints, type Side } from './keys.js';
 import type { PathModel } from './path.js';
 
@@ -34,6 +34,8 @@ export interface PendingPacket {
   next: number;
   t: number;
   ip: IpPacket;
+  /** The journey listeners were told of, to hear how it ended (Journey.atEnd). */
+  journey?: Journey;
 }
 
 /** The answers to a flow's echo requests, by sequence number: an echo reply answers its request. */

@@ -47,8 +47,10 @@ export function concludeFlow(flow: FlowState, endNs: number, transit: TransitTim
   for (const direction of ['request', 'reply'] as const) {
     const stats = direction === 'request' ? flow.request : flow.reply;
     for (const packet of stats.pending) {
-      if (stillOnItsWay(flow, direction, packet, endNs, transit)) stats.inFlight++;
+      const inFlight = stillOnItsWay(flow, direction, packet, endNs, transit);
+      if (inFlight) stats.inFlight++;
       else stats.vanishedAfter[packet.hop]++;
+      if (packet.journey) packet.journey.atEnd = { between: [packet.hop, packet.next], inFlight };
     }
     stats.pending = [];
   }

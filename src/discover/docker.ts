@@ -1,6 +1,9 @@
 import Docker from 'dockerode';
-import { readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { ExitCode, FatalError } from '../errors.js';
+import { dockerEndpoint } from './docker-host.js';
+
+// Kept in docker-host.ts, which does not load dockerode.
+export { dockerEndpoint, dockerdPid, dockerSocketPath } from './docker-host.js';
 
 /** What discovery needs from `docker inspect`. */
 export interface ContainerFacts {
@@ -13,16 +16,6 @@ export interface ContainerFacts {
   networks: { name: string; id: string; ip: string; prefixLen: number; gateway: string }[];
   /** Published ports, e.g. { containerPort: "80/tcp", hostIp: "0.0.0.0", hostPort: "8080" }. */
   ports: { containerPort: string; hostIp: string; hostPort: string }[];
-}
-
-/** Where the Docker Engine API is, as the user would recognise it (DOCKER_HOST or the default). */
-export function dockerEndpoint(env: NodeJS.ProcessEnv = process.env): string {
-  return env.DOCKER_HOST || 'unix:///var/run/docker.sock';
-}
-
-export function dockerSocketPath(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const endpoint = dockerEndpoint(env);
-  return endpoint.startsWith('unix://') ? endpoint.slice('unix://'.length) || '/var/run/docker.sock' : undefined;
 }
 
 /** How long the first answer from Docker may take (`--docker-timeout`). */
@@ -137,52 +130,4 @@ export async function containerByIp(docker: Docker, networkId: string, ip: strin
     [c.IPv4Address, c.IPv6Address ?? ''].some((cidr) => cidr.split('/')[0] === ip);
   const hit = Object.entries(info.Containers ?? {}).find(([, c]) => holds(c));
   return hit?.[0];
-}
-
-/**
- * The pid of the dockerd serving `socketPath`: the veths and bridges it makes live in its
- * network namespace, which is not always ours (a dockerd started inside another namespace).
- * A unix socket is listed in /proc/PID/net/unix of the namespace it was bound in.
- */
-export function dockerdPid(socketPath: string): number | undefined {
-  const wanted = canonical(socketPath);
-  const daemons = listPids().filter((pid) => readText(`/proc/${pid}/comm`).trim() === 'dockerd');
-  const serving = daemons.filter((pid) =>
-    readText(`/proc/${pid}/net/unix`)
-      .split('\n')
-      .some((line) => {
-        const path = line.trim().split(/\s+/)[7];
-        return path !== undefined && canonical(path) === wanted;
-      }),
-  );
-  if (serving.length > 0) return ownerOfSocket(serving, wanted) ?? serving[0];
-  return undefined;
-}
-
-/** Several dockerds in one namespace all list the path: keep the one whose cmdline names it. */
-function ownerOfSocket(pids: number[], socketPath: string): number | undefined {
-  if (pids.length === 1) return pids[0];
-  return pids.find((pid) => readText(`/proc/${pid}/cmdline`).split('\0').some((arg) => arg.includes(socketPath)));
-}
-
-function canonical(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path.replace(/^\/var\/run\//, '/run/');
-  }
-}
-
-function listPids(): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .map(Number);
-}
-
-function readText(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
 }

@@ -1,16 +1,7 @@
 import { ExitCode, FatalError } from '../errors.js';
-import {
-  DEFAULT_DOCKER_TIMEOUT_MS,
-  firstAnswer,
-  type DockerWait,
-  dockerClient,
-  dockerdPid,
-  dockerSocketPath,
-  inspectContainer,
-  networkDriver,
-  type ContainerFacts,
-} from './docker.js';
-import { netnsFromArg, netnsOfPid, OWN_NETNS, type Netns } from './netns.js';
+import { DEFAULT_DOCKER_TIMEOUT_MS, firstAnswer, type DockerWait, dockerClient, inspectContainer, networkDriver, type ContainerFacts } from './docker.js';
+import { hostSideOf, type HostSide } from './host-netns.js';
+import { netnsFromArg, netnsOfPid, type Netns } from './netns.js';
 import type Docker from 'dockerode';
 
 /** What the user asked to trace: a Docker container, a process, or a bare namespace. */
@@ -37,54 +28,46 @@ export interface ResolvedTarget {
 
 /** Told when Docker keeps discovery waiting (default: a line on stderr, before any capture or UI). */
 export type DockerWaitNotice = (endpoint: string) => void;
-const sayWaiting: DockerWaitNotice = (endpoint) => process.stderr.write(`hoptrace: connecting to Docker at ${endpoint} ...\n`);
+export const sayWaiting: DockerWaitNotice = (endpoint) => process.stderr.write(`hoptrace: connecting to Docker at ${endpoint} ...\n`);
 
-export async function resolveTarget(spec: TargetSpec, onDockerWait: DockerWaitNotice = sayWaiting): Promise<ResolvedTarget> {
+/**
+ * `onNetns` hears of each namespace of the path as soon as it is known (the host side first,
+ * then the container's, once Docker has answered): a live trace starts its captures there.
+ */
+export async function resolveTarget(spec: TargetSpec, onDockerWait: DockerWaitNotice = sayWaiting, onNetns: (ns: Netns) => void = () => undefined): Promise<ResolvedTarget> {
+  const host = hostSideOf(spec);
+  onNetns(host.hostNetns);
   if (spec.kind === 'pid') {
-    const host = explicitHost(spec.hostNetns);
-    return { name: `pid ${spec.pid}`, description: `process ${spec.pid}`, netns: netnsOfPid(spec.pid, `pid:${spec.pid}`), ...host, drivers: {} };
+    const netns = netnsOfPid(spec.pid, `pid:${spec.pid}`);
+    onNetns(netns);
+    return { name: `pid ${spec.pid}`, description: `process ${spec.pid}`, netns, ...host, drivers: {} };
   }
   if (spec.kind === 'netns') {
-    const host = explicitHost(spec.hostNetns);
     const short = spec.ref.split('/').pop() ?? spec.ref;
-    return { name: short, description: `network namespace ${spec.ref}`, netns: netnsFromArg(spec.ref, `netns:${short}`), ...host, drivers: {} };
+    const netns = netnsFromArg(spec.ref, `netns:${short}`);
+    onNetns(netns);
+    return { name: short, description: `network namespace ${spec.ref}`, netns, ...host, drivers: {} };
   }
-  return resolveContainer(spec.ref, spec.hostNetns, { timeoutMs: spec.dockerTimeoutMs ?? DEFAULT_DOCKER_TIMEOUT_MS, onWait: onDockerWait });
+  return resolveContainer(spec.ref, host, { timeoutMs: spec.dockerTimeoutMs ?? DEFAULT_DOCKER_TIMEOUT_MS, onWait: onDockerWait }, onNetns);
 }
 
-function explicitHost(hostNetns: string | undefined): { hostNetns: Netns; hostNetnsReason: string } {
-  if (hostNetns) return { hostNetns: netnsFromArg(hostNetns, 'host'), hostNetnsReason: `--host-netns ${hostNetns}` };
-  return { hostNetns: OWN_NETNS, hostNetnsReason: "hoptrace's own network namespace" };
-}
-
-async function resolveContainer(ref: string, hostNetnsArg: string | undefined, wait: DockerWait): Promise<ResolvedTarget> {
+async function resolveContainer(ref: string, host: HostSide, wait: DockerWait, onNetns: (ns: Netns) => void): Promise<ResolvedTarget> {
   const docker = dockerClient(wait.timeoutMs);
   const container = await firstAnswer(inspectContainer(docker, ref), wait);
   if (!container.running || container.pid <= 0) {
     throw new FatalError(`container ${container.name} is not running`, ExitCode.ENVIRONMENT, `start it first: docker start ${container.name}`);
   }
+  const netns = netnsOfPid(container.pid, `container:${container.name}`);
+  onNetns(netns);
   const drivers: Record<string, string> = {};
   for (const network of container.networks) drivers[network.name] = await networkDriver(docker, network.id);
   return {
     name: container.name,
     description: `container ${container.name} (${container.id.slice(0, 12)})`,
-    netns: netnsOfPid(container.pid, `container:${container.name}`),
-    ...dockerHost(hostNetnsArg),
+    netns,
+    ...host,
     container,
     drivers,
     docker,
   };
-}
-
-/**
- * The veths and bridges Docker makes live in dockerd's own network namespace. On a normal
- * host that is ours; a dockerd started inside another namespace (as in hoptrace's lab) is
- * found through the unix socket it serves.
- */
-function dockerHost(hostNetnsArg: string | undefined): { hostNetns: Netns; hostNetnsReason: string } {
-  if (hostNetnsArg) return explicitHost(hostNetnsArg);
-  const socket = dockerSocketPath();
-  const pid = socket ? dockerdPid(socket) : undefined;
-  if (pid === undefined) return { hostNetns: OWN_NETNS, hostNetnsReason: "hoptrace's own network namespace (dockerd's pid not found)" };
-  return { hostNetns: netnsOfPid(pid, 'host'), hostNetnsReason: `the namespace of dockerd (pid ${pid}) serving ${socket}` };
 }

@@ -16,7 +16,7 @@ import { DEFAULTS } from '../pipeline/options.js';
 import { attachCauses, flowCauses, routeQuestionsOf } from './causes.js';
 import { collectSnapshot, type CollectOptions, type RouteQuestion } from './collect.js';
 import { parseConntrack } from './conntrack.js';
-import { hostEvidence, writeHostFile } from './host-file.js';
+import { type HostEvidence, hostEvidence, writeHostFile } from './host-file.js';
 import { type RuleTrace, startRuleTrace } from './trace-rules.js';
 import type { CtEntry, HostSnapshot } from './types.js';
 
@@ -33,9 +33,9 @@ export interface HostWatch {
   /**
    * Gives the flows still waiting for a reading their causes (from the last reading, begun after
    * all of them), reads the host again, writes host.json into `recordDir` if given, and returns
-   * the report with causes.
+   * the report with causes (`keep` gets the evidence, for --pcapng to carry).
    */
-  finish(report: Report, recordDir?: string): Promise<Report>;
+  finish(report: Report, recordDir?: string, keep?: (evidence: HostEvidence) => void): Promise<Report>;
 }
 
 /** How the host is read: the real commands, or a test's stand-in. */
@@ -100,7 +100,7 @@ export async function watchHost(path: DiscoveredPath, options: WatchOptions): Pr
   return {
     stop,
     retired: (flow) => retiring.add(flow),
-    async finish(report, recordDir) {
+    async finish(report, recordDir, keep) {
       sampler.stop();
       await retiring.settle();
       await stopTrace();
@@ -109,6 +109,7 @@ export async function watchHost(path: DiscoveredPath, options: WatchOptions): Pr
       retiring.emit(waiting, after);
       const evidence = evidenceWith(after);
       if (recordDir) writeHostFile(join(recordDir, HOST_FILE_NAME), evidence);
+      keep?.(evidence);
       const done = attachCauses(report, evidence, { traceRules: options.traceRules });
       const gaps = [...new Set([...(done.causes?.gaps ?? []), ...retiring.gaps])];
       return done.causes ? { ...done, causes: { ...done.causes, gaps } } : done;

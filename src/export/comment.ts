@@ -3,7 +3,9 @@
 // render/, so its sentences are made here; NAT is named by render/nat.ts's rule. Two strings
 // per frame of a million-frame trace: what depends only on the hop is made once, what
 // depends on the journey once per journey, and lists are not built when they are empty.
-import type { Hop } from '../model.js';
+import type { Cause } from '../evidence/types.js';
+import { whyLine } from '../evidence/words.js';
+import type { FlowReport, Hop } from '../model.js';
 import { natName } from '../render/nat.js';
 import type { FieldChange, JourneyNote } from './journey-note.js';
 
@@ -60,6 +62,9 @@ export class FrameWords {
     if (step === note.steps.length - 1 && note.vanishedBetween) {
       const [a, b] = note.vanishedBetween;
       out += ` · not seen at ${this.hops[b].name}: vanished between ${this.hops[a].name} and ${this.hops[b].name}`;
+    } else if (step === note.steps.length - 1 && note.inFlightBetween) {
+      const [a, b] = note.inFlightBetween;
+      out += ` · still on its way from ${this.hops[a].name} to ${this.hops[b].name} when the capture ended`;
     }
     return out;
   }
@@ -74,6 +79,25 @@ export class FrameWords {
     const missed = missedBefore(note, step);
     if (missed.length > 0) out += ` missed=${missed.join(',')}`;
     if (step === note.steps.length - 1 && note.vanishedBetween) out += ` vanished=${note.vanishedBetween[0]}-${note.vanishedBetween[1]}`;
+    else if (step === note.steps.length - 1 && note.inFlightBetween) out += ` in_flight=${note.inFlightBetween[0]}-${note.inFlightBetween[1]}`;
     return out;
   }
+}
+
+/**
+ * The cause of the flow's stop point when this vanished packet is one that stopped there (same
+ * way, same two hops): then what the text report's why: line says applies to it. None when the
+ * cause is not known or belongs to another stop; never a guess.
+ */
+export function vanishCause(flow: FlowReport, hops: Hop[], reply: boolean, between: [number, number]): Cause | undefined {
+  const cause = flow.cause;
+  if (!cause || cause.detail.type === 'not-known' || flow.verdict === 'ok' || !flow.dropBetween) return undefined;
+  // As the causes stage reads the stop point (evidence/causes.ts): replies only when the replies were dropped.
+  if ((flow.verdict === 'reply-dropped') !== reply) return undefined;
+  return hops[between[0]]?.name === flow.dropBetween[0] && hops[between[1]]?.name === flow.dropBetween[1] ? cause : undefined;
+}
+
+/** A vanished packet's two comments with its cause added: the text report's why: line, and cause=<kind> in the fields. */
+export function withCause(comments: readonly string[], cause: Cause): string[] {
+  return comments.map((c) => (c.startsWith('hoptrace: ') ? `${c} cause=${cause.detail.type}` : `${c} · ${whyLine(cause)}`));
 }

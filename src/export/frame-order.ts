@@ -10,7 +10,7 @@
 import type { Journey } from '../model.js';
 import type { Frame } from '../model.js';
 import type { FramePlace } from '../session.js';
-import { type JourneyNote, noteJourney } from './journey-note.js';
+import { type JourneyNote, noteEnding, noteJourney } from './journey-note.js';
 
 /** One frame as it is written: a cursor reused for every frame, valid only during the call. */
 export interface AnnotatedFrame {
@@ -253,6 +253,8 @@ export class FrameAnnotator {
       c.length = r.length[i];
       c.note = r.note[i];
       c.step = r.step[i];
+      // Frames of a journey open at the end are written after the trace judged it.
+      if (c.note?.ending) noteEnding(c.note);
       r.note[i] = undefined;
       this.byHop[c.hop].shift();
       this.head++;

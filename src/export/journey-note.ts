@@ -33,6 +33,10 @@ export interface JourneyNote {
   steps: JourneyStep[];
   /** Last hop it was seen at and the next hop that should have seen it. */
   vanishedBetween?: [number, number];
+  /** Last hop it was seen at and the next one, when it was still on its way as the capture ended. */
+  inFlightBetween?: [number, number];
+  /** Open when the capture ended: judged only once the trace has ended (see noteEnding). */
+  ending?: Journey;
   /** Hops it crossed without being captured there. */
   missedAt: number[];
 }
@@ -70,5 +74,16 @@ export function noteJourney(journey: Journey, journeyId: number): JourneyNote {
   });
   const note: JourneyNote = { flowId: journey.flowId, journeyId, direction: journey.direction, ascending, steps, missedAt: journey.missedAt ?? [] };
   if (journey.vanishedBetween) note.vanishedBetween = journey.vanishedBetween;
+  if (journey.openAtEnd) note.ending = journey;
+  noteEnding(note);
   return note;
+}
+
+/** A journey open when the capture ended, once the trace has judged it: in flight, or lost (before, its note says neither). */
+export function noteEnding(note: JourneyNote): void {
+  const end = note.ending?.atEnd;
+  if (!end) return;
+  note.ending = undefined;
+  if (end.inFlight) note.inFlightBetween = end.between;
+  else note.vanishedBetween ??= end.between;
 }

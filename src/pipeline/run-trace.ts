@@ -90,6 +90,9 @@ function tapped(tracer: Tracer, taps: FrameTap[]): FrameSink {
       tracer.push(frame);
       settled();
     },
+    linkType(hop, linkType) {
+      for (const tap of taps) tap.linkType?.(hop, linkType);
+    },
     tick(tsSec, tsNsec) {
       for (const tap of taps) tap.tick(tsSec, tsNsec);
       tracer.tick(tsSec, tsNsec);

@@ -191,6 +191,7 @@ class PathTracer implements Tracer {
 
   private settle(open: OpenJourney, ending: boolean): void {
     const { flow, direction, created } = this.table.place(open.sightings);
+    // Most journeys share one empty outcome: no copy of it per packet.
     const outcome = accountJourney(this.path, flow, direction, open.sightings, ending, this.transit);
     if (flow.publicId === 0) {
       if (!this.isTraced(open, flow, direction)) {
@@ -205,6 +206,13 @@ class PathTracer implements Tracer {
     if (this.listeners.size === 0) return;
     const ascending = (direction === 'request') === flow.outbound;
     const journey: Journey = { flowId: flow.publicId, direction, ascending, sightings: open.sightings, ...outcome };
+    // Judged once the trace ends (correlate/inflight.ts), on this very object.
+    const pending = outcome.pending;
+    if (pending) {
+      delete (journey as Journey & { pending?: unknown }).pending;
+      journey.openAtEnd = true;
+      pending.journey = journey;
+    }
     this.emit({ kind: 'journey', journey });
     // A flow event per packet would build a report per packet: only a new verdict is news.
     const verdict = verdictOf(this.path, flow);

@@ -23,13 +23,23 @@ const wallClock = (fn: () => void, ms: number): (() => void) => {
  * Returns the function that stops the stream; it prints what was still waiting, since the
  * trace has ended and those verdicts are final.
  */
-export function streamFlowLines(trace: Pick<TraceSession, 'subscribe'>, write: (line: string) => void, color: boolean, options: StreamOptions = {}): () => void {
+export function streamFlowLines(
+  trace: Pick<TraceSession, 'subscribe'> & Partial<Pick<TraceSession, 'snapshot'>>,
+  write: (line: string) => void,
+  color: boolean,
+  options: StreamOptions = {},
+): () => void {
   const windowMs = options.windowMs ?? 500;
   const schedule = options.schedule ?? wallClock;
   const shown = new Map<number, Verdict>();
   const waiting = new Map<number, { flow: FlowReport; cancel: () => void }>();
-  const print = (flow: FlowReport) => {
-    waiting.delete(flow.id);
+  // A flow event comes only when the verdict changes, and its counts stop there: print the flow as
+  // it stands now (the requests and replies since then included), else "ok (1 request, 1 reply)"
+  // would stand for a ping whose three echoes were all answered.
+  const current = (flow: FlowReport): FlowReport => trace.snapshot?.().flows.find((f) => f.id === flow.id) ?? flow;
+  const print = (event: FlowReport) => {
+    waiting.delete(event.id);
+    const flow = current(event);
     if (shown.get(flow.id) === flow.verdict) return;
     shown.set(flow.id, flow.verdict);
     write(`${flowHeadline(flow, color)}\n`);

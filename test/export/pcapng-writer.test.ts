@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openCaptureFile } from '../../src/capture/files/open.js';
 import { readHoptraceDescription } from '../../src/capture/files/pcapng-hops.js';
-import { enhancedPacketBlock, interfaceDescriptionBlock, nanosecondHalves, sectionHeaderBlock } from '../../src/capture/files/pcapng-writer.js';
+import { EpbDirection, PcapngFile, enhancedPacketBlock, interfaceDescriptionBlock, nanosecondHalves, packetComments, sectionHeaderBlock, withPacketComments } from '../../src/capture/files/pcapng-writer.js';
 import { openTrace } from '../../src/capture/trace.js';
 import { PcapngExport } from '../../src/export/pcapng-export.js';
 import { type Frame, type Hop, LinkType } from '../../src/model.js';
@@ -84,5 +84,36 @@ describe('pcapng blocks hoptrace writes', () => {
     ]));
     expect(readHoptraceDescription(file)).toBeNull();
     expect(openTrace([file]).hops.map((h) => [h.name, h.role])).toEqual([['a', 'other'], ['b', 'other']]);
+  });
+});
+
+describe('a packet block completed after it was written (withPacketComments)', () => {
+  it('gets the new comments in place of the old, keeps its bytes and its epb_flags, and is read back at its new length', () => {
+    const file = path.join(dir, 'completed.pcapng');
+    const out = new PcapngFile(file);
+    out.append(sectionHeaderBlock([]));
+    out.append(interfaceDescriptionBlock(LinkType.LINUX_SLL, 0, []));
+    const data = Uint8Array.from({ length: 45 }, (_, i) => i);
+    const at = out.position;
+    out.appendPacket(0, 1795461744, 470406123, data, 0, data.length, 60, ['flow 1 journey 1 request · hop 1 a', 'hoptrace: flow=1'], EpbDirection.OUTBOUND);
+    out.close();
+    const written = fs.readFileSync(file).subarray(at);
+    expect(packetComments(written)).toEqual(['flow 1 journey 1 request · hop 1 a', 'hoptrace: flow=1']);
+    const longer = ['flow 1 journey 1 request · hop 1 a · why: é'.repeat(3), 'hoptrace: flow=1 cause=drop-rule'];
+    const block = withPacketComments(written, longer);
+    expect(packetComments(block)).toEqual(longer);
+    expect(block.readUInt32LE(4)).toBe(block.length);
+    expect(block.readUInt32LE(block.length - 4)).toBe(block.length);
+    expect(block.subarray(8, 28 + 45)).toEqual(written.subarray(8, 28 + 45));
+    // epb_flags (code 2, 4 bytes, outbound) follows the comments.
+    const flagsAt = block.indexOf(Buffer.from([2, 0, 4, 0, EpbDirection.OUTBOUND, 0, 0, 0]), 28 + 48);
+    expect(flagsAt).toBeGreaterThan(0);
+    const copy = path.join(dir, 'completed-copy.pcapng');
+    fs.writeFileSync(copy, Buffer.concat([fs.readFileSync(file).subarray(0, at), block]));
+    const reader = openCaptureFile(copy);
+    const record = reader.next()!;
+    expect([...record.data]).toEqual([...data]);
+    expect(record.origLen).toBe(60);
+    expect(reader.next()).toBeNull();
   });
 });

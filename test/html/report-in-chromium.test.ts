@@ -30,31 +30,38 @@ function externalReferences(dom: string): string[] {
   return [...refs, ...urls, ...imports];
 }
 
-const CASES: Record<string, { rewrites: string[]; verdict: string; vanished: number }> = {
+const IN_FLIGHT = 'still on its way from docker0 to eth0 when the capture ended';
+
+const CASES: Record<string, { rewrites: string[]; verdict: string; vanished: number; inFlight: number }> = {
   'ping-out': {
     rewrites: ['SNAT src 198.18.0.2 -> 203.0.113.1', 'un-SNAT dst 203.0.113.1 -> 198.18.0.2'],
     verdict: 'verdict: ok: requests reached eth0 and the answers came back.',
     vanished: 0,
+    inFlight: 0,
   },
   'published-port': {
     rewrites: ['DNAT dst 203.0.113.1 -> 198.18.0.2', 'DNAT dport 8080 -> 80', 'un-DNAT src 198.18.0.2 -> 203.0.113.1', 'un-DNAT sport 80 -> 8080'],
     verdict: 'verdict: ok: requests reached c1 eth0 and the answers came back.',
     vanished: 0,
+    inFlight: 0,
   },
   'ip-forward-off': {
     rewrites: [],
     verdict: 'verdict: dropped: requests vanished between docker0 and eth0 (last seen at docker0).',
     vanished: 2,
+    inFlight: 1,
   },
   'container-to-container': {
     rewrites: [],
     verdict: 'verdict: ok: requests reached c2 eth0 and the answers came back.',
     vanished: 0,
+    inFlight: 0,
   },
   'dns-unreachable': {
     rewrites: ['SNAT src 198.18.0.2 -> 203.0.113.1', 'un-SNAT dst 203.0.113.1 -> 198.18.0.2'],
     verdict: 'verdict: rejected: ICMP port unreachable from 203.0.113.2, beyond eth0, answered the request.',
     vanished: 0,
+    inFlight: 0,
   },
 };
 
@@ -68,6 +75,10 @@ describe.skipIf(!haveChromium)('the HTML report in a real browser (chromium head
       expect([...new Set(texts(page.dom, 'text', 'rewrite'))].sort()).toEqual([...expected.rewrites].sort());
       expect(texts(page.dom, 'p', 'verdict')).toEqual([expected.verdict]);
       expect(texts(page.dom, 'text', 'vanished')).toEqual(Array(expected.vanished).fill('vanished between docker0 and eth0'));
+      // A packet still on its way when the capture ended has its own mark and words, not a cross.
+      expect(texts(page.dom, 'text', 'in-flight')).toEqual(Array(expected.inFlight).fill(IN_FLIGHT));
+      expect(page.dom.match(/class="in-flight-mark"/g) ?? []).toHaveLength(expected.inFlight);
+      expect(page.dom.match(/class="cross"/g) ?? []).toHaveLength(expected.vanished);
       expect(page.pageRequests).toEqual([]);
       expect(externalReferences(page.dom)).toEqual([]);
       expect(page.dom).not.toMatch(/<script/i);
@@ -75,6 +86,23 @@ describe.skipIf(!haveChromium)('the HTML report in a real browser (chromium head
       expect(fs.statSync(shot).size).toBeGreaterThan(20_000);
     }, 120_000);
   }
+
+  it('ip-forward-off stopped a second after its last request: all three vanished, three crosses and no in-flight mark', () => {
+    const trace = path.join(work, 'stopped-later');
+    fs.mkdirSync(trace);
+    const source = path.join(FIXTURES, 'ip-forward-off');
+    for (const f of fs.readdirSync(source)) fs.copyFileSync(path.join(source, f), path.join(trace, f));
+    const doc = JSON.parse(fs.readFileSync(path.join(trace, 'path.json'), 'utf8'));
+    // The last request is the trace's last packet, seen at docker0 at 1795461744.470406.
+    fs.writeFileSync(path.join(trace, 'path.json'), JSON.stringify({ ...doc, stoppedAt: 1795461745.470406 }));
+    const { html, json } = report('stopped-later', trace);
+    expect(json.flows[0].findings).toEqual([]);
+    const page = render(html, work);
+    expect(texts(page.dom, 'text', 'vanished')).toEqual(Array(3).fill('vanished between docker0 and eth0'));
+    expect(page.dom.match(/class="cross"/g)).toHaveLength(3);
+    expect(page.dom).not.toMatch(/class="in-flight/);
+    expect(page.dom).not.toContain('when the capture ended</text>');
+  }, 120_000);
 
   it('a control page with an <img> and a stylesheet from outside addresses shows both requests in the network log (the check above can fail)', () => {
     const control = path.join(work, 'control.html');

@@ -30,6 +30,7 @@ ALL_SCENARIOS=(ping-out tcp-out dns-unreachable published-port container-to-cont
 FIXTURES="${HT_FIXTURES_DIR:-$REPO/fixtures}"
 
 CAP_PIDS=()  # tcpdump processes of the current scenario
+CAPTURE_FLAGS=() # extra tcpdump options for the next add_hop (e.g. -p: no promiscuous mode)
 CAP_FILES=()
 HOPS='[]'    # path.json hops of the current scenario
 DESCRIPTION=""
@@ -52,7 +53,7 @@ start_capture() { # start_capture NSPATH IFACE FILE
   # -Z root: Debian's tcpdump drops to user tcpdump, which may not write into the lab dir.
   # --immediate-mode: without it packets wait in a ring block (1 s timeout) and the last
   # ones of a capture are lost when SIGINT stops tcpdump before the block is handed over.
-  nsenter --net="$nspath" tcpdump -Z root -nn --immediate-mode -i "$iface" -w "$file" -U -s 262144 \
+  nsenter --net="$nspath" tcpdump -Z root -nn --immediate-mode ${CAPTURE_FLAGS[@]+"${CAPTURE_FLAGS[@]}"} -i "$iface" -w "$file" -U -s 262144 \
     </dev/null >/dev/null 2>"$file.log" &
   CAP_PIDS+=($!)
   CAP_FILES+=("$file")

@@ -15,3 +15,5 @@ live_remote_reset() { setup_remote_reset; live_trace tcp c1 "$HT_OUTSIDE_ADDR:50
 live_reset_after_answer() { setup_reset_after_answer; live_watch c1 -- http_request; }
 live_fin_close() { setup_fin_close; live_watch c1 -- http_request; }
 live_ipv6_ula_routed() { setup_ipv6_ula_routed; live_trace ping c6 "$HT_OUTSIDE_ADDR6" --count 3 --interval 0.5; }
+live_reply_dropped() { setup_reply_dropped; live_trace ping c1 "$HT_OUTSIDE_ADDR" --count 3 --interval 0.3; }
+live_partial_loss() { setup_partial_loss; live_trace ping c1 "$HT_OUTSIDE_ADDR" --count 4 --interval 0.3; }

@@ -8,6 +8,10 @@
 TRUTH_SCENARIOS=(forward-off-fast reject-reset half-answered c2c-with-uplink reject-icmp ttl-expired
   remote-reset reset-after-answer fin-close ipv6-ula-routed)
 
+# Real recordings of the findings no other fixture shows (issue 14: "No fixture produces
+# reply-dropped, hop-not-seeing-flow or partial-loss").
+FINDING_SCENARIOS=(reply-dropped partial-loss c2c-bridge-not-promisc)
+
 # c1 on docker0, its neighbour caches warmed by one ping to DST (default the outside host).
 c1_warm() {
   run_container c1 -- sleep 3600
@@ -174,4 +178,48 @@ scenario_ipv6_ula_routed() {
   setup_ipv6_ula_routed
   add_container_path c6 "$HT_OUTSIDE_ADDR6"
   in_c c6 ping -c 3 -i 0.5 -W 2 "$HT_OUTSIDE_ADDR6" >&2
+}
+
+setup_reply_dropped() {
+  c1_warm
+  nsenter --net="$HOST_NS" iptables -I DOCKER-USER -i eth0 -p icmp --icmp-type echo-reply -j DROP
+  settle
+}
+scenario_reply_dropped() {
+  DESCRIPTION="The replies dropped on the Docker host: iptables -I DOCKER-USER -i eth0 -p icmp --icmp-type echo-reply -j DROP; c1 pings $HT_OUTSIDE_ADDR 3 times: the requests leave by eth0, the replies reach eth0 and never docker0."
+  setup_reply_dropped
+  add_container_path c1 "$HT_OUTSIDE_ADDR"
+  expect_failure in_c c1 ping -c 3 -i 0.3 -W 1 "$HT_OUTSIDE_ADDR"
+}
+
+setup_partial_loss() {
+  c1_warm
+  nsenter --net="$HOST_NS" iptables -I DOCKER-USER -i docker0 -p icmp --icmp-type echo-request -m statistic --mode nth --every 2 --packet 1 -j DROP
+  settle
+}
+scenario_partial_loss() {
+  DESCRIPTION="Some requests dropped on the Docker host: iptables -I DOCKER-USER -i docker0 -p icmp --icmp-type echo-request -m statistic --mode nth --every 2 --packet 1 -j DROP; c1 pings $HT_OUTSIDE_ADDR 4 times: the second and fourth requests vanish between docker0 and eth0, the others are answered."
+  setup_partial_loss
+  add_container_path c1 "$HT_OUTSIDE_ADDR"
+  in_c c1 ping -c 4 -i 0.3 -W 1 "$HT_OUTSIDE_ADDR" >&2 || true
+}
+
+# tcpdump -p on docker0: a bridge passes the frames it forwards between two ports to its own
+# device only in promiscuous mode (fixtures/container-to-container/README.md), so docker0 sees
+# none of c1's ping to c2 though the frames crossed the bridge. Plain tcpdump only: hoptrace's
+# own capture is promiscuous.
+scenario_c2c_bridge_not_promisc() {
+  DESCRIPTION="c1 pings c2 (3 echoes) on docker0, with docker0 captured by tcpdump -p (not promiscuous): the bridge forwards the frames between its ports without passing them to docker0's capture."
+  setup_c2c_with_uplink
+  local v1 v2
+  v1="$(container_veth c1)"
+  v2="$(container_veth c2)"
+  add_hop "$(container_ns c1)" eth0 "c1 eth0" container container:c1
+  add_hop "$HOST_NS" "$v1" "$v1" veth host
+  CAPTURE_FLAGS=(-p)
+  add_hop "$HOST_NS" docker0 docker0 bridge host
+  CAPTURE_FLAGS=()
+  add_hop "$HOST_NS" "$v2" "$v2" veth host
+  add_hop "$(container_ns c2)" eth0 "c2 eth0" container container:c2
+  in_c c1 ping -c 3 -i 0.3 -W 2 "$C2_ADDR" >&2
 }

@@ -22,8 +22,9 @@ function optionBytes(options: BlockOption[]): Buffer {
   const parts: Buffer[] = [];
   for (const [code, value] of options) {
     const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-    // An over-long comment is cut rather than making the block unreadable.
-    const length = Math.min(bytes.length, MAX_OPTION_LENGTH);
+    // An over-long comment is cut (a string at a character boundary) rather than making the block unreadable.
+    let length = Math.min(bytes.length, MAX_OPTION_LENGTH);
+    if (typeof value === 'string') while (length < bytes.length && (bytes[length] & 0xc0) === 0x80) length--;
     const option = Buffer.alloc(4 + ((length + 3) & ~3));
     option.writeUInt16LE(code, 0);
     option.writeUInt16LE(length, 2);
@@ -141,6 +142,7 @@ export class PcapngFile {
   private readonly fd: number;
   private chunk = Buffer.allocUnsafe(CHUNK);
   private used = 0;
+  private flushed = 0;
   private closed = false;
 
   constructor(readonly path: string) {
@@ -226,10 +228,16 @@ export class PcapngFile {
     return at;
   }
 
+  /** Offset in the file where the next block will start. */
+  get position(): number {
+    return this.flushed + this.used;
+  }
+
   flush(): void {
     if (this.used === 0 || this.closed) return;
     let offset = 0;
     while (offset < this.used) offset += writeSync(this.fd, this.chunk, offset, this.used - offset);
+    this.flushed += this.used;
     this.used = 0;
   }
 
@@ -240,4 +248,39 @@ export class PcapngFile {
     closeSync(this.fd);
     this.closed = true;
   }
+}
+
+/**
+ * An Enhanced Packet Block (little-endian, as PcapngFile writes it) with its comments replaced
+ * by `comments`; its other options (epb_flags) are kept after them, and the packet untouched.
+ */
+export function withPacketComments(epb: Buffer, comments: readonly string[]): Buffer {
+  const caplen = epb.readUInt32LE(20);
+  const optionsAt = 28 + ((caplen + 3) & ~3);
+  const kept: BlockOption[] = comments.map((c) => [Option.COMMENT, c]);
+  const end = epb.length - 4;
+  for (let p = optionsAt; p + 4 <= end; ) {
+    const code = epb.readUInt16LE(p);
+    const size = epb.readUInt16LE(p + 2);
+    if (code === Option.END || p + 4 + size > end) break;
+    if (code !== Option.COMMENT) kept.push([code, epb.subarray(p + 4, p + 4 + size)]);
+    p += 4 + ((size + 3) & ~3);
+  }
+  const body = epb.subarray(8, 28);
+  return block(BlockType.ENHANCED_PACKET, Buffer.from(body), kept, epb.subarray(28, 28 + caplen));
+}
+
+/** The comments of an Enhanced Packet Block written by PcapngFile, in order. */
+export function packetComments(epb: Buffer): string[] {
+  const caplen = epb.readUInt32LE(20);
+  const out: string[] = [];
+  const end = epb.length - 4;
+  for (let p = 28 + ((caplen + 3) & ~3); p + 4 <= end; ) {
+    const code = epb.readUInt16LE(p);
+    const size = epb.readUInt16LE(p + 2);
+    if (code === Option.END || p + 4 + size > end) break;
+    if (code === Option.COMMENT) out.push(epb.toString('utf8', p + 4, p + 4 + size));
+    p += 4 + ((size + 3) & ~3);
+  }
+  return out;
 }

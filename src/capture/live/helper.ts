@@ -1,5 +1,7 @@
 // The capture helper: one process per network namespace, started inside it
-// (`nsenter --net=<ns> node helper.js '<json>'`). It opens libpcap there through `cap` on
+// (`nsenter --net=<ns> node helper.js ['<json>']`; without the argument, the JSON spec comes as
+// the first line on stdin, so that a live trace can start the helper, and node and libpcap
+// load, while it still discovers the path). It opens libpcap there through `cap` on
 // each of its hops' interfaces and streams what it sees on stdout (see wire.ts): each packet
 // with the kernel's timestamp and length from libpcap's header (cap as patched by
 // patches/cap+0.2.1.patch), and each hop's kernel counters every second and once more as it
@@ -75,9 +77,12 @@ class OpenTap {
   }
 }
 
+function loadCap(): new () => CapHandle {
+  return (createRequire(import.meta.url)('cap') as { Cap: new () => CapHandle }).Cap;
+}
+
 function startCapture(spec: CaptureSpec): void {
-  const require = createRequire(import.meta.url);
-  const { Cap } = require('cap') as { Cap: new () => CapHandle };
+  const Cap = loadCap();
   const opened: OpenTap[] = [];
   const out = new OutputQueue(
     spec.backlogBytes ?? STREAM_HIGH_WATER,
@@ -219,10 +224,32 @@ function stopOnParentSignals(stop: () => void): void {
   process.stdout.on('error', () => process.exit(0));
 }
 
-function main(): void {
-  const spec = JSON.parse(process.argv[2] ?? '{}') as CaptureSpec | ProbeSpec;
+function run(spec: CaptureSpec | ProbeSpec): void {
   if (spec.mode === 'capture') startCapture(spec);
   else void runProbe(spec).then(() => process.exit(0));
+}
+
+/** The spec as the first line on stdin; stdin closed before it came: nothing was wanted. */
+function specFromStdin(then: (spec: CaptureSpec) => void): void {
+  let text = '';
+  const onData = (chunk: Buffer): void => {
+    text += chunk.toString();
+    const end = text.indexOf('\n');
+    if (end < 0) return;
+    process.stdin.off('data', onData);
+    process.stdin.off('end', unwanted);
+    then(JSON.parse(text.slice(0, end)) as CaptureSpec);
+  };
+  const unwanted = (): void => process.exit(0);
+  process.stdin.on('data', onData);
+  process.stdin.on('end', unwanted);
+}
+
+function main(): void {
+  if (process.argv[2] !== undefined) return run(JSON.parse(process.argv[2]) as CaptureSpec | ProbeSpec);
+  // Loaded while the parent is still finding the path: its taps are all that is missing.
+  loadCap();
+  specFromStdin(run);
 }
 
 main();

@@ -4,6 +4,7 @@ import type { FrameSink, FrameSource, HopStatus } from '../../source.js';
 import { netnsInode, type Netns } from '../../discover/netns.js';
 import { CaptureOpenError, RING_PACKETS, startNetnsCapture, type NetnsCapture, type TimestampPrecision } from './netns-capture.js';
 import { recording, type TraceRecorder } from './recorder.js';
+import type { CaptureHelpers } from './helper-process.js';
 import { takeHeldFrames } from '../held-frames.js';
 
 export interface LiveSessionOptions {
@@ -28,6 +29,8 @@ export interface LiveSessionOptions {
    * out why a capture ended, whose warning belongs in the report.
    */
   settling?: () => Promise<unknown>;
+  /** Helpers started while the path was discovered; a namespace without one gets a new helper. */
+  helpers?: CaptureHelpers;
 }
 
 /** The longest the end waits for `settling`. */
@@ -118,6 +121,7 @@ class LiveSource implements FrameSource {
           ringPackets: this.options.ringPackets ?? RING_PACKETS,
         },
         sink,
+        this.options.helpers?.take(netns),
       ),
     );
     const opened = await Promise.allSettled(this.captures.map((c) => withTimeout(c.ready, 15_000)));
@@ -169,6 +173,7 @@ class LiveSource implements FrameSource {
     this.precision[hop] = precision;
     this.notes[0] = `timestamps: ${this.timestamps}`;
     this.recorder?.open(hop, linkType);
+    this.sink.linkType?.(hop, linkType);
   }
 
   private arrive(frame: Frame): void {

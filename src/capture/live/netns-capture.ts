@@ -1,15 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import type { Frame } from '../../model.js';
-import { argvIn, runIn, type Netns } from '../../discover/netns.js';
+import { runIn, type Netns } from '../../discover/netns.js';
 import { PAYLOAD_HASH_BYTES } from '../../decode/bytes.js';
 import type { CaptureSpec, CaptureTap } from './helper.js';
-import { diesWithParent } from './parent-death.js';
+import { HELPER_PATH, startHelperProcess, type HelperProcess } from './helper-process.js';
 import { WireReader, type KernelCounters, type TimestampPrecision, type WireRecord } from './wire.js';
 
 export type { KernelCounters, TimestampPrecision };
-
-export const HELPER_PATH = fileURLToPath(new URL('./helper.js', import.meta.url));
+export { HELPER_PATH };
 
 /**
  * Bytes kept of each packet: the headers of every layer the decoder reads, one VXLAN tunnel
@@ -85,7 +83,11 @@ export interface NetnsCapture {
   stop(): void;
 }
 
-export function startNetnsCapture(options: NetnsCaptureOptions, sink: CaptureSink): NetnsCapture {
+/**
+ * Captures on the taps of one namespace, with `helper` if one was started there early (see
+ * helper-process.ts), else with a helper started now; either way it is told its taps on stdin.
+ */
+export function startNetnsCapture(options: NetnsCaptureOptions, sink: CaptureSink, helper = startHelperProcess(options.netns)): NetnsCapture {
   const spec: CaptureSpec = {
     mode: 'capture',
     taps: options.taps,
@@ -93,21 +95,19 @@ export function startNetnsCapture(options: NetnsCaptureOptions, sink: CaptureSin
     ringBytes: ringBytes(options.ringPackets ?? RING_PACKETS),
     statsEveryMs: options.statsEveryMs ?? 1000,
   };
-  const [file, args] = diesWithParent(...argvIn(options.netns, process.execPath, [HELPER_PATH, JSON.stringify(spec)]));
-  // Its own process group: a terminal's Ctrl-C reaches only us, and we stop helpers in order.
-  const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
-  return watchHelper(child, options, sink);
+  helper.child.stdin!.write(`${JSON.stringify(spec)}\n`);
+  return watchHelper(helper, options, sink);
 }
 
 interface HelperState {
   stopping: boolean;
   linkTypes: Map<number, number>;
   stats: Map<number, HopCaptureStats>;
-  stderr: string;
 }
 
-function watchHelper(child: ChildProcess, options: NetnsCaptureOptions, sink: CaptureSink): NetnsCapture {
-  const state: HelperState = { stopping: false, linkTypes: new Map(), stats: new Map(), stderr: '' };
+function watchHelper(helper: HelperProcess, options: NetnsCaptureOptions, sink: CaptureSink): NetnsCapture {
+  const { child } = helper;
+  const state: HelperState = { stopping: false, linkTypes: new Map(), stats: new Map() };
   const reader = new WireReader();
   const firstHop = options.taps[0]!.hop;
   let settleReady!: { resolve: (types: Map<number, number>) => void; reject: (error: Error) => void };
@@ -125,6 +125,7 @@ function watchHelper(child: ChildProcess, options: NetnsCaptureOptions, sink: Ca
       state.linkTypes.set(record.hop, record.linkType);
       state.stats.set(record.hop, { received: 0, dropped: 0, ifDropped: 0, captured: 0, final: false, precision: record.precision });
       sink.opened(record.hop, record.linkType, record.precision);
+      helper.log(`capturing on ${options.taps.find((t) => t.hop === record.hop)?.iface ?? `hop ${record.hop}`}`);
       if (isReady()) settleReady.resolve(state.linkTypes);
     } else if (record.type === 'problem') {
       settleReady.reject(new CaptureOpenError(record.hop, record.message));
@@ -135,17 +136,11 @@ function watchHelper(child: ChildProcess, options: NetnsCaptureOptions, sink: Ca
     }
   };
   child.stdout!.on('data', (chunk: Buffer) => reader.push(chunk).forEach(onRecord));
-  child.stderr!.on('data', (chunk: Buffer) => (state.stderr = (state.stderr + chunk.toString()).slice(-2000)));
-  child.stdin!.on('error', () => undefined);
-  const ended = new Promise<void>((resolve) => {
-    child.on('error', (error) => settleReady.reject(new CaptureOpenError(firstHop, error.message)));
-    child.on('close', (code, signal) => {
-      void explainExit(options, state, code, signal).then((problems) => {
-        settleReady.reject(new CaptureOpenError(firstHop, problems[0]?.message ?? `capture helper in netns ${options.netns.label} exited before it was ready`));
-        if (isReady() && !state.stopping) for (const p of problems) sink.problem(p.hop, p.message);
-        resolve();
-      });
-    });
+  void helper.failed.then((error) => settleReady.reject(new CaptureOpenError(firstHop, error.message)));
+  const ended = helper.closed.then(async ({ code, signal }) => {
+    const problems = await explainExit(options, state, helper.stderr(), code, signal);
+    settleReady.reject(new CaptureOpenError(firstHop, problems[0]?.message ?? `capture helper in netns ${options.netns.label} exited before it was ready`));
+    if (isReady() && !state.stopping) for (const p of problems) sink.problem(p.hop, p.message);
   });
   const stats = (): Map<number, HopCaptureStats> => new Map([...state.stats].map(([hop, s]) => [hop, { ...s }]));
   return { pid: child.pid, ready, ended, stats, stop: () => stopHelper(child, state) };
@@ -187,13 +182,14 @@ function stopHelper(child: ChildProcess, state: HelperState): void {
 async function explainExit(
   options: NetnsCaptureOptions,
   state: HelperState,
+  stderr: string,
   code: number | null,
   signal: NodeJS.Signals | null,
 ): Promise<{ hop: number; message: string }[]> {
   if (state.stopping && (code === 0 || signal === 'SIGTERM' || signal === 'SIGKILL')) return [];
   const gone = await Promise.all(options.taps.map((tap) => interfaceGone(options.netns, tap.iface)));
   const vanished = options.taps.flatMap((tap, i) => (gone[i] ? [`${tap.iface}`] : []));
-  const last = state.stderr.trim().split('\n').pop();
+  const last = stderr.trim().split('\n').pop();
   const how = `${signal ?? `exit ${code}`}${last ? `: ${last}` : ''}`;
   return options.taps.map((tap, i) => ({
     hop: tap.hop,

@@ -3,7 +3,8 @@
 // its name), time running down, each packet an arrow from hop to
 // hop. Meaning is carried by shape and words, so it survives black-and-white printing:
 // requests are solid arrows with filled heads, replies dashed with open heads, a rewrite is
-// written on the arrow where it happened, a vanished packet ends in a cross.
+// written on the arrow where it happened, a vanished packet ends in a cross, one still on its
+// way when the capture ended in an open diamond, each with its words.
 import type { Direction, Hop } from '../../model.js';
 import type { JourneyNote, JourneyStep } from '../../export/journey-note.js';
 import { natName } from '../nat.js';
@@ -109,6 +110,7 @@ function journeyRow(f: Frame, note: JourneyNote, top: number): string[] {
     out.push(`<circle class="missed" cx="${f.x(hop)}" cy="${slopeY(f, note, top, hop)}" r="5"><title>not captured at ${esc(f.hops[hop].name)}</title></circle>`);
   }
   if (note.vanishedBetween) out.push(...vanishMark(f, note, top));
+  else if (note.inFlightBetween) out.push(...inFlightMark(f, note, top, note.inFlightBetween));
   out.push('</g>');
   return out;
 }
@@ -124,6 +126,20 @@ function vanishMark(f: Frame, note: JourneyNote, top: number): string[] {
     `<line class="arrow" x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}"/>`,
     `<path class="cross" d="M${x2 - s} ${y2 - s} L${x2 + s} ${y2 + s} M${x2 - s} ${y2 + s} L${x2 + s} ${y2 - s}"/>`,
     `<text class="vanished" x="${x2}" y="${y2 + 18}">vanished between ${esc(f.hops[a].name)} and ${esc(f.hops[b].name)}</text>`,
+  ];
+}
+
+/** Half way to the next hop, where the capture's end found it: an open diamond, not a cross. */
+function inFlightMark(f: Frame, note: JourneyNote, top: number, [a, b]: [number, number]): string[] {
+  const x1 = f.x(a);
+  const x2 = (f.x(a) + f.x(b)) / 2;
+  const y1 = slopeY(f, note, top, a);
+  const y2 = (y1 + slopeY(f, note, top, b)) / 2;
+  const s = 7;
+  return [
+    `<line class="arrow in-flight-line" x1="${x1}" y1="${y1}" x2="${x2 - Math.sign(x2 - x1) * s}" y2="${y2}"/>`,
+    `<path class="in-flight-mark" d="M${x2 - s} ${y2} L${x2} ${y2 - s} L${x2 + s} ${y2} L${x2} ${y2 + s} Z"/>`,
+    `<text class="in-flight" x="${x2}" y="${y2 + 20}">still on its way from ${esc(f.hops[a].name)} to ${esc(f.hops[b].name)} when the capture ended</text>`,
   ];
 }
 

@@ -84,8 +84,8 @@ function summary(report: Report, shown: FlowReport[]): string {
 }
 
 const LEGEND = `<p class="legend">How to read a ladder: one vertical line per hop, in path order; time runs downwards, one row per packet (rows are spaced evenly, the time of each packet's first sighting is on the left).
-<span class="key">──▶ request (solid, filled head)</span> <span class="key">- - ▷ reply (dashed, open head)</span> <span class="key">● seen at this hop</span> <span class="key">○ crossed it without being captured there</span> <span class="key">✗ vanished between two hops</span> A rewrite is written on the arrow between the hops where it happened.
-A packet that ends at a hop without a cross was not judged lost: it reached its destination there, or was still on its way when the capture stopped (see the findings).</p>`;
+<span class="key">──▶ request (solid, filled head)</span> <span class="key">- - ▷ reply (dashed, open head)</span> <span class="key">● seen at this hop</span> <span class="key">○ crossed it without being captured there</span> <span class="key">✗ vanished between two hops</span> <span class="key">◇ still on its way when the capture ended</span> A rewrite is written on the arrow between the hops where it happened.
+A packet that ends at a hop with neither mark got as far as it was going on this path.</p>`;
 
 function noLadder(options: PageOptions): string {
   if (options.laddersLimitedTo !== undefined) return `No ladder: ladders are drawn for the first ${options.laddersLimitedTo} flows of the trace only.`;

@@ -32,6 +32,9 @@ svg.ladder text { fill: #111; }
 .rewrite { text-anchor: middle; font-size: 11px; font-weight: bold; paint-order: stroke; stroke: #fff; stroke-width: 4px; }
 .cross { stroke: #a4161a; stroke-width: 3; }
 .vanished { text-anchor: middle; font-size: 11px; font-weight: bold; }
+.in-flight-line { stroke-dasharray: 2 3; }
+.in-flight-mark { fill: #fff; stroke: #111; stroke-width: 2; }
+.in-flight { text-anchor: middle; font-size: 11px; font-style: italic; paint-order: stroke; stroke: #fff; stroke-width: 4px; }
 .when, .what { font-size: 11px; }
 .gap { fill: none; stroke: #777; }
 .gap-text { text-anchor: middle; font-style: italic; }

@@ -95,7 +95,7 @@ export async function runLiveTrace(request: LiveTraceRequest, present: Presenter
   const relays = watchRelays(source);
   // A flow retires long after the first reading of the host is done; the promise keeps their order anyway.
   const retire = onRetired
-    ? { onRetired: (flow: FlowReport) => void watching.then((host) => host.retired(relays.attachFlow(flow, relays.source.hops)), () => undefined) }
+    ? { onRetired: (flow: FlowReport) => void watching.then((host) => host.retired(relays.attachFlow(flow, relays.source.hops), relays.source.hops), () => undefined) }
     : {};
   const session = await runTrace(relays.source, { ...request.trace, ...request.exports?.(relays.source.hops, description), ...retire }).catch(async (error: unknown) => {
     await watching.then((h) => h.stop(), () => undefined);

@@ -49,6 +49,17 @@ function stopPoint(flow: FlowReport, hops: Hop[]): { direction: 'request' | 'rep
   return { direction: 'request', from: order[at]!, ...(at + 1 < order.length ? { to: order[at + 1] } : {}) };
 }
 
+/**
+ * How many of the flow's packets stopped there: a rule must have counted at least these. When
+ * only some vanished (partial-loss), those; otherwise every packet of that direction.
+ */
+function stoppedCount(flow: FlowReport, hops: Hop[], stop: { direction: 'request' | 'reply'; from: number; to?: number }): number {
+  const between = stop.to === undefined ? undefined : [hops[stop.from]?.name, hops[stop.to]?.name];
+  const partial = flow.findings.find((f) => f.code === 'partial-loss' && f.direction === stop.direction && 'between' in f && between !== undefined && f.between[0] === between[0] && f.between[1] === between[1]);
+  if (partial && partial.code === 'partial-loss') return Math.max(1, partial.count);
+  return Math.max(1, stop.direction === 'reply' ? flow.packets.reply : flow.packets.request);
+}
+
 function verdictCause(flow: FlowReport, s: Scene): Cause | undefined {
   if (flow.verdict === 'ok') return undefined;
   const stop = stopPoint(flow, s.hops);
@@ -69,7 +80,7 @@ function verdictCause(flow: FlowReport, s: Scene): Cause | undefined {
   if (own) return own;
   const q: DropQuery = {
     packet, inIface, leftHost, ctState: stop.direction === 'reply' ? 'ESTABLISHED' : 'NEW',
-    count: Math.max(1, stop.direction === 'reply' ? flow.packets.reply : flow.packets.request),
+    count: stoppedCount(flow, s.hops, stop),
     ...(leftHost ? { outIface: inIface } : outIface === undefined ? {} : { outIface }),
   };
   // --trace-rules saw the kernel drop these very packets: that names the rule exactly.

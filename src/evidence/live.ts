@@ -16,6 +16,7 @@ import { DEFAULTS } from '../pipeline/options.js';
 import { attachCauses, flowCauses, routeQuestionsOf } from './causes.js';
 import { collectSnapshot, type CollectOptions, type RouteQuestion } from './collect.js';
 import { parseConntrack } from './conntrack.js';
+import { relayOnlyHop } from './relay-source.js';
 import { type HostEvidence, hostEvidence, writeHostFile } from './host-file.js';
 import { type RuleTrace, startRuleTrace } from './trace-rules.js';
 import type { CtEntry, HostSnapshot } from './types.js';
@@ -27,9 +28,10 @@ export interface HostWatch {
   stop(): Promise<void>;
   /**
    * A flow the trace retired before its end: given its causes from a reading of the host begun
-   * after now, then passed to `onRetired`, in the order flows were retired.
+   * after now, then passed to `onRetired`, in the order flows were retired. `hops`: the trace's
+   * hops as the flow names them (the report's); by default the path's without its relay-only lo.
    */
-  retired(flow: FlowReport): void;
+  retired(flow: FlowReport, hops?: Hop[]): void;
   /**
    * Gives the flows still waiting for a reading their causes (from the last reading, begun after
    * all of them), reads the host again, writes host.json into `recordDir` if given, and returns
@@ -64,49 +66,37 @@ export async function watchHost(path: DiscoveredPath, options: WatchOptions): Pr
   const ns = path.target.hostNetns;
   const interfaces = [...new Set(path.hops.filter((h) => HOST_ROLES.has(h.role)).map((h) => h.iface ?? h.name))];
   const base: CollectOptions = { interfaces, routes: [], ...(path.target.docker ? { docker: path.target.docker } : {}) };
-  const reader = options.reader ?? commandReader(ns, base);
+  const traced = path.addrs.map((a) => a.split('/')[0]!);
+  // The report's hops: the lo captured only to tie docker-proxy's relays is not on the path.
+  const reportHops = path.hops.filter((h) => !relayOnlyHop(h));
+  const reader = options.reader ?? commandReader(ns, base, traced);
   const before: HostSnapshot = await reader.snapshot([]);
-  let trace: RuleTrace | undefined;
-  if (options.traceRules && path.destination) {
-    const family = path.destination.includes(':') ? 6 : 4;
-    const flows = path.addrs.filter((a) => a.includes(':') === (family === 6)).map((a) => ({ family: family as 4 | 6, a: a.split('/')[0]!, b: path.destination! }));
-    trace = await startRuleTrace(ns, flows);
-  }
-  let events: RuleTrace['events'] | undefined;
-  const stopTrace = async (): Promise<void> => {
-    const t = trace;
-    trace = undefined;
-    await t?.stop();
-    if (t) events = t.events;
-  };
+  const rules = await traceRulesFor(path, options.traceRules);
   const gapMs = options.readingGapMs ?? 5000;
-  const recent = new RecentConntrack(path.addrs.map((a) => a.split('/')[0]!), options.conntrackKeepMs ?? DEFAULTS.flowIdleMs + 30_000);
+  const recent = new RecentConntrack(traced, options.conntrackKeepMs ?? DEFAULTS.flowIdleMs + 30_000);
   const sampler = sampleConntrack(reader, recent, gapMs);
-  const evidenceWith = (after: HostSnapshot) => {
-    const merged = { ...after, conntrack: recent.merged(after) };
-    return hostEvidence([{ role: 'host', before, after: merged }], events ?? trace?.events);
-  };
-  const causes = (flows: FlowReport[], after: HostSnapshot): FlowReport[] => {
+  const evidenceWith = (after: HostSnapshot): HostEvidence =>
+    hostEvidence([{ role: 'host', before, after: { ...after, conntrack: recent.merged(after) } }], rules.events());
+  const causes = (flows: FlowReport[], hops: Hop[], after: HostSnapshot): FlowReport[] => {
     const evidence = evidenceWith(after);
     recent.add(after.conntrack, after.takenAt);
-    return flowCauses(flows, path.hops, evidence);
+    return flowCauses(flows, hops, evidence);
   };
-  const retiring = new RetiredFlows(path.hops, reader, { gapMs, maxWaiting: options.maxWaiting ?? DEFAULTS.maxFlows }, causes, options.onRetired);
+  const retiring = new RetiredFlows(reader, { gapMs, maxWaiting: options.maxWaiting ?? DEFAULTS.maxFlows }, causes, options.onRetired);
   const stop = async (): Promise<void> => {
     sampler.stop();
     retiring.stop();
-    await stopTrace();
+    await rules.stop();
   };
   return {
     stop,
-    retired: (flow) => retiring.add(flow),
+    retired: (flow, hops = reportHops) => retiring.add(flow, hops),
     async finish(report, recordDir, keep) {
-      sampler.stop();
+      await stop();
       await retiring.settle();
-      await stopTrace();
       const waiting = retiring.take();
       const after = await reader.snapshot(routeQuestionsOf({ hops: report.hops, flows: [...waiting, ...report.flows] }));
-      retiring.emit(waiting, after);
+      retiring.emit(waiting, report.hops, after);
       const evidence = evidenceWith(after);
       if (recordDir) writeHostFile(join(recordDir, HOST_FILE_NAME), evidence);
       keep?.(evidence);
@@ -117,12 +107,38 @@ export async function watchHost(path: DiscoveredPath, options: WatchOptions): Pr
   };
 }
 
-function commandReader(ns: Netns, base: CollectOptions): HostReader {
+/** --trace-rules' temporary nftables table for the traced addresses and the destination: its events so far; stop() ends it (twice is fine). */
+async function traceRulesFor(path: DiscoveredPath, on: boolean): Promise<{ events(): RuleTrace['events'] | undefined; stop(): Promise<void> }> {
+  if (!on || !path.destination) return { events: () => undefined, stop: async () => undefined };
+  const family = path.destination.includes(':') ? 6 : 4;
+  const flows = path.addrs.filter((a) => a.includes(':') === (family === 6)).map((a) => ({ family: family as 4 | 6, a: a.split('/')[0]!, b: path.destination! }));
+  let trace: RuleTrace | undefined = await startRuleTrace(path.target.hostNetns, flows);
+  const { events } = trace;
+  return {
+    events: () => events,
+    async stop() {
+      const t = trace;
+      trace = undefined;
+      await t?.stop();
+    },
+  };
+}
+
+function commandReader(ns: Netns, base: CollectOptions, traced: string[]): HostReader {
   return {
     snapshot: (routes) => collectSnapshot(ns, { ...base, routes }),
+    // Only the traced addresses' entries (sent from them, or answered by them behind a DNAT):
+    // a busy host's whole table every few seconds would cost more than the trace.
     async conntrack() {
-      const r = await runIn(ns, 'conntrack', ['-L', '-o', 'extended']);
-      return r.code === 0 ? parseConntrack(r.stdout) : [];
+      const entries: CtEntry[] = [];
+      for (const addr of traced) {
+        const family = addr.includes(':') ? 'ipv6' : 'ipv4';
+        for (const side of ['--orig-src', '--reply-src']) {
+          const r = await runIn(ns, 'conntrack', ['-L', '-o', 'extended', '-f', family, side, addr]);
+          if (r.code === 0) entries.push(...parseConntrack(r.stdout));
+        }
+      }
+      return entries;
     },
   };
 }
@@ -138,6 +154,7 @@ const needsCause = (flow: FlowReport): boolean => flow.verdict !== 'ok' || flow.
  */
 class RetiredFlows {
   private waiting: FlowReport[] = [];
+  private hops: Hop[] = [];
   private reading: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private lastStart = -Infinity;
@@ -145,15 +162,15 @@ class RetiredFlows {
   readonly gaps: string[] = [];
 
   constructor(
-    private readonly hops: Hop[],
     private readonly reader: HostReader,
     private readonly limits: { gapMs: number; maxWaiting: number },
-    private readonly causes: (flows: FlowReport[], after: HostSnapshot) => FlowReport[],
+    private readonly causes: (flows: FlowReport[], hops: Hop[], after: HostSnapshot) => FlowReport[],
     private readonly onRetired: ((flow: FlowReport) => void) | undefined,
   ) {}
 
-  add(flow: FlowReport): void {
+  add(flow: FlowReport, hops: Hop[]): void {
     if (this.stopped || !this.onRetired) return;
+    this.hops = hops;
     // Nothing ahead of it and nothing to attribute: out at once.
     if (!needsCause(flow) && this.waiting.length === 0 && !this.reading) {
       this.onRetired(flow);
@@ -179,8 +196,9 @@ class RetiredFlows {
     this.waiting = [];
     this.lastStart = Date.now();
     const routes = routeQuestionsOf({ hops: this.hops, flows: batch.filter(needsCause) });
+    const hops = this.hops;
     this.reading = this.reader.snapshot(routes).then(
-      (after) => this.emit(batch, after),
+      (after) => this.emit(batch, hops, after),
       (err: Error) => {
         this.gaps.push(`the host could not be read for flows retired during the trace: ${err.message}`);
         for (const flow of batch) this.onRetired?.(flow);
@@ -191,10 +209,10 @@ class RetiredFlows {
     });
   }
 
-  emit(flows: FlowReport[], after: HostSnapshot): void {
+  emit(flows: FlowReport[], hops: Hop[], after: HostSnapshot): void {
     if (flows.length === 0) return;
     this.gaps.push(...after.gaps);
-    for (const flow of this.causes(flows, after)) this.onRetired?.(flow);
+    for (const flow of this.causes(flows, hops, after)) this.onRetired?.(flow);
   }
 
   /** Waits for the reading under way; the flows still waiting are then taken with take(). */

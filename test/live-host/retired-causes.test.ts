@@ -71,7 +71,7 @@ describe('flows retired during a live trace', () => {
     const r = reader();
     const { watch, out } = await started(r);
     const retiredAt = performance.now();
-    watch.retired(dropped(1));
+    watch.retired(dropped(1), HOPS);
     expect(out).toEqual([]);
     await until(() => r.calls.length === 2);
     expect(r.calls[1]!.started).toBeGreaterThanOrEqual(retiredAt);
@@ -84,10 +84,10 @@ describe('flows retired during a live trace', () => {
   it('never take their causes from a reading begun before they were retired', async () => {
     const r = reader();
     const { watch, out } = await started(r);
-    watch.retired(dropped(1));
+    watch.retired(dropped(1), HOPS);
     await until(() => r.calls.length === 2);
     // Flow 2 is retired while reading 2 runs: its packets may not be in reading 2's counters.
-    watch.retired(dropped(2));
+    watch.retired(dropped(2), HOPS);
     r.calls[1]!.resolve(snapshot('before'));
     await until(() => out.length === 1);
     expect(out[0]!.id).toBe(1);
@@ -105,7 +105,7 @@ describe('flows retired during a live trace', () => {
   it('with nothing to attribute and nothing ahead of them, are passed on at once without a reading', async () => {
     const r = reader();
     const { watch, out } = await started(r);
-    watch.retired(flow(1));
+    watch.retired(flow(1), HOPS);
     expect(out.map((f) => [f.id, f.cause])).toEqual([[1, undefined]]);
     await new Promise((res) => setTimeout(res, 40));
     expect(r.calls).toHaveLength(1);
@@ -115,8 +115,8 @@ describe('flows retired during a live trace', () => {
   it('keep the order they were retired in: an ok flow waits behind a dropped one', async () => {
     const r = reader();
     const { watch, out } = await started(r);
-    watch.retired(dropped(1));
-    watch.retired(flow(2));
+    watch.retired(dropped(1), HOPS);
+    watch.retired(flow(2), HOPS);
     expect(out).toEqual([]);
     await until(() => r.calls.length === 2);
     r.calls[1]!.resolve(snapshot('after'));
@@ -128,13 +128,13 @@ describe('flows retired during a live trace', () => {
   it('are read for at most once per gap: flows retired in the meantime share the next reading', async () => {
     const r = reader();
     const { watch, out } = await started(r, { readingGapMs: 300 });
-    watch.retired(dropped(1));
+    watch.retired(dropped(1), HOPS);
     await until(() => r.calls.length === 2);
     const first = r.calls[1]!.started;
     r.calls[1]!.resolve(snapshot('after'));
     await until(() => out.length === 1);
-    watch.retired(dropped(2));
-    watch.retired(dropped(3));
+    watch.retired(dropped(2), HOPS);
+    watch.retired(dropped(3), HOPS);
     await until(() => r.calls.length === 3);
     expect(r.calls[2]!.started - first).toBeGreaterThanOrEqual(295);
     r.calls[2]!.resolve(snapshot('after'));
@@ -146,16 +146,16 @@ describe('flows retired during a live trace', () => {
   it('past the most that may wait, start a reading at once, gap or not: memory stays bounded at any flow rate', async () => {
     const r = reader();
     const { watch, out } = await started(r, { readingGapMs: 60_000, maxWaiting: 2 });
-    watch.retired(dropped(1));
+    watch.retired(dropped(1), HOPS);
     await until(() => r.calls.length === 2);
     r.calls[1]!.resolve(snapshot('after'));
     await until(() => out.length === 1);
-    watch.retired(dropped(2));
-    watch.retired(dropped(3));
+    watch.retired(dropped(2), HOPS);
+    watch.retired(dropped(3), HOPS);
     await new Promise((res) => setTimeout(res, 40));
     // Two wait, as many as may: the next reading keeps to the minute's gap.
     expect(r.calls).toHaveLength(2);
-    watch.retired(dropped(4));
+    watch.retired(dropped(4), HOPS);
     await until(() => r.calls.length === 3);
     r.calls[2]!.resolve(snapshot('after'));
     await until(() => out.length === 4);
@@ -163,15 +163,38 @@ describe('flows retired during a live trace', () => {
     await watch.stop();
   });
 
+  it("take the hops the flow names, not the path's relay-only lo: an unanswered flow left by eth0", async () => {
+    const r = reader();
+    const out: FlowReport[] = [];
+    const lo: Hop = { name: 'lo', role: 'host', iface: 'lo', netns: 'host', addrs: [] };
+    const withLo = { ...PATH, hops: [...HOPS, lo] } as unknown as DiscoveredPath;
+    const watching = watchHost(withLo, { traceRules: false, onRetired: (f) => out.push(f), readingGapMs: 10, reader: r.host });
+    await until(() => r.calls.length === 1);
+    r.calls[0]!.resolve(snapshot('before'));
+    const watch = await watching;
+    watch.retired(flow(1, { verdict: 'unanswered', reached: 'eth0', packets: { request: 2, reply: 0 } }), HOPS);
+    await until(() => r.calls.length === 2);
+    r.calls[1]!.resolve(snapshot('after'));
+    await until(() => out.length === 1);
+    expect(whyLine(out[0]!.cause!)).toBe('why: no rule or setting here accounts for it: the packets left this host by eth0');
+    // Without the hops given, the path's are taken without the lo.
+    watch.retired(flow(2, { verdict: 'unanswered', reached: 'eth0', packets: { request: 2, reply: 0 } }));
+    await until(() => r.calls.length === 3);
+    r.calls[2]!.resolve(snapshot('after'));
+    await until(() => out.length === 2);
+    expect(whyLine(out[1]!.cause!)).toBe('why: no rule or setting here accounts for it: the packets left this host by eth0');
+    await watch.stop();
+  });
+
   it('still waiting at the end get the final reading, are passed on before the report, and the report gets its causes', async () => {
     const r = reader();
     const { watch, out } = await started(r, { readingGapMs: 60_000 });
-    watch.retired(dropped(1));
+    watch.retired(dropped(1), HOPS);
     await until(() => r.calls.length === 2);
     r.calls[1]!.resolve(snapshot('after'));
     await until(() => out.length === 1);
     // The next reading may only start a minute later: the end comes first.
-    watch.retired(dropped(2));
+    watch.retired(dropped(2), HOPS);
     const finished = watch.finish(report([dropped(3)]));
     await until(() => r.calls.length === 3);
     expect(out).toHaveLength(1);
@@ -187,7 +210,7 @@ describe('flows retired during a live trace', () => {
     const { watch, out } = await started(r);
     // A sample of conntrack is taken every gap while the trace runs.
     await new Promise((res) => setTimeout(res, 60));
-    watch.retired(unSnat(1));
+    watch.retired(unSnat(1), HOPS);
     await until(() => r.calls.length === 2);
     r.calls[1]!.resolve({ ...snapshot('after'), conntrack: [] });
     await until(() => out.length === 1);
@@ -203,7 +226,7 @@ describe('flows retired during a live trace', () => {
     const r = reader(() => [OTHER_ENTRY]);
     const { watch, out } = await started(r);
     await new Promise((res) => setTimeout(res, 60));
-    watch.retired(unSnat(1));
+    watch.retired(unSnat(1), HOPS);
     await until(() => r.calls.length === 2);
     r.calls[1]!.resolve({ ...snapshot('after'), conntrack: [] });
     await until(() => out.length === 1);

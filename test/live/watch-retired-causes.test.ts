@@ -2,7 +2,7 @@
 // runs, so memory stays flat for hours. Each such flow keeps its exact why: lines: the TCP flow
 // a DROP rule in DOCKER-USER stopped names that rule and the packets it counted; the ping
 // that went through has no why: under its verdict, and its reply's rewrite is still put down to
-// conntrack although conntrack forgot the mapping 30 s after the ping. The summary counts the
+// conntrack although conntrack forgot the mapping before the flow retired. The summary counts the
 // flows printed early, and `replay` of the recording gives the same lines. Root and the Docker
 // lab (HT_LAB_ID); the only destination is the lab's outside host.
 import { spawn } from 'node:child_process';
@@ -36,6 +36,10 @@ describe.skipIf(skip)(`a watch retiring flows while it runs${skip ? ` (skipped: 
     const UP = l.lab.env.uplinkAddr;
     const ip = testContainer(l, 'retc1');
     l.lab.exec('host', ['iptables', '-I', 'DOCKER-USER', '-d', OUT, '-p', 'tcp', '--dport', '5005', '-j', 'DROP']);
+    // Conntrack forgets the ping's mapping 10 s after its reply (30 s by default, about when the
+    // flow retires, which would leave it to chance): only the samples taken during the trace keep it.
+    const icmpTimeout = l.lab.exec('host', ['sysctl', '-n', 'net.netfilter.nf_conntrack_icmp_timeout']).trim();
+    l.lab.exec('host', ['sysctl', '-qw', 'net.netfilter.nf_conntrack_icmp_timeout=10']);
     const dir = mkdtempSync(join(tmpdir(), 'ht-retired-'));
     dirs.push(dir);
     const rec = join(dir, 'rec');
@@ -63,6 +67,7 @@ describe.skipIf(skip)(`a watch retiring flows while it runs${skip ? ` (skipped: 
       expect(stdout).not.toMatch(/flows?, \d+ not ok/);
     } finally {
       cli.kill('SIGINT');
+      l.lab.exec('host', ['sysctl', '-qw', `net.netfilter.nf_conntrack_icmp_timeout=${icmpTimeout}`]);
     }
     expect(await closed, stderr).toBe(1);
 

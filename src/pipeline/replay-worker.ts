@@ -23,11 +23,12 @@ export type ReplayWorkerResult = { code: number } | { error: { message: string; 
 /**
  * A big replay runs in a worker thread with a larger young generation: most of what a replay
  * allocates dies young, and V8's default semi-space (16 MB) makes it scavenge often enough to
- * be a fifth of the CPU on the benchmark trace. The worker costs some tens of milliseconds to
- * start, so it is used only from REPLAY_WORKER.minBytes of input on (bench/replay-ratio.mjs).
+ * be 10-15% of the CPU on the benchmark trace. The worker costs about 100 ms to start (it loads
+ * the unbundled modules): at 36 and 72 MB of input the worker was ~90 ms slower, at 456 MB
+ * ~220 ms faster (speed2 report), so it is used only from REPLAY_WORKER.minBytes of input on.
  */
 export const REPLAY_WORKER = {
-  minBytes: 32 * 1024 * 1024,
+  minBytes: 256 * 1024 * 1024,
   /** V8 gives a third of this to each of the two semi-spaces and the new large-object space. */
   youngGenerationMb: 192,
   /** HOPTRACE_REPLAY_WORKER=1 always, =0 never (tests and benchmarks); unset: by input size. */

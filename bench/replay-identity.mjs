@@ -19,6 +19,8 @@ const corpusRoot = process.env.CORPUS ?? '/work/shared/corpus';
 const CORPUS_STEP = Number(process.env.CORPUS_STEP ?? 3);
 /** `save` with a build from before --threads existed leaves those cases out. */
 const threadsSupported = process.argv[2] === 'check';
+/** `check` also runs every case in the replay worker thread (HOPTRACE_REPLAY_WORKER=1), compared with the same saved output. */
+const workerCases = process.argv[2] === 'check' && process.env.IDENTITY_WORKER !== '0';
 
 function listDirs(dir) {
   if (!fs.existsSync(path.join(root, dir))) return [];
@@ -43,13 +45,15 @@ function generated(work) {
     generateTrace(path.join(work, 'bench-shape'), 20_000).dir,
     generateDroppedFlood(path.join(work, 'flood-dropped'), 3000).dir,
     generateFlows(path.join(work, 'flows'), 6000).dir,
+    // 36 MB: bigger than the other generated traces; with the worker cases of `check` it runs in the worker too.
+    generateTrace(path.join(work, 'bench-shape-36mb'), 80_000).dir,
   ];
 }
 
-function run(args) {
+function run(args, env = {}) {
   return new Promise((resolve) => {
     // Run from the checkout with paths relative to it, so two checkouts give comparable output.
-    const child = spawn('node', [cli, 'replay', ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1', TZ: 'UTC' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('node', [cli, 'replay', ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1', TZ: 'UTC', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const out = [];
     const err = [];
     child.stdout.on('data', (d) => out.push(d));
@@ -83,6 +87,9 @@ function cases(work) {
   if (threadsSupported) {
     for (const input of inputs.slice(0, 6)) list.push({ name: `${name(input)}.threads.txt`, args: [input, '--text', '--threads', '3'], as: `${name(input)}.txt` });
   }
+  if (workerCases) {
+    for (const c of list.slice()) list.push({ ...c, name: `${c.name}.worker`, as: c.as ?? c.name, env: { HOPTRACE_REPLAY_WORKER: '1' } });
+  }
   return list;
 }
 
@@ -102,7 +109,7 @@ async function main() {
     const worker = async () => {
       while (index < list.length) {
         const c = list[index++];
-        const text = (await run(c.args)).replaceAll(work, '<work>');
+        const text = (await run(c.args, c.env)).replaceAll(work, '<work>');
         const file = path.join(dir, c.as ?? c.name);
         if (mode === 'save') fs.writeFileSync(file, text);
         else if (!fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== text) {

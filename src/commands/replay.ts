@@ -14,9 +14,10 @@ import { attachCauses } from '../evidence/causes.js';
 import { relayOnlyHop, watchRelays, type RelaySource } from '../evidence/relay-source.js';
 import { readHostFile } from '../evidence/host-file.js';
 import { traceExports } from '../export/trace-export.js';
+import { replayInWorker, wantsReplayWorker, type ReplayTerminal } from '../pipeline/replay-worker.js';
 import { hostEvidenceInPcapng } from '../export/host-comments.js';
 
-interface ReplayOptions {
+export interface ReplayOptions {
   json?: boolean;
   jsonl?: boolean;
   text?: boolean;
@@ -62,8 +63,17 @@ export function registerReplayCommand(program: Command, outcome: CommandOutcome)
 }
 
 async function replay(inputs: string[], options: ReplayOptions): Promise<number> {
+  const terminal: ReplayTerminal = { stdoutTty: Boolean(process.stdout.isTTY), stderrTty: Boolean(process.stderr.isTTY), color: colorEnabled(process.stdout) };
+  // The UI and the exports stay on the main thread; a big report-only replay runs in a worker.
+  const mainOnly = chooseOutput({ ...options, json: options.json || options.jsonl }, terminal.stdoutTty, false) === 'tui' || options.html || options.pcapng;
+  if (!mainOnly && wantsReplayWorker(inputs)) return replayInWorker({ inputs, options, terminal });
+  return replayHere(inputs, options, terminal);
+}
+
+/** The replay on this thread (the main one, or the worker of replay-thread.ts). */
+export async function replayHere(inputs: string[], options: ReplayOptions, terminal: ReplayTerminal): Promise<number> {
   const trace = openTrace(inputs, { classicReader: options.pcapReader, allowOutside: options.allowOutsideFiles === true, readThreads: options.threads });
-  const mode = chooseOutput({ ...options, json: options.json || options.jsonl }, Boolean(process.stdout.isTTY), false);
+  const mode = chooseOutput({ ...options, json: options.json || options.jsonl }, terminal.stdoutTty, false);
   // The host's lo, where recorded, only ties docker-proxy's relays: it is not on the path.
   const pathHops = trace.hops.filter((h) => !relayOnlyHop(h));
   const exports = traceExports(options, pathHops, trace.description);
@@ -71,7 +81,7 @@ async function replay(inputs: string[], options: ReplayOptions): Promise<number>
   // Printed as flows settle, so memory stays bounded in flows; the exports need every flow at the end.
   const format = options.jsonl ? 'jsonl' : mode === 'json' ? 'json' : 'text';
   const stdout = blockingWriter(1);
-  const stream = reportStream(format, pathHops, (text) => stdout.write(text), { color: colorEnabled(process.stdout), filter: options.filter });
+  const stream = reportStream(format, pathHops, (text) => stdout.write(text), { color: terminal.color, filter: options.filter });
   const evidence = trace.hostFile !== undefined ? readHostFile(trace.hostFile) : hostEvidenceInFile(inputs);
   // A retired flow gets its causes as the rest will at the end; the TUI explains the selected flow.
   const withCauses = (flow: FlowReport) => attachCauses({ hops: pathHops, flows: [flow], summary: NO_SUMMARY }, evidence).flows[0]!;
@@ -83,9 +93,9 @@ async function replay(inputs: string[], options: ReplayOptions): Promise<number>
     relays = watchRelays(replaySource(trace, { speed: options.speed, interactive: true }));
     const session = await runTrace(relays.source, traceOptions);
     const speedNote = options.speed === 0 ? 'replay as fast as possible' : `replay at ${options.speed}x real time`;
-    report = await runTui(session, { color: colorEnabled(process.stdout), speedNote, explainFlow: (flow) => withCauses(relays.attachFlow(flow, pathHops)) });
+    report = await runTui(session, { color: terminal.color, speedNote, explainFlow: (flow) => withCauses(relays.attachFlow(flow, pathHops)) });
   } else {
-    const progress = process.stderr.isTTY ? progressLine(trace) : undefined;
+    const progress = terminal.stderrTty ? progressLine(trace) : undefined;
     const source = watchRelays(replaySource(trace, { speed: 0, progress: progress?.update }));
     relays = source;
     const onRetired = options.html || options.pcapng ? undefined : (flow: FlowReport) => stream.flow(withCauses(source.attachFlow(flow, pathHops)));

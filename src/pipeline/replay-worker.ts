@@ -1,0 +1,109 @@
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { FatalError } from '../errors.js';
+
+/** What the replay needs to know of the terminal: a worker thread's stdout and stderr are not the process's. */
+export interface ReplayTerminal {
+  stdoutTty: boolean;
+  stderrTty: boolean;
+  color: boolean;
+}
+
+/** What the replay worker is started with (structured-cloned). */
+export interface ReplayWorkerData<O> {
+  inputs: string[];
+  options: O;
+  terminal: ReplayTerminal;
+}
+
+/** How the worker ends: the exit code, or the error as the main thread rebuilds it. */
+export type ReplayWorkerResult = { code: number } | { error: { message: string; stack?: string; fatal?: { exitCode: number; hint?: string } } };
+
+/**
+ * A big replay runs in a worker thread with a larger young generation: most of what a replay
+ * allocates dies young, and V8's default semi-space (16 MB) makes it scavenge often enough to
+ * be 10-15% of the CPU on the benchmark trace. The worker costs about 100 ms to start (it loads
+ * the unbundled modules): at 36 and 72 MB of input the worker was ~90 ms slower, at 456 MB
+ * ~220 ms faster (speed2 report), so it is used only from REPLAY_WORKER.minBytes of input on.
+ */
+export const REPLAY_WORKER = {
+  minBytes: 256 * 1024 * 1024,
+  /** V8 gives a third of this to each of the two semi-spaces and the new large-object space. */
+  youngGenerationMb: 192,
+  /** HOPTRACE_REPLAY_WORKER=1 always, =0 never (tests and benchmarks); unset: by input size. */
+  env: 'HOPTRACE_REPLAY_WORKER',
+} as const;
+
+/** Whether this replay's input is big enough for the worker (or the environment says so). */
+export function wantsReplayWorker(inputs: string[], env: NodeJS.ProcessEnv = process.env): boolean {
+  const forced = env[REPLAY_WORKER.env];
+  if (forced === '1') return true;
+  if (forced === '0') return false;
+  return inputBytes(inputs) >= REPLAY_WORKER.minBytes;
+}
+
+/**
+ * The size of the inputs without opening any (a FIFO must not block here): a file's size, or
+ * the sizes of a directory's files. Anything that cannot be read counts 0; the replay says why.
+ */
+export function inputBytes(inputs: string[]): number {
+  let total = 0;
+  for (const input of inputs) {
+    try {
+      const stat = statSync(input);
+      if (stat.isFile()) total += stat.size;
+      else if (stat.isDirectory()) total += directoryBytes(input);
+    } catch {
+      // not there or not readable: the replay itself reports it
+    }
+  }
+  return total;
+}
+
+function directoryBytes(dir: string): number {
+  let total = 0;
+  for (const name of readdirSync(dir)) {
+    try {
+      const stat = statSync(path.join(dir, name));
+      if (stat.isFile()) total += stat.size;
+    } catch {
+      // a dangling link: the replay says so if the trace names it
+    }
+  }
+  return total;
+}
+
+/** Runs the replay in the worker (replay-thread.ts); its errors come back as the same one line and exit code. */
+export function replayInWorker<O>(data: ReplayWorkerData<O>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./replay-thread.js', import.meta.url), {
+      workerData: data,
+      resourceLimits: { maxYoungGenerationSizeMb: REPLAY_WORKER.youngGenerationMb },
+    });
+    let settled = false;
+    const settle = (fn: () => void): void => {
+      if (settled) return;
+      settled = true;
+      fn();
+      void worker.terminate();
+    };
+    worker.on('message', (result: ReplayWorkerResult) => settle(() => ('code' in result ? resolve(result.code) : reject(rebuildError(result.error)))));
+    worker.on('error', (error) => settle(() => reject(error)));
+    worker.on('exit', (code) => settle(() => reject(new Error(`the replay worker ended with code ${code} before its report`))));
+  });
+}
+
+/** The worker's error as the main thread prints it: a FatalError keeps its message, hint and exit code. */
+export function rebuildError(error: Extract<ReplayWorkerResult, { error: unknown }>['error']): Error {
+  const rebuilt = error.fatal ? new FatalError(error.message, error.fatal.exitCode, error.fatal.hint) : new Error(error.message);
+  if (error.stack !== undefined) rebuilt.stack = error.stack;
+  return rebuilt;
+}
+
+/** An error thrown in the worker as a message (a subclass and its fields do not survive cloning). */
+export function describeError(error: unknown): Extract<ReplayWorkerResult, { error: unknown }>['error'] {
+  if (error instanceof FatalError) return { message: error.message, stack: error.stack, fatal: { exitCode: error.exitCode, hint: error.hint } };
+  if (error instanceof Error) return { message: error.message, stack: error.stack };
+  return { message: String(error) };
+}

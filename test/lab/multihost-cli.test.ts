@@ -295,6 +295,9 @@ describe.skipIf(!labAvailable())(`hoptrace across two Docker hosts (${labUnavail
     }
     // Back on the network, h2's helper heard no heartbeat for 10 s and stopped: nothing left there.
     await until(() => helpers('h2') === '', 'helper left on h2', 40_000);
+    // And the swarm's gossip gives h1 c2's endpoint again (the tests after this one discover it
+    // from h1's view of the overlay: without the wait they can find no peer there yet).
+    await until(() => lab.docker('h1', 'network', 'inspect', '--verbose', 'ht-overlay').includes(`"${c2}"`), 'h1 never saw c2 again', 90_000);
   });
 
   describe('watch across hosts', () => {

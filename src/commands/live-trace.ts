@@ -16,7 +16,7 @@ import { requireCaptureRights } from '../capture/live/privilege.js';
 import type { Traffic } from '../capture/live/traffic.js';
 import type { CaptureHelpers } from '../capture/live/helper-process.js';
 import type { Interrupt } from './interrupt.js';
-import { watchRelays } from '../evidence/relay-source.js';
+import { relayOnlyHop, watchRelays } from '../evidence/relay-source.js';
 
 export interface LiveTraceRequest {
   target: TargetSpec;
@@ -169,7 +169,8 @@ function filterContext(path: DiscoveredPath) {
     proto: p.containerPort.split('/')[1] ?? 'tcp',
     port: Number(p.hostPort),
   }));
-  return { addrs: path.addrs, uplinkAddrs: path.uplinkAddrs, publishedPorts, vlanTagged: vlanTaggedHops(path.facts) };
+  const relayOnly = path.hops.filter((h) => relayOnlyHop(h, path.hops)).map((h) => h.name);
+  return { addrs: path.addrs, uplinkAddrs: path.uplinkAddrs, publishedPorts, vlanTagged: vlanTaggedHops(path.facts), relayOnly };
 }
 
 function describeTrace(path: DiscoveredPath, request: LiveTraceRequest): string {

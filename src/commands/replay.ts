@@ -75,7 +75,7 @@ export async function replayHere(inputs: string[], options: ReplayOptions, termi
   const trace = openTrace(inputs, { classicReader: options.pcapReader, allowOutside: options.allowOutsideFiles === true, readThreads: options.threads });
   const mode = chooseOutput({ ...options, json: options.json || options.jsonl }, terminal.stdoutTty, false);
   // The host's lo, where recorded, only ties docker-proxy's relays: it is not on the path.
-  const pathHops = trace.hops.filter((h) => !relayOnlyHop(h));
+  const pathHops = trace.hops.filter((h) => !relayOnlyHop(h, trace.hops));
   const exports = traceExports(options, pathHops, trace.description);
   const traceOptions = { windowMs: options.window, filter: options.filter, listeners: exports.listeners, taps: exports.taps };
   // Printed as flows settle, so memory stays bounded in flows; the exports need every flow at the end.

@@ -68,7 +68,7 @@ export async function watchHost(path: DiscoveredPath, options: WatchOptions): Pr
   const base: CollectOptions = { interfaces, routes: [], ...(path.target.docker ? { docker: path.target.docker } : {}) };
   const traced = path.addrs.map((a) => a.split('/')[0]!);
   // The report's hops: the lo captured only to tie docker-proxy's relays is not on the path.
-  const reportHops = path.hops.filter((h) => !relayOnlyHop(h));
+  const reportHops = path.hops.filter((h) => !relayOnlyHop(h, path.hops));
   const reader = options.reader ?? commandReader(ns, base, traced);
   const before: HostSnapshot = await reader.snapshot([]);
   const rules = await traceRulesFor(path, options.traceRules);

@@ -6,9 +6,13 @@ import type { Hop, Report } from '../model.js';
 import type { FrameSink, FrameSource } from '../source.js';
 import { attachRelays, RelayWatch } from './relay.js';
 
-/** A hop captured for relays only: the loopback of the host's namespace. */
-export function relayOnlyHop(hop: Hop): boolean {
-  return hop.role === 'host' && hop.iface === 'lo';
+/**
+ * A hop captured for relays only: the loopback of the host's namespace beside a bridged path
+ * (a container with published ports). A host-network container's own path can be `lo` itself:
+ * there it is the path.
+ */
+export function relayOnlyHop(hop: Hop, hops: readonly Hop[]): boolean {
+  return hop.role === 'host' && hop.iface === 'lo' && hops.some((h) => h.role === 'bridge');
 }
 
 export interface RelaySource {
@@ -21,7 +25,7 @@ export interface RelaySource {
 
 /** Wraps a source: all frames are watched for relays, the path's frames go on to the pipeline. */
 export function watchRelays(inner: FrameSource): RelaySource {
-  const side = inner.hops.map(relayOnlyHop);
+  const side = inner.hops.map((hop) => relayOnlyHop(hop, inner.hops));
   if (!side.some(Boolean)) {
     // No relay-only hop: relays can still be tied (a proxy's two connections on the path's hops).
     const watch = new RelayWatch(inner.hops);

@@ -32,6 +32,13 @@ describe('kernel capture filters', () => {
     expect(hopFilter(hop('uplink'), { proto: 'any', userFilter: 'udp port 53' }, context)).toBe('udp port 53');
     expect(hopFilter(hop('uplink'), { proto: 'any' }, context)).toBe('(host 198.18.0.2 or host 203.0.113.1 or (tcp port 8080)) and not (icmp6 and icmp6[0] >= 130)');
   });
+
+  it("the host's lo captured for docker-proxy's relays keeps the published ports' TCP; a host-network container's own lo is its path, filtered like one", () => {
+    const lo: Hop = { name: 'lo', role: 'host', iface: 'lo', addrs: [] };
+    expect(hopFilter(lo, { proto: 'any' }, { ...context, relayOnly: ['lo'] })).toBe('tcp port 8080');
+    const hostNet = { addrs: ['203.0.113.1'], uplinkAddrs: [], publishedPorts: [] };
+    expect(hopFilter(lo, { proto: 'icmp', destination: '203.0.113.1' }, hostNet)).toBe('host 203.0.113.1 and (icmp or (icmp6 and icmp6[0] < 130))');
+  });
 });
 
 describe('kernel capture filters for IPv6 and dual stack', () => {

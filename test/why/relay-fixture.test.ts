@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { hoptrace } from '../live/support.js';
 import { parseListeners } from '../../src/evidence/collect.js';
 import { RelayWatch } from '../../src/evidence/relay.js';
+import { relayOnlyHop } from '../../src/evidence/relay-source.js';
 import { openTrace } from '../../src/capture/trace.js';
 import { replaySource } from '../../src/capture/replay-session.js';
 
@@ -143,5 +144,19 @@ describe('the listening sockets of the host (ss -tlnpH)', () => {
       { addr: '0.0.0.0', port: 8080, process: 'docker-proxy', pid: 7084 },
       { addr: '::', port: 8080, process: 'docker-proxy', pid: 7090 },
     ]);
+  });
+});
+
+describe('which lo is off the path', () => {
+  const hops = openTrace([FIXTURE]).hops;
+  it("the host's lo beside a bridged path (a container with published ports) is captured for relays only", () => {
+    expect(hops.map((h) => [h.name, relayOnlyHop(h, hops)])).toEqual([
+      ['c1 eth0', false], [hops[1]!.name, false], ['docker0', false], ['eth0', false], ['lo', true],
+    ]);
+  });
+  it("a host-network container's path on lo (no bridge on it) keeps lo as its path", () => {
+    const lo = hops[4]!;
+    expect(relayOnlyHop(lo, [lo])).toBe(false);
+    expect(relayOnlyHop(lo, [hops[3]!, lo])).toBe(false);
   });
 });

@@ -18,6 +18,8 @@ export interface FilterContext {
   publishedPorts: { proto: string; port: number }[];
   /** Hops whose frames carry an 802.1Q tag (a trunk under a macvlan's VLAN parent). */
   vlanTagged?: string[];
+  /** Hops captured only to tie docker-proxy's relays (the host's lo beside a bridged path). */
+  relayOnly?: string[];
 }
 
 /**
@@ -51,7 +53,7 @@ export function hopFilter(hop: Hop, selector: FlowSelector, context: FilterConte
 
 function untaggedFilter(hop: Hop, selector: FlowSelector, context: FilterContext): string {
   // The host's loopback, captured for docker-proxy's relays: the connections to published ports.
-  if (hop.role === 'host' && hop.iface === 'lo') {
+  if (context.relayOnly?.includes(hop.name)) {
     const ports = [...new Set(context.publishedPorts.filter((p) => p.proto === 'tcp').map((p) => String(p.port)))];
     return ports.length > 0 ? anyOf('tcp port', ports) : 'tcp';
   }

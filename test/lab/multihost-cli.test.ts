@@ -372,7 +372,8 @@ describe.skipIf(!labAvailable())(`hoptrace across two Docker hosts (${labUnavail
         throw new Error(`${text} never shown:\n${tmux('capture-pane', '-p', '-J', '-t', 'tui')}`);
       };
       try {
-        const command = ['nsenter', `--net=/var/run/netns/${lab.env.nsOutside}`, process.execPath, BIN, 'watch', 'c1', '--tui', ...hosts].join(' ');
+        // In CI, Ink draws only the last frame: the terminal here is real, so CI is unset (as in test/tui/terminal.test.ts).
+        const command = ['env', '-u', 'CI', '-u', 'CONTINUOUS_INTEGRATION', 'nsenter', `--net=/var/run/netns/${lab.env.nsOutside}`, process.execPath, BIN, 'watch', 'c1', '--tui', ...hosts].join(' ');
         tmux('new-session', '-d', '-s', 'tui', '-x', '120', '-y', '40', '-e', 'NO_COLOR=1', '-c', ROOT, `${command}; echo EXIT=$?; sleep 600`);
         const running = await shown('● running');
         expect(running).toContain('1 h1 c1');

@@ -49,7 +49,8 @@ describe.skipIf(skip)(`the live TUI shows causes${skip ? ` (skipped: ${skip})` :
   it("forwarding off: the ended trace's detail names net.ipv4.ip_forward = 0 under the dropped flow, as the printed report does", async () => {
     const ip = testContainer(l, 'whyt');
     l.lab.exec('host', ['sysctl', '-qw', 'net.ipv4.ip_forward=0']);
-    const cmd = `DOCKER_HOST=${l.lab.env.dockerHost} ${process.execPath} ${CLI_PATH} ping whyt ${l.lab.env.outsideAddr} --count 2 --interval 0.3 --tui; echo EXIT=$?; sleep 60`;
+    // In CI, Ink draws only the last frame: the terminal here is real, so CI is unset (as in test/tui/terminal.test.ts).
+    const cmd = `env -u CI -u CONTINUOUS_INTEGRATION DOCKER_HOST=${l.lab.env.dockerHost} ${process.execPath} ${CLI_PATH} ping whyt ${l.lab.env.outsideAddr} --count 2 --interval 0.3 --tui; echo EXIT=$?; sleep 60`;
     tmux('new-session', '-d', '-s', 'whytui', '-x', '100', '-y', '30', cmd);
     const ended = await waitFor(/■ ended[\s\S]*q quit/);
     const lines = ended.split('\n');

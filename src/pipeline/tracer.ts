@@ -155,11 +155,14 @@ class PathTracer implements Tracer {
     this.finished = true;
     this.matcher.drain(this.now);
     // The end of the capture: the last tick (stoppedAt, or the live clock) or the last packet of the whole trace.
-    for (const flow of this.flows) {
-      concludeFlow(flow, this.now, this.transit);
-      flow.version++;
-    }
+    for (const flow of this.flows) this.conclude(flow);
     return this.snapshot();
+  }
+
+  /** Each packet not at its end judged in flight, vanished or not captured, as at the trace's end. */
+  private conclude(flow: FlowState): void {
+    concludeFlow(flow, this.now, this.transit);
+    flow.version++;
   }
 
   private clock(sec: number, nsec: number): number {
@@ -187,8 +190,7 @@ class PathTracer implements Tracer {
       if (!flow) return;
       this.table.forget(flow);
       if (flow.publicId === 0) continue;
-      concludeFlow(flow, this.now, this.transit);
-      flow.version++;
+      this.conclude(flow);
       retire.onRetired(this.flowReport(flow));
       this.flows.delete(flow);
       this.cache.delete(flow);

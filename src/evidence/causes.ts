@@ -54,9 +54,10 @@ function stopPoint(flow: FlowReport, hops: Hop[]): { direction: 'request' | 'rep
  * only some vanished (partial-loss), those; otherwise every packet of that direction.
  */
 function stoppedCount(flow: FlowReport, hops: Hop[], stop: { direction: 'request' | 'reply'; from: number; to?: number }): number {
-  const between = stop.to === undefined ? undefined : [hops[stop.from]?.name, hops[stop.to]?.name];
-  const partial = flow.findings.find((f) => f.code === 'partial-loss' && f.direction === stop.direction && 'between' in f && between !== undefined && f.between[0] === between[0] && f.between[1] === between[1]);
-  if (partial && partial.code === 'partial-loss') return Math.max(1, partial.count);
+  const [from, to] = [hops[stop.from]?.name, stop.to === undefined ? undefined : hops[stop.to]?.name];
+  for (const f of flow.findings) {
+    if (f.code === 'partial-loss' && f.direction === stop.direction && 'between' in f && f.between[0] === from && f.between[1] === to) return Math.max(1, f.count);
+  }
   return Math.max(1, stop.direction === 'reply' ? flow.packets.reply : flow.packets.request);
 }
 

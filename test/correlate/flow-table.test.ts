@@ -12,6 +12,7 @@ import { decodeFrame } from '../../src/decode/index.js';
 import { SYN, ACK, bytes, icmpEcho, icmpError, ipv4, tcp, udp } from '../decode/builders.js';
 import type { Frame, Hop, Sighting } from '../../src/model.js';
 import { flowJson } from '../../src/render/json.js';
+import { parseAddress } from '../../src/addresses.js';
 import { DOCKER_PATH, frameAt, ip4 } from './path-builders.js';
 
 const C1 = '198.18.0.2';
@@ -28,6 +29,14 @@ function run(frames: Frame[], hops: Hop[] = DOCKER_PATH) {
 /** One packet at the hops listed, in that order, 10 us apart from `ms`. */
 function at(hops: number[], ms: number, packet: (hop: number) => Uint8Array): Frame[] {
   return hops.map((hop, i) => frameAt(hop, ms + i * 0.01, packet(hop)));
+}
+/** The sightings of one packet, decoded, as the journey matcher hands them to the flow table. */
+function sightings(hops: number[], ms: number, packet: (hop: number) => Uint8Array): Sighting[] {
+  return at(hops, ms, packet).map((f, i) => {
+    const d = decodeFrame(f.linkType, f.data, f.origLen);
+    if (d.kind !== 'packet') throw new Error('not a packet');
+    return { hop: f.hop, frameSeq: i, t: ms * 1e6 + i * 1e4, ip: d.ip, encap: d.encap };
+  });
 }
 const OUTWARD = [0, 1, 2, 3];
 const BACK = [3, 2, 1, 0];
@@ -67,6 +76,14 @@ describe('protocols hoptrace does not decode (GRE 47, SCTP 132)', () => {
   });
 });
 
+describe('undecoded protocols: a packet coming back to another address', () => {
+  it("GRE from 203.0.113.2 to c1's second address right after c1's GRE to 203.0.113.2: not a reply of c1's flow", () => {
+    const toSecond = (hop: number) => ip4({ src: OUT, dst: '198.18.0.5', id: 9, proto: 47 }, bytes(16));
+    const r = run([...at([0, 1], 0, other(47, 1)), ...at([0, 1], 10, toSecond)]);
+    expect(flowsOf(r)).toEqual([`ip-proto-47 ${C1} -> ${OUT} 1/0`, `ip-proto-47 ${OUT} -> 198.18.0.5 1/0`]);
+  });
+});
+
 describe('TCP and UDP conversations sharing addresses', () => {
   const seg = (sport: number, dport: number, flags: number, id: number) => (hop: number) =>
     ip4({ src: hop === 3 ? HOST : C1, dst: OUT, id, proto: 6 }, tcp({ sport: hop === 3 ? sport + 20000 : sport, dport, seq: 100 + id, flags }));
@@ -78,9 +95,10 @@ describe('TCP and UDP conversations sharing addresses', () => {
     expect(flowsOf(r)).toEqual([`tcp ${C1}:5000 -> ${OUT}:80 2/0`, `tcp ${C1}:5000 -> ${OUT}:81 1/0`]);
   });
 
-  it("port 81's answer, first seen at eth0 right after port 80's SYN there, is port 81's reply", () => {
-    const r = run([...at(OUTWARD, 0, seg(5000, 81, SYN, 1)), ...at(OUTWARD, 10, seg(5000, 80, SYN, 2)), ...at(BACK, 11, segBack(5000, 81, SYN | ACK, 3))]);
-    expect(flowsOf(r)).toEqual([`tcp ${C1}:5000 -> ${OUT}:81 1/1`, `tcp ${C1}:5000 -> ${OUT}:80 1/0`]);
+  it("port 81's SYN-ACK, first seen at eth0 right after port 80's, is port 81's reply", () => {
+    // Port 80's SYN-ACK is the last journey that began at eth0 when port 81's arrives there.
+    const r = run([...at(OUTWARD, 0, seg(5000, 81, SYN, 1)), ...at(OUTWARD, 10, seg(5000, 80, SYN, 2)), ...at(BACK, 11, segBack(5000, 80, SYN | ACK, 3)), ...at(BACK, 20, segBack(5000, 81, SYN | ACK, 4))]);
+    expect(flowsOf(r)).toEqual([`tcp ${C1}:5000 -> ${OUT}:81 1/1`, `tcp ${C1}:5000 -> ${OUT}:80 1/1`]);
   });
 
   it('UDP and a later fragment without its first (proto 17, no header): the fragment is a flow of its own, the UDP packets stay together', () => {
@@ -184,6 +202,16 @@ describe('which way requests go when no address tells it', () => {
   const later = () => ip4({ src: '198.51.100.1', dst: '198.51.100.9', id: 77, proto: 17 }, udp({ sport: 1, dport: 2 }, bytes(4)));
   const lone = (hop: number, hops: Hop[]) => run([...at([hop], 0, req(1)), ...at([0], 10, later)], hops).flows[0];
 
+  it('a request seen at the veth, then c1 eth0 (three hops, no address): it travels inward, arrived at c1 eth0', () => {
+    const r = run([...at([1, 0], 0, req(1)), ...at([0], 10, later)], NAMELESS.slice(0, 3));
+    expect(r.flows[0]).toMatchObject({ verdict: 'no-reply', dropBetween: null, reached: 'c1 eth0' });
+  });
+
+  it('a request seen at c1 eth0, the veth, docker0 (no address): it travels outward, the steps in that order', () => {
+    const r = run([...at([0, 1, 2], 0, req(1)), ...at([0], 10, later)], NAMELESS.slice(0, 3));
+    expect(r.flows[0]!.latency.map((l) => `${l.direction} ${l.between.join('>')} ${l.minUs}`)).toEqual(['request c1 eth0>veth1 10', 'request veth1>docker0 10']);
+  });
+
   it('a lone request at the first hop travels away from it: dropped between c1 eth0 and the veth', () => {
     expect(lone(0, NAMELESS)).toMatchObject({ verdict: 'dropped', dropBetween: ['c1 eth0', 'veth1'] });
   });
@@ -196,25 +224,14 @@ describe('which way requests go when no address tells it', () => {
     expect(lone(1, NAMELESS.slice(0, 2))).toMatchObject({ verdict: 'dropped', dropBetween: ['veth1', 'c1 eth0'] });
   });
 
-  it('an echo reply seen only at c1 eth0 first: the container is the initiator (its address), the requests go outward', () => {
-    const reqOut = (seq: number) => (hop: number) => ip4({ src: hop === 3 ? HOST : C1, dst: OUT, id: seq, proto: 1 }, icmpEcho(8, 5, seq, bytes(8)));
-    const repIn = (seq: number) => (hop: number) => ip4({ src: OUT, dst: hop === 3 ? HOST : C1, id: 50 + seq, proto: 1 }, icmpEcho(0, 5, seq, bytes(8)));
-    const r = run([...at([0], 0, repIn(1)), ...at(OUTWARD, 10, reqOut(2)), ...at(BACK, 11, repIn(2))]);
-    expect(r.flows[0]!.latency.map((l) => `${l.direction} ${l.between.join('>')}`)).toEqual([
-      'request c1 eth0>veth1', 'request veth1>docker0', 'request docker0>eth0', 'reply eth0>docker0', 'reply docker0>veth1', 'reply veth1>c1 eth0',
-    ]);
-    expect(r.flows[0]).toMatchObject({ verdict: 'ok', initiator: C1, packets: { request: 1, reply: 2 } });
+  it('an echo reply seen only at c1 eth0 creating its flow: the container (its address) is the initiator, requests go outward', () => {
+    const repIn = (hop: number) => ip4({ src: OUT, dst: C1, id: 51, proto: 1 }, icmpEcho(0, 5, 1, bytes(8)));
+    const placed = new FlowTable(new PathModel(DOCKER_PATH)).place(sightings([0], 0, repIn));
+    expect(placed).toMatchObject({ direction: 'reply', created: true, flow: { outbound: true, initiator: { addr: parseAddress(C1) } } });
   });
 });
 
 describe('a forgotten flow', () => {
-  function sightings(hops: number[], ms: number, packet: (hop: number) => Uint8Array): Sighting[] {
-    return at(hops, ms, packet).map((f, i) => {
-      const d = decodeFrame(f.linkType, f.data, f.origLen);
-      if (d.kind !== 'packet') throw new Error('not a packet');
-      return { hop: f.hop, frameSeq: i, t: ms * 1e6 + i * 1e4, ip: d.ip, encap: d.encap };
-    });
-  }
   const ping = (seq: number) => (hop: number) => ip4({ src: hop === 3 ? HOST : C1, dst: OUT, id: seq, proto: 1 }, icmpEcho(8, 5, seq, bytes(8)));
 
   it('its conversation coming back starts a new flow, at the same first hop and at another', () => {

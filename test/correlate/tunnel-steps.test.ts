@@ -64,6 +64,19 @@ describe('a ping across the overlay', () => {
     expect(flows[0]!.tunnels).toEqual({ steps: [], insideAt: ['h1 eth0'] });
   });
 
+  it('replies first seen inside the tunnel (their c2 side not captured): h1 eth0 is inside, the step out of it decapsulation', () => {
+    const [flow] = run([...at([1, 0], 0, seen(0, 1)), ...at([1, 0], 10, seen(0, 2))]);
+    expect(flow!.tunnels).toEqual({
+      steps: [{ between: ['h1 eth0', 'c1 eth0'], direction: 'reply', kind: 'vxlan', vni: 42, outer: { src: H2, dst: H1, dport: 4789 }, action: 'decapsulated' }],
+      insideAt: ['h1 eth0'],
+    });
+  });
+
+  it('NOT: requests seen bare at c1 eth0 only: no tunnel', () => {
+    const flows = run([...at([0], 0, seen(8, 1)), ...at([0], 10, seen(8, 2))]);
+    expect(flows[0]!.tunnels).toBeUndefined();
+  });
+
   it('NOT: the same ping seen bare at every hop has no tunnel', () => {
     const bare = (type: number, seq: number) => () => ethernet(0x0800, inner(type, seq));
     const [flow] = run([...at([0, 1, 2], 0, bare(8, 1)), ...at([2, 1, 0], 1, bare(0, 1))]);

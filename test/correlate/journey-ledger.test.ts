@@ -246,6 +246,18 @@ describe('answers noted on a request counted short before its answer came', () =
     expect(flows[0]!.findings.map((f) => [f.code, 'at' in f ? f.at : '', 'count' in f ? f.count : 0])).toEqual([['rejected', '', 2], ['capture-gap', 'docker0', 2]]);
   });
 
+  it('a request taken back to docker0 does not lower how far the requests got (an earlier one reached eth0)', () => {
+    const { flows } = trace([...at(OUTWARD, 0, req(1)), ...at([0, 1], 1000, req(2)), ...at([2, 1, 0], 1000.05, hostUnreachable(2)), endAt(2000)]);
+    expect(flows[0]).toMatchObject({ verdict: 'rejected', reached: 'eth0' });
+  });
+
+  it('open at the end, last seen at the veth, the host\'s error first seen at docker0: judged at the end between docker0 and eth0', () => {
+    const { journeys, flows } = trace([...at([0, 1], 0, req(1)), ...at([2, 1, 0], 0.05, hostUnreachable(1))]);
+    const open = journeys.filter((j) => j.openAtEnd && j.direction === 'request');
+    expect(open.map((j) => j.atEnd)).toStrictEqual([{ between: [2, 3], inFlight: false }]);
+    expect(flows[0]).toMatchObject({ verdict: 'rejected', reached: 'docker0' });
+  });
+
   it('answered from the veth (docker0 and eth0 saw nothing of the flow): the request got to the veth, where the flow turns: ok', () => {
     const { flows } = trace([...at([0], 0, req(1)), ...at([1, 0], 0.5, rep(1)), ...at([0], 1000, req(2)), ...at([1, 0], 1000.5, rep(2)), endAt(2000)]);
     expect(flows[0]).toMatchObject({ verdict: 'ok', reached: 'veth1', packets: { request: 2, reply: 2 } });

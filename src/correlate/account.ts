@@ -235,14 +235,18 @@ function noteComingBack(flow: FlowState, first: Sighting, arrived: boolean, requ
   if (l4.kind === 'icmp' && l4.seq !== undefined && isEchoReply(l4)) {
     flow.echo.answered.add(l4.seq);
     const sent = flow.echo.sent.get(l4.seq);
-    if (sent && first.t - sent.t > flow.echo.longestRoundTripNs) flow.echo.longestRoundTripNs = first.t - sent.t;
+    if (sent !== undefined && first.t - sent > flow.echo.longestRoundTripNs) flow.echo.longestRoundTripNs = first.t - sent;
   }
 }
 
 /** Echo requests are remembered by sequence number; a reset from the initiator after an answer is a close. */
 function noteRequest(flow: FlowState, ip: IpPacket, lastT: number, reached: number): void {
   const l4 = ip.l4;
-  if (l4.kind === 'icmp' && l4.seq !== undefined && isEchoRequest(l4)) flow.echo.sent.set(l4.seq, { t: lastT, reached });
+  if (l4.kind === 'icmp' && l4.seq !== undefined && isEchoRequest(l4)) {
+    flow.echo.sent.set(l4.seq, lastT);
+    if (reached !== Infinity) flow.echo.stoppedAt.set(l4.seq, reached);
+    else flow.echo.stoppedAt.delete(l4.seq);
+  }
   else if (l4.kind === 'tcp' && (l4.flags & TCP_RST) !== 0 && flow.answers > 0) flow.resetClose ??= { side: 'initiator', from: ip.src };
 }
 

@@ -44,8 +44,10 @@ export interface PendingPacket {
 
 /** The answers to a flow's echo requests, by sequence number: an echo reply answers its request. */
 export interface EchoLedger {
-  /** Sequence number -> when the request was last seen and the request-order position it reached (Infinity: the end of its travel). */
-  sent: Map<number, { t: number; reached: number }>;
+  /** Sequence number -> when the request was last seen (no object per request: most flows are echo floods). */
+  sent: Map<number, number>;
+  /** Sequence number -> the request-order position a request stopped at; absent: it reached the end of its travel. */
+  stoppedAt: Map<number, number>;
   /** Sequence numbers answered by an echo reply or by an ICMP error quoting the request. */
   answered: Set<number>;
   /** Longest time from a request's last sighting to its reply's first sighting. */
@@ -255,7 +257,7 @@ export class FlowTable {
       answers: 0,
       turn: -1,
       lastBack: -Infinity,
-      echo: { sent: new Map(), answered: new Set(), longestRoundTripNs: 0 },
+      echo: { sent: new Map(), stoppedAt: new Map(), answered: new Set(), longestRoundTripNs: 0 },
       tunnels: new Map(),
       insideAt: 0,
       firstSeen: first.t,

@@ -44,14 +44,29 @@ export interface PendingPacket {
 
 /** The answers to a flow's echo requests, by sequence number: an echo reply answers its request. */
 export interface EchoLedger {
-  /** Sequence number -> when the request was last seen (no object per request: most flows are echo floods). */
-  sent: Map<number, number>;
-  /** Sequence number -> the request-order position a request stopped at; absent: it reached the end of its travel. */
-  stoppedAt: Map<number, number>;
+  /** Sequence number -> when the request was last seen and the request-order position it reached (Infinity: the end of its travel). */
+  sent: Map<number, SentEcho>;
   /** Sequence numbers answered by an echo reply or by an ICMP error quoting the request. */
   answered: Set<number>;
+  /**
+   * Sequence number -> the farthest request-order position an answer to it (an echo reply, or an
+   * ICMP error quoting it) was first seen at: its request crossed every hop up to there.
+   */
+  answeredFrom?: Map<number, number>;
   /** Longest time from a request's last sighting to its reply's first sighting. */
   longestRoundTripNs: number;
+}
+
+/** An echo request as the ledger keeps it. */
+export interface SentEcho {
+  t: number;
+  reached: number;
+  /**
+   * Not arrived when its journey was accounted: counted vanished after `hop` (or, with `pending`,
+   * left to be judged at the end), its travel ending at position `end`. An answer seen later
+   * from farther along shows it crossed the hops between unseen (correlate/account.ts).
+   */
+  short?: { hop: number; end: number; pending?: PendingPacket };
 }
 
 export interface RewriteRecord {
@@ -257,7 +272,7 @@ export class FlowTable {
       answers: 0,
       turn: -1,
       lastBack: -Infinity,
-      echo: { sent: new Map(), stoppedAt: new Map(), answered: new Set(), longestRoundTripNs: 0 },
+      echo: { sent: new Map(), answered: new Set(), longestRoundTripNs: 0 },
       tunnels: new Map(),
       insideAt: 0,
       firstSeen: first.t,

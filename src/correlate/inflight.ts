@@ -157,17 +157,16 @@ function countUnanswered(flow: FlowState, endNs: number, transit: TransitTimes):
   const wait = transit.roundTrip(flow.echo.longestRoundTripNs);
   const last = stats.vanishedAfter.length - 1;
   const hopAt = (pos: number) => (flow.outbound ? pos : last - pos);
-  for (const [seq, t] of flow.echo.sent) {
+  for (const [seq, sent] of flow.echo.sent) {
     if (flow.echo.answered.has(seq)) continue;
-    const reached = flow.echo.stoppedAt.get(seq) ?? Infinity;
-    if (reached < end) {
+    if (sent.reached < end) {
       // Not captured beyond a hop whose capture had ended, and no answer came back: not ok.
-      if (reached < last && transit.ends.missed(hopAt(reached), hopAt(reached + 1), t)) {
+      if (sent.reached < last && transit.ends.missed(hopAt(sent.reached), hopAt(sent.reached + 1), sent.t)) {
         stats.unansweredNotCaptured = (stats.unansweredNotCaptured ?? 0) + 1;
       }
       continue;
     }
-    if (endNs - t <= wait) stats.awaiting++;
+    if (endNs - sent.t <= wait) stats.awaiting++;
     else stats.unanswered++;
   }
 }

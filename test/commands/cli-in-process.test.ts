@@ -785,3 +785,34 @@ describe.skipIf(process.getuid?.() !== 0)('the live commands, up to finding what
   });
 });
 
+// A trace across hosts (--host) checks every host before anything else: no root needed, and no
+// Docker either to see how an unusable host is refused (src/commands/multi-host-trace.ts).
+describe('the live commands across hosts (--host), up to preparing the hosts', () => {
+  const ABSENT = 'unix:///var/run/hoptrace-test-absent';
+
+  it('every host whose engine cannot be reached is named in one line, exit 4', async () => {
+    expect(await hoptrace('ping', 'c1', '198.18.100.4', '--host', `h1=${ABSENT}-1.sock`, '--host', `h2=${ABSENT}-2.sock`)).toEqual({
+      code: 4, stdout: '', direct: '',
+      stderr: `hoptrace: host h1 (${ABSENT}-1.sock): Docker engine unreachable: ENOENT; host h2 (${ABSENT}-2.sock): Docker engine unreachable: ENOENT\n`,
+    });
+  });
+
+  it('an endpoint Docker cannot use is bad input naming the host, exit 2', async () => {
+    expect(await hoptrace('watch', 'c1', '--host', 'h1=unix://run/docker.sock')).toEqual({
+      code: 2, stdout: '', direct: '', stderr: 'hoptrace: --host h1: unix://run/docker.sock: a unix endpoint needs an absolute socket path\n',
+    });
+    expect(await hoptrace('tcp', 'c1', '198.18.100.4:80', '--host', 'h1=tcp://:2375')).toEqual({
+      code: 2, stdout: '', direct: '', stderr: 'hoptrace: --host h1: tcp://:2375: not a Docker endpoint (unix:///path, tcp://host:port or ssh://user@host)\n',
+    });
+  });
+
+  it('a host named twice or badly: exit 2 before any host is asked', async () => {
+    expect(await hoptrace('ping', 'c1', '198.18.100.4', '--host', `h1=${ABSENT}-1.sock`, '--host', `h1=${ABSENT}-2.sock`)).toEqual({
+      code: 2, stdout: '', direct: '', stderr: 'hoptrace: --host h1 is given twice\n',
+    });
+    expect(await hoptrace('ping', 'c1', '198.18.100.4', '--host', `-h1=${ABSENT}-1.sock`)).toEqual({
+      code: 2, stdout: '', direct: '', stderr: `hoptrace: --host -h1=${ABSENT}-1.sock: the name must be letters, digits, '.', '_' or '-' (e.g. --host h2=tcp://203.0.113.3:2375)\n`,
+    });
+  });
+});
+

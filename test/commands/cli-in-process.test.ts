@@ -24,17 +24,30 @@ vi.mock('../../src/render/stdout.js', async (importOriginal) => {
 });
 
 // The Ink UI itself is tested in test/tui; here only what replay hands it and does with its report.
-const tui = vi.hoisted(() => ({ calls: [] as { color: boolean; speedNote?: string }[] }));
+// It also records what a view would see: the journeys that arrive after it subscribed (a replay
+// for the UI plays after the view is there, as a live capture does), and what explainFlow gives
+// for each flow of the report (the causes the UI's detail shows).
+const tui = vi.hoisted(() => ({ calls: [] as { color: boolean; speedNote?: string }[], journeys: [] as number[], explained: [] as unknown[] }));
 vi.mock('../../src/render/tui/index.js', () => ({
-  runTui: async (session: { report: Promise<unknown> }, options: { color: boolean; speedNote?: string }) => {
+  runTui: async (
+    session: { report: Promise<{ flows: unknown[] }>; subscribe: (l: (e: { kind: string }) => void) => () => void },
+    options: { color: boolean; speedNote?: string; explainFlow?: (flow: unknown) => unknown },
+  ) => {
     tui.calls.push({ color: options.color, speedNote: options.speedNote });
-    return session.report;
+    let journeys = 0;
+    const off = session.subscribe((e) => void (e.kind === 'journey' && journeys++));
+    const report = await session.report;
+    off();
+    tui.journeys.push(journeys);
+    for (const flow of report.flows) tui.explained.push(options.explainFlow?.(flow));
+    return report;
   },
 }));
 
 const { main } = await import('../../src/cli.js');
 const { hostEvidence, writeHostFile } = await import('../../src/evidence/host-file.js');
 const { snapshot } = await import('../why/data.js');
+const { whyText } = await import('../../src/evidence/words.js');
 
 const ROOT = path.join(__dirname, '..', '..');
 const FIXTURES = path.join(ROOT, 'fixtures');
@@ -278,12 +291,28 @@ describe('hoptrace replay --tui', () => {
       else delete (process.stdout as { isTTY?: boolean }).isTTY;
     }
   }
-  beforeEach(() => void (tui.calls = []));
+  beforeEach(() => {
+    tui.calls = [];
+    tui.journeys = [];
+    tui.explained = [];
+  });
 
   it('on a terminal plays the trace through the UI, as fast as possible by default, then prints the report', async () => {
     const result = await onTerminal(() => hoptrace('replay', path.join(FIXTURES, 'ping-out'), '--tui'));
     expect(tui.calls).toEqual([{ color: false, speedNote: 'replay as fast as possible' }]);
     expect(result).toEqual({ code: 0, stdout: PING_OUT_TEXT, stderr: '', direct: '' });
+  });
+
+  it('the UI sees every journey arrive (the replay plays after it subscribed), and its detail gets each flow with its causes', async () => {
+    // A lab recording with its host.json: forwarding was off on the Docker host.
+    const result = await onTerminal(() => hoptrace('replay', path.join(FIXTURES, 'record-forward-off-fast'), '--tui'));
+    expect(result.code).toBe(1);
+    // 3 echo requests, no reply: three journeys.
+    expect(tui.journeys).toEqual([3]);
+    const flows = tui.explained as { id: number; verdict: string; cause?: Parameters<typeof whyText>[0] }[];
+    expect(flows.map((f) => [f.id, f.verdict, f.cause && whyText(f.cause)])).toEqual([[1, 'dropped', 'the host does not forward IPv4 packets: net.ipv4.ip_forward = 0']]);
+    // The same cause as the report printed after the UI.
+    expect(result.stdout).toContain('\n  why: the host does not forward IPv4 packets: net.ipv4.ip_forward = 0\n');
   });
 
   it('names the speed it plays at; the exit code is the report\'s', async () => {

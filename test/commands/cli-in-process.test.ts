@@ -280,6 +280,58 @@ describe('hoptrace replay of a trace directory with host.json', () => {
   });
 });
 
+describe('hoptrace replay: what replay.ts decides beside the report', () => {
+  it("the host's lo (recorded for docker-proxy's relays) is left out of the path, and the relayed flow says so", async () => {
+    const { code, stdout, stderr: err } = await hoptrace('replay', path.join(FIXTURES, 'why', 'relay-docker-proxy'));
+    expect([code, err]).toEqual([0, '']);
+    expect(stdout.split('\n')[0]).toBe('path: 1. c1 eth0 (198.18.0.2)  2. veth08c4035  3. docker0 (198.18.0.1)  4. eth0 (203.0.113.1, 2001:db8::1)');
+    expect(stdout).toContain('\n  why: relayed by docker-proxy (pid 20839): 127.0.0.1:56254 -> 127.0.0.1:8080 became 198.18.0.1:57142 -> 198.18.0.2:80 (the same first 77 bytes, 450 us later)\n');
+    expect(stdout.endsWith('\n2 flows, 0 not ok\n')).toBe(true);
+  });
+
+  it('a file named outside the trace directory: refused, or read with --allow-outside-files and said so', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hoptrace-outside-'));
+    try {
+      const trace = path.join(dir, 't');
+      fs.mkdirSync(trace);
+      const doc = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'ping-out', 'path.json'), 'utf8')) as { hops: { file: string }[] };
+      fs.copyFileSync(path.join(FIXTURES, 'ping-out', doc.hops[0]!.file), path.join(dir, doc.hops[0]!.file));
+      for (const hop of doc.hops.slice(1)) fs.copyFileSync(path.join(FIXTURES, 'ping-out', hop.file), path.join(trace, hop.file));
+      doc.hops[0]!.file = `../${doc.hops[0]!.file}`;
+      fs.writeFileSync(path.join(trace, 'path.json'), JSON.stringify(doc));
+      expect(await hoptrace('replay', trace)).toEqual({
+        code: 2, stdout: '', direct: '',
+        stderr: `hoptrace: ${path.join(trace, 'path.json')}: hops[0].file: "../01-c1-eth0.pcap" leads out of the trace directory; refused (--allow-outside-files to read it)\n`,
+      });
+      const allowed = await hoptrace('replay', trace, '--allow-outside-files');
+      expect(allowed.code).toBe(0);
+      expect(allowed.stdout).toBe(PING_OUT_TEXT);
+      expect(allowed.stderr).toBe(`hoptrace: warning: ${path.join(dir, '01-c1-eth0.pcap')}: offset 0: read with --allow-outside-files: "../01-c1-eth0.pcap" leads out of the trace directory\n`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("one pcapng written by --pcapng carries the host's state: replayed alone it gives the causes; its pcaps given as files do not", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hoptrace-pcapng-host-'));
+    try {
+      const out = path.join(dir, 'trace.pcapng');
+      const why = '\n  why: the host does not forward IPv4 packets: net.ipv4.ip_forward = 0\n';
+      const first = await hoptrace('replay', path.join(FIXTURES, 'record-forward-off-fast'), '--pcapng', out);
+      expect([first.code, first.stdout.includes(why)]).toEqual([1, true]);
+      const again = await hoptrace('replay', out);
+      expect([again.code, again.stderr]).toEqual([1, '']);
+      expect(again.stdout).toContain(why);
+      const files = fs.readdirSync(path.join(FIXTURES, 'record-forward-off-fast')).filter((f) => f.endsWith('.pcap')).sort().map((f) => path.join(FIXTURES, 'record-forward-off-fast', f));
+      const plain = await hoptrace('replay', ...files);
+      expect(plain.stdout).not.toContain('ip_forward');
+      expect(plain.stdout).toContain("\nwhy: not known: these captures come without the host's state");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('hoptrace replay --tui', () => {
   async function onTerminal<T>(run: () => Promise<T>): Promise<T> {
     const tty = Object.getOwnPropertyDescriptor(process.stdout, 'isTTY');
@@ -339,6 +391,31 @@ describe('hoptrace replay --tui', () => {
     const { stdout } = await onTerminal(() => hoptrace('replay', path.join(FIXTURES, 'ping-out'), '--tui', '--json'));
     expect(tui.calls).toEqual([]);
     expect(JSON.parse(stdout).format).toBe(2);
+  });
+
+  // A big replay runs in a worker thread (HOPTRACE_REPLAY_WORKER=1 forces it); the UI and the
+  // exports never do: they stay on this thread, which is what these in-process runs see.
+  it('with the worker forced, the UI still plays on this thread', async () => {
+    vi.stubEnv('HOPTRACE_REPLAY_WORKER', '1');
+    const result = await onTerminal(() => hoptrace('replay', path.join(FIXTURES, 'ping-out'), '--tui'));
+    expect(tui.calls).toEqual([{ color: false, speedNote: 'replay as fast as possible' }]);
+    expect(result).toEqual({ code: 0, stdout: PING_OUT_TEXT, stderr: '', direct: '' });
+  });
+
+  it('with the worker forced, --html and --pcapng are written on this thread', async () => {
+    vi.stubEnv('HOPTRACE_REPLAY_WORKER', '1');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hoptrace-worker-exports-'));
+    try {
+      const html = await hoptrace('replay', path.join(FIXTURES, 'ping-out'), '--html', path.join(dir, 'r.html'));
+      expect([html.code, html.stdout, html.stderr]).toEqual([0, PING_OUT_TEXT, '']);
+      expect(fs.readFileSync(path.join(dir, 'r.html'), 'utf8').startsWith('<!DOCTYPE html>')).toBe(true);
+      const pcapng = await hoptrace('replay', path.join(FIXTURES, 'ping-out'), '--pcapng', path.join(dir, 'r.pcapng'));
+      expect([pcapng.code, pcapng.stdout, pcapng.stderr]).toEqual([0, PING_OUT_TEXT, '']);
+      // A pcapng starts with its section header block.
+      expect(fs.readFileSync(path.join(dir, 'r.pcapng')).readUInt32LE(0)).toBe(0x0a0d0d0a);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -5,6 +5,7 @@
 // that are refused before anything is captured. stdout's blocking writer is replaced by one
 // that keeps the text; everything else is the real code.
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -844,6 +845,15 @@ describe('the live commands refuse bad usage before anything is captured, exit 2
     [['ping', 'web', '203.0.113.2', '--interval', '0.001'], "--interval must be a number from 0.01 to 60, not '0.001'"],
     [['tcp', 'web', '203.0.113.2:80', '--timeout', '0'], "--timeout must be a number from 0.1 to 600, not '0'"],
     [['ping', 'web', '203.0.113.2', '--docker-timeout', '0'], "--docker-timeout must be a number from 0.1 to 600, not '0'"],
+    [['ping', 'web', '203.0.113.2', '--count', '0'], "--count must be a whole number from 1 to 100000, not '0'"],
+    [['ping', 'web', '203.0.113.2', '--count', '1.5'], "--count must be a whole number from 1 to 100000, not '1.5'"],
+    [['ping', 'web', '203.0.113.2', '--count', '100001'], "--count must be a whole number from 1 to 100000, not '100001'"],
+    [['ping', 'web', '203.0.113.2', '--interval', '61'], "--interval must be a number from 0.01 to 60, not '61'"],
+    [['ping', 'web', '203.0.113.2', '--window', '0'], "--window must be a number more than 0 to 3600000, not '0'"],
+    [['tcp', 'web', '203.0.113.2:80', '--timeout', '601'], "--timeout must be a number from 0.1 to 600, not '601'"],
+    [['watch', 'web', '--pcapng', '/nonexistent-dir/x.pcapng'], '--pcapng: cannot write /nonexistent-dir/x.pcapng: no directory /nonexistent-dir'],
+    [['udp', 'web', '203.0.113.2:53', '--html', '/nonexistent-dir/x.html'], '--html: cannot write /nonexistent-dir/x.html: no directory /nonexistent-dir'],
+    [['path', 'web', '--docker-timeout', '601'], "--docker-timeout must be a number from 0.1 to 600, not '601'"],
   ];
   for (const [args, message] of cases) {
     it(`hoptrace ${args.join(' ')}: ${message}`, async () => {
@@ -880,6 +890,44 @@ describe.skipIf(process.getuid?.() !== 0)('the live commands, up to finding what
       code: 4, stdout: '', direct: '',
       stderr: 'hoptrace: cannot reach Docker at unix:///var/run/hoptrace-test-absent.sock: ENOENT (is dockerd running? set DOCKER_HOST to its socket)\n',
     });
+  });
+
+  // A Docker socket that takes the connection and never answers, as a hung dockerd does.
+  async function silentSocket<T>(run: (endpoint: string) => Promise<T>): Promise<T> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hoptrace-silent-'));
+    const sockets: net.Socket[] = [];
+    const server = net.createServer((s) => void sockets.push(s));
+    await new Promise<void>((resolve) => server.listen(path.join(dir, 'docker.sock'), resolve));
+    try {
+      return await run(`unix://${path.join(dir, 'docker.sock')}`);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => server.close(resolve));
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('a Docker that never answers: "connecting to Docker" after a second, then one error at --docker-timeout, exit 4', async () => {
+    await silentSocket(async (endpoint) => {
+      vi.stubEnv('DOCKER_HOST', endpoint);
+      expect(await hoptrace('ping', 'web', '203.0.113.2', '--docker-timeout', '1.2')).toEqual({
+        code: 4, stdout: '', direct: '',
+        stderr: `hoptrace: connecting to Docker at ${endpoint} ...\nhoptrace: Docker at ${endpoint} did not answer within 1.2 s (is dockerd listening there? --docker-timeout <seconds> waits longer)\n`,
+      });
+      expect(await hoptrace('path', 'web', '--docker-timeout', '0.3')).toEqual({
+        code: 4, stdout: '', direct: '',
+        stderr: `hoptrace: Docker at ${endpoint} did not answer within 0.3 s (is dockerd listening there? --docker-timeout <seconds> waits longer)\n`,
+      });
+    });
+  });
+
+  it('--debug: when each step of the start ended, then the error with its stack', async () => {
+    const { code, stderr: err } = await hoptrace('ping', '--netns', NO_NETNS, '203.0.113.2', '--debug');
+    const lines = err.split('\n');
+    expect(code).toBe(4);
+    expect(lines[0]).toMatch(/^hoptrace: debug: \d+\.\d{3} s: capture helper started in netns host$/);
+    expect(lines.slice(1, 3)).toEqual([`hoptrace: ${noNetns}`, `FatalError: ${noNetns}`]);
+    expect(lines[3]).toMatch(/^ +at /);
   });
 
   it('doctor when Docker cannot be reached: exit 4, naming the socket', async () => {

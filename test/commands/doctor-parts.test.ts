@@ -4,6 +4,7 @@
 // counted 2 echoes to 203.0.113.2, a native nftables rule dropped those to 198.19.0.1), the
 // embedded DNS, what is printed and the exit code. The probes themselves run in the lab
 // (test/why/doctor.lab.test.ts, test/why/cli-doctor.lab.test.ts).
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   causeOf, doctorOutput, embeddedDnsStep, probeStep, resolver, resolverStep, routeStep, snapshotOptions, withSport, type DoctorReport,
@@ -41,6 +42,10 @@ describe('the resolver step', () => {
     expect(resolverStep('nameserver 198.18.0.53\nnameserver\t198.18.0.54\n', [])).toEqual({ step: 'resolver', ok: true, subject: '198.18.0.53, 198.18.0.54', resolverKind: 'copied', server: '198.18.0.53' });
   });
 
+  it('nameserver and its address may be apart by several blanks', () => {
+    expect(resolverStep('nameserver   198.18.0.53\n', [])).toEqual({ step: 'resolver', ok: true, subject: '198.18.0.53', resolverKind: 'copied', server: '198.18.0.53' });
+  });
+
   it('only lines that start with nameserver count; no resolv.conf or no nameserver is a failed step', () => {
     expect(resolverStep('# nameserver 198.18.0.9\n nameserver 198.18.0.8\nnameserverx 198.18.0.7\n', [])).toEqual({ step: 'resolver', ok: false, subject: 'no nameserver in /etc/resolv.conf' });
     expect(resolverStep('', [OUT])).toEqual({ step: 'resolver', ok: false, subject: 'no nameserver in /etc/resolv.conf' });
@@ -49,6 +54,12 @@ describe('the resolver step', () => {
 
   it("read through /proc/<pid>/root: a process that does not exist has none", () => {
     expect(resolver(2147483647, [])).toEqual({ step: 'resolver', ok: false, subject: 'no /etc/resolv.conf in the container' });
+  });
+
+  it("read through /proc/<pid>/root: this process's own root has this machine's resolv.conf", () => {
+    const servers = [...readFileSync('/etc/resolv.conf', 'utf8').matchAll(/^nameserver\s+(\S+)/gm)].map((m) => m[1]!);
+    expect(servers.length).toBeGreaterThan(0);
+    expect(resolver(process.pid, [])).toEqual({ step: 'resolver', ok: true, subject: servers.join(', '), resolverKind: servers[0] === '127.0.0.11' ? 'embedded' : 'copied', server: servers[0] });
   });
 });
 
@@ -67,6 +78,15 @@ describe('why a probe found no answer, from the host read before and after it', 
     expect(whyText(causeOf(FLOW, withSport(DNS, { outcome: 'timeout', sport: 40001 }), snapshot('before'), after))).toBe(DROP_RULE);
     // Without the probe's port, any entry of the conversation is the flow's.
     expect(whyText(causeOf(FLOW, withSport(DNS, { outcome: 'timeout' }), snapshot('before'), after))).toBe(LEFT);
+  });
+
+  it('a rule for new connections only (conntrack NEW) is taken to fit the probe, whose packet opens one', () => {
+    const withRule = (counts: string) => (save: string) =>
+      save.replace('[0:0] -A DOCKER-USER -s 10.9.0.0/16 -j DROP', `[0:0] -A DOCKER-USER -s 10.9.0.0/16 -j DROP\n${counts} -A DOCKER-USER -p tcp -m conntrack --ctstate NEW -m tcp --dport 80 -j DROP`);
+    const syn = withSport({ family: 4, src: '198.18.0.2', dst: OUT, proto: 6, dport: 80 }, { outcome: 'timeout', sport: 40000 });
+    expect(whyText(causeOf(FLOW, syn, snapshot('before', withRule('[0:0]')), snapshot('after', withRule('[1:60]'))))).toBe(
+      'dropped by a rule in chain DOCKER-USER of table filter (iptables-nft), which counted 1 packet during the trace: `-A DOCKER-USER -p tcp -m conntrack --ctstate NEW -m tcp --dport 80 -j DROP`',
+    );
   });
 
   it("the probe's source port is added only when the probe knows it", () => {

@@ -86,6 +86,14 @@ describe('the note of a watch without a filter', () => {
     );
   });
 
+  it("the uplink by its role, also when the host's lo (recorded for relays) comes after it", () => {
+    const hops = hopsOf('why/relay-docker-proxy');
+    expect(hops.map((h) => h.name)).toEqual(['c1 eth0', 'veth08c4035', 'docker0', 'eth0', 'lo']);
+    expect(watchUplinkNote({ hops, uplinkAddrs: ['203.0.113.1'] }, { proto: 'any' })).toBe(
+      "note: without a filter, eth0 keeps every packet to or from 203.0.113.1 (where the SNAT puts the container's traffic), the host's own included; a filter such as 'host <destination>' narrows it",
+    );
+  });
+
   it('not for a traced protocol, not with a filter, not without SNAT addresses', () => {
     expect(watchUplinkNote(bridgePath(), { proto: 'icmp', destination: '203.0.113.2' })).toBeUndefined();
     expect(watchUplinkNote(bridgePath(), { proto: 'any', userFilter: 'icmp' })).toBeUndefined();
@@ -136,6 +144,18 @@ describe('a capture that ended on its own', () => {
     expect(h.warnings).toEqual(['c1 eth0: capture ended', 'vetha799693: capture ended', gone]);
     expect(h.said).toEqual(['warning: c1 eth0: capture ended', 'warning: vetha799693: capture ended', `warning: ${gone}`]);
     expect(h.stops()).toBe(1);
+  });
+
+  it('a capture that ends before the source exists: said, and nothing to stop', async () => {
+    vi.stubEnv('DOCKER_HOST', 'unix:///var/run/hoptrace-test-absent.sock');
+    const p = bridgePath();
+    p.target = { ...p.target, docker: dockerClient(1000) };
+    const said: string[] = [];
+    const checks: Promise<void>[] = [];
+    const onProblem = problemHandler(p, { say: (line: string) => void said.push(line) } as LiveTraceRequest, [], () => undefined, checks);
+    onProblem(p.hops[0]!, 'capture ended');
+    await Promise.all(checks);
+    expect(said).toEqual(['warning: c1 eth0: capture ended', 'warning: container c1 was removed during the trace: the report covers what was captured until then']);
   });
 
   it('a Docker client but no container (--pid of a process): no question asked, nothing more said', async () => {

@@ -130,6 +130,10 @@ describe('tracePlan: c1 on h1 to c2 on h2 across the overlay', () => {
     expect(plain.description).toBe('hoptrace watch c1 --host h1 --host h2: c1 on host h1, recorded live on h1 and h2');
     const filtered = tracePlan(legs, CLOCKS, { selector: { proto: 'any', userFilter: 'icmp' }, destination: undefined, commandLine: 'hoptrace watch c1 icmp' }, p1, false);
     expect(filtered.taps[1]!.map((t) => t.filter)).toEqual(['udp port 4789', ...Array(4).fill('host 198.18.100.2 and ((icmp))')]);
+    // A traced protocol and a filter of the user's: both must hold.
+    expect(legFilter(p1.hops[2]!, { selector: { proto: 'tcp', port: 80, userFilter: 'host 198.18.100.4' }, destination: undefined }, p1, false, [])).toBe(
+      'host 198.18.100.2 and (((tcp and port 80) or icmp) and (host 198.18.100.4))',
+    );
   });
 
   it('one leg (a destination on the overlay but on this host): five hops, the uplink gated alone', () => {
@@ -176,6 +180,9 @@ describe('tracePlan: out of the overlay (eth1 -> docker_gwbridge -> eth0)', () =
     expect(legFilter(uplink, { selector: { proto: 'any' }, destination: undefined }, p1, true, ['203.0.113.1', '203.0.113.9'])).toBe('host 203.0.113.1 or host 203.0.113.9');
     const bare: OverlayPath = { ...p1, outside: { ...p1.outside!, hops: [{ ...p1.outside!.hops[0]!, addrs: [] }, ...p1.outside!.hops.slice(1)] } };
     expect(legFilter(bare.outside!.hops[0]!, { selector: { proto: 'icmp' }, destination: '203.0.113.2' }, bare, true, [])).toBe('host 198.18.100.2 and (icmp)');
+    // No way out read (or one without hops): the overlay address.
+    expect(legFilter(p1.hops[0]!, { selector: { proto: 'icmp' }, destination: '203.0.113.2' }, { ...p1, outside: undefined }, false, [])).toBe('host 198.18.100.2 and (icmp)');
+    expect(legFilter(p1.hops[0]!, { selector: { proto: 'icmp' }, destination: '203.0.113.2' }, { ...p1, outside: { ...p1.outside!, hops: [] } }, true, [])).toBe('host 198.18.100.2 and (icmp)');
     // An inside hop of an overlay path filters on the overlay address even when a way out exists.
     expect(legFilter(p1.hops[0]!, { selector: { proto: 'icmp' }, destination: '203.0.113.2' }, p1, false, [])).toBe('host 198.18.100.2 and (icmp)');
   });
@@ -266,6 +273,8 @@ describe("choosing the host's container and the overlay network", () => {
     expect(overlayEntry('n1', { Driver: 'overlay' })).toEqual({ id: 'n1', subnet: undefined });
     expect(overlayEntry('n1', { Driver: 'bridge', IPAM: { Config: [{ Subnet: '198.18.0.0/24' }] } })).toBeUndefined();
     expect(overlayEntry('n1', undefined)).toBeUndefined();
+    expect(overlayEntry('n1', { Driver: 'overlay', IPAM: {} })).toEqual({ id: 'n1', subnet: undefined });
+    expect(overlayEntry('n1', { Driver: 'overlay', IPAM: { Config: [] } })).toEqual({ id: 'n1', subnet: undefined });
   });
 
   it('the overlay holding the destination, else the first; none: exit 4', () => {

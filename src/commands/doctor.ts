@@ -54,7 +54,8 @@ interface Flow {
   uplink: string;
 }
 
-async function defaultRoute(ns: Netns): Promise<DoctorStep> {
+/** The default route step, read in the container's namespace (none when it cannot be read). */
+export async function defaultRoute(ns: Netns): Promise<DoctorStep> {
   const rows = await ipJson<{ gateway?: string; dev?: string }[]>(ns, ['route', 'show', 'default']).catch(() => []);
   return routeStep(rows);
 }
@@ -159,7 +160,8 @@ export function embeddedDnsStep(subject: string, probe: ProbeResult): DoctorStep
   return { step: 'dns', ok: probe.outcome === 'ok', subject, probe, ...(cause ? { cause } : {}) };
 }
 
-function hostNamespace(): Netns {
+/** The Docker host's namespace: dockerd's, found from its socket; ours when there is none. */
+export function hostNamespace(): Netns {
   const socket = dockerSocketPath();
   const pid = socket ? dockerdPid(socket) : undefined;
   return pid ? netnsOfPid(pid, 'docker host') : OWN_NETNS;

@@ -5,10 +5,12 @@
 // embedded DNS, what is printed and the exit code. The probes themselves run in the lab
 // (test/why/doctor.lab.test.ts, test/why/cli-doctor.lab.test.ts).
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
-  causeOf, doctorOutput, embeddedDnsStep, probeStep, resolver, resolverStep, routeStep, snapshotOptions, withSport, type DoctorReport,
+  causeOf, defaultRoute, doctorOutput, embeddedDnsStep, hostNamespace, probeStep, resolver, resolverStep, routeStep, snapshotOptions, withSport, type DoctorReport,
 } from '../../src/commands/doctor.js';
+import { OWN_NETNS } from '../../src/discover/netns.js';
 import { whyText } from '../../src/evidence/words.js';
 import { parseConntrackLine } from '../../src/evidence/conntrack.js';
 import type { Cause } from '../../src/evidence/types.js';
@@ -30,6 +32,23 @@ describe('the default route step', () => {
 
   it('no default route: a failed step', () => {
     expect(routeStep([])).toEqual({ step: 'default-route', ok: false, subject: 'none' });
+  });
+});
+
+describe('read from this machine (no container needed)', () => {
+  afterEach(() => vi.unstubAllEnvs());
+
+  it("the default route of a namespace, as ip lists it there; a namespace that cannot be entered has none", async () => {
+    const rows = JSON.parse(execFileSync('ip', ['-j', 'route', 'show', 'default'], { encoding: 'utf8' }) || '[]') as { gateway?: string; dev?: string }[];
+    expect(await defaultRoute(OWN_NETNS)).toEqual(routeStep(rows));
+    expect(await defaultRoute({ label: 'gone', path: '/var/run/netns/hoptrace-test-absent-netns' })).toEqual({ step: 'default-route', ok: false, subject: 'none' });
+  });
+
+  it("the Docker host's namespace is ours when DOCKER_HOST is not a unix socket, or no dockerd serves the socket", () => {
+    vi.stubEnv('DOCKER_HOST', 'tcp://203.0.113.3:2375');
+    expect(hostNamespace()).toBe(OWN_NETNS);
+    vi.stubEnv('DOCKER_HOST', 'unix:///var/run/hoptrace-test-absent.sock');
+    expect(hostNamespace()).toBe(OWN_NETNS);
   });
 });
 

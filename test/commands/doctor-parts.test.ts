@@ -8,9 +8,10 @@ import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
-  causeOf, defaultRoute, doctorOutput, embeddedDnsStep, hostNamespace, probeStep, resolver, resolverStep, routeStep, snapshotOptions, withSport, type DoctorReport,
+  causeOf, DEFAULT_DESTINATION, defaultRoute, doctorOutput, embeddedDnsStep, hostNamespace, probeStep, resolver, resolverStep, routeStep, snapshotOptions, withSport, type DoctorReport,
 } from '../../src/commands/doctor.js';
 import { OWN_NETNS } from '../../src/discover/netns.js';
+import { buildProgram } from '../../src/cli.js';
 import { whyText } from '../../src/evidence/words.js';
 import { parseConntrackLine } from '../../src/evidence/conntrack.js';
 import type { Cause } from '../../src/evidence/types.js';
@@ -162,5 +163,13 @@ describe('what doctor prints and its exit code', () => {
     expect(out.text).toBe(`${JSON.stringify(failed, null, 2)}\n`);
     expect(out.text.split('\n').slice(0, 3)).toEqual(['{', '  "container": "c1",', `  "destination": "${OUT}",`]);
     expect(doctorOutput(failed, false).code).toBe(1);
+  });
+});
+
+describe('the destination doctor probes when none is given', () => {
+  it('is the one its --help names', () => {
+    const help = buildProgram().commands.find((c) => c.name() === 'doctor')!.helpInformation();
+    expect(help).toContain(`address to probe (default ${DEFAULT_DESTINATION})`);
+    expect(DEFAULT_DESTINATION).toBe('1.1.1.1');
   });
 });

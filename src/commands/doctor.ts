@@ -54,20 +54,33 @@ interface Flow {
   uplink: string;
 }
 
-async function defaultRoute(ns: Netns): Promise<DoctorStep> {
+/** The default route step, read in the container's namespace (none when it cannot be read). */
+export async function defaultRoute(ns: Netns): Promise<DoctorStep> {
   const rows = await ipJson<{ gateway?: string; dev?: string }[]>(ns, ['route', 'show', 'default']).catch(() => []);
+  return routeStep(rows);
+}
+
+/** The container's default route, as `ip -j route show default` lists it there. */
+export function routeStep(rows: { gateway?: string; dev?: string }[]): DoctorStep {
   const row = rows[0];
   if (!row) return { step: 'default-route', ok: false, subject: 'none' };
   return { step: 'default-route', ok: true, subject: `${row.gateway ? `via ${row.gateway} ` : ''}dev ${row.dev ?? '?'}` };
 }
 
-function resolver(pid: number, hostConfigDns: string[]): DoctorStep & { server?: string } {
-  let text = '';
+/** The resolver of the container (process `pid`), from its /etc/resolv.conf. */
+export function resolver(pid: number, hostConfigDns: string[]): DoctorStep & { server?: string } {
+  let text: string | undefined;
   try {
     text = readFileSync(`/proc/${pid}/root/etc/resolv.conf`, 'utf8');
   } catch {
-    return { step: 'resolver', ok: false, subject: 'no /etc/resolv.conf in the container' };
+    text = undefined;
   }
+  return resolverStep(text, hostConfigDns);
+}
+
+/** The resolver step from the container's resolv.conf (undefined: there is none) and its --dns servers. */
+export function resolverStep(text: string | undefined, hostConfigDns: string[]): DoctorStep & { server?: string } {
+  if (text === undefined) return { step: 'resolver', ok: false, subject: 'no /etc/resolv.conf in the container' };
   const servers = [...text.matchAll(/^nameserver\s+(\S+)/gm)].map((m) => m[1] as string);
   const server = servers[0];
   if (!server) return { step: 'resolver', ok: false, subject: 'no nameserver in /etc/resolv.conf' };
@@ -77,19 +90,35 @@ function resolver(pid: number, hostConfigDns: string[]): DoctorStep & { server?:
 
 /** Runs a probe between two readings of the Docker host and explains a failure. */
 async function traced(flow: Flow, packet: PacketAtHop, run: () => Promise<ProbeResult>): Promise<{ probe: ProbeResult; cause?: Cause }> {
-  const opts = { interfaces: [flow.bridge, flow.uplink], routes: routeQuestionsFor({ ...packet, iif: flow.bridge }) };
+  const opts = snapshotOptions(flow, packet);
   const before = await collectSnapshot(flow.hostNs, opts);
   const probe = await run();
   if (probe.outcome === 'ok') return { probe };
   const after = await collectSnapshot(flow.hostNs, opts);
-  return { probe, cause: causeOf(flow, { ...packet, ...(probe.sport ? { sport: probe.sport } : {}) }, before, after) };
+  return { probe, cause: causeOf(flow, withSport(packet, probe), before, after) };
 }
 
-function causeOf(flow: Flow, packet: PacketAtHop, before: HostSnapshot, after: HostSnapshot): Cause {
+/** What a reading of the host around a probe reads: the bridge's and uplink's counters, the routes both ways. */
+export function snapshotOptions(flow: Pick<Flow, 'bridge' | 'uplink'>, packet: PacketAtHop): { interfaces: string[]; routes: ReturnType<typeof routeQuestionsFor> } {
+  return { interfaces: [flow.bridge, flow.uplink], routes: routeQuestionsFor({ ...packet, iif: flow.bridge }) };
+}
+
+/** The probe's packet with the source port it used, when the probe knows it (TCP, DNS). */
+export function withSport(packet: PacketAtHop, probe: ProbeResult): PacketAtHop {
+  return { ...packet, ...(probe.sport ? { sport: probe.sport } : {}) };
+}
+
+/** Why a probe's packet found no answer, from the readings before and after it. */
+export function causeOf(flow: Pick<Flow, 'bridge' | 'uplink'>, packet: PacketAtHop, before: HostSnapshot, after: HostSnapshot): Cause {
   // A conntrack entry is confirmed only once its first packet has passed POSTROUTING: an
   // entry for the flow means the packets left this host.
   const leftHost = flowEntries(packet, after.conntrack).length > 0;
   return explainDrop({ packet, inIface: flow.bridge, outIface: flow.uplink, leftHost, count: 1, ctState: 'NEW' }, before, after);
+}
+
+/** A probe's step: ok when it was answered, with the probe and the cause of a failure. */
+export function probeStep(step: StepName, subject: string, result: { probe: ProbeResult; cause?: Cause }): DoctorStep {
+  return { step, ok: result.probe.outcome === 'ok', subject, ...result };
 }
 
 export async function diagnose(o: DoctorOptions): Promise<DoctorReport> {
@@ -107,29 +136,32 @@ export async function diagnose(o: DoctorOptions): Promise<DoctorReport> {
   steps.push(resStep);
   const base = { family: 4 as const, src, dst: o.destination };
   const icmp = await traced(flow, { ...base, proto: 1, icmpType: 8 }, () => probeIcmp(ns, o.destination));
-  steps.push({ step: 'icmp', ok: icmp.probe.outcome === 'ok', subject: o.destination, ...icmp });
+  steps.push(probeStep('icmp', o.destination, icmp));
   const tcp = await traced(flow, { ...base, proto: 6, dport: o.port }, () => probeTcp(ns, o.destination, o.port));
-  steps.push({ step: 'tcp', ok: tcp.probe.outcome === 'ok', subject: `${o.destination}:${o.port}`, ...tcp });
+  steps.push(probeStep('tcp', `${o.destination}:${o.port}`, tcp));
   if (server) steps.push(await dnsStep(flow, ns, src, server, o.dnsName));
   return { container: container.name, destination: o.destination, steps };
 }
 
 async function dnsStep(flow: Flow, ns: Netns, src: string, server: string, name: string): Promise<DoctorStep> {
   const subject = `${name} via ${server}`;
-  if (server === '127.0.0.11') {
-    // The embedded DNS answers inside the container's namespace; dockerd forwards from its own.
-    const probe = await probeDns(ns, server, name);
-    const cause: Cause | undefined = probe.outcome === 'ok' ? undefined : {
-      kind: 'unknown', evidence: { counters: [], conntrack: [], sysctls: {} },
-      detail: { type: 'not-known', reason: 'Docker\'s embedded DNS (127.0.0.11) did not answer; dockerd forwards such queries to the Docker host\'s resolvers, which this check does not follow' },
-    };
-    return { step: 'dns', ok: probe.outcome === 'ok', subject, probe, ...(cause ? { cause } : {}) };
-  }
+  // The embedded DNS answers inside the container's namespace; dockerd forwards from its own.
+  if (server === '127.0.0.11') return embeddedDnsStep(subject, await probeDns(ns, server, name));
   const r = await traced(flow, { family: 4, src, dst: server, proto: 17, dport: 53 }, () => probeDns(ns, server, name));
-  return { step: 'dns', ok: r.probe.outcome === 'ok', subject, ...r };
+  return probeStep('dns', subject, r);
 }
 
-function hostNamespace(): Netns {
+/** Docker's embedded DNS: asked in the container's namespace; a failure is not followed to dockerd's resolvers. */
+export function embeddedDnsStep(subject: string, probe: ProbeResult): DoctorStep {
+  const cause: Cause | undefined = probe.outcome === 'ok' ? undefined : {
+    kind: 'unknown', evidence: { counters: [], conntrack: [], sysctls: {} },
+    detail: { type: 'not-known', reason: 'Docker\'s embedded DNS (127.0.0.11) did not answer; dockerd forwards such queries to the Docker host\'s resolvers, which this check does not follow' },
+  };
+  return { step: 'dns', ok: probe.outcome === 'ok', subject, probe, ...(cause ? { cause } : {}) };
+}
+
+/** The Docker host's namespace: dockerd's, found from its socket; ours when there is none. */
+export function hostNamespace(): Netns {
   const socket = dockerSocketPath();
   const pid = socket ? dockerdPid(socket) : undefined;
   return pid ? netnsOfPid(pid, 'docker host') : OWN_NETNS;
@@ -160,6 +192,12 @@ export function renderDoctor(r: DoctorReport): string {
 /** The command: prints the report, returns the exit code (0 when every step works). */
 export async function doctorCommand(container: string, destination: string, flags: { port?: number; name?: string; json?: boolean }): Promise<number> {
   const report = await diagnose({ container, destination, port: flags.port ?? 80, dnsName: flags.name ?? 'example.com', docker: dockerClient() });
-  process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderDoctor(report));
-  return report.steps.every((s) => s.ok) ? ExitCode.OK : ExitCode.NOT_OK;
+  const out = doctorOutput(report, flags.json ?? false);
+  process.stdout.write(out.text);
+  return out.code;
+}
+
+/** What doctor prints and its exit code (0 when every step works). */
+export function doctorOutput(report: DoctorReport, json: boolean): { text: string; code: number } {
+  return { text: json ? `${JSON.stringify(report, null, 2)}\n` : renderDoctor(report), code: report.steps.every((s) => s.ok) ? ExitCode.OK : ExitCode.NOT_OK };
 }

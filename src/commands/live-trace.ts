@@ -129,7 +129,7 @@ export async function runLiveTrace(request: LiveTraceRequest, present: Presenter
 }
 
 /** A hop's capture ended on its own: warn, and if the container stopped, end the trace. */
-function problemHandler(path: DiscoveredPath, request: LiveTraceRequest, warnings: string[], source: () => FrameSource | undefined, checks: Promise<void>[]) {
+export function problemHandler(path: DiscoveredPath, request: LiveTraceRequest, warnings: string[], source: () => FrameSource | undefined, checks: Promise<void>[]) {
   let stoppedSaid = false;
   return (hop: Hop, message: string): void => {
     warnings.push(`${hop.name}: ${message}`);
@@ -149,11 +149,17 @@ function problemHandler(path: DiscoveredPath, request: LiveTraceRequest, warning
 }
 
 function noteWatchUplink(path: DiscoveredPath, request: LiveTraceRequest): void {
-  if (request.selector.proto !== 'any' || request.selector.userFilter || path.uplinkAddrs.length === 0) return;
+  const note = watchUplinkNote(path, request.selector);
+  if (note) request.say(note);
+}
+
+/** A watch without a filter keeps, at the uplink, every packet of the SNAT's addresses: said so. */
+export function watchUplinkNote(path: Pick<DiscoveredPath, 'hops' | 'uplinkAddrs'>, selector: FlowSelector): string | undefined {
+  if (selector.proto !== 'any' || selector.userFilter || path.uplinkAddrs.length === 0) return undefined;
   const uplink = (path.hops.find((h) => h.role === 'uplink') ?? path.hops[path.hops.length - 1]!).name;
-  request.say(
+  return (
     `note: without a filter, ${uplink} keeps every packet to or from ${path.uplinkAddrs.join(', ')} (where the SNAT puts the container's traffic), ` +
-      `the host's own included; a filter such as 'host <destination>' narrows it`,
+    `the host's own included; a filter such as 'host <destination>' narrows it`
   );
 }
 
@@ -164,7 +170,7 @@ async function sendThenStop(traffic: Traffic, session: TraceSession, request: Li
   void session.report.finally(() => clearTimeout(linger)).catch(() => undefined);
 }
 
-function filterContext(path: DiscoveredPath) {
+export function filterContext(path: DiscoveredPath) {
   const publishedPorts = (path.target.container?.ports ?? []).map((p) => ({
     proto: p.containerPort.split('/')[1] ?? 'tcp',
     port: Number(p.hostPort),
@@ -173,7 +179,7 @@ function filterContext(path: DiscoveredPath) {
   return { addrs: path.addrs, uplinkAddrs: path.uplinkAddrs, publishedPorts, vlanTagged: vlanTaggedHops(path.facts), relayOnly };
 }
 
-function describeTrace(path: DiscoveredPath, request: LiveTraceRequest): string {
+export function describeTrace(path: Pick<DiscoveredPath, 'target'>, request: Pick<LiveTraceRequest, 'destination' | 'commandLine'>): string {
   const to = request.destination ? ` to ${request.destination}` : '';
   return `hoptrace ${request.commandLine.replace(/^hoptrace /, '')}: ${path.target.description}${to}, recorded live (kernel timestamps of each hop's capture)`;
 }
@@ -183,6 +189,11 @@ async function containerStopped(path: DiscoveredPath): Promise<string | undefine
   const { docker, container } = path.target;
   if (!docker || !container) return undefined;
   const now = await inspectContainer(docker, container.id).catch(() => undefined);
+  return stoppedLine(container.name, now);
+}
+
+/** What Docker said of the container after a capture ended on its own (undefined: it could not say). */
+export function stoppedLine(name: string, now: { running: boolean } | undefined): string | undefined {
   if (now?.running) return undefined;
-  return `container ${container.name} ${now ? 'stopped' : 'was removed'} during the trace: the report covers what was captured until then`;
+  return `container ${name} ${now ? 'stopped' : 'was removed'} during the trace: the report covers what was captured until then`;
 }

@@ -62,7 +62,7 @@ function registerPing(program: Command, outcome: CommandOutcome): void {
       const request = baseRequest(cmd, target, dest, { proto: 'icmp', destination: dest }, flags);
       const { pingFrom } = await import('../capture/live/traffic.js');
       request.traffic = (ns) => pingFrom(ns, dest, flags.count, flags.interval);
-      request.inContainer = ['ping', '-c', String(flags.count), '-i', String(flags.interval), dest];
+      request.inContainer = pingInContainer(dest, flags.count, flags.interval);
       outcome.code = await finish(cmd, request, flags);
     });
 }
@@ -80,10 +80,25 @@ function registerProbe(program: Command, proto: 'tcp' | 'udp', outcome: CommandO
       const dest = await resolveAddress(host);
       const request = baseRequest(cmd, target, dest, { proto, destination: dest, port }, flags);
       const { probeFrom } = await import('../capture/live/traffic.js');
-      request.traffic = (ns) => probeFrom(ns, { mode: proto, host: dest, port, timeoutMs: flags.timeout * 1000 });
-      request.inContainer = ['nc', ...(proto === 'udp' ? ['-u'] : []), '-w', String(Math.ceil(flags.timeout)), dest, String(port)];
+      request.traffic = (ns) => probeFrom(ns, probeSpec(proto, dest, port, flags.timeout));
+      request.inContainer = probeInContainer(proto, dest, port, flags.timeout);
       outcome.code = await finish(cmd, request, flags);
     });
+}
+
+/** The ping run in the container of a trace across hosts (docker exec). */
+export function pingInContainer(dest: string, count: number, interval: number): string[] {
+  return ['ping', '-c', String(count), '-i', String(interval), dest];
+}
+
+/** The TCP connect or UDP datagram sent from the traced namespace. */
+export function probeSpec(proto: 'tcp' | 'udp', host: string, port: number, timeoutSeconds: number): { mode: 'tcp' | 'udp'; host: string; port: number; timeoutMs: number } {
+  return { mode: proto, host, port, timeoutMs: timeoutSeconds * 1000 };
+}
+
+/** The same probe run in the container of a trace across hosts: nc, waiting whole seconds. */
+export function probeInContainer(proto: 'tcp' | 'udp', dest: string, port: number, timeoutSeconds: number): string[] {
+  return ['nc', ...(proto === 'udp' ? ['-u'] : []), '-w', String(Math.ceil(timeoutSeconds)), dest, String(port)];
 }
 
 function registerWatch(program: Command, outcome: CommandOutcome): void {
@@ -150,6 +165,17 @@ function registerPathCommand(program: Command, outcome: CommandOutcome): void {
 }
 
 function baseRequest(cmd: Command, target: TargetSpec, destination: string | undefined, selector: FlowSelector, flags: CaptureFlags): LiveTraceRequest {
+  return traceRequest(commandLine(cmd), target, destination, selector, flags);
+}
+
+/** What every live command asks of the trace, before its traffic and output are added. */
+export function traceRequest(
+  line: string,
+  target: TargetSpec,
+  destination: string | undefined,
+  selector: FlowSelector,
+  flags: Pick<CaptureFlags, 'window' | 'record' | 'traceRules' | 'ringPackets' | 'filter'>,
+): LiveTraceRequest {
   return {
     target,
     destination,
@@ -160,28 +186,27 @@ function baseRequest(cmd: Command, target: TargetSpec, destination: string | und
     traceRules: flags.traceRules ?? false,
     ringPackets: flags.ringPackets,
     trace: { windowMs: flags.window, filter: flags.filter },
-    commandLine: commandLine(cmd),
+    commandLine: line,
     say: () => undefined,
   };
 }
 
 /** Runs the trace, shows it, prints the final report and returns the exit code. */
 async function finish(cmd: Command, request: LiveTraceRequest, flags: CaptureFlags): Promise<number> {
-  const mode = chooseOutput({ ...flags, json: flags.json || flags.jsonl }, Boolean(process.stdout.isTTY), true);
+  const { mode, format, streamRetired } = liveOutput(flags, Boolean(process.stdout.isTTY));
   const color = colorEnabled(process.stdout);
   const later: string[] = [];
   // Lines on stderr would tear the UI apart: keep them until it is gone.
-  request.say = (line) => (mode === 'tui' ? later.push(line) : process.stderr.write(`hoptrace: ${line}\n`));
+  request.say = sayLines(mode, later);
   // Text and JSON read Ctrl-C as a key from a terminal (see interrupt.ts); the Ink UI reads its own keys.
   const interrupt = listenForInterrupt({ readKeys: mode !== 'tui' });
   const stdout = blockingWriter(1);
-  const format = flags.jsonl ? 'jsonl' : mode === 'json' ? 'json' : 'text';
   // Made once the path (and so the hops) is known, before the first frame.
   let stream: ReportStream | undefined;
   const streamFor = (hops: Hop[]) => (stream ??= reportStream(format, hops, (text) => stdout.write(text), { color, filter: flags.filter }));
   // Printed as flows settle, so memory stays bounded in flows; the exports need every flow at the end,
   // and the UI's final report is printed whole after it.
-  if (mode !== 'tui' && !flags.html && !flags.pcapng) request.onRetired = (flow) => stream?.flow(flow);
+  if (streamRetired) request.onRetired = (flow) => stream?.flow(flow);
   let report: Report;
   let exports: TraceExports | undefined;
   let evidence: HostEvidence | undefined;
@@ -205,8 +230,28 @@ async function finish(cmd: Command, request: LiveTraceRequest, flags: CaptureFla
   for (const warning of exports?.finish(report, evidence) ?? []) later.push(`warning: ${warning}`);
   for (const line of later) process.stderr.write(`hoptrace: ${line}\n`);
   const counts = streamFor(report.hops).end(report);
-  // As the README's table says, for watch too: no flow of the traced container seen is exit 1.
-  return writerOutcome(stdout.failure, counts.flows > 0 && counts.notOk === 0 ? ExitCode.OK : ExitCode.NOT_OK);
+  return writerOutcome(stdout.failure, exitCodeOf(counts));
+}
+
+/**
+ * How a live trace is shown: the UI on a terminal unless --text/--json/--jsonl; the report's
+ * format; whether flows are printed as they retire (not in the UI, nor when an export needs
+ * every flow at the end).
+ */
+export function liveOutput(flags: Pick<CaptureFlags, 'json' | 'jsonl' | 'text' | 'tui' | 'html' | 'pcapng'>, stdoutIsTty: boolean): { mode: 'tui' | 'text' | 'json'; format: 'jsonl' | 'json' | 'text'; streamRetired: boolean } {
+  const mode = chooseOutput({ ...flags, json: flags.json || flags.jsonl }, stdoutIsTty, true);
+  const format = flags.jsonl ? 'jsonl' : mode === 'json' ? 'json' : 'text';
+  return { mode, format, streamRetired: mode !== 'tui' && !flags.html && !flags.pcapng };
+}
+
+/** Lines for the user: on stderr at once, or kept until the UI is gone (they would tear it apart). */
+export function sayLines(mode: 'tui' | 'text' | 'json', later: string[], stderr: (text: string) => void = (text) => void process.stderr.write(text)): (line: string) => void {
+  return (line) => void (mode === 'tui' ? later.push(line) : stderr(`hoptrace: ${line}\n`));
+}
+
+/** As the README's table says, for watch too: no flow of the traced container seen is exit 1. */
+export function exitCodeOf(counts: { flows: number; notOk: number }): number {
+  return counts.flows > 0 && counts.notOk === 0 ? ExitCode.OK : ExitCode.NOT_OK;
 }
 
 /**
@@ -244,7 +289,7 @@ function debugLog(cmd: Command, request: LiveTraceRequest): ((event: string) => 
 }
 
 /** The one place that decides how a live session is shown while it runs. */
-function presenter(mode: 'tui' | 'text' | 'json', color: boolean, verbose: boolean, windowMs?: number): Presenter {
+export function presenter(mode: 'tui' | 'text' | 'json', color: boolean, verbose: boolean, windowMs?: number): Presenter {
   if (mode === 'tui') {
     // Loaded now, before the capture starts, so the UI hears of the very first journey.
     const tui = import('../render/tui/index.js');
@@ -309,5 +354,10 @@ async function resolveAddress(host: string): Promise<string> {
 }
 
 function commandLine(cmd: Command): string {
-  return ['hoptrace', ...process.argv.slice(2)].join(' ').trim() || `hoptrace ${cmd.name()}`;
+  return commandLineOf(process.argv, cmd.name());
+}
+
+/** The command as typed, for "run as root: sudo ..." and the trace's description. */
+export function commandLineOf(argv: string[], name: string): string {
+  return ['hoptrace', ...argv.slice(2)].join(' ').trim() || `hoptrace ${name}`;
 }

@@ -14,7 +14,10 @@ import { EndpointError } from '../capture/remote/endpoint.js';
 import { packageVersion, planHelperImage } from '../capture/remote/image.js';
 import { remoteSource, type NodeCapture } from '../capture/remote/source.js';
 import { collectOverlayFacts, OverlayDiscoveryError, overlayPath, type OverlayPath, type OverlayPeer } from '../discover/overlay.js';
-import { inCidr } from '../addresses.js';
+import {
+  choosePlaced, chooseOverlay, containerHolding, execCommand, farEnd, noPeerContainer, outsideLeg, overlayEntry, overlayLeg, shellPid, tracePlan,
+  unknownPeerHost, watchCandidates, watchedPeer, type Found, type Leg as PlanLeg,
+} from './multi-host-plan.js';
 
 export interface HostSpec {
   name: string;
@@ -61,34 +64,22 @@ async function prepareNodes(specs: HostSpec[]): Promise<DockerCaptureNode[]> {
   return nodes;
 }
 
-interface Placed {
-  node: DockerCaptureNode;
-  container: { Id: string; Name: string; NetworkSettings: { Networks: Record<string, { NetworkID: string; IPAddress: string }> } };
-}
+type Placed = Found<DockerCaptureNode>;
 
 async function findContainer(nodes: DockerCaptureNode[], ref: string): Promise<Placed> {
   const found = await Promise.all(nodes.map((node) => node.docker.getContainer(ref).inspect().then((c) => ({ node, container: c as unknown as Placed['container'] }), () => undefined)));
-  const any = found.filter((f): f is Placed => f !== undefined);
-  // As Docker resolves a reference: a full id or a name before an id prefix ("c1" may also begin another host's container id).
-  const exact = any.filter((f) => f.container.Id === ref || f.container.Name === `/${ref}`);
-  const hits = exact.length > 0 ? exact : any;
-  if (hits.length === 0) throw new EnvironmentError(`container ${ref} runs on none of the hosts ${nodes.map((n) => n.name).join(', ')}`);
-  if (hits.length > 1) throw new InputError(`container ${ref} is on several hosts (${hits.map((h) => h.node.name).join(', ')}): name it by id`);
-  return hits[0]!;
+  return choosePlaced(found, ref, nodes);
 }
 
 /** The container's overlay network: the one whose subnet holds the destination, else its only overlay network. */
 async function overlayNetwork(placed: Placed, destination: string | undefined): Promise<string> {
   const overlays: { id: string; subnet?: string }[] = [];
   for (const net of Object.values(placed.container.NetworkSettings.Networks)) {
-    const info = (await placed.node.docker.getNetwork(net.NetworkID).inspect().catch(() => undefined)) as { Driver?: string; IPAM?: { Config?: { Subnet?: string }[] } } | undefined;
-    if (info?.Driver === 'overlay') overlays.push({ id: net.NetworkID, subnet: info.IPAM?.Config?.[0]?.Subnet });
+    const info = (await placed.node.docker.getNetwork(net.NetworkID).inspect().catch(() => undefined)) as Parameters<typeof overlayEntry>[1];
+    const overlay = overlayEntry(net.NetworkID, info);
+    if (overlay) overlays.push(overlay);
   }
-  const name = placed.container.Name.replace(/^\//, '');
-  const holding = destination ? overlays.find((o) => o.subnet && inCidr(destination, o.subnet)) : undefined;
-  if (holding) return holding.id;
-  if (overlays.length === 0) throw new EnvironmentError(`container ${name} on host ${placed.node.name} is on no overlay network: trace it without --host`);
-  return overlays[0]!.id;
+  return chooseOverlay(overlays, destination, placed);
 }
 
 async function discoverOn(node: DockerCaptureNode, container: string, network: string): Promise<OverlayPath> {
@@ -108,45 +99,29 @@ async function hostWithUnderlay(nodes: DockerCaptureNode[], underlay: string): P
 /** The container holding `addr` on `network`, as the peer's engine lists it. */
 async function containerWithAddress(docker: Docker, network: string, addr: string): Promise<string | undefined> {
   const info = (await docker.getNetwork(network).inspect()) as { Containers?: Record<string, { IPv4Address?: string }> };
-  return Object.entries(info.Containers ?? {}).find(([, c]) => c.IPv4Address?.split('/')[0] === addr)?.[0];
+  return containerHolding(info.Containers, addr);
 }
 
-interface Leg {
-  node: DockerCaptureNode;
-  hops: Hop[];
-  netns: (string | undefined)[];
-}
-
-/** A leg's hops, named with their host so two hosts' eth0 never share a name. */
-function onHost(leg: Leg, offset: number): { hops: Hop[]; taps: { hop: number; iface: string; netns?: string }[] } {
-  const hops = leg.hops.map((hop) => ({ ...hop, name: `${leg.node.name} ${hop.name}`, host: leg.node.name }));
-  const taps = hops.map((hop, i) => ({ hop: offset + i, iface: hop.iface ?? hop.name, netns: leg.netns[i] }));
-  return { hops, taps };
-}
+type Leg = PlanLeg<DockerCaptureNode>;
 
 async function discoverLegs(nodes: DockerCaptureNode[], request: LiveTraceRequest): Promise<{ legs: Leg[]; path: OverlayPath; outside: boolean }> {
   if (request.target.kind !== 'docker') throw new InputError('--host traces a container: give its name or id, not --pid/--netns');
   const placed = await findContainer(nodes, request.target.ref);
   const network = await overlayNetwork(placed, request.destination);
   const path = await discoverOn(placed.node, placed.container.Id, network);
-  const dest = request.destination;
-  const peer = dest ? path.peers.find((p) => p.addr === dest) : undefined;
-  if (dest && !peer && path.network.subnet && !inCidr(dest, path.network.subnet)) {
-    const out = path.outside;
-    if (!out) throw new EnvironmentError(`${path.container.name} on host ${placed.node.name}: no way out of the overlay found (eth1 -> docker_gwbridge)`);
-    return { legs: [{ node: placed.node, hops: out.hops, netns: out.where.map((w) => w.path) }], path, outside: true };
-  }
+  const end = farEnd(path, request.destination, placed.node);
+  if (end.kind === 'outside') return { legs: [outsideLeg(placed.node, path)], path, outside: true };
   const first = overlayLeg(placed.node, path, false);
-  const far = peer ? await peerLeg(nodes, path, peer, dest) : dest ? undefined : await watchedPeerLeg(nodes, path);
+  const far = end.kind === 'peer' ? await peerLeg(nodes, path, end.peer, request.destination) : end.kind === 'watch' ? await watchedPeerLeg(nodes, path) : undefined;
   return { legs: far ? [first, far] : [first], path, outside: false };
 }
 
 /** The far end of the overlay path: the peer's host (by its underlay address), the peer container's path there, reversed. */
 async function peerLeg(nodes: DockerCaptureNode[], path: OverlayPath, peer: OverlayPeer, dest: string | undefined): Promise<Leg> {
   const peerNode = await hostWithUnderlay(nodes, peer.underlay);
-  if (!peerNode) throw new EnvironmentError(`${dest ?? peer.addr} is on the host at ${peer.underlay} (from the overlay), which is none of the hosts given: add --host name=endpoint for it`);
+  if (!peerNode) throw unknownPeerHost(peer, dest);
   const peerContainer = await containerWithAddress(peerNode.docker, path.network.id, peer.addr);
-  if (!peerContainer) throw new EnvironmentError(`host ${peerNode.name} lists no container with ${peer.addr} on ${path.network.name}`);
+  if (!peerContainer) throw noPeerContainer(peerNode, peer, path);
   const far = await discoverOn(peerNode, peerContainer, path.network.id);
   return overlayLeg(peerNode, far, true);
 }
@@ -159,54 +134,12 @@ async function peerLeg(nodes: DockerCaptureNode[], path: OverlayPath, peer: Over
 async function watchedPeerLeg(nodes: DockerCaptureNode[], path: OverlayPath): Promise<Leg | undefined> {
   if (nodes.length < 2) return undefined;
   const placed: { peer: OverlayPeer; node: DockerCaptureNode }[] = [];
-  // Containers only: Docker names them as tasks; the kernel's fdb also holds each host's load-balancer endpoint (lb-<network>).
-  for (const peer of path.peers.filter((p) => p.sources.includes('inspect'))) {
+  for (const peer of watchCandidates(path)) {
     const node = await hostWithUnderlay(nodes, peer.underlay);
     if (node) placed.push({ peer, node });
   }
-  if (placed.length === 0) throw new EnvironmentError(`${path.network.name} has no endpoint on the other hosts given (${nodes.map((n) => n.name).join(', ')})`);
-  if (placed.length > 1) {
-    const listed = placed.map((p) => `${p.peer.addr} on host ${p.node.name}`).join(', ');
-    throw new InputError(`watch across hosts follows one peer, and ${path.network.name} has ${placed.length} on the hosts given (${listed}): trace one with ping/tcp/udp to its address`);
-  }
-  return peerLeg(nodes, path, placed[0]!.peer, undefined);
-}
-
-/**
- * One host's part of an overlay path (the far host's reversed). On an encrypted overlay the
- * uplinks carry only IPsec ESP, where no packet of the flow can be matched: they are left out,
- * so the path goes from one host's vxlan0 to the other's, and a packet lost between them is
- * said to be lost there (in the encrypted tunnel), never at an uplink that could not see it.
- */
-function overlayLeg(node: DockerCaptureNode, path: OverlayPath, reversed: boolean): Leg {
-  const keep = path.hops.map((hop) => !(path.network.encrypted && hop.role === 'uplink'));
-  const hops = path.hops.filter((_, i) => keep[i]);
-  const netns = path.where.map((w) => w.path).filter((_, i) => keep[i]);
-  return { node, hops: reversed ? hops.reverse() : hops, netns: reversed ? netns.reverse() : netns };
-}
-
-/** What the reader must know about an encrypted overlay's path. */
-function encryptedNote(path: OverlayPath, legs: Leg[]): string[] {
-  if (!path.network.encrypted || legs.length < 2) return [];
-  const ends = legs.map((leg) => `${leg.node.name} ${leg.hops.find((h) => h.role === 'tunnel')?.name ?? 'vxlan0'}`);
-  return [`${path.network.name} is an encrypted overlay (--opt encrypted: IPsec ESP between the hosts' underlay addresses): its packets cannot be matched at the uplinks, which are left out of the path; between ${ends[0]} and ${ends[1]} they travel encrypted, and a packet lost there is not placed more precisely`];
-}
-
-/** Inside the overlay every packet carries the traced address; an uplink only sees the tunnel's UDP. */
-function legFilter(hop: Hop, request: LiveTraceRequest, path: OverlayPath, outside: boolean, uplinkAddrs: string[]): string {
-  const sel = request.selector;
-  const own = `host ${path.container.addr}`;
-  const flow = sel.proto === 'icmp' ? 'icmp' : sel.proto === 'any' ? '' : `(${[sel.proto, sel.port ? `port ${sel.port}` : ''].filter(Boolean).join(' and ')}) or icmp`;
-  if (hop.role === 'uplink' && !outside) return `udp port ${path.network.udpPort}`;
-  if (hop.role === 'uplink') {
-    const dest = request.destination ? `host ${request.destination}` : '';
-    return [dest, ...uplinkAddrs.map((a) => `host ${a}`)].filter(Boolean).join(' or ') || 'ip';
-  }
-  const eth1 = path.outside?.hops[0]?.addrs[0]?.split('/')[0];
-  const ownOnLeg = outside && eth1 ? `host ${eth1}` : own;
-  // watch's pcap filter: on every hop that sees the inner packet (an uplink sees only the tunnel).
-  const narrowed = sel.userFilter ? [flow, sel.userFilter].filter(Boolean).map((f) => `(${f})`).join(' and ') : flow;
-  return narrowed ? `${ownOnLeg} and (${narrowed})` : ownOnLeg;
+  const one = watchedPeer(placed, path, nodes);
+  return peerLeg(nodes, path, one.peer, undefined);
 }
 
 export async function runMultiHostTrace(request: LiveTraceRequest & { hosts: string[] }, present: Presenter, interrupt: Interrupt): Promise<Report> {
@@ -218,31 +151,14 @@ export async function runMultiHostTrace(request: LiveTraceRequest & { hosts: str
   const clocks = new Map<string, Awaited<ReturnType<DockerCaptureNode['measureClock']>>>();
   // Each host's clock over its own connection, all at once: one host's round trips do not delay another's.
   await Promise.all(legs.map(async (leg) => clocks.set(leg.node.name, await leg.node.measureClock(8))));
-  const hops: Hop[] = [];
-  const captures: NodeCapture[] = [];
-  for (const leg of legs) {
-    const placed = onHost(leg, hops.length);
-    const clock = clocks.get(leg.node.name)!;
-    for (const hop of placed.hops) hop.clockUncertaintyUs = Math.ceil(Number(clock.uncertaintyNs) / 1000);
-    hops.push(...placed.hops);
-    captures.push({ node: leg.node, taps: [], clock });
-    captures[captures.length - 1]!.taps.push(...placed.taps.map((t) => ({ ...t, filter: '' })));
-  }
-  const uplinkAddrs = hops.filter((h) => h.role === 'uplink').flatMap((h) => h.addrs.map((a) => a.split('/')[0]!));
-  for (const capture of captures) for (const tap of capture.taps) tap.filter = legFilter(hops[tap.hop]!, request, path, outside, uplinkAddrs);
-  const notes = [
-    ...legs.map((leg) => `host ${leg.node.name}: clock offset ${Number(clocks.get(leg.node.name)!.offsetNs) / 1e6} ms +- ${Number(clocks.get(leg.node.name)!.uncertaintyNs) / 1e6} ms (tightest of 8 round trips over its Docker API)`),
-    ...captures.flatMap((c) => c.taps.map((t) => `capture filter at ${hops[t.hop]!.name}: ${t.filter}`)),
-    ...path.notes,
-  ];
-  const description = `hoptrace ${request.commandLine.replace(/^hoptrace /, '')}: ${path.container.name} on host ${legs[0]!.node.name}${request.destination ? ` to ${request.destination}` : ''}, recorded live on ${legs.map((l) => l.node.name).join(' and ')}`;
-  const gatedUplinks = outside ? [] : hops.flatMap((h, i) => (h.role === 'uplink' ? [i] : []));
-  if (gatedUplinks.length > 0) notes.push(`at ${gatedUplinks.map((i) => hops[i]!.name).join(' and ')} only tunnel packets whose inner packet's conversation was seen at a hop inside the overlay are kept: the kernel filter there cannot look inside the tunnel`);
+  const plan = tracePlan(legs, clocks, request, path, outside);
+  const captures: NodeCapture[] = legs.map((leg, i) => ({ node: leg.node, taps: plan.taps[i]!, clock: clocks.get(leg.node.name)! }));
+  const { hops, notes, description, gatedUplinks, caveats } = plan;
   const source = remoteSource({
-    gatedUplinks, hops, nodes: captures, ringPackets: request.ringPackets, recordDir: request.recordDir, notes, description, caveats: encryptedNote(path, legs),
+    gatedUplinks, hops, nodes: captures, ringPackets: request.ringPackets, recordDir: request.recordDir, notes, description, caveats,
     onProblem: (line) => request.say(`warning: ${line}`),
   });
-  for (const caveat of encryptedNote(path, legs)) request.say(`warning: ${caveat}`);
+  for (const caveat of caveats) request.say(`warning: ${caveat}`);
   const session = await runTrace(source, { ...request.trace, ...request.exports?.(source.hops, description), onRetired: request.onRetired });
   interrupt.onStop(() => session.stop());
   const traffic = request.inContainer && !interrupt.requested ? execInContainer(legs[0]!.node, path.container.id, request.inContainer, request, session.stop) : undefined;
@@ -265,14 +181,14 @@ function execInContainer(node: DockerCaptureNode, container: string, cmd: string
   let done = false;
   let stream: NodeJS.ReadWriteStream | undefined;
   const run = (async () => {
-    const exec = await node.docker.getContainer(container).exec({ Cmd: ['sh', '-c', 'echo $$; exec "$@"', 'sh', ...cmd], AttachStdout: true, AttachStderr: true });
+    const exec = await node.docker.getContainer(container).exec({ Cmd: execCommand(cmd), AttachStdout: true, AttachStderr: true });
     stream = (await exec.start({})) as NodeJS.ReadWriteStream;
     const out = new PassThrough();
     node.docker.modem.demuxStream(stream, out, new PassThrough().resume());
     let text = '';
     out.on('data', (d: Buffer) => {
       text += d.toString();
-      pid ??= /^(\d+)\n/.exec(text)?.[1];
+      pid ??= shellPid(text);
     });
     await new Promise((resolve) => stream!.on('end', resolve).on('close', resolve).on('error', resolve));
     done = true;

@@ -5,6 +5,7 @@
 // that are refused before anything is captured. stdout's blocking writer is replaced by one
 // that keeps the text; everything else is the real code.
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -24,17 +25,30 @@ vi.mock('../../src/render/stdout.js', async (importOriginal) => {
 });
 
 // The Ink UI itself is tested in test/tui; here only what replay hands it and does with its report.
-const tui = vi.hoisted(() => ({ calls: [] as { color: boolean; speedNote?: string }[] }));
+// It also records what a view would see: the journeys that arrive after it subscribed (a replay
+// for the UI plays after the view is there, as a live capture does), and what explainFlow gives
+// for each flow of the report (the causes the UI's detail shows).
+const tui = vi.hoisted(() => ({ calls: [] as { color: boolean; speedNote?: string }[], journeys: [] as number[], explained: [] as unknown[] }));
 vi.mock('../../src/render/tui/index.js', () => ({
-  runTui: async (session: { report: Promise<unknown> }, options: { color: boolean; speedNote?: string }) => {
+  runTui: async (
+    session: { report: Promise<{ flows: unknown[] }>; subscribe: (l: (e: { kind: string }) => void) => () => void },
+    options: { color: boolean; speedNote?: string; explainFlow?: (flow: unknown) => unknown },
+  ) => {
     tui.calls.push({ color: options.color, speedNote: options.speedNote });
-    return session.report;
+    let journeys = 0;
+    const off = session.subscribe((e) => void (e.kind === 'journey' && journeys++));
+    const report = await session.report;
+    off();
+    tui.journeys.push(journeys);
+    for (const flow of report.flows) tui.explained.push(options.explainFlow?.(flow));
+    return report;
   },
 }));
 
 const { main } = await import('../../src/cli.js');
 const { hostEvidence, writeHostFile } = await import('../../src/evidence/host-file.js');
 const { snapshot } = await import('../why/data.js');
+const { whyText } = await import('../../src/evidence/words.js');
 
 const ROOT = path.join(__dirname, '..', '..');
 const FIXTURES = path.join(ROOT, 'fixtures');
@@ -267,6 +281,58 @@ describe('hoptrace replay of a trace directory with host.json', () => {
   });
 });
 
+describe('hoptrace replay: what replay.ts decides beside the report', () => {
+  it("the host's lo (recorded for docker-proxy's relays) is left out of the path, and the relayed flow says so", async () => {
+    const { code, stdout, stderr: err } = await hoptrace('replay', path.join(FIXTURES, 'why', 'relay-docker-proxy'));
+    expect([code, err]).toEqual([0, '']);
+    expect(stdout.split('\n')[0]).toBe('path: 1. c1 eth0 (198.18.0.2)  2. veth08c4035  3. docker0 (198.18.0.1)  4. eth0 (203.0.113.1, 2001:db8::1)');
+    expect(stdout).toContain('\n  why: relayed by docker-proxy (pid 20839): 127.0.0.1:56254 -> 127.0.0.1:8080 became 198.18.0.1:57142 -> 198.18.0.2:80 (the same first 77 bytes, 450 us later)\n');
+    expect(stdout.endsWith('\n2 flows, 0 not ok\n')).toBe(true);
+  });
+
+  it('a file named outside the trace directory: refused, or read with --allow-outside-files and said so', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hoptrace-outside-'));
+    try {
+      const trace = path.join(dir, 't');
+      fs.mkdirSync(trace);
+      const doc = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'ping-out', 'path.json'), 'utf8')) as { hops: { file: string }[] };
+      fs.copyFileSync(path.join(FIXTURES, 'ping-out', doc.hops[0]!.file), path.join(dir, doc.hops[0]!.file));
+      for (const hop of doc.hops.slice(1)) fs.copyFileSync(path.join(FIXTURES, 'ping-out', hop.file), path.join(trace, hop.file));
+      doc.hops[0]!.file = `../${doc.hops[0]!.file}`;
+      fs.writeFileSync(path.join(trace, 'path.json'), JSON.stringify(doc));
+      expect(await hoptrace('replay', trace)).toEqual({
+        code: 2, stdout: '', direct: '',
+        stderr: `hoptrace: ${path.join(trace, 'path.json')}: hops[0].file: "../01-c1-eth0.pcap" leads out of the trace directory; refused (--allow-outside-files to read it)\n`,
+      });
+      const allowed = await hoptrace('replay', trace, '--allow-outside-files');
+      expect(allowed.code).toBe(0);
+      expect(allowed.stdout).toBe(PING_OUT_TEXT);
+      expect(allowed.stderr).toBe(`hoptrace: warning: ${path.join(dir, '01-c1-eth0.pcap')}: offset 0: read with --allow-outside-files: "../01-c1-eth0.pcap" leads out of the trace directory\n`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("one pcapng written by --pcapng carries the host's state: replayed alone it gives the causes; its pcaps given as files do not", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hoptrace-pcapng-host-'));
+    try {
+      const out = path.join(dir, 'trace.pcapng');
+      const why = '\n  why: the host does not forward IPv4 packets: net.ipv4.ip_forward = 0\n';
+      const first = await hoptrace('replay', path.join(FIXTURES, 'record-forward-off-fast'), '--pcapng', out);
+      expect([first.code, first.stdout.includes(why)]).toEqual([1, true]);
+      const again = await hoptrace('replay', out);
+      expect([again.code, again.stderr]).toEqual([1, '']);
+      expect(again.stdout).toContain(why);
+      const files = fs.readdirSync(path.join(FIXTURES, 'record-forward-off-fast')).filter((f) => f.endsWith('.pcap')).sort().map((f) => path.join(FIXTURES, 'record-forward-off-fast', f));
+      const plain = await hoptrace('replay', ...files);
+      expect(plain.stdout).not.toContain('ip_forward');
+      expect(plain.stdout).toContain("\nwhy: not known: these captures come without the host's state");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('hoptrace replay --tui', () => {
   async function onTerminal<T>(run: () => Promise<T>): Promise<T> {
     const tty = Object.getOwnPropertyDescriptor(process.stdout, 'isTTY');
@@ -278,12 +344,28 @@ describe('hoptrace replay --tui', () => {
       else delete (process.stdout as { isTTY?: boolean }).isTTY;
     }
   }
-  beforeEach(() => void (tui.calls = []));
+  beforeEach(() => {
+    tui.calls = [];
+    tui.journeys = [];
+    tui.explained = [];
+  });
 
   it('on a terminal plays the trace through the UI, as fast as possible by default, then prints the report', async () => {
     const result = await onTerminal(() => hoptrace('replay', path.join(FIXTURES, 'ping-out'), '--tui'));
     expect(tui.calls).toEqual([{ color: false, speedNote: 'replay as fast as possible' }]);
     expect(result).toEqual({ code: 0, stdout: PING_OUT_TEXT, stderr: '', direct: '' });
+  });
+
+  it('the UI sees every journey arrive (the replay plays after it subscribed), and its detail gets each flow with its causes', async () => {
+    // A lab recording with its host.json: forwarding was off on the Docker host.
+    const result = await onTerminal(() => hoptrace('replay', path.join(FIXTURES, 'record-forward-off-fast'), '--tui'));
+    expect(result.code).toBe(1);
+    // 3 echo requests, no reply: three journeys.
+    expect(tui.journeys).toEqual([3]);
+    const flows = tui.explained as { id: number; verdict: string; cause?: Parameters<typeof whyText>[0] }[];
+    expect(flows.map((f) => [f.id, f.verdict, f.cause && whyText(f.cause)])).toEqual([[1, 'dropped', 'the host does not forward IPv4 packets: net.ipv4.ip_forward = 0']]);
+    // The same cause as the report printed after the UI.
+    expect(result.stdout).toContain('\n  why: the host does not forward IPv4 packets: net.ipv4.ip_forward = 0\n');
   });
 
   it('names the speed it plays at; the exit code is the report\'s', async () => {
@@ -310,6 +392,31 @@ describe('hoptrace replay --tui', () => {
     const { stdout } = await onTerminal(() => hoptrace('replay', path.join(FIXTURES, 'ping-out'), '--tui', '--json'));
     expect(tui.calls).toEqual([]);
     expect(JSON.parse(stdout).format).toBe(2);
+  });
+
+  // A big replay runs in a worker thread (HOPTRACE_REPLAY_WORKER=1 forces it); the UI and the
+  // exports never do: they stay on this thread, which is what these in-process runs see.
+  it('with the worker forced, the UI still plays on this thread', async () => {
+    vi.stubEnv('HOPTRACE_REPLAY_WORKER', '1');
+    const result = await onTerminal(() => hoptrace('replay', path.join(FIXTURES, 'ping-out'), '--tui'));
+    expect(tui.calls).toEqual([{ color: false, speedNote: 'replay as fast as possible' }]);
+    expect(result).toEqual({ code: 0, stdout: PING_OUT_TEXT, stderr: '', direct: '' });
+  });
+
+  it('with the worker forced, --html and --pcapng are written on this thread', async () => {
+    vi.stubEnv('HOPTRACE_REPLAY_WORKER', '1');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hoptrace-worker-exports-'));
+    try {
+      const html = await hoptrace('replay', path.join(FIXTURES, 'ping-out'), '--html', path.join(dir, 'r.html'));
+      expect([html.code, html.stdout, html.stderr]).toEqual([0, PING_OUT_TEXT, '']);
+      expect(fs.readFileSync(path.join(dir, 'r.html'), 'utf8').startsWith('<!DOCTYPE html>')).toBe(true);
+      const pcapng = await hoptrace('replay', path.join(FIXTURES, 'ping-out'), '--pcapng', path.join(dir, 'r.pcapng'));
+      expect([pcapng.code, pcapng.stdout, pcapng.stderr]).toEqual([0, PING_OUT_TEXT, '']);
+      // A pcapng starts with its section header block.
+      expect(fs.readFileSync(path.join(dir, 'r.pcapng')).readUInt32LE(0)).toBe(0x0a0d0d0a);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -738,6 +845,15 @@ describe('the live commands refuse bad usage before anything is captured, exit 2
     [['ping', 'web', '203.0.113.2', '--interval', '0.001'], "--interval must be a number from 0.01 to 60, not '0.001'"],
     [['tcp', 'web', '203.0.113.2:80', '--timeout', '0'], "--timeout must be a number from 0.1 to 600, not '0'"],
     [['ping', 'web', '203.0.113.2', '--docker-timeout', '0'], "--docker-timeout must be a number from 0.1 to 600, not '0'"],
+    [['ping', 'web', '203.0.113.2', '--count', '0'], "--count must be a whole number from 1 to 100000, not '0'"],
+    [['ping', 'web', '203.0.113.2', '--count', '1.5'], "--count must be a whole number from 1 to 100000, not '1.5'"],
+    [['ping', 'web', '203.0.113.2', '--count', '100001'], "--count must be a whole number from 1 to 100000, not '100001'"],
+    [['ping', 'web', '203.0.113.2', '--interval', '61'], "--interval must be a number from 0.01 to 60, not '61'"],
+    [['ping', 'web', '203.0.113.2', '--window', '0'], "--window must be a number more than 0 to 3600000, not '0'"],
+    [['tcp', 'web', '203.0.113.2:80', '--timeout', '601'], "--timeout must be a number from 0.1 to 600, not '601'"],
+    [['watch', 'web', '--pcapng', '/nonexistent-dir/x.pcapng'], '--pcapng: cannot write /nonexistent-dir/x.pcapng: no directory /nonexistent-dir'],
+    [['udp', 'web', '203.0.113.2:53', '--html', '/nonexistent-dir/x.html'], '--html: cannot write /nonexistent-dir/x.html: no directory /nonexistent-dir'],
+    [['path', 'web', '--docker-timeout', '601'], "--docker-timeout must be a number from 0.1 to 600, not '601'"],
   ];
   for (const [args, message] of cases) {
     it(`hoptrace ${args.join(' ')}: ${message}`, async () => {
@@ -776,11 +892,80 @@ describe.skipIf(process.getuid?.() !== 0)('the live commands, up to finding what
     });
   });
 
+  // A Docker socket that takes the connection and never answers, as a hung dockerd does.
+  async function silentSocket<T>(run: (endpoint: string) => Promise<T>): Promise<T> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hoptrace-silent-'));
+    const sockets: net.Socket[] = [];
+    const server = net.createServer((s) => void sockets.push(s));
+    await new Promise<void>((resolve) => server.listen(path.join(dir, 'docker.sock'), resolve));
+    try {
+      return await run(`unix://${path.join(dir, 'docker.sock')}`);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => server.close(resolve));
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('a Docker that never answers: "connecting to Docker" after a second, then one error at --docker-timeout, exit 4', async () => {
+    await silentSocket(async (endpoint) => {
+      vi.stubEnv('DOCKER_HOST', endpoint);
+      expect(await hoptrace('ping', 'web', '203.0.113.2', '--docker-timeout', '1.2')).toEqual({
+        code: 4, stdout: '', direct: '',
+        stderr: `hoptrace: connecting to Docker at ${endpoint} ...\nhoptrace: Docker at ${endpoint} did not answer within 1.2 s (is dockerd listening there? --docker-timeout <seconds> waits longer)\n`,
+      });
+      expect(await hoptrace('path', 'web', '--docker-timeout', '0.3')).toEqual({
+        code: 4, stdout: '', direct: '',
+        stderr: `hoptrace: Docker at ${endpoint} did not answer within 0.3 s (is dockerd listening there? --docker-timeout <seconds> waits longer)\n`,
+      });
+    });
+  });
+
+  it('--debug: when each step of the start ended, then the error with its stack', async () => {
+    const { code, stderr: err } = await hoptrace('ping', '--netns', NO_NETNS, '203.0.113.2', '--debug');
+    const lines = err.split('\n');
+    expect(code).toBe(4);
+    expect(lines[0]).toMatch(/^hoptrace: debug: \d+\.\d{3} s: capture helper started in netns host$/);
+    expect(lines.slice(1, 3)).toEqual([`hoptrace: ${noNetns}`, `FatalError: ${noNetns}`]);
+    expect(lines[3]).toMatch(/^ +at /);
+  });
+
   it('doctor when Docker cannot be reached: exit 4, naming the socket', async () => {
     vi.stubEnv('DOCKER_HOST', 'unix:///var/run/hoptrace-test-absent.sock');
     expect(await hoptrace('doctor', 'web', '203.0.113.2')).toEqual({
       code: 4, stdout: '', direct: '',
       stderr: 'hoptrace: cannot reach Docker at unix:///var/run/hoptrace-test-absent.sock: ENOENT (is dockerd running? set DOCKER_HOST to its socket)\n',
+    });
+  });
+});
+
+// A trace across hosts (--host) checks every host before anything else: no root needed, and no
+// Docker either to see how an unusable host is refused (src/commands/multi-host-trace.ts).
+describe('the live commands across hosts (--host), up to preparing the hosts', () => {
+  const ABSENT = 'unix:///var/run/hoptrace-test-absent';
+
+  it('every host whose engine cannot be reached is named in one line, exit 4', async () => {
+    expect(await hoptrace('ping', 'c1', '198.18.100.4', '--host', `h1=${ABSENT}-1.sock`, '--host', `h2=${ABSENT}-2.sock`)).toEqual({
+      code: 4, stdout: '', direct: '',
+      stderr: `hoptrace: host h1 (${ABSENT}-1.sock): Docker engine unreachable: ENOENT; host h2 (${ABSENT}-2.sock): Docker engine unreachable: ENOENT\n`,
+    });
+  });
+
+  it('an endpoint Docker cannot use is bad input naming the host, exit 2', async () => {
+    expect(await hoptrace('watch', 'c1', '--host', 'h1=unix://run/docker.sock')).toEqual({
+      code: 2, stdout: '', direct: '', stderr: 'hoptrace: --host h1: unix://run/docker.sock: a unix endpoint needs an absolute socket path\n',
+    });
+    expect(await hoptrace('tcp', 'c1', '198.18.100.4:80', '--host', 'h1=tcp://:2375')).toEqual({
+      code: 2, stdout: '', direct: '', stderr: 'hoptrace: --host h1: tcp://:2375: not a Docker endpoint (unix:///path, tcp://host:port or ssh://user@host)\n',
+    });
+  });
+
+  it('a host named twice or badly: exit 2 before any host is asked', async () => {
+    expect(await hoptrace('ping', 'c1', '198.18.100.4', '--host', `h1=${ABSENT}-1.sock`, '--host', `h1=${ABSENT}-2.sock`)).toEqual({
+      code: 2, stdout: '', direct: '', stderr: 'hoptrace: --host h1 is given twice\n',
+    });
+    expect(await hoptrace('ping', 'c1', '198.18.100.4', '--host', `-h1=${ABSENT}-1.sock`)).toEqual({
+      code: 2, stdout: '', direct: '', stderr: `hoptrace: --host -h1=${ABSENT}-1.sock: the name must be letters, digits, '.', '_' or '-' (e.g. --host h2=tcp://203.0.113.3:2375)\n`,
     });
   });
 });

@@ -92,10 +92,19 @@ describe('how long and how many vanishes are kept', () => {
     const n = 100_000 + 1100;
     for (let i = 0; i < n; i++) at.vanish(2, 3, 1_000_000_000 + i);
     at.ends.hopEnded(3, -Infinity);
-    const back = at.notCaptured()[3]!;
-    expect(back).toBeGreaterThanOrEqual(100_000);
-    expect(back).toBeLessThanOrEqual(100_000 + 1024);
-    expect(back).toBeLessThan(n);
+    // The first cut comes when more than 1024 are over the limit (the 101,025th vanish): 1025 go,
+    // 100,000 stay; the 75 after it are kept without a cut.
+    expect(at.notCaptured()[3]).toBe(100_075);
+    expect(at.stats.vanishedAfter[2]).toBe(1025);
+  });
+});
+
+describe('the batch edge', () => {
+  it('1024 over the limit are not cut yet: all 101,024 are taken back', () => {
+    const at = setup();
+    for (let i = 0; i < 101_024; i++) at.vanish(2, 3, 1_000_000_000 + i);
+    at.ends.hopEnded(3, -Infinity);
+    expect(at.notCaptured()[3]).toBe(101_024);
   });
 });
 

@@ -106,6 +106,32 @@ describe('the oldest open journey', () => {
   });
 });
 
+describe('paths longer than 30 hops (hops past 30 have no bit and are looked up in the sightings)', () => {
+  function long(hops: number) {
+    const settled: OpenJourney[] = [];
+    const m = new JourneyMatcher(hops, WINDOW, (journey) => settled.push(journey));
+    return { m, settled, hopsOf: () => settled.map((j) => j.sightings.map((s) => `${s.hop}@${s.t / 1000}`).join(',')) };
+  }
+
+  it('one packet seen at hop 0 and hop 32 of 33 is one journey; a copy seen again at hop 32 is another', () => {
+    const { m, hopsOf } = long(33);
+    m.add(0, 0, 0, copy, []);
+    m.add(32, 0, 10_000, copy, []);
+    m.add(32, 1, 20_000, copy, []);
+    m.drain(1000 * MS);
+    expect(hopsOf()).toEqual(['0@0,32@10', '32@20']);
+  });
+
+  it('seen at hops 30 and 31, then again at 31: the second sighting at 31 starts a journey of its own', () => {
+    const { m, hopsOf } = long(32);
+    m.add(30, 0, 0, copy, []);
+    m.add(31, 0, 10_000, copy, []);
+    m.add(31, 1, 20_000, copy, []);
+    m.drain(1000 * MS);
+    expect(hopsOf()).toEqual(['30@0,31@10', '31@20']);
+  });
+});
+
 describe('the match key', () => {
   it('two UDP datagrams alike in every other field but their length have different keys; the same datagram NATed has the same', () => {
     const dgram = (length: number, src = '198.18.0.2', sport = 5000) =>

@@ -285,7 +285,12 @@ async function startHelpersEarly(request: LiveTraceRequest, log?: (event: string
 /** --debug: when each step of the start ended, in seconds since the process started. */
 function debugLog(cmd: Command, request: LiveTraceRequest): ((event: string) => void) | undefined {
   if (!(cmd.optsWithGlobals() as { debug?: boolean }).debug) return undefined;
-  return (event) => request.say(`debug: ${(performance.now() / 1000).toFixed(3)} s: ${event}`);
+  return (event) => request.say(debugLine(event, performance.now()));
+}
+
+/** A --debug line: when a step of the start ended, in seconds (to the millisecond) since the process started. */
+export function debugLine(event: string, sinceStartMs: number): string {
+  return `debug: ${(sinceStartMs / 1000).toFixed(3)} s: ${event}`;
 }
 
 /** The one place that decides how a live session is shown while it runs. */

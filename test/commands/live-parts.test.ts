@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
-  commandLineOf, exitCodeOf, liveOutput, pingInContainer, presenter, probeInContainer, probeSpec, sayLines, traceRequest,
+  commandLineOf, debugLine, exitCodeOf, liveOutput, pingInContainer, presenter, probeInContainer, probeSpec, sayLines, traceRequest,
 } from '../../src/commands/live.js';
 import { openTrace } from '../../src/capture/trace.js';
 import { replaySource } from '../../src/capture/replay-session.js';
@@ -68,6 +68,13 @@ describe('the request every live trace starts from', () => {
   it('the command line as typed; a bare program name is still named', () => {
     expect(commandLineOf(['node', '/usr/bin/hoptrace', 'ping', 'c1', '203.0.113.2'], 'ping')).toBe('hoptrace ping c1 203.0.113.2');
     expect(commandLineOf(['node', '/usr/bin/hoptrace'], 'watch')).toBe('hoptrace');
+    // An empty last argument leaves no blank at the end.
+    expect(commandLineOf(['node', '/usr/bin/hoptrace', 'watch', 'c1', ''], 'watch')).toBe('hoptrace watch c1');
+  });
+
+  it('--debug lines: seconds since the start, to the millisecond', () => {
+    expect(debugLine('capture helper started in netns host', 138.4)).toBe('debug: 0.138 s: capture helper started in netns host');
+    expect(debugLine('path found', 2045.6)).toBe('debug: 2.046 s: path found');
   });
 });
 

@@ -73,7 +73,7 @@ export function resolver(pid: number, hostConfigDns: string[]): DoctorStep & { s
   try {
     text = readFileSync(`/proc/${pid}/root/etc/resolv.conf`, 'utf8');
   } catch {
-    text = undefined;
+    // None there: the step says so.
   }
   return resolverStep(text, hostConfigDns);
 }

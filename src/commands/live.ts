@@ -347,7 +347,8 @@ export function parseHostPort(text: string): { host: string; port: number } {
   return { host: match[1]!, port };
 }
 
-async function resolveAddress(host: string): Promise<string> {
+/** An address as given, or the first address a host name resolves to (bad input when it does not). */
+export async function resolveAddress(host: string): Promise<string> {
   if (isIP(host)) return host;
   try {
     // Loaded here: a replay, which registers this command too, never looks a name up.

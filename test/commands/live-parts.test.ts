@@ -5,9 +5,10 @@
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
-  commandLineOf, debugLine, exitCodeOf, liveOutput, pingInContainer, presenter, probeInContainer, probeSpec, sayLines, traceRequest,
+  commandLineOf, debugLine, exitCodeOf, resolveAddress, liveOutput, pingInContainer, presenter, probeInContainer, probeSpec, sayLines, traceRequest,
 } from '../../src/commands/live.js';
 import { openTrace } from '../../src/capture/trace.js';
+import { InputError } from '../../src/errors.js';
 import { replaySource } from '../../src/capture/replay-session.js';
 import { runTrace } from '../../src/pipeline/run-trace.js';
 
@@ -44,6 +45,19 @@ describe("the traffic in the container of a trace across hosts, and the probe's 
   it('the probe from the traced namespace: its timeout in milliseconds', () => {
     expect(probeSpec('tcp', '203.0.113.2', 80, 2.5)).toEqual({ mode: 'tcp', host: '203.0.113.2', port: 80, timeoutMs: 2500 });
     expect(probeSpec('udp', '203.0.113.2', 53, 3)).toEqual({ mode: 'udp', host: '203.0.113.2', port: 53, timeoutMs: 3000 });
+  });
+});
+
+describe('the destination given', () => {
+  it('an address is taken as it is; a host name is looked up (localhost from /etc/hosts)', async () => {
+    expect(await resolveAddress('203.0.113.2')).toBe('203.0.113.2');
+    expect(await resolveAddress('2001:db8::2')).toBe('2001:db8::2');
+    expect(await resolveAddress('localhost')).toBe('127.0.0.1');
+  });
+
+  it('a name that cannot be looked up is bad input naming it (an empty label: refused without asking a server)', async () => {
+    await expect(resolveAddress('web..test')).rejects.toThrow(new InputError('cannot resolve web..test'));
+    await expect(resolveAddress('web..test')).rejects.toBeInstanceOf(InputError);
   });
 });
 

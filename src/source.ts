@@ -1,4 +1,4 @@
-import type { Frame, Hop, KernelCounts } from './model.js';
+import type { Frame, Hop, IpPacket, KernelCounts } from './model.js';
 
 /** Per-hop capture state for the views: packet count and, if any, what went wrong there. */
 export interface HopStatus {
@@ -27,6 +27,11 @@ export interface FrameSink {
   hopEnded?(hop: number, tsSec: number, tsNsec: number): void;
   /** A hop's capture is open with this link type, before its first frame (live sources know it; files need not say). */
   linkType?(hop: number, linkType: number): void;
+  /**
+   * The packet the last push or pushAt decoded, or undefined when its frame held none: a
+   * wrapper that watches the frames too (relay-source.ts) reads it instead of decoding again.
+   */
+  lastPacket?(): IpPacket | undefined;
 }
 
 /**

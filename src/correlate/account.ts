@@ -1,6 +1,6 @@
 import { REWRITE_FIELDS, type Direction, type FieldValue, type IpPacket, type Sighting } from '../model.js';
 import { fieldValue, rewrittenFields } from './rewrites.js';
-import type { DirectionStats, FlowState, PendingPacket, RewriteRecord, StepStats } from './flows.js';
+import type { DirectionStats, FlowState, PendingPacket, RewriteRecord, SentEcho, StepStats } from './flows.js';
 import { isEchoReply, isEchoRequest, TCP_RST } from './keys.js';
 import { countNotCaptured, type TransitTimes } from './inflight.js';
 import { sourceNeedsSnat } from '../addresses.js';
@@ -49,39 +49,101 @@ export function accountJourney(
   // An error or a reset made on the path is not expected at the hops before the one it first appeared at.
   const origin = madeOnPath(flow, direction, first, last, increasing) ? travel(increasing, last, first.hop) : startPosition(path, first, increasing, last);
   const terminal = endPosition(path, final, increasing, last);
-  const reached = travel(increasing, last, final.hop);
+  // An echo request whose answer was seen coming from farther along crossed the hops between: they missed it in capture.
+  const answeredFrom = direction === 'request' ? answeredPosition(flow, first.ip) : -1;
+  const reached = Math.max(travel(increasing, last, final.hop), Math.min(answeredFrom, terminal));
   const arrived = reached >= terminal;
-  let result = NOTHING_TO_SAY;
   stats.packets++;
   stats.farthest = Math.max(stats.farthest, reached);
+  let result = NOTHING_TO_SAY;
+  let short: SentEcho['short'];
   if (arrived) stats.arrived++;
-  else if (ending) {
-    const pending: PendingPacket = { hop: final.hop, next: travel(increasing, last, reached + 1), t: final.t, ip: first.ip };
-    stats.pending.push(pending);
-    result = { pending };
-  } else {
-    const next = travel(increasing, last, reached + 1);
-    if (transit?.ends.missed(final.hop, next, final.t)) countNotCaptured(stats, next);
-    else {
-      stats.vanishedAfter[final.hop]++;
-      transit?.ends.noteVanished(flow, stats, final.hop, next, final.t);
-      result = { vanishedBetween: [final.hop, next] };
-    }
+  else {
+    const hop = travel(increasing, last, reached);
+    result = notArrived(flow, stats, hop, travel(increasing, last, reached + 1), final.t, first.ip, ending, transit);
+    if (result.pending || result.vanishedBetween) short = { hop, end: terminal, ...(result.pending ? { pending: result.pending } : {}) };
   }
   const missedAt = markSeen(stats, ordered, origin, reached, increasing, last);
   if (missedAt) result = result === NOTHING_TO_SAY ? { missedAt } : { ...result, missedAt };
 
   for (let i = 1; i < ordered.length; i++) compareStep(flow, direction, ordered[i - 1], ordered[i], transit);
   if (ordered.length === 1) noteInside(flow, first);
-  if (direction === 'reply') noteComingBack(flow, first, arrived, flow.outbound ? first.hop : last - first.hop);
+  if (direction === 'reply') noteComingBack(flow, first, arrived, flow.outbound ? first.hop : last - first.hop, last);
   else {
-    noteRequest(flow, first.ip, final.t, arrived ? Infinity : reached);
+    noteRequest(flow, first.ip, final.t, arrived ? Infinity : reached, short);
     if (flow.outbound && !flow.noSnat) noteMissingSnat(path, flow, first, ordered);
   }
   if (first.t < flow.firstSeen) flow.firstSeen = first.t;
   if (final.t > flow.lastSeen) flow.lastSeen = final.t;
   flow.version++;
   return result;
+}
+
+/** A packet last seen (or, answered, known to have got) as far as `hop`, short of its travel's end: pending at the end of the trace, not captured at `next`, or vanished. */
+function notArrived(
+  flow: FlowState,
+  stats: DirectionStats,
+  hop: number,
+  next: number,
+  t: number,
+  ip: IpPacket,
+  ending: boolean,
+  transit?: TransitTimes,
+): JourneyOutcome {
+  if (ending) {
+    const pending: PendingPacket = { hop, next, t, ip };
+    stats.pending.push(pending);
+    return { pending };
+  }
+  if (transit?.ends.missed(hop, next, t)) {
+    countNotCaptured(stats, next);
+    return NOTHING_TO_SAY;
+  }
+  stats.vanishedAfter[hop]++;
+  transit?.ends.noteVanished(flow, stats, hop, next, t);
+  return { vanishedBetween: [hop, next] };
+}
+
+/** The request-order position an answer to this echo request was first seen at (-1: none yet, or not an echo request). */
+function answeredPosition(flow: FlowState, ip: IpPacket): number {
+  const l4 = ip.l4;
+  if (l4.kind !== 'icmp' || l4.seq === undefined || !isEchoRequest(l4)) return -1;
+  return flow.echo.answeredFrom?.get(l4.seq) ?? -1;
+}
+
+/**
+ * An answer to echo request `seq` first seen at request-order `position`. If that request was
+ * already counted short of there (its journey settled before the answer's), it was not lost
+ * there: it crossed the hops up to `position` unseen, and got that far.
+ */
+function answerSeenFrom(flow: FlowState, seq: number, position: number, last: number): void {
+  const from = (flow.echo.answeredFrom ??= new Map());
+  if ((from.get(seq) ?? -1) >= position) return;
+  from.set(seq, position);
+  const sent = flow.echo.sent.get(seq);
+  const short = sent?.short;
+  if (!sent || !short || position <= sent.reached) return;
+  const stats = flow.request;
+  const to = Math.min(position, short.end);
+  const hopAt = (pos: number) => (flow.outbound ? pos : last - pos);
+  for (let pos = sent.reached + 1; pos <= to; pos++) stats.missed[hopAt(pos)]++;
+  if (to > stats.farthest) stats.farthest = to;
+  if (short.pending) stats.pending.splice(stats.pending.indexOf(short.pending), 1);
+  else stats.vanishedAfter[short.hop]--;
+  if (to >= short.end) {
+    stats.arrived++;
+    sent.reached = Infinity;
+    sent.short = undefined;
+    return;
+  }
+  sent.reached = to;
+  short.hop = hopAt(to);
+  if (!short.pending) stats.vanishedAfter[short.hop]++;
+  else {
+    short.pending.hop = short.hop;
+    short.pending.next = hopAt(to + 1);
+    stats.pending.push(short.pending);
+  }
 }
 
 /**
@@ -209,10 +271,12 @@ function noteRewrite(
 }
 
 /** A packet coming back: an answer, or an ICMP error or reset (a rejection, or a close once answered). */
-function noteComingBack(flow: FlowState, first: Sighting, arrived: boolean, requestPosition: number): void {
+function noteComingBack(flow: FlowState, first: Sighting, arrived: boolean, requestPosition: number, last: number): void {
   const ip = first.ip;
   const l4 = ip.l4;
   if (first.t > flow.lastBack) flow.lastBack = first.t;
+  const answersEcho = answeredEcho(ip);
+  if (answersEcho !== undefined) answerSeenFrom(flow, answersEcho, requestPosition, last);
   if (l4.kind === 'tcp' && (l4.flags & TCP_RST) !== 0 && flow.answers > 0) {
     flow.resetClose ??= { side: 'responder', from: ip.src };
     return;
@@ -239,10 +303,19 @@ function noteComingBack(flow: FlowState, first: Sighting, arrived: boolean, requ
   }
 }
 
-/** Echo requests are remembered by sequence number; a reset from the initiator after an answer is a close. */
-function noteRequest(flow: FlowState, ip: IpPacket, lastT: number, reached: number): void {
+/** The sequence number of the echo request this packet answers: an echo reply's, or that of the echo request an ICMP error quotes. */
+function answeredEcho(ip: IpPacket): number | undefined {
   const l4 = ip.l4;
-  if (l4.kind === 'icmp' && l4.seq !== undefined && isEchoRequest(l4)) flow.echo.sent.set(l4.seq, { t: lastT, reached });
+  if (l4.kind !== 'icmp') return undefined;
+  if (l4.seq !== undefined && isEchoReply(l4)) return l4.seq;
+  const quoted = l4.quoted?.l4;
+  return quoted?.kind === 'icmp' && quoted.seq !== undefined && isEchoRequest(quoted) ? quoted.seq : undefined;
+}
+
+/** Echo requests are remembered by sequence number; a reset from the initiator after an answer is a close. */
+function noteRequest(flow: FlowState, ip: IpPacket, lastT: number, reached: number, short?: SentEcho['short']): void {
+  const l4 = ip.l4;
+  if (l4.kind === 'icmp' && l4.seq !== undefined && isEchoRequest(l4)) flow.echo.sent.set(l4.seq, short ? { t: lastT, reached, short } : { t: lastT, reached });
   else if (l4.kind === 'tcp' && (l4.flags & TCP_RST) !== 0 && flow.answers > 0) flow.resetClose ??= { side: 'initiator', from: ip.src };
 }
 

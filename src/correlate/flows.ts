@@ -2,6 +2,7 @@ import type { IpAddress } from '../addresses.js';
 import type { Direction, Encap, Endpoint, FieldValue, IpPacket, Journey, Rejection, RewriteField, Sighting } from '../model.js';
 import { conversationKey, endpointsOf, isEchoReply, isEchoRequest, isIcmpError, protoName, sameSide, TCP_ACK, TCP_SYN, type Endpoints, type Side } from './keys.js';
 import type { PathModel } from './path.js';
+import { SentEchoes } from './echo-ledger.js';
 
 /** What happened to one direction of a flow, summed over its packets. */
 export interface DirectionStats {
@@ -45,11 +46,28 @@ export interface PendingPacket {
 /** The answers to a flow's echo requests, by sequence number: an echo reply answers its request. */
 export interface EchoLedger {
   /** Sequence number -> when the request was last seen and the request-order position it reached (Infinity: the end of its travel). */
-  sent: Map<number, { t: number; reached: number }>;
+  sent: SentEchoes;
   /** Sequence numbers answered by an echo reply or by an ICMP error quoting the request. */
   answered: Set<number>;
+  /**
+   * Sequence number -> the farthest request-order position an answer to it (an echo reply, or an
+   * ICMP error quoting it) was first seen at: its request crossed every hop up to there.
+   */
+  answeredFrom?: Map<number, number>;
   /** Longest time from a request's last sighting to its reply's first sighting. */
   longestRoundTripNs: number;
+}
+
+/** An echo request as the ledger keeps it. */
+export interface SentEcho {
+  t: number;
+  reached: number;
+  /**
+   * Not arrived when its journey was accounted: counted vanished after `hop` (or, with `pending`,
+   * left to be judged at the end), its travel ending at position `end`. An answer seen later
+   * from farther along shows it crossed the hops between unseen (correlate/account.ts).
+   */
+  short?: { hop: number; end: number; pending?: PendingPacket };
 }
 
 export interface RewriteRecord {
@@ -255,7 +273,7 @@ export class FlowTable {
       answers: 0,
       turn: -1,
       lastBack: -Infinity,
-      echo: { sent: new Map(), answered: new Set(), longestRoundTripNs: 0 },
+      echo: { sent: new SentEchoes(), answered: new Set(), longestRoundTripNs: 0 },
       tunnels: new Map(),
       insideAt: 0,
       firstSeen: first.t,

@@ -8,49 +8,80 @@ import type { IpPacket, L4 } from '../model.js';
 // other DF packets with id 0), so a byte-identical retransmission still gets the same key;
 // the journey matcher tells those apart by time and hop.
 
-const PRIME = 0x01000193;
+// Two independent 32-bit hashes of the fields (MurmurHash3's block step, with other constants
+// for the second), computed in one walk over the packet and folded into one Map key. A field
+// goes in as a whole 32-bit word: four times fewer multiplications than hashing it bytewise.
+const A1 = 0xcc9e2d51;
+const A2 = 0x1b873593;
+const B1 = 0x85ebca6b;
+const B2 = 0xc2b2ae35;
 
-function mix(hash: number, value: number): number {
-  hash = Math.imul(hash ^ (value & 0xff), PRIME);
-  hash = Math.imul(hash ^ ((value >>> 8) & 0xff), PRIME);
-  hash = Math.imul(hash ^ ((value >>> 16) & 0xff), PRIME);
-  return Math.imul(hash ^ (value >>> 24), PRIME);
+/** The two hashes being computed (one key at a time: matchKey is not re-entered). */
+let ha = 0;
+let hb = 0;
+
+function mix(value: number): void {
+  let k = Math.imul(value, A1);
+  k = Math.imul((k << 15) | (k >>> 17), A2);
+  ha ^= k;
+  ha = (Math.imul((ha << 13) | (ha >>> 19), 5) + 0xe6546b64) | 0;
+  k = Math.imul(value, B1);
+  k = Math.imul((k << 16) | (k >>> 16), B2);
+  hb ^= k;
+  hb = (Math.imul((hb << 11) | (hb >>> 21), 9) + 0x2b7e1516) | 0;
 }
 
-function mixL4(hash: number, l4: L4, quoted: boolean): number {
+/** MurmurHash3's finaliser: every input bit reaches every output bit. */
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+function mixL4(l4: L4, quoted: boolean): void {
   switch (l4.kind) {
     case 'tcp':
-      hash = mix(mix(hash, l4.seq), l4.ack);
-      return quoted ? hash : mix(mix(hash, l4.flags), l4.window);
+      mix(l4.seq);
+      mix(l4.ack);
+      if (!quoted) {
+        mix(l4.flags);
+        mix(l4.window);
+      }
+      return;
     case 'udp':
-      return mix(hash, l4.length);
+      mix(l4.length | 0x1000000);
+      return;
     case 'icmp':
-      hash = mix(mix(hash, l4.type), l4.code);
-      if (l4.seq !== undefined) hash = mix(hash, l4.seq);
-      return l4.quoted && !quoted ? mixIp(hash, l4.quoted, true) : hash;
+      mix(l4.type | (l4.code << 8) | 0x2000000);
+      if (l4.seq !== undefined) mix(l4.seq | 0x4000000);
+      if (l4.quoted && !quoted) mixIp(l4.quoted, true);
+      return;
     default:
-      return mix(hash, l4.proto);
+      mix(l4.proto | 0x8000000);
   }
 }
 
-function mixIp(hash: number, ip: IpPacket, quoted: boolean): number {
-  hash = mix(hash, ip.proto | (ip.version << 8));
-  hash = mix(hash, ip.ipId);
+function mixIp(ip: IpPacket, quoted: boolean): void {
+  mix(ip.proto | (ip.version << 8) | (quoted ? 0x10000 : 0));
+  mix(ip.ipId);
   // A quoted header's length may describe more than the error carries: still NAT-proof.
-  hash = mix(hash, ip.length);
-  if (ip.fragment) hash = mix(hash, ip.fragment.offset | (ip.fragment.more ? 0x10000 : 0));
-  hash = mixL4(hash, ip.l4, quoted);
-  return quoted ? hash : mix(hash, ip.payloadHash);
+  mix(ip.length);
+  if (ip.fragment) mix(ip.fragment.offset | (ip.fragment.more ? 0x10000 : 0) | 0x20000);
+  mixL4(ip.l4, quoted);
+  if (!quoted) mix(ip.payloadHash);
 }
 
 /**
- * A 53-bit number naming the packet's NAT-proof identity: two independent 32-bit FNV
- * hashes folded together, so that a Map lookup needs no string building per packet.
+ * A 53-bit number naming the packet's NAT-proof identity: two independent 32-bit hashes
+ * folded together, so that a Map lookup needs no string building per packet.
  */
 export function matchKey(ip: IpPacket): number {
-  const a = mixIp(0x811c9dc5, ip, false) >>> 0;
-  const b = mixIp(0x050c5d1f, ip, false) >>> 0;
-  return (a & 0x1fffff) * 0x100000000 + b;
+  ha = 0x811c9dc5;
+  hb = 0x050c5d1f;
+  mixIp(ip, false);
+  return (fmix(ha) & 0x1fffff) * 0x100000000 + fmix(hb);
 }
 
 /**

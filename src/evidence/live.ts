@@ -80,7 +80,10 @@ export async function watchHost(path: DiscoveredPath, options: WatchOptions): Pr
   const causes = (flows: FlowReport[], hops: Hop[], after: HostSnapshot): FlowReport[] => {
     const evidence = evidenceWith(after);
     recent.add(after.conntrack, after.takenAt);
-    return flowCauses(flows, hops, evidence);
+    const done = flowCauses(flows, hops, evidence);
+    // A recording's host.json must still hold what a retired flow's causes rest on, however long ago.
+    recent.keepUsed(done.flatMap(conntrackUsed));
+    return done;
   };
   const retiring = new RetiredFlows(reader, { gapMs, maxWaiting: options.maxWaiting ?? DEFAULTS.maxFlows }, causes, options.onRetired);
   const stop = async (): Promise<void> => {
@@ -242,6 +245,8 @@ class RetiredFlows {
  */
 class RecentConntrack {
   private readonly entries = new Map<string, { entry: CtEntry; seen: number }>();
+  /** Entries a retired flow's causes named: kept to the end (the newest MAX_USED_CONNTRACK), so a replay of the recording finds them. */
+  private readonly used = new Map<string, CtEntry>();
   private readonly addrs: Set<string>;
 
   constructor(addrs: string[], private readonly keepMs: number) {
@@ -257,11 +262,34 @@ class RecentConntrack {
     for (const [key, { seen }] of this.entries) if (now - seen > this.keepMs) this.entries.delete(key);
   }
 
-  /** The reading's own entries first, then those it no longer has. */
+  keepUsed(entries: CtEntry[]): void {
+    for (const entry of entries) {
+      const key = ctKey(entry);
+      this.used.delete(key);
+      this.used.set(key, entry);
+    }
+    for (const key of this.used.keys()) {
+      if (this.used.size <= MAX_USED_CONNTRACK) break;
+      this.used.delete(key);
+    }
+  }
+
+  /** The reading's own entries first, then those it no longer has: seen lately, or named by a retired flow's causes. */
   merged(after: HostSnapshot): CtEntry[] {
     const own = new Set(after.conntrack.map(ctKey));
-    return [...after.conntrack, ...[...this.entries.entries()].filter(([key]) => !own.has(key)).map(([, v]) => v.entry)];
+    const recent = [...this.entries.entries()].filter(([key]) => !own.has(key) && own.add(key)).map(([, v]) => v.entry);
+    const used = [...this.used.entries()].filter(([key]) => !own.has(key)).map(([, entry]) => entry);
+    return [...after.conntrack, ...recent, ...used];
   }
+}
+
+/** At most this many conntrack entries named by retired flows' causes are kept for the recording (about 300 bytes each). */
+const MAX_USED_CONNTRACK = 20_000;
+
+/** The conntrack entries a flow's causes rest on: its own cause's and each rewrite's. */
+function conntrackUsed(flow: FlowReport): CtEntry[] {
+  const causes = [flow.cause, ...flow.rewrites.map((r) => r.cause)];
+  return causes.flatMap((c) => c?.evidence.conntrack ?? []);
 }
 
 /** An entry's identity across readings: its tuples (the line's timer and counters change). */

@@ -54,14 +54,7 @@ function wrap(inner: FrameSource, hops: Hop[], index: number[], watch: RelayWatc
       return inner.ended;
     },
     start(sink: FrameSink) {
-      return inner.start({
-        push(frame) {
-          watch.frame(frame);
-          const to = index[frame.hop]!;
-          if (to >= 0) sink.push(to === frame.hop ? frame : { ...frame, hop: to });
-        },
-        tick: (sec, nsec) => sink.tick(sec, nsec),
-      });
+      return inner.start(relayedSink(sink, index, watch));
     },
     stop: () => inner.stop(),
     hopStatus: () => inner.hopStatus().filter(keep),
@@ -72,6 +65,50 @@ function wrap(inner: FrameSource, hops: Hop[], index: number[], watch: RelayWatc
     attach: (report) => attachRelays(report, watch.ties()),
     attachFlow: (flow, reportHops) => attachRelays({ hops: reportHops, flows: [flow], summary: NO_SUMMARY }, watch.ties()).flows[0] as typeof flow,
   };
+}
+
+/**
+ * The sink the inner source fills: every frame is watched for relays, a path hop's frame goes
+ * on under its new number. The watch is given the packet the pipeline decoded
+ * (FrameSink.lastPacket), so a frame is decoded once; only a relay-only hop's are decoded here.
+ * Frames held in a reused buffer (pushAt) stay so: no object per frame.
+ */
+function relayedSink(sink: FrameSink, index: number[], watch: RelayWatch): FrameSink {
+  const down: FrameSink = {
+    push(frame) {
+      const to = index[frame.hop]!;
+      if (to < 0 || !sink.lastPacket) watch.frame(frame);
+      if (to < 0) return;
+      sink.push(to === frame.hop ? frame : { ...frame, hop: to });
+      const ip = sink.lastPacket?.();
+      if (ip) watch.packet(frame.hop, frame.tsSec, frame.tsNsec, ip);
+    },
+    tick: (sec, nsec) => sink.tick(sec, nsec),
+  };
+  const pushAt = sink.pushAt?.bind(sink);
+  if (pushAt) {
+    down.pushAt = (hop, linkType, tsSec, tsNsec, buf, start, end, origLen) => {
+      const to = index[hop]!;
+      if (to < 0 || !sink.lastPacket) watch.frameAt(hop, linkType, tsSec, tsNsec, buf, start, end, origLen);
+      if (to < 0) return;
+      pushAt(to, linkType, tsSec, tsNsec, buf, start, end, origLen);
+      const ip = sink.lastPacket?.();
+      if (ip) watch.packet(hop, tsSec, tsNsec, ip);
+    };
+  }
+  const hopEnded = sink.hopEnded?.bind(sink);
+  if (hopEnded) {
+    down.hopEnded = (hop, sec, nsec) => {
+      if (index[hop]! >= 0) hopEnded(index[hop]!, sec, nsec);
+    };
+  }
+  const linkType = sink.linkType?.bind(sink);
+  if (linkType) {
+    down.linkType = (hop, type) => {
+      if (index[hop]! >= 0) linkType(index[hop]!, type);
+    };
+  }
+  return down;
 }
 
 const NO_SUMMARY: Report['summary'] = { packetsPerHop: [], skippedFrames: 0, otherFlows: 0, warnings: [], timestamps: '' };

@@ -4,9 +4,9 @@
 // connection moments after the proxy received them on its listening port. From the frames
 // alone (so a replay of plain captures ties them too); the proxy's pid comes from the host's
 // state when it was read (listening sockets, collect.ts). Pure apart from the tap's own memory.
-import type { Frame, Hop, Report } from '../model.js';
+import type { Encap, Frame, Hop, IpPacket, Report } from '../model.js';
 import type { FrameTap } from '../session.js';
-import { decodeFrame } from '../decode/index.js';
+import { decodeFrame, decodePacketAt } from '../decode/index.js';
 import { formatAddress } from '../addresses.js';
 import type { Cause, Listener, RelayEnd } from './types.js';
 import { endpointOf } from './packets.js';
@@ -22,6 +22,8 @@ const ACK = 0x10;
 interface Connection {
   /** The client's side (it sent the SYN; or the first payload seen, when the SYN was not). */
   client: RelayEnd;
+  /** The client's side as the connections are keyed (raw address values, never shown). */
+  clientKey: string;
   hop: number;
   /** The client's first payload: when it was seen, its length and fingerprint. */
   first?: { t: bigint; len: number; hash: number; seq: number };
@@ -38,13 +40,13 @@ export interface RelayTie {
   delayUs: number;
 }
 
-const keyOf = (e: RelayEnd): string => `${e.src}|${e.sport}|${e.dst}|${e.dport}`;
 const reverse = (e: RelayEnd): RelayEnd => ({ src: e.dst, sport: e.dport, dst: e.src, dport: e.sport });
 
 /** Watches every frame of a trace (a FrameTap) and ties the connections a relay joined. */
 export class RelayWatch implements FrameTap {
   private readonly conns = new Map<string, Connection>();
   private readonly bridgeAddrs: Set<string>;
+  private readonly encap: Encap[] = [];
 
   constructor(hops: Hop[]) {
     this.bridgeAddrs = new Set(hops.filter((h) => h.role === 'bridge').flatMap((h) => h.addrs.map((a) => a.split('/')[0]!)));
@@ -52,21 +54,39 @@ export class RelayWatch implements FrameTap {
 
   frame(f: Frame): void {
     const d = decodeFrame(f.linkType, f.data, f.origLen);
-    if (d.kind !== 'packet' || d.ip.l4.kind !== 'tcp') return;
-    const { ip } = d;
-    const l4 = ip.l4 as Extract<typeof ip.l4, { kind: 'tcp' }>;
-    const seen: RelayEnd = { src: formatAddress(ip.src), sport: l4.sport, dst: formatAddress(ip.dst), dport: l4.dport };
-    const t = BigInt(f.tsSec) * 1_000_000_000n + BigInt(f.tsNsec);
-    let conn = this.conns.get(keyOf(seen)) ?? this.conns.get(keyOf(reverse(seen)));
+    if (d.kind === 'packet') this.packet(f.hop, f.tsSec, f.tsNsec, d.ip);
+  }
+
+  /** A frame held at buf[start, end) of a buffer the caller reuses (a relay-only hop's frames). */
+  frameAt(hop: number, linkType: number, tsSec: number, tsNsec: number, buf: Uint8Array, start: number, end: number, origLen: number): void {
+    const ip = decodePacketAt(linkType, buf, start, end, origLen, this.encap);
+    this.encap.length = 0;
+    if (typeof ip !== 'string') this.packet(hop, tsSec, tsNsec, ip);
+  }
+
+  /**
+   * A frame's packet, decoded already (the pipeline's own decode, FrameSink.lastPacket). Only
+   * TCP matters; the connection is looked up by its raw values, and its ends are written out
+   * as text only when it is first seen.
+   */
+  packet(hop: number, tsSec: number, tsNsec: number, ip: IpPacket): void {
+    const l4 = ip.l4;
+    if (l4.kind !== 'tcp') return;
+    const seenKey = `${ip.version}|${ip.src}|${l4.sport}|${ip.dst}|${l4.dport}`;
+    let conn = this.conns.get(seenKey) ?? this.conns.get(`${ip.version}|${ip.dst}|${l4.dport}|${ip.src}|${l4.sport}`);
     if (!conn) {
       if (this.conns.size >= MAX_CONNECTIONS) return;
+      const seen: RelayEnd = { src: formatAddress(ip.src), sport: l4.sport, dst: formatAddress(ip.dst), dport: l4.dport };
       // A SYN-ACK names the client as its destination; anything else is taken as from the client.
       const fromServer = (l4.flags & (SYN | ACK)) === (SYN | ACK);
-      conn = { client: fromServer ? reverse(seen) : seen, hop: f.hop };
-      this.conns.set(keyOf(conn.client), conn);
+      const clientKey = fromServer ? `${ip.version}|${ip.dst}|${l4.dport}|${ip.src}|${l4.sport}` : seenKey;
+      conn = { client: fromServer ? reverse(seen) : seen, clientKey, hop };
+      this.conns.set(clientKey, conn);
     }
-    const fromClient = keyOf(seen) === keyOf(conn.client);
-    if (fromClient && !conn.first && l4.payloadLen > 0 && ip.payloadHash !== 0) conn.first = { t, len: l4.payloadLen, hash: ip.payloadHash, seq: l4.seq };
+    const fromClient = seenKey === conn.clientKey;
+    if (fromClient && !conn.first && l4.payloadLen > 0 && ip.payloadHash !== 0) {
+      conn.first = { t: BigInt(tsSec) * 1_000_000_000n + BigInt(tsNsec), len: l4.payloadLen, hash: ip.payloadHash, seq: l4.seq };
+    }
   }
 
   settledBefore(): void {}

@@ -90,6 +90,7 @@ function tapped(tracer: Tracer, taps: FrameTap[]): FrameSink {
       tracer.push(frame);
       settled();
     },
+    lastPacket: () => tracer.lastPacket(),
     linkType(hop, linkType) {
       for (const tap of taps) tap.linkType?.(hop, linkType);
     },

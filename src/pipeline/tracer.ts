@@ -1,4 +1,4 @@
-import type { Encap, FlowReport, Frame, Hop, Journey, Report, TraceEvent, Verdict } from '../model.js';
+import type { Encap, FlowReport, Frame, Hop, IpPacket, Journey, Report, TraceEvent, Verdict } from '../model.js';
 import { decodePacketAt, encapOf } from '../decode/index.js';
 import { explainFlow, verdictOf } from '../explain/explain.js';
 import { accountJourney } from '../correlate/account.js';
@@ -34,6 +34,8 @@ export interface Tracer {
   push(frame: Frame): void;
   /** push() for a frame at buf[start, end); the tracer keeps no reference to buf. */
   pushAt(hop: number, linkType: number, tsSec: number, tsNsec: number, buf: Uint8Array, start: number, end: number, origLen: number): void;
+  /** The packet the last push or pushAt decoded; undefined when its frame held none. */
+  lastPacket(): IpPacket | undefined;
   /** Live mode: the clock moved on, so journeys whose window has passed are settled. */
   tick(tsSec: number, tsNsec: number): void;
   /** The capture at `hop` stopped early (a lost host): packets that could reach it only later are not captured there, not vanished. */
@@ -76,6 +78,8 @@ class PathTracer implements Tracer {
   private finished = false;
   /** Where decode puts a frame's VLANs and tunnels: emptied as each frame is done with it. */
   private readonly encap: Encap[] = [];
+  /** The packet the last push decoded, if its frame held one. */
+  private last: IpPacket | undefined;
 
   constructor(
     readonly hops: Hop[],
@@ -98,6 +102,7 @@ class PathTracer implements Tracer {
     if (t < this.origin) this.origin = t;
     const frameSeq = this.packetsPerHop[hop]++;
     const ip = decodePacketAt(linkType, buf, start, end, origLen, this.encap);
+    this.last = typeof ip === 'string' ? undefined : ip;
     if (typeof ip === 'string' || isLinkChatter(ip)) {
       this.encap.length = 0;
       this.skippedFrames++;
@@ -113,6 +118,11 @@ class PathTracer implements Tracer {
       this.matcher.advance(this.now);
       if (this.options.retire) this.retireIdle(this.options.retire);
     }
+  }
+
+  /** The packet the last push decoded (FrameSink.lastPacket). */
+  lastPacket(): IpPacket | undefined {
+    return this.last;
   }
 
   tick(tsSec: number, tsNsec: number): void {

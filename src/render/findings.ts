@@ -43,7 +43,8 @@ export function findingText(f: Finding): string {
     case 'no-snat':
       return `packets leave ${f.at} with the container's own source ${formatAddress(f.src)}, which is not routable outside: nothing rewrote it (no SNAT/MASQUERADE), so no reply can find its way back`;
     case 'capture-gap':
-      return `${f.count} packet${f.count === 1 ? '' : 's'} seen at later hops ${f.count === 1 ? 'was' : 'were'} missing at ${f.at}: capture loss there, not a network drop`;
+      // Seen farther along, or answered from there or beyond (an answered echo request the uplink missed): it crossed the hop.
+      return `${f.count} packet${f.count === 1 ? '' : 's'} that crossed ${f.at} ${f.count === 1 ? 'was' : 'were'} missing there (seen farther along, or answered from ${f.at} or beyond): capture loss, not a network drop`;
     case 'hop-not-seeing-flow': {
       const why = f.bridge ? ' (a bridge device does not see traffic forwarded between two of its ports)' : '';
       return `${f.at} saw none of this flow's packets though they crossed it${why}`;

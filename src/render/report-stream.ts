@@ -41,7 +41,8 @@ export function reportStream(format: StreamFormat, hops: Hop[], write: (text: st
   }
   let started = false;
   const json = format === 'json';
-  const element = (flow: FlowReport) => JSON.stringify(flowJson(flow), null, 2).replace(/^/gm, '    ');
+  // Each line indented by four: JSON text holds no raw newline but between lines.
+  const element = (flow: FlowReport) => `    ${JSON.stringify(flowJson(flow), null, 2).replaceAll('\n', '\n    ')}`;
   return {
     flow(flow) {
       if (!started) write(json ? `${documentAround({ hops, flows: [], summary: EMPTY_SUMMARY })[0]}\n` : `path: ${hopChain(hops)}\n\n`);

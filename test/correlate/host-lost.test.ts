@@ -82,7 +82,7 @@ describe('a hop whose capture ended early', () => {
     const { unanswered: _, ...answeredOnes } = NOT_CAPTURED;
     // The replies seen from docker0 inward crossed eth0 after its end: missing there, as capture loss.
     expect(flow!.findings).toEqual([
-      { code: 'capture-gap', at: 'eth0', count: 5, message: '5 packets seen at later hops were missing at eth0: capture loss there, not a network drop' },
+      { code: 'capture-gap', at: 'eth0', count: 5, message: '5 packets that crossed eth0 were missing there (seen farther along, or answered from eth0 or beyond): capture loss, not a network drop' },
       { ...answeredOnes, message: '5 requests could reach eth0 only after its capture had ended (its host was lost): not captured there, so not known to be dropped' },
     ]);
     expect(flow!.verdict).toBe('ok');

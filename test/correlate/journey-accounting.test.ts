@@ -58,7 +58,7 @@ describe('a hop that missed packets', () => {
       ...along(0, 3, 2000, request(3)), ...along(3, 0, 2001, reply(3)),
     ]);
     expect(flow).toMatchObject({ verdict: 'ok', packets: { request: 3, reply: 3 } });
-    expect(flow!.findings).toEqual([{ code: 'capture-gap', at: 'docker0', count: 1, message: '1 packet seen at later hops was missing at docker0: capture loss there, not a network drop' }]);
+    expect(flow!.findings).toEqual([{ code: 'capture-gap', at: 'docker0', count: 1, message: '1 packet that crossed docker0 was missing there (seen farther along, or answered from docker0 or beyond): capture loss, not a network drop' }]);
   });
 
   it('every packet missing at the veth: it did not see the flow (no capture gap)', () => {

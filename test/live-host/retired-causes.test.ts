@@ -1,13 +1,18 @@
 // A live trace writes flows out before its end; evidence/live.ts gives each its causes from a
 // reading of the host begun after it was retired, never from one begun earlier. The readings are
 // the lab's recorded snapshots (test/why/data) handed out by a stand-in reader, so no root is needed.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FlowReport, Hop, Report } from '../../src/model.js';
 import type { DiscoveredPath } from '../../src/discover/path.js';
-import { type HostReader, watchHost } from '../../src/evidence/live.js';
+import { HOST_FILE_NAME, type HostReader, watchHost } from '../../src/evidence/live.js';
 import { parseConntrackLine } from '../../src/evidence/conntrack.js';
 import type { CtEntry, HostSnapshot } from '../../src/evidence/types.js';
 import { whyLine } from '../../src/evidence/words.js';
+import { attachCauses } from '../../src/evidence/causes.js';
+import { readHostFile } from '../../src/evidence/host-file.js';
 import { parseAddress } from '../../src/addresses.js';
 import { snapshot } from '../why/data.js';
 
@@ -220,6 +225,41 @@ describe('flows retired during a live trace', () => {
     );
     expect(cause.evidence.conntrack).toEqual([PING_ENTRY]);
     await watch.stop();
+  });
+
+  it("keep in the recording's host.json the conntrack entry a retired flow's cause named, long after it was last seen: a replay finds the same cause", async () => {
+    let table = [PING_ENTRY, OTHER_ENTRY];
+    const r = reader(() => table);
+    const out: FlowReport[] = [];
+    // Entries unseen for 1 ms are forgotten: a watch of hours in miniature.
+    const watching = watchHost(PATH, { traceRules: false, onRetired: (f) => out.push(f), readingGapMs: 10, conntrackKeepMs: 1, reader: r.host });
+    await until(() => r.calls.length === 1);
+    r.calls[0]!.resolve(snapshot('before'));
+    const watch = await watching;
+    await new Promise((res) => setTimeout(res, 60));
+    watch.retired(unSnat(1), HOPS);
+    await until(() => r.calls.length === 2);
+    r.calls[1]!.resolve({ ...snapshot('after'), conntrack: [] });
+    await until(() => out.length === 1);
+    // conntrack forgets both entries; the samples go on for longer than the keep time.
+    table = [];
+    await new Promise((res) => setTimeout(res, 60));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hoptrace-retired-'));
+    try {
+      const finished = watch.finish(report([]), dir);
+      await until(() => r.calls.length === 3);
+      r.calls[2]!.resolve({ ...snapshot('after'), conntrack: [] });
+      await finished;
+      const recorded = readHostFile(path.join(dir, HOST_FILE_NAME));
+      const after = recorded.namespaces[0]!.after.conntrack;
+      // The entry the flow's cause named is kept; the one no cause named is not.
+      expect(after).toEqual([PING_ENTRY]);
+      const replayed = attachCauses(report([unSnat(1)]), recorded).flows[0]!;
+      expect(whyLine(replayed.rewrites[1]!.cause!)).toBe(whyLine(out[0]!.rewrites[1]!.cause!));
+      expect(replayed.rewrites[1]!.cause!.evidence.conntrack).toEqual([PING_ENTRY]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('without a conntrack entry seen anywhere, a reply rewrite is not attributed to conntrack', async () => {

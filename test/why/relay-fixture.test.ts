@@ -12,7 +12,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { hoptrace } from '../live/support.js';
 import { parseListeners } from '../../src/evidence/collect.js';
 import { RelayWatch } from '../../src/evidence/relay.js';
-import { relayOnlyHop } from '../../src/evidence/relay-source.js';
+import { relayOnlyHop, watchRelays } from '../../src/evidence/relay-source.js';
+import { createTracer } from '../../src/pipeline/tracer.js';
+import type { FrameSink } from '../../src/source.js';
 import { openTrace } from '../../src/capture/trace.js';
 import { replaySource } from '../../src/capture/replay-session.js';
 
@@ -122,6 +124,57 @@ describe('the tie, from the frames alone', () => {
   it('the path without lo: nothing to tie', async () => {
     const pcaps = readdirSync(FIXTURE).filter((f) => f.endsWith('.pcap') && f !== '05-lo.pcap').sort().map((f) => join(FIXTURE, f));
     expect(await tiesOf(pcaps)).toEqual([]);
+  });
+});
+
+describe('the relay watch inside the pipeline (relay-source.ts)', () => {
+  it("takes the pipeline's own decode of each path frame (pushAt, lastPacket) and makes the same tie as from every frame alone", async () => {
+    const trace = openTrace([FIXTURE]);
+    const relays = watchRelays(replaySource(trace, { speed: 0 }));
+    const tracer = createTracer(relays.source.hops);
+    let frames = 0;
+    let decoded = 0;
+    // The tracer as the sink, counting what reaches it: every path frame comes as bytes, none as an object.
+    await relays.source.start({
+      push: () => expect.unreachable('a frame object'),
+      pushAt: (...args: Parameters<typeof tracer.pushAt>) => {
+        frames++;
+        tracer.pushAt(...args);
+      },
+      lastPacket: () => {
+        decoded++;
+        return tracer.lastPacket();
+      },
+      tick: (sec, nsec) => tracer.tick(sec, nsec),
+    });
+    const report = relays.attach(tracer.finish());
+    // 27 + 27 + 25 + 13 frames on the path; lo's go to the watch only.
+    expect([frames, decoded]).toEqual([92, 92]);
+    const relayed = report.flows.filter((f) => f.cause?.kind === 'relay');
+    expect(relayed.map((f) => f.cause!.detail)).toEqual([{ type: 'relay', ...TIE }]);
+  });
+
+  it('passes a hop\'s end and link type on under its new number, and not those of the relay-only lo', () => {
+    const trace = openTrace([FIXTURE]);
+    const hops = trace.hops;
+    trace.close();
+    const inner = { hops, notes: [], ended: Promise.resolve(), start: async (sink: FrameSink) => {
+      for (let hop = 0; hop < hops.length; hop++) {
+        sink.linkType?.(hop, 1);
+        sink.hopEnded?.(hop, 10, hop);
+      }
+    }, stop: () => undefined, hopStatus: () => [], warnings: () => [] };
+    const relays = watchRelays(inner);
+    const seen: string[] = [];
+    void relays.source.start({
+      push: () => undefined,
+      tick: () => undefined,
+      linkType: (hop, type) => seen.push(`link ${hop} ${type}`),
+      hopEnded: (hop, sec, nsec) => seen.push(`end ${hop} ${sec}.${nsec}`),
+    });
+    const lo = hops.findIndex((h) => relayOnlyHop(h, hops));
+    expect(lo).toBe(4);
+    expect(seen).toEqual(['link 0 1', 'end 0 10.0', 'link 1 1', 'end 1 10.1', 'link 2 1', 'end 2 10.2', 'link 3 1', 'end 3 10.3']);
   });
 });
 

@@ -1,0 +1,100 @@
+import type { SentEcho } from './flows.js';
+
+/**
+ * A flow's echo requests by sequence number, as a Map<number, SentEcho> would hold them, but
+ * with no object per request: the times and positions sit in one Float64Array, the sequence
+ * numbers in a Map of small integers (no heap object per entry), and only a request that fell
+ * short keeps an object (its `short`). A ping flood keeps every request until its flow ends;
+ * as objects they were most of what the garbage collector copied on a long replay.
+ * Iteration is in the order sequence numbers were first set, as a Map's.
+ */
+export class SentEchoes {
+  /** Sequence number -> slot in `values` (slot i: values[2i] the time, values[2i + 1] the position reached). */
+  private readonly slots = new Map<number, number>();
+  private values = new Float64Array(8);
+  private readonly shorts = new Map<number, NonNullable<SentEcho['short']>>();
+
+  get size(): number {
+    return this.slots.size;
+  }
+
+  /** The request's fields, read and written through to the ledger (undefined: never sent). */
+  get(seq: number): SentEcho | undefined {
+    const slot = this.slots.get(seq);
+    return slot === undefined ? undefined : new SentView(this, slot);
+  }
+
+  set(seq: number, echo: SentEcho): this {
+    let slot = this.slots.get(seq);
+    if (slot === undefined) {
+      slot = this.slots.size;
+      if (2 * slot + 2 > this.values.length) {
+        const grown = new Float64Array(this.values.length * 2);
+        grown.set(this.values);
+        this.values = grown;
+      }
+      this.slots.set(seq, slot);
+    }
+    this.values[2 * slot] = echo.t;
+    this.values[2 * slot + 1] = echo.reached;
+    this.setShort(slot, echo.short);
+    return this;
+  }
+
+  *[Symbol.iterator](): IterableIterator<[number, SentEcho]> {
+    for (const [seq, slot] of this.slots) yield [seq, new SentView(this, slot)];
+  }
+
+  /** @internal SentView's access to a slot. */
+  value(slot: number, field: 0 | 1): number {
+    return this.values[2 * slot + field]!;
+  }
+
+  /** @internal */
+  setValue(slot: number, field: 0 | 1, value: number): void {
+    this.values[2 * slot + field] = value;
+  }
+
+  /** @internal */
+  short(slot: number): SentEcho['short'] {
+    return this.shorts.get(slot);
+  }
+
+  /** @internal */
+  setShort(slot: number, short: SentEcho['short']): void {
+    if (short === undefined) this.shorts.delete(slot);
+    else this.shorts.set(slot, short);
+  }
+}
+
+/** One request of a SentEchoes, made when asked for: reading or writing a field reads or writes the ledger. */
+class SentView implements SentEcho {
+  constructor(
+    private readonly ledger: SentEchoes,
+    private readonly slot: number,
+  ) {}
+
+  get t(): number {
+    return this.ledger.value(this.slot, 0);
+  }
+
+  set t(t: number) {
+    this.ledger.setValue(this.slot, 0, t);
+  }
+
+  get reached(): number {
+    return this.ledger.value(this.slot, 1);
+  }
+
+  set reached(reached: number) {
+    this.ledger.setValue(this.slot, 1, reached);
+  }
+
+  get short(): SentEcho['short'] {
+    return this.ledger.short(this.slot);
+  }
+
+  set short(short: SentEcho['short']) {
+    this.ledger.setShort(this.slot, short);
+  }
+}

@@ -73,7 +73,7 @@ export function resolver(pid: number, hostConfigDns: string[]): DoctorStep & { s
   try {
     text = readFileSync(`/proc/${pid}/root/etc/resolv.conf`, 'utf8');
   } catch {
-    text = undefined;
+    // None there: the step says so.
   }
   return resolverStep(text, hostConfigDns);
 }
@@ -121,11 +121,22 @@ export function probeStep(step: StepName, subject: string, result: { probe: Prob
   return { step, ok: result.probe.outcome === 'ok', subject, ...result };
 }
 
+/** The container's address the probes leave from: its first network's (none: empty). */
+export function sourceAddress(container: Pick<ContainerFacts, 'networks'>): string {
+  return container.networks[0]?.ip ?? '';
+}
+
+/** The packets the probes send to `dst`, as the host's rules see them: an echo request, a TCP connect to `port`, a DNS query (UDP 53). */
+export function probePackets(src: string, dst: string, port: number): { icmp: PacketAtHop; tcp: PacketAtHop; dns: PacketAtHop } {
+  const base = { family: 4 as const, src, dst };
+  return { icmp: { ...base, proto: 1, icmpType: 8 }, tcp: { ...base, proto: 6, dport: port }, dns: { ...base, proto: 17, dport: 53 } };
+}
+
 export async function diagnose(o: DoctorOptions): Promise<DoctorReport> {
   const container = await inspectContainer(o.docker, o.container);
   const ns = netnsOfPid(container.pid, `container:${container.name}`);
   const hostNs = o.hostNs ?? hostNamespace();
-  const src = container.networks[0]?.ip ?? '';
+  const src = sourceAddress(container);
   const bridge = (await routeTo(hostNs, src))?.dev ?? '?';
   const uplink = (await routeTo(hostNs, o.destination))?.dev ?? '?';
   const flow: Flow = { container, ns, hostNs, bridge, uplink };
@@ -134,10 +145,10 @@ export async function diagnose(o: DoctorOptions): Promise<DoctorReport> {
   const res = resolver(container.pid, info.HostConfig.Dns ?? []);
   const { server, ...resStep } = res;
   steps.push(resStep);
-  const base = { family: 4 as const, src, dst: o.destination };
-  const icmp = await traced(flow, { ...base, proto: 1, icmpType: 8 }, () => probeIcmp(ns, o.destination));
+  const packets = probePackets(src, o.destination, o.port);
+  const icmp = await traced(flow, packets.icmp, () => probeIcmp(ns, o.destination));
   steps.push(probeStep('icmp', o.destination, icmp));
-  const tcp = await traced(flow, { ...base, proto: 6, dport: o.port }, () => probeTcp(ns, o.destination, o.port));
+  const tcp = await traced(flow, packets.tcp, () => probeTcp(ns, o.destination, o.port));
   steps.push(probeStep('tcp', `${o.destination}:${o.port}`, tcp));
   if (server) steps.push(await dnsStep(flow, ns, src, server, o.dnsName));
   return { container: container.name, destination: o.destination, steps };
@@ -147,7 +158,7 @@ async function dnsStep(flow: Flow, ns: Netns, src: string, server: string, name:
   const subject = `${name} via ${server}`;
   // The embedded DNS answers inside the container's namespace; dockerd forwards from its own.
   if (server === '127.0.0.11') return embeddedDnsStep(subject, await probeDns(ns, server, name));
-  const r = await traced(flow, { family: 4, src, dst: server, proto: 17, dport: 53 }, () => probeDns(ns, server, name));
+  const r = await traced(flow, probePackets(src, server, 53).dns, () => probeDns(ns, server, name));
   return probeStep('dns', subject, r);
 }
 

@@ -66,13 +66,13 @@ export async function runLiveTrace(request: LiveTraceRequest, present: Presenter
   const target = await interrupt.before(resolveTarget(request.target, onDockerWait, (ns) => request.helpers?.startIn(ns)));
   const path = await interrupt.before(discoverPath(target, request.destination));
   refuseUntraceable(path);
-  for (const fact of path.facts) request.say(`note: ${describeFact(fact)}`);
+  for (const line of factLines(path)) request.say(line);
   // The host's state before the traffic starts, read while the captures open; read again after
   // flows are retired and after the capture stops, for the causes.
   const onRetired = request.onRetired;
-  const watching = import('../evidence/live.js').then((m) => m.watchHost(path, { traceRules: request.traceRules ?? false, ...(onRetired ? { onRetired } : {}) }));
+  const watching = import('../evidence/live.js').then((m) => m.watchHost(path, watchOptions(request)));
   watching.catch(() => undefined);
-  const filters = path.hops.map((hop) => hopFilter(hop, request.selector, filterContext(path)));
+  const filters = captureFilters(path, request.selector);
   const warnings: string[] = [];
   const checks: Promise<void>[] = [];
   let source: FrameSource | undefined;
@@ -85,7 +85,7 @@ export async function runLiveTrace(request: LiveTraceRequest, present: Presenter
     description,
     recordDir: request.recordDir,
     ringPackets: request.ringPackets,
-    notes: [...path.facts.map(describeFact), ...path.notes, ...describeFilters(path.hops, filters)],
+    notes: captureNotes(path, filters),
     onProblem,
     warnings: () => warnings,
     settling: () => Promise.allSettled(checks),
@@ -126,6 +126,27 @@ export async function runLiveTrace(request: LiveTraceRequest, present: Presenter
     await host.stop();
   }
   return finished;
+}
+
+/** What discovery established, said before the capture starts. */
+export function factLines(path: Pick<DiscoveredPath, 'facts'>): string[] {
+  return path.facts.map((fact) => `note: ${describeFact(fact)}`);
+}
+
+/** How the host is watched for the causes: with --trace-rules or not, and where retired flows go. */
+export function watchOptions(request: Pick<LiveTraceRequest, 'traceRules' | 'onRetired'>): { traceRules: boolean; onRetired?: NonNullable<LiveTraceRequest['onRetired']> } {
+  const onRetired = request.onRetired;
+  return { traceRules: request.traceRules ?? false, ...(onRetired ? { onRetired } : {}) };
+}
+
+/** Each hop's capture filter, for the traced flow. */
+export function captureFilters(path: DiscoveredPath, selector: FlowSelector): string[] {
+  return path.hops.map((hop) => hopFilter(hop, selector, filterContext(path)));
+}
+
+/** The notes the report carries: what discovery established, its own notes, and each hop's capture filter. */
+export function captureNotes(path: Pick<DiscoveredPath, 'facts' | 'notes' | 'hops'>, filters: string[]): string[] {
+  return [...path.facts.map(describeFact), ...path.notes, ...describeFilters(path.hops, filters)];
 }
 
 /** A hop's capture ended on its own: warn, and if the container stopped, end the trace. */

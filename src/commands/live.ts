@@ -285,7 +285,12 @@ async function startHelpersEarly(request: LiveTraceRequest, log?: (event: string
 /** --debug: when each step of the start ended, in seconds since the process started. */
 function debugLog(cmd: Command, request: LiveTraceRequest): ((event: string) => void) | undefined {
   if (!(cmd.optsWithGlobals() as { debug?: boolean }).debug) return undefined;
-  return (event) => request.say(`debug: ${(performance.now() / 1000).toFixed(3)} s: ${event}`);
+  return (event) => request.say(debugLine(event, performance.now()));
+}
+
+/** A --debug line: when a step of the start ended, in seconds (to the millisecond) since the process started. */
+export function debugLine(event: string, sinceStartMs: number): string {
+  return `debug: ${(sinceStartMs / 1000).toFixed(3)} s: ${event}`;
 }
 
 /** The one place that decides how a live session is shown while it runs. */
@@ -342,7 +347,8 @@ export function parseHostPort(text: string): { host: string; port: number } {
   return { host: match[1]!, port };
 }
 
-async function resolveAddress(host: string): Promise<string> {
+/** An address as given, or the first address a host name resolves to (bad input when it does not). */
+export async function resolveAddress(host: string): Promise<string> {
   if (isIP(host)) return host;
   try {
     // Loaded here: a replay, which registers this command too, never looks a name up.

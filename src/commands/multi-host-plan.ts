@@ -72,6 +72,30 @@ export function farEnd(path: OverlayPath, dest: string | undefined, host: Named)
   return dest ? { kind: 'here' } : { kind: 'watch' };
 }
 
+/** --host traces a container: its reference, or bad usage. */
+export function containerRef(target: LiveTraceRequest['target']): string {
+  if (target.kind !== 'docker') throw new InputError('--host traces a container: give its name or id, not --pid/--netns');
+  return target.ref;
+}
+
+/** The path's legs: out of the overlay, or this host's overlay leg and the far one (none when the destination is on this host). */
+export async function legsFor<N extends Named>(
+  end: FarEnd,
+  node: N,
+  path: OverlayPath,
+  farLeg: (end: Extract<FarEnd, { kind: 'peer' | 'watch' }>) => Promise<Leg<N> | undefined>,
+): Promise<{ legs: Leg<N>[]; outside: boolean }> {
+  if (end.kind === 'outside') return { legs: [outsideLeg(node, path)], outside: true };
+  const first = overlayLeg(node, path, false);
+  const far = end.kind === 'here' ? undefined : await farLeg(end);
+  return { legs: far ? [first, far] : [first], outside: false };
+}
+
+/** Whether a host's engine (`docker info`) is the swarm node at this underlay address. */
+export function isSwarmNode(info: { Swarm?: { NodeAddr?: string } } | undefined, underlay: string): boolean {
+  return info?.Swarm?.NodeAddr === underlay;
+}
+
 /** The way out of the overlay on the container's host (farEnd said there is one). */
 export function outsideLeg<N extends Named>(node: N, path: OverlayPath): Leg<N> {
   const out = path.outside!;
@@ -193,4 +217,14 @@ export function execCommand(cmd: string[]): string[] {
 /** The shell's pid, once its first line is complete. */
 export function shellPid(text: string): string | undefined {
   return /^(\d+)\n/.exec(text)?.[1];
+}
+
+/** What the traffic run in the container did, said when it ends. */
+export function execExitLine(cmd: string[], container: string, host: Named, exitCode: number | null): string {
+  return `${cmd.join(' ')} in ${container.slice(0, 12)} on host ${host.name}: exit ${exitCode}`;
+}
+
+/** The traffic could not be run in the container. */
+export function execFailedLine(cmd: string[], host: Named, error: Error): string {
+  return `warning: could not run ${cmd[0]} in the container on host ${host.name}: ${error.message}`;
 }

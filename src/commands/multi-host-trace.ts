@@ -15,8 +15,8 @@ import { packageVersion, planHelperImage } from '../capture/remote/image.js';
 import { remoteSource, type NodeCapture } from '../capture/remote/source.js';
 import { collectOverlayFacts, OverlayDiscoveryError, overlayPath, type OverlayPath, type OverlayPeer } from '../discover/overlay.js';
 import {
-  choosePlaced, chooseOverlay, containerHolding, execCommand, farEnd, noPeerContainer, outsideLeg, overlayEntry, overlayLeg, shellPid, tracePlan,
-  unknownPeerHost, watchCandidates, watchedPeer, type Found, type Leg as PlanLeg,
+  choosePlaced, chooseOverlay, containerHolding, containerRef, execCommand, execExitLine, execFailedLine, farEnd, isSwarmNode, legsFor, noPeerContainer,
+  overlayEntry, overlayLeg, shellPid, tracePlan, unknownPeerHost, watchCandidates, watchedPeer, type Found, type Leg as PlanLeg,
 } from './multi-host-plan.js';
 
 export interface HostSpec {
@@ -91,7 +91,7 @@ async function discoverOn(node: DockerCaptureNode, container: string, network: s
 async function hostWithUnderlay(nodes: DockerCaptureNode[], underlay: string): Promise<DockerCaptureNode | undefined> {
   for (const node of nodes) {
     const info = (await node.docker.info().catch(() => undefined)) as { Swarm?: { NodeAddr?: string } } | undefined;
-    if (info?.Swarm?.NodeAddr === underlay) return node;
+    if (isSwarmNode(info, underlay)) return node;
   }
   return undefined;
 }
@@ -105,15 +105,12 @@ async function containerWithAddress(docker: Docker, network: string, addr: strin
 type Leg = PlanLeg<DockerCaptureNode>;
 
 async function discoverLegs(nodes: DockerCaptureNode[], request: LiveTraceRequest): Promise<{ legs: Leg[]; path: OverlayPath; outside: boolean }> {
-  if (request.target.kind !== 'docker') throw new InputError('--host traces a container: give its name or id, not --pid/--netns');
-  const placed = await findContainer(nodes, request.target.ref);
+  const placed = await findContainer(nodes, containerRef(request.target));
   const network = await overlayNetwork(placed, request.destination);
   const path = await discoverOn(placed.node, placed.container.Id, network);
   const end = farEnd(path, request.destination, placed.node);
-  if (end.kind === 'outside') return { legs: [outsideLeg(placed.node, path)], path, outside: true };
-  const first = overlayLeg(placed.node, path, false);
-  const far = end.kind === 'peer' ? await peerLeg(nodes, path, end.peer, request.destination) : end.kind === 'watch' ? await watchedPeerLeg(nodes, path) : undefined;
-  return { legs: far ? [first, far] : [first], path, outside: false };
+  const { legs, outside } = await legsFor(end, placed.node, path, (far) => (far.kind === 'peer' ? peerLeg(nodes, path, far.peer, request.destination) : watchedPeerLeg(nodes, path)));
+  return { legs, path, outside };
 }
 
 /** The far end of the overlay path: the peer's host (by its underlay address), the peer container's path there, reversed. */
@@ -142,11 +139,15 @@ async function watchedPeerLeg(nodes: DockerCaptureNode[], path: OverlayPath): Pr
   return peerLeg(nodes, path, one.peer, undefined);
 }
 
+/** A host that stops answering or a namespace that cannot be read: the environment, exit 4. */
+export function hostTrouble(error: Error): Error {
+  return error instanceof NodeError || error instanceof OverlayDiscoveryError ? new EnvironmentError(error.message) : error;
+}
+
 export async function runMultiHostTrace(request: LiveTraceRequest & { hosts: string[] }, present: Presenter, interrupt: Interrupt): Promise<Report> {
   const nodes = await interrupt.before(prepareNodes(parseHostSpecs(request.hosts)));
   const { legs, path, outside } = await interrupt.before(discoverLegs(nodes, request)).catch((error: Error) => {
-    // A host that stops answering or a namespace that cannot be read: the environment, exit 4.
-    throw error instanceof NodeError || error instanceof OverlayDiscoveryError ? new EnvironmentError(error.message) : error;
+    throw hostTrouble(error);
   });
   const clocks = new Map<string, Awaited<ReturnType<DockerCaptureNode['measureClock']>>>();
   // Each host's clock over its own connection, all at once: one host's round trips do not delay another's.
@@ -193,8 +194,8 @@ function execInContainer(node: DockerCaptureNode, container: string, cmd: string
     await new Promise((resolve) => stream!.on('end', resolve).on('close', resolve).on('error', resolve));
     done = true;
     const { ExitCode } = (await exec.inspect()) as { ExitCode: number | null };
-    request.say(`${cmd.join(' ')} in ${container.slice(0, 12)} on host ${node.name}: exit ${ExitCode}`);
-  })().catch((error: Error) => request.say(`warning: could not run ${cmd[0]} in the container on host ${node.name}: ${error.message}`));
+    request.say(execExitLine(cmd, container, node, ExitCode));
+  })().catch((error: Error) => request.say(execFailedLine(cmd, node, error)));
   void run.then(() => setTimeout(stop, request.lingerMs).unref());
   return {
     stop: async () => {

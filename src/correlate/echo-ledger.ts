@@ -1,30 +1,35 @@
-import type { SentEcho } from './flows.js';
+/** An echo request as the ledger gives it: when it was last seen, the position it reached, and what it keeps if it fell short (`S`). */
+export interface EchoEntry<S extends object> {
+  t: number;
+  reached: number;
+  short?: S;
+}
 
 /**
- * A flow's echo requests by sequence number, as a Map<number, SentEcho> would hold them, but
+ * A flow's echo requests by sequence number, as a Map<number, EchoEntry> would hold them, but
  * with no object per request: the times and positions sit in one Float64Array, the sequence
  * numbers in a Map of small integers (no heap object per entry), and only a request that fell
  * short keeps an object (its `short`). A ping flood keeps every request until its flow ends;
  * as objects they were most of what the garbage collector copied on a long replay.
  * Iteration is in the order sequence numbers were first set, as a Map's.
  */
-export class SentEchoes {
+export class SentEchoes<S extends object> {
   /** Sequence number -> slot in `values` (slot i: values[2i] the time, values[2i + 1] the position reached). */
   private readonly slots = new Map<number, number>();
   private values = new Float64Array(8);
-  private readonly shorts = new Map<number, NonNullable<SentEcho['short']>>();
+  private readonly shorts = new Map<number, S>();
 
   get size(): number {
     return this.slots.size;
   }
 
   /** The request's fields, read and written through to the ledger (undefined: never sent). */
-  get(seq: number): SentEcho | undefined {
+  get(seq: number): EchoEntry<S> | undefined {
     const slot = this.slots.get(seq);
     return slot === undefined ? undefined : new SentView(this, slot);
   }
 
-  set(seq: number, echo: SentEcho): this {
+  set(seq: number, echo: EchoEntry<S>): this {
     let slot = this.slots.get(seq);
     if (slot === undefined) {
       slot = this.slots.size;
@@ -41,7 +46,7 @@ export class SentEchoes {
     return this;
   }
 
-  *[Symbol.iterator](): IterableIterator<[number, SentEcho]> {
+  *[Symbol.iterator](): IterableIterator<[number, EchoEntry<S>]> {
     for (const [seq, slot] of this.slots) yield [seq, new SentView(this, slot)];
   }
 
@@ -56,21 +61,21 @@ export class SentEchoes {
   }
 
   /** @internal */
-  short(slot: number): SentEcho['short'] {
+  short(slot: number): S | undefined {
     return this.shorts.get(slot);
   }
 
   /** @internal */
-  setShort(slot: number, short: SentEcho['short']): void {
+  setShort(slot: number, short: S | undefined): void {
     if (short === undefined) this.shorts.delete(slot);
     else this.shorts.set(slot, short);
   }
 }
 
 /** One request of a SentEchoes, made when asked for: reading or writing a field reads or writes the ledger. */
-class SentView implements SentEcho {
+class SentView<S extends object> implements EchoEntry<S> {
   constructor(
-    private readonly ledger: SentEchoes,
+    private readonly ledger: SentEchoes<S>,
     private readonly slot: number,
   ) {}
 
@@ -90,11 +95,11 @@ class SentView implements SentEcho {
     this.ledger.setValue(this.slot, 1, reached);
   }
 
-  get short(): SentEcho['short'] {
+  get short(): S | undefined {
     return this.ledger.short(this.slot);
   }
 
-  set short(short: SentEcho['short']) {
+  set short(short: S | undefined) {
     this.ledger.setShort(this.slot, short);
   }
 }

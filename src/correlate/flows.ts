@@ -46,7 +46,7 @@ export interface PendingPacket {
 /** The answers to a flow's echo requests, by sequence number: an echo reply answers its request. */
 export interface EchoLedger {
   /** Sequence number -> when the request was last seen and the request-order position it reached (Infinity: the end of its travel). */
-  sent: SentEchoes;
+  sent: SentEchoes<NonNullable<SentEcho['short']>>;
   /** Sequence numbers answered by an echo reply or by an ICMP error quoting the request. */
   answered: Set<number>;
   /**

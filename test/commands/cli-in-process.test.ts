@@ -290,6 +290,32 @@ describe('hoptrace replay: what replay.ts decides beside the report', () => {
     expect(stdout.endsWith('\n2 flows, 0 not ok\n')).toBe(true);
   });
 
+  it("--pcapng of a trace with the host's lo: the pcapng holds the path's four hops, not lo", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hoptrace-relay-pcapng-'));
+    try {
+      const out = path.join(dir, 'relay.pcapng');
+      expect((await hoptrace('replay', path.join(FIXTURES, 'why', 'relay-docker-proxy'), '--pcapng', out)).code).toBe(0);
+      // One interface description block (type 1) per hop written.
+      const file = fs.readFileSync(out);
+      let interfaces = 0;
+      for (let at = 0; at + 8 <= file.length; at += file.readUInt32LE(at + 4)) if (file.readUInt32LE(at) === 1) interfaces++;
+      expect(interfaces).toBe(4);
+      const again = await hoptrace('replay', out);
+      expect(again.stdout.split('\n').slice(0, 2)).toEqual([
+        'path: 1. c1 eth0 (198.18.0.2)  2. veth08c4035  3. docker0 (198.18.0.1)  4. eth0 (203.0.113.1, 2001:db8::1)',
+        'packets per hop: c1 eth0 27, veth08c4035 27, docker0 25, eth0 13',
+      ]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--threads out of range names the option, exit 2', async () => {
+    expect(await hoptrace('replay', path.join(FIXTURES, 'ping-out'), '--threads', '65')).toEqual({
+      code: 2, stdout: '', direct: '', stderr: "hoptrace: --threads must be a whole number from 0 to 64, not '65'\n",
+    });
+  });
+
   it('a file named outside the trace directory: refused, or read with --allow-outside-files and said so', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hoptrace-outside-'));
     try {
@@ -918,6 +944,12 @@ describe.skipIf(process.getuid?.() !== 0)('the live commands, up to finding what
         code: 4, stdout: '', direct: '',
         stderr: `hoptrace: Docker at ${endpoint} did not answer within 0.3 s (is dockerd listening there? --docker-timeout <seconds> waits longer)\n`,
       });
+    });
+  });
+
+  it('path with --netns and a container: exit 2, naming the destination it takes instead', async () => {
+    expect(await hoptrace('path', '--netns', NO_NETNS, 'web', '203.0.113.2')).toEqual({
+      code: 2, stdout: '', direct: '', stderr: 'hoptrace: with --pid or --netns, give only the destination, not a container\n',
     });
   });
 

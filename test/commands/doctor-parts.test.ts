@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
-  causeOf, DEFAULT_DESTINATION, defaultRoute, doctorOutput, embeddedDnsStep, hostNamespace, probeStep, resolver, resolverStep, routeStep, snapshotOptions, withSport, type DoctorReport,
+  causeOf, DEFAULT_DESTINATION, defaultRoute, doctorOutput, embeddedDnsStep, hostNamespace, probePackets, probeStep, resolver, resolverStep, routeStep, snapshotOptions,
+  sourceAddress, withSport, type DoctorReport,
 } from '../../src/commands/doctor.js';
 import { OWN_NETNS } from '../../src/discover/netns.js';
 import { buildProgram } from '../../src/cli.js';
@@ -120,6 +121,22 @@ describe('why a probe found no answer, from the host read before and after it', 
       interfaces: ['docker0', 'eth0'],
       routes: [{ family: 4, dst: OUT, from: '198.18.0.2', iif: 'docker0' }, { family: 4, dst: '198.18.0.2' }],
     });
+  });
+});
+
+describe("the probes' packets", () => {
+  it('an echo request, a TCP connect to the port, a DNS query, from the container\'s first address', () => {
+    expect(probePackets('198.18.0.2', OUT, 8080)).toEqual({
+      icmp: { family: 4, src: '198.18.0.2', dst: OUT, proto: 1, icmpType: 8 },
+      tcp: { family: 4, src: '198.18.0.2', dst: OUT, proto: 6, dport: 8080 },
+      dns: { family: 4, src: '198.18.0.2', dst: OUT, proto: 17, dport: 53 },
+    });
+    expect(sourceAddress({ networks: [{ name: 'bridge', id: 'n1', ip: '198.18.0.2', prefixLen: 24, gateway: '198.18.0.1' }, { name: 'b2', id: 'n2', ip: '198.18.1.2', prefixLen: 24, gateway: '198.18.1.1' }] })).toBe('198.18.0.2');
+    expect(sourceAddress({ networks: [] })).toBe('');
+  });
+
+  it("the echo as the probe sends it is the one the lab's DOCKER-USER rule dropped", () => {
+    expect(whyText(causeOf(FLOW, probePackets('198.18.0.2', OUT, 80).icmp, snapshot('before'), snapshot('after')))).toBe(DROP_RULE);
   });
 });
 

@@ -5,9 +5,10 @@
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
-  commandLineOf, exitCodeOf, liveOutput, pingInContainer, presenter, probeInContainer, probeSpec, sayLines, traceRequest,
+  commandLineOf, debugLine, exitCodeOf, resolveAddress, liveOutput, pingInContainer, presenter, probeInContainer, probeSpec, sayLines, traceRequest,
 } from '../../src/commands/live.js';
 import { openTrace } from '../../src/capture/trace.js';
+import { InputError } from '../../src/errors.js';
 import { replaySource } from '../../src/capture/replay-session.js';
 import { runTrace } from '../../src/pipeline/run-trace.js';
 
@@ -47,6 +48,19 @@ describe("the traffic in the container of a trace across hosts, and the probe's 
   });
 });
 
+describe('the destination given', () => {
+  it('an address is taken as it is; a host name is looked up (localhost from /etc/hosts)', async () => {
+    expect(await resolveAddress('203.0.113.2')).toBe('203.0.113.2');
+    expect(await resolveAddress('2001:db8::2')).toBe('2001:db8::2');
+    expect(await resolveAddress('localhost')).toBe('127.0.0.1');
+  });
+
+  it('a name that cannot be looked up is bad input naming it (an empty label: refused without asking a server)', async () => {
+    await expect(resolveAddress('web..test')).rejects.toThrow(new InputError('cannot resolve web..test'));
+    await expect(resolveAddress('web..test')).rejects.toBeInstanceOf(InputError);
+  });
+});
+
 describe('the request every live trace starts from', () => {
   const target = { kind: 'docker' as const, ref: 'c1', dockerTimeoutMs: 10_000 };
 
@@ -68,6 +82,13 @@ describe('the request every live trace starts from', () => {
   it('the command line as typed; a bare program name is still named', () => {
     expect(commandLineOf(['node', '/usr/bin/hoptrace', 'ping', 'c1', '203.0.113.2'], 'ping')).toBe('hoptrace ping c1 203.0.113.2');
     expect(commandLineOf(['node', '/usr/bin/hoptrace'], 'watch')).toBe('hoptrace');
+    // An empty last argument leaves no blank at the end.
+    expect(commandLineOf(['node', '/usr/bin/hoptrace', 'watch', 'c1', ''], 'watch')).toBe('hoptrace watch c1');
+  });
+
+  it('--debug lines: seconds since the start, to the millisecond', () => {
+    expect(debugLine('capture helper started in netns host', 138.4)).toBe('debug: 0.138 s: capture helper started in netns host');
+    expect(debugLine('path found', 2045.6)).toBe('debug: 2.046 s: path found');
   });
 });
 

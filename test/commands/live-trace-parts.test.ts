@@ -7,7 +7,9 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { DiscoveredPath } from '../../src/discover/path.js';
 import type { Hop } from '../../src/model.js';
-import { describeTrace, filterContext, problemHandler, stoppedLine, watchUplinkNote, type LiveTraceRequest } from '../../src/commands/live-trace.js';
+import {
+  captureFilters, captureNotes, describeTrace, factLines, filterContext, problemHandler, stoppedLine, watchOptions, watchUplinkNote, type LiveTraceRequest,
+} from '../../src/commands/live-trace.js';
 import { dockerClient, type ContainerFacts } from '../../src/discover/docker.js';
 import { hopFilter } from '../../src/capture/live/bpf.js';
 
@@ -69,6 +71,40 @@ describe("the context of each hop's capture filter", () => {
     const p = bridgePath({}, { ports: [{ containerPort: '80/tcp', hostIp: '0.0.0.0', hostPort: '8080' }] });
     const uplink = p.hops[3]!;
     expect(hopFilter(uplink, { proto: 'any' }, filterContext(p))).toBe(hopFilter(uplink, { proto: 'any' }, { addrs: ['198.18.0.2'], uplinkAddrs: ['203.0.113.1'], publishedPorts: [{ proto: 'tcp', port: 8080 }], vlanTagged: [], relayOnly: [] }));
+  });
+});
+
+describe('what the capture is told and the report notes', () => {
+  const VLAN = { kind: 'vlan-tag-expected', trunk: 'eth0.10', vlanId: 10, parent: 'eth0' } as unknown as DiscoveredPath['facts'][number];
+  const VLAN_WORDS = 'frames on eth0.10 carry 802.1Q tag 10 and those on eth0 do not: that is the VLAN, not a rewrite';
+
+  it("each hop's filter for the traced flow, in path order: the container's address inside, the destination and the SNAT address at the uplink, published ports for a watch", () => {
+    const p = bridgePath({}, { ports: [{ containerPort: '80/tcp', hostIp: '0.0.0.0', hostPort: '8080' }] });
+    const inside = 'host 198.18.0.2 and (icmp or (icmp6 and icmp6[0] < 130))';
+    expect(captureFilters(p, { proto: 'icmp', destination: '203.0.113.2' })).toEqual([
+      inside, inside, inside, '(icmp or (icmp6 and icmp6[0] < 130)) and (host 203.0.113.2 or host 198.18.0.2 or dst host 203.0.113.1)',
+    ]);
+    const watched = 'host 198.18.0.2 and not (icmp6 and icmp6[0] >= 130)';
+    expect(captureFilters(p, { proto: 'any' })).toEqual([
+      watched, watched, watched, '(host 198.18.0.2 or host 203.0.113.1 or (tcp port 8080)) and not (icmp6 and icmp6[0] >= 130)',
+    ]);
+  });
+
+  it('the notes: what discovery established, its own notes, then each capture filter; the facts are also said before the capture', () => {
+    const p = bridgePath({ facts: [VLAN], notes: ['host netns: dockerd\'s (pid 4242)'] });
+    expect(captureNotes(p, ['f0', 'f1', 'f2', 'f3'])).toEqual([
+      VLAN_WORDS, "host netns: dockerd's (pid 4242)",
+      'capture filter at c1 eth0: f0', 'capture filter at vetha799693: f1', 'capture filter at docker0: f2', 'capture filter at eth0: f3',
+    ]);
+    expect(factLines(p)).toEqual([`note: ${VLAN_WORDS}`]);
+    expect(factLines(bridgePath())).toEqual([]);
+  });
+
+  it('the host watch: rules traced only with --trace-rules; retired flows handed on when the command prints them', () => {
+    const onRetired = () => undefined;
+    expect(watchOptions({})).toEqual({ traceRules: false });
+    expect(watchOptions({ traceRules: true, onRetired })).toEqual({ traceRules: true, onRetired });
+    expect(watchOptions({ traceRules: false, onRetired: undefined })).toEqual({ traceRules: false });
   });
 });
 

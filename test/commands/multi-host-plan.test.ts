@@ -8,9 +8,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { overlayPath, type OverlayFacts, type OverlayPath } from '../../src/discover/overlay.js';
 import {
-  choosePlaced, chooseOverlay, containerHolding, encryptedNote, execCommand, farEnd, legFilter, noPeerContainer, onHost, outsideLeg, overlayEntry,
-  overlayLeg, shellPid, tracePlan, unknownPeerHost, watchCandidates, watchedPeer, type Found, type Leg,
+  choosePlaced, chooseOverlay, containerHolding, containerRef, encryptedNote, execCommand, execExitLine, execFailedLine, farEnd, isSwarmNode, legFilter, legsFor,
+  noPeerContainer, onHost, outsideLeg, overlayEntry, overlayLeg, shellPid, tracePlan, unknownPeerHost, watchCandidates, watchedPeer, type FarEnd, type Found, type Leg,
 } from '../../src/commands/multi-host-plan.js';
+import { hostTrouble } from '../../src/commands/multi-host-trace.js';
+import { NodeError } from '../../src/capture/remote/docker-node.js';
+import { OverlayDiscoveryError } from '../../src/discover/overlay.js';
+import { EnvironmentError, InputError } from '../../src/errors.js';
 import type { ClockOffset } from '../../src/capture/remote/transport.js';
 import { FatalError } from '../../src/errors.js';
 
@@ -333,5 +337,66 @@ describe("the traffic's command in the container", () => {
     expect(shellPid('4242')).toBeUndefined();
     expect(shellPid('sh: 1\n')).toBeUndefined();
     expect(shellPid('\n12\n')).toBeUndefined();
+  });
+});
+
+describe("the path's legs", () => {
+  const p1 = path('h1');
+  const far = overlayLeg(h2, path('h2'), true);
+
+  it('to a peer: this host\'s leg, then the far one the discovery found; the far leg is asked for with the peer', async () => {
+    const asked: FarEnd[] = [];
+    const end = farEnd(p1, '198.18.100.4', h1);
+    const { legs, outside } = await legsFor(end, h1, p1, async (e) => (asked.push(e), far));
+    expect(asked).toEqual([{ kind: 'peer', peer: p1.peers[0] }]);
+    expect(outside).toBe(false);
+    expect(legs).toEqual([overlayLeg(h1, p1, false), far]);
+  });
+
+  it('a watch asks for the peer it follows; with no other host given there is none, and the path is this host\'s leg', async () => {
+    const asked: FarEnd[] = [];
+    const { legs } = await legsFor({ kind: 'watch' }, h1, p1, async (e) => (asked.push(e), undefined));
+    expect(asked).toEqual([{ kind: 'watch' }]);
+    expect(legs.map((l) => l.node.name)).toEqual(['h1']);
+  });
+
+  it('a destination on this host: no far leg asked for; outside the overlay: the way out alone', async () => {
+    const never = async (): Promise<Leg<{ name: string }>> => {
+      throw new Error('asked');
+    };
+    expect(await legsFor({ kind: 'here' }, h1, p1, never)).toEqual({ legs: [overlayLeg(h1, p1, false)], outside: false });
+    expect(await legsFor({ kind: 'outside' }, h1, p1, never)).toEqual({ legs: [outsideLeg(h1, p1)], outside: true });
+  });
+
+  it('--host traces a container, not a namespace or a process', () => {
+    expect(containerRef({ kind: 'docker', ref: 'c1', dockerTimeoutMs: 10_000 })).toBe('c1');
+    expect(thrown(() => containerRef({ kind: 'netns', ref: 'lab' }))).toEqual({ code: 2, message: '--host traces a container: give its name or id, not --pid/--netns' });
+    expect(thrown(() => containerRef({ kind: 'pid', pid: 42 }))).toEqual({ code: 2, message: '--host traces a container: give its name or id, not --pid/--netns' });
+  });
+
+  it("the peer's host is the engine whose swarm node address is the peer's underlay", () => {
+    expect(isSwarmNode({ Swarm: { NodeAddr: '203.0.113.3' } }, '203.0.113.3')).toBe(true);
+    expect(isSwarmNode({ Swarm: { NodeAddr: '203.0.113.1' } }, '203.0.113.3')).toBe(false);
+    expect(isSwarmNode({ Swarm: {} }, '203.0.113.3')).toBe(false);
+    expect(isSwarmNode({}, '203.0.113.3')).toBe(false);
+    expect(isSwarmNode(undefined, '203.0.113.3')).toBe(false);
+  });
+});
+
+describe('what goes wrong on the hosts', () => {
+  it('a host that stops answering or an overlay that cannot be read is the environment (exit 4); anything else stays what it was', () => {
+    const node = hostTrouble(new NodeError('host h2 (tcp://203.0.113.3:2375): reading its clock: ECONNRESET'));
+    expect([node instanceof EnvironmentError, node.message]).toEqual([true, 'host h2 (tcp://203.0.113.3:2375): reading its clock: ECONNRESET']);
+    const overlay = hostTrouble(new OverlayDiscoveryError('no vxlan link on br0 in overlay:ht-overlay'));
+    expect([overlay instanceof EnvironmentError, overlay.message]).toEqual([true, 'no vxlan link on br0 in overlay:ht-overlay']);
+    const usage = new InputError('container c1 is on several hosts (h1, h2): name it by id');
+    expect(hostTrouble(usage)).toBe(usage);
+  });
+
+  it("the traffic's end in the container, and a traffic that could not be run", () => {
+    const cmd = ['ping', '-c', '3', '-i', '0.3', '198.18.100.4'];
+    expect(execExitLine(cmd, 'cf536aedfdf65e939afc3e5e9bbae96b', h1, 0)).toBe('ping -c 3 -i 0.3 198.18.100.4 in cf536aedfdf6 on host h1: exit 0');
+    expect(execExitLine(['nc', '-w', '2', '198.18.100.4', '8080'], 'cf536aedfdf6', h1, null)).toBe('nc -w 2 198.18.100.4 8080 in cf536aedfdf6 on host h1: exit null');
+    expect(execFailedLine(cmd, h2, new Error('(HTTP code 409) container is not running'))).toBe('warning: could not run ping in the container on host h2: (HTTP code 409) container is not running');
   });
 });

@@ -10,7 +10,7 @@ const entries = (m: Iterable<[number, SentEcho]>) => [...m].map(([seq, e]) => [s
 
 describe('the echo ledger without an object per request', () => {
   it('keeps a request as set: its time, the position reached (Infinity too) and its short record', () => {
-    const ledger = new SentEchoes();
+    const ledger = new SentEchoes<NonNullable<SentEcho['short']>>();
     const short = { hop: 2, end: 3 };
     ledger.set(7, { t: 1_700_000_000_123_456_789, reached: Infinity });
     ledger.set(8, { t: 5, reached: 1, short });
@@ -21,7 +21,7 @@ describe('the echo ledger without an object per request', () => {
   });
 
   it('writes through what get() hands out, as the Map held the very object', () => {
-    const ledger = new SentEchoes();
+    const ledger = new SentEchoes<NonNullable<SentEcho['short']>>();
     const pending = { hop: 1, next: 2, t: 3 } as PendingPacket;
     ledger.set(1, { t: 10, reached: 0, short: { hop: 0, end: 3, pending } });
     const sent = ledger.get(1)!;
@@ -34,7 +34,7 @@ describe('the echo ledger without an object per request', () => {
   });
 
   it('answers as a Map over 20,000 seeded operations: sets, overwrites, writes through, growing past its first size', () => {
-    const ledger = new SentEchoes();
+    const ledger = new SentEchoes<NonNullable<SentEcho['short']>>();
     const map = new Map<number, SentEcho>();
     let seed = 12345;
     const next = (n: number) => {

@@ -4,6 +4,7 @@ import { SUPPORTED_LINK_TYPES } from '../../decode/index.js';
 import type { Frame, SourceWarning } from '../../model.js';
 import { type CaptureInterface, type OpenOptions, type RecordReader, openCaptureFile } from './open.js';
 import { NativePcapReader } from './pcap-native.js';
+import { CursorPosition } from './types.js';
 
 
 export function isDecodedLinkType(linkType: number): boolean {
@@ -32,7 +33,7 @@ export function skippedInterface(file: string, iface: CaptureInterface): SourceW
   return { file, offset: iface.offset, message: `${unsupportedLinkType(iface)}: its packets are skipped` };
 }
 
-export class HopSource {
+export class HopSource extends CursorPosition {
   private reader: RecordReader | null = null;
   /** The reader when it is the native classic one: its records are read without an object each. */
   private native: NativePcapReader | null = null;
@@ -41,26 +42,15 @@ export class HopSource {
   private shortSll2 = 0;
   private progress = { done: 0, total: 0 };
 
-  /**
-   * The frame advance() last stepped onto, without an object per frame: its bytes are
-   * buf[start, end), valid until the next advance() when the source was opened as a cursor.
-   */
-  hop = -1;
-  linkType = 0;
-  tsSec = 0;
-  tsNsec = 0;
-  buf: Uint8Array = new Uint8Array(0);
-  start = 0;
-  end = 0;
-  origLen = 0;
-
   constructor(
     readonly file: string,
     readonly map: HopMap,
     private readonly options: OpenOptions,
     /** Where warnings go, shared by every source of the trace. */
     private readonly warn: (warning: SourceWarning) => void,
-  ) {}
+  ) {
+    super();
+  }
 
   /** Opens the file; `cursor`: read it only through advance(), so its buffer can be recycled. */
   open(cursor = false): void {
@@ -95,7 +85,7 @@ export class HopSource {
         if ((this.decoded[0] ?? this.checkInterface(reader, 0)) === 0) continue;
         const hop = this.hopOf(0, native.bytes, native.dataAt, native.caplen);
         if (hop < 0) continue;
-        this.set(hop, native.linkType, native.tsSec, native.tsNsec, native.bytes, native.dataAt, native.caplen, native.origLen);
+        this.place(hop, native.linkType, native.tsSec, native.tsNsec, native.bytes, native.dataAt, native.dataAt + native.caplen, native.origLen);
         return true;
       }
     } else {
@@ -103,23 +93,12 @@ export class HopSource {
         if ((this.decoded[rec.iface] ?? this.checkInterface(reader, rec.iface)) === 0) continue;
         const hop = this.hopOf(rec.iface, rec.data, 0, rec.data.length);
         if (hop < 0) continue;
-        this.set(hop, rec.linkType, rec.tsSec, rec.tsNsec, rec.data, 0, rec.data.length, rec.origLen);
+        this.place(hop, rec.linkType, rec.tsSec, rec.tsNsec, rec.data, 0, rec.data.length, rec.origLen);
         return true;
       }
     }
     this.finish(reader);
     return false;
-  }
-
-  private set(hop: number, linkType: number, tsSec: number, tsNsec: number, buf: Uint8Array, start: number, length: number, origLen: number): void {
-    this.hop = hop;
-    this.linkType = linkType;
-    this.tsSec = tsSec;
-    this.tsNsec = tsNsec;
-    this.buf = buf;
-    this.start = start;
-    this.end = start + length;
-    this.origLen = origLen;
   }
 
   private hopOf(iface: number, data: Uint8Array, at: number, length: number): number {

@@ -9,6 +9,7 @@ import { CaptureFileError } from '../../errors.js';
 import type { SourceWarning } from '../../model.js';
 import type { HopMap } from './hop-source.js';
 import type { OpenOptions } from './open.js';
+import { CursorPosition } from './types.js';
 
 /** Per frame in a batch: hop, linkType, tsSec, tsNsec, start, end, origLen. */
 export const META_FIELDS = 7;
@@ -39,16 +40,8 @@ export interface Batch {
 export const sentIndex = (slot: number) => 1 + 2 * slot;
 export const consumedIndex = (slot: number) => 2 + 2 * slot;
 
-/** The main thread's side of one file read by a worker: the same cursor fields as HopSource. */
-export class ThreadedHopCursor {
-  hop = -1;
-  linkType = 0;
-  tsSec = 0;
-  tsNsec = 0;
-  buf: Uint8Array = new Uint8Array(0);
-  start = 0;
-  end = 0;
-  origLen = 0;
+/** The main thread's side of one file read by a worker: a cursor as HopSource is one. */
+export class ThreadedHopCursor extends CursorPosition {
   private batch: Batch | null = null;
   private index = 0;
   private warned = 0;
@@ -60,7 +53,9 @@ export class ThreadedHopCursor {
     private readonly control: Int32Array,
     private readonly slot: number,
     private readonly warn: (warning: SourceWarning) => void,
-  ) {}
+  ) {
+    super();
+  }
 
   advance(): boolean {
     for (;;) {
@@ -70,14 +65,7 @@ export class ThreadedHopCursor {
       if (this.index < batch.count) {
         const m = batch.meta;
         const at = this.index++ * META_FIELDS;
-        this.hop = m[at];
-        this.linkType = m[at + 1];
-        this.tsSec = m[at + 2];
-        this.tsNsec = m[at + 3];
-        this.buf = batch.bytes;
-        this.start = m[at + 4];
-        this.end = m[at + 5];
-        this.origLen = m[at + 6];
+        this.place(m[at], m[at + 1], m[at + 2], m[at + 3], batch.bytes, m[at + 4], m[at + 5], m[at + 6]);
         return true;
       }
       this.batch = null;

@@ -2,6 +2,36 @@
 // import open.ts (which imports every reader to choose one).
 import type { SourceWarning } from '../../model.js';
 
+/**
+ * Where a file cursor stands, without an object per frame: the frame advance() last stepped
+ * onto, its bytes at buf[start, end) (valid until the next advance()). The fields of
+ * merge.ts's FrameCursor, shared by the cursors that read a file here (HopSource) and in a
+ * worker thread (read-thread.ts's ThreadedHopCursor).
+ */
+export abstract class CursorPosition {
+  hop = -1;
+  linkType = 0;
+  tsSec = 0;
+  tsNsec = 0;
+  buf: Uint8Array = new Uint8Array(0);
+  start = 0;
+  end = 0;
+  origLen = 0;
+
+  abstract advance(): boolean;
+
+  protected place(hop: number, linkType: number, tsSec: number, tsNsec: number, buf: Uint8Array, start: number, end: number, origLen: number): void {
+    this.hop = hop;
+    this.linkType = linkType;
+    this.tsSec = tsSec;
+    this.tsNsec = tsNsec;
+    this.buf = buf;
+    this.start = start;
+    this.end = end;
+    this.origLen = origLen;
+  }
+}
+
 export interface CaptureRecord {
   /** Index into the reader's interfaces() (unique across pcapng sections). */
   iface: number;

@@ -40,6 +40,8 @@ export interface RelayTie {
   delayUs: number;
 }
 
+/** A connection's side as the map keys it: the raw address values (never shown), the family first. */
+const connKey = (version: number, src: IpPacket['src'], sport: number, dst: IpPacket['dst'], dport: number): string => `${version}|${src}|${sport}|${dst}|${dport}`;
 const reverse = (e: RelayEnd): RelayEnd => ({ src: e.dst, sport: e.dport, dst: e.src, dport: e.sport });
 
 /** Watches every frame of a trace (a FrameTap) and ties the connections a relay joined. */
@@ -72,14 +74,19 @@ export class RelayWatch implements FrameTap {
   packet(hop: number, tsSec: number, tsNsec: number, ip: IpPacket): void {
     const l4 = ip.l4;
     if (l4.kind !== 'tcp') return;
-    const seenKey = `${ip.version}|${ip.src}|${l4.sport}|${ip.dst}|${l4.dport}`;
-    let conn = this.conns.get(seenKey) ?? this.conns.get(`${ip.version}|${ip.dst}|${l4.dport}|${ip.src}|${l4.sport}`);
+    const seenKey = connKey(ip.version, ip.src, l4.sport, ip.dst, l4.dport);
+    let conn = this.conns.get(seenKey);
+    let backKey: string | undefined;
+    if (!conn) {
+      backKey = connKey(ip.version, ip.dst, l4.dport, ip.src, l4.sport);
+      conn = this.conns.get(backKey);
+    }
     if (!conn) {
       if (this.conns.size >= MAX_CONNECTIONS) return;
       const seen: RelayEnd = { src: formatAddress(ip.src), sport: l4.sport, dst: formatAddress(ip.dst), dport: l4.dport };
       // A SYN-ACK names the client as its destination; anything else is taken as from the client.
       const fromServer = (l4.flags & (SYN | ACK)) === (SYN | ACK);
-      const clientKey = fromServer ? `${ip.version}|${ip.dst}|${l4.dport}|${ip.src}|${l4.sport}` : seenKey;
+      const clientKey = fromServer ? backKey! : seenKey;
       conn = { client: fromServer ? reverse(seen) : seen, clientKey, hop };
       this.conns.set(clientKey, conn);
     }

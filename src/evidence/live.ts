@@ -262,6 +262,7 @@ class RecentConntrack {
     for (const [key, { seen }] of this.entries) if (now - seen > this.keepMs) this.entries.delete(key);
   }
 
+  /** Entries a retired flow's causes named: kept to the end, the most recently named first to stay. */
   keepUsed(entries: CtEntry[]): void {
     for (const entry of entries) {
       const key = ctKey(entry);
@@ -276,10 +277,16 @@ class RecentConntrack {
 
   /** The reading's own entries first, then those it no longer has: seen lately, or named by a retired flow's causes. */
   merged(after: HostSnapshot): CtEntry[] {
-    const own = new Set(after.conntrack.map(ctKey));
-    const recent = [...this.entries.entries()].filter(([key]) => !own.has(key) && own.add(key)).map(([, v]) => v.entry);
-    const used = [...this.used.entries()].filter(([key]) => !own.has(key)).map(([, entry]) => entry);
-    return [...after.conntrack, ...recent, ...used];
+    const merged = [...after.conntrack];
+    const listed = new Set(merged.map(ctKey));
+    const add = (key: string, entry: CtEntry): void => {
+      if (listed.has(key)) return;
+      listed.add(key);
+      merged.push(entry);
+    };
+    for (const [key, { entry }] of this.entries) add(key, entry);
+    for (const [key, entry] of this.used) add(key, entry);
+    return merged;
   }
 }
 

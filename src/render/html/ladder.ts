@@ -115,12 +115,15 @@ function journeyRow(f: Frame, note: JourneyNote, top: number): string[] {
   return out;
 }
 
+/** From where the journey was last seen at hop a to half way to hop b, on its slope. */
+function halfWay(f: Frame, note: JourneyNote, top: number, a: number, b: number): { x1: number; y1: number; x2: number; y2: number } {
+  const y1 = slopeY(f, note, top, a);
+  return { x1: f.x(a), y1, x2: (f.x(a) + f.x(b)) / 2, y2: (y1 + slopeY(f, note, top, b)) / 2 };
+}
+
 function vanishMark(f: Frame, note: JourneyNote, top: number): string[] {
   const [a, b] = note.vanishedBetween as [number, number];
-  const x1 = f.x(a);
-  const x2 = (f.x(a) + f.x(b)) / 2;
-  const y1 = slopeY(f, note, top, a);
-  const y2 = (y1 + slopeY(f, note, top, b)) / 2;
+  const { x1, y1, x2, y2 } = halfWay(f, note, top, a, b);
   const s = 6;
   return [
     `<line class="arrow" x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}"/>`,
@@ -131,10 +134,7 @@ function vanishMark(f: Frame, note: JourneyNote, top: number): string[] {
 
 /** Half way to the next hop, where the capture's end found it: an open diamond, not a cross. */
 function inFlightMark(f: Frame, note: JourneyNote, top: number, [a, b]: [number, number]): string[] {
-  const x1 = f.x(a);
-  const x2 = (f.x(a) + f.x(b)) / 2;
-  const y1 = slopeY(f, note, top, a);
-  const y2 = (y1 + slopeY(f, note, top, b)) / 2;
+  const { x1, y1, x2, y2 } = halfWay(f, note, top, a, b);
   const s = 7;
   return [
     `<line class="arrow in-flight-line" x1="${x1}" y1="${y1}" x2="${x2 - Math.sign(x2 - x1) * s}" y2="${y2}"/>`,

@@ -9,23 +9,12 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { multihostLabEnv } from './multihost-lab.mjs';
 
 const root = path.join(path.dirname(new URL(import.meta.url).pathname), '..');
 const cli = path.join(root, 'bin', 'hoptrace.js');
 const echoes = Number(process.env.BENCH_REMOTE_ECHOES ?? 5000);
-const labScript = path.join(root, 'test', 'lab', 'multihost.sh');
 const TICK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
-
-function labEnv() {
-  if (process.getuid?.() !== 0) return 'needs root';
-  try {
-    execFileSync('bash', [labScript, 'status'], { stdio: 'ignore' });
-  } catch {
-    return `needs the multi-host lab up (HT_LAB_ID=${process.env.HT_LAB_ID || 'mh'} test/lab/multihost.sh up)`;
-  }
-  const text = execFileSync('bash', [labScript, 'env'], { encoding: 'utf8' });
-  return Object.fromEntries(text.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-}
 
 /** utime+stime (s) of every process whose pid, cgroup and command line match. */
 function cpuSeconds(match) {
@@ -51,7 +40,7 @@ function ping(env) {
 }
 
 async function main() {
-  const env = labEnv();
+  const env = multihostLabEnv();
   if (typeof env === 'string') {
     console.log(`remote helper CPU: skipped (${env})`);
     return;

@@ -9,22 +9,11 @@
 // BENCH_REMOTE_RUNS runs (default 5), min and max beside them.
 import { execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
+import { multihostLabEnv } from './multihost-lab.mjs';
 
 const root = path.join(path.dirname(new URL(import.meta.url).pathname), '..');
 const cli = path.join(root, 'bin', 'hoptrace.js');
 const runs = Number(process.env.BENCH_REMOTE_RUNS ?? 5);
-const labScript = path.join(root, 'test', 'lab', 'multihost.sh');
-
-function labEnv() {
-  if (process.getuid?.() !== 0) return 'needs root';
-  try {
-    execFileSync('bash', [labScript, 'status'], { stdio: 'ignore' });
-  } catch {
-    return `needs the multi-host lab up (HT_LAB_ID=${process.env.HT_LAB_ID || 'mh'} test/lab/multihost.sh up)`;
-  }
-  const text = execFileSync('bash', [labScript, 'env'], { encoding: 'utf8' });
-  return Object.fromEntries(text.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-}
 
 /** ms from spawn to "capturing on"; then Ctrl-C, and the run's end awaited. */
 function timeToCapture(hosts, env) {
@@ -52,7 +41,7 @@ const fmt = (values) => {
 };
 
 async function main() {
-  const env = labEnv();
+  const env = multihostLabEnv();
   if (typeof env === 'string') {
     console.log(`remote start-up: skipped (${env})`);
     return;

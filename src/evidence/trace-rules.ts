@@ -3,6 +3,7 @@
 // `nft monitor trace` reports each rule and policy the packet meets. It changes the ruleset,
 // so it is opt-in; the table is removed on stop(), on SIGINT/SIGTERM, and when the process exits.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { type Netns, argvIn, runIn } from '../discover/netns.js';
 import type { Family, Rule, Ruleset } from './types.js';
@@ -36,15 +37,17 @@ export interface RuleTrace {
 
 /** One line of `nft -a monitor trace`, or undefined for other lines. */
 export function parseTraceLine(line: string): TraceEvent | undefined {
-  const m = /^trace id (\S+) (\S+) (\S+) (\S+) (packet|rule|policy):? (.*?)\s*$/.exec(line);
+  // A rule added after the monitor read the ruleset is printed without its text: `unknown rule handle 12 (verdict drop)`.
+  const m = /^trace id (\S+) (\S+) (\S+) (\S+) (packet|rule|policy|unknown rule):? (.*?)\s*$/.exec(line);
   if (!m) return undefined;
-  const [, id, family, table, chain, kind, rest] = m as unknown as [string, string, string, string, string, TraceEvent['kind'], string];
+  const [, id, family, table, chain, word, rest] = m as unknown as [string, string, string, string, string, string, string];
+  const kind = word === 'unknown rule' ? 'rule' : (word as TraceEvent['kind']);
   const ev: TraceEvent = { id, family, table, chain, kind, text: rest };
   if (kind === 'policy') ev.verdict = rest;
   if (kind === 'rule') {
-    const r = /^(.*?)(?: # handle (\d+))? \(verdict (.+)\)$/.exec(rest);
+    const r = word === 'unknown rule' ? /^()handle (\d+) \(verdict (.+)\)$/.exec(rest) : /^(.*?)(?: # handle (\d+))? \(verdict (.+)\)$/.exec(rest);
     if (r) {
-      ev.text = (r[1] as string).replace(/counter packets \d+ bytes \d+/, 'counter');
+      ev.text = word === 'unknown rule' ? `unknown rule handle ${r[2]}` : (r[1] as string).replace(/counter packets \d+ bytes \d+/, 'counter');
       if (r[2]) ev.handle = Number(r[2]);
       ev.verdict = r[3];
     }
@@ -94,14 +97,65 @@ export async function traceTablePresent(ns: Netns, table: string): Promise<boole
   return (await runIn(ns, 'nft', ['list', 'table', 'inet', table])).code === 0;
 }
 
+/** How long the monitor may take to start listening (it reads the whole ruleset first), or to be read to the end. */
+const LISTEN_MS = 30_000;
+const DRAIN_MS = 5_000;
+/** NFNLGRP_NFTRACE (9): the netlink group of trace events, as a bit of /proc's Groups column. */
+const NFTRACE_GROUP = 1 << (9 - 1);
+
+/** The netfilter netlink socket of process `pid`, as /proc/PID/net/netlink shows it: its groups and the bytes queued for it to read. */
+export function netlinkSocketOf(pid: number): { groups: number; queued: number } | undefined {
+  let inodes: Set<string>;
+  let table: string;
+  try {
+    inodes = new Set(readdirSync(`/proc/${pid}/fd`).map((fd) => /^socket:\[(\d+)\]$/.exec(readlinkSafe(`/proc/${pid}/fd/${fd}`))?.[1] ?? ''));
+    table = readFileSync(`/proc/${pid}/net/netlink`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  for (const line of table.split('\n').slice(1)) {
+    // sk Eth Pid Groups Rmem Wmem Dump Locks Drops Inode
+    const f = line.trim().split(/\s+/);
+    if (f[1] === '12' && inodes.has(f[9] ?? '')) return { groups: parseInt(f[3]!, 16), queued: Number(f[4]) };
+  }
+  return undefined;
+}
+
+function readlinkSafe(path: string): string {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return '';
+  }
+}
+
+/** Polls `test` every 25 ms; resolves true once it holds, false after `ms`. */
+async function until(test: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (test()) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 export async function startRuleTrace(ns: Netns, flows: TracedFlow[], table = `hoptrace_trace_${process.pid}`): Promise<RuleTrace> {
   const [file, argv] = argvIn(ns, 'nft', ['-a', 'monitor', 'trace']);
-  const monitor: ChildProcess = spawn(file, argv, { stdio: ['ignore', 'pipe', 'ignore'] });
+  const monitor: ChildProcess = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   const events: TraceEvent[] = [];
-  createInterface({ input: monitor.stdout! }).on('line', (line) => {
+  let lastLine = Date.now();
+  let stderr = '';
+  monitor.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+  const lines = createInterface({ input: monitor.stdout! });
+  lines.on('line', (line) => {
+    lastLine = Date.now();
     const ev = parseTraceLine(line);
     if (ev && ev.table !== table) events.push(ev);
   });
+  let ended = false;
+  const closed = new Promise<void>((resolve) => monitor.once('close', () => resolve()));
+  void closed.then(() => (ended = true));
+  monitor.once('error', () => undefined);
   const removeSync = (): void => {
     // On exit only synchronous work runs: delete the table with a blocking child.
     const [f, a] = argvIn(ns, 'nft', ['delete', 'table', 'inet', table]);
@@ -122,8 +176,11 @@ export async function startRuleTrace(ns: Netns, flows: TracedFlow[], table = `ho
   process.once('SIGTERM', onSignal);
   process.once('exit', removeSync);
   try {
-    // `nft monitor trace` subscribes asynchronously: give it a moment, or the first traced packets go unreported.
-    await new Promise((r) => setTimeout(r, 300));
+    // `nft monitor trace` joins the trace group only after it has read the whole ruleset, which
+    // takes seconds on a host with many rules: packets traced before then go unreported. So the
+    // table goes in once the kernel lists the monitor's socket in that group.
+    const listening = await until(() => ended || ((netlinkSocketOf(monitor.pid ?? -1)?.groups ?? 0) & NFTRACE_GROUP) !== 0, LISTEN_MS);
+    if (ended || !listening) throw new Error(`nft monitor trace ${ended ? `ended: ${stderr.trim() || `exit ${monitor.exitCode}`}` : `did not start listening within ${LISTEN_MS / 1000} s`}`);
     await nft(ns, ['-f', '-'], rulesetText(table, flows));
   } catch (err) {
     cleanup();
@@ -132,9 +189,12 @@ export async function startRuleTrace(ns: Netns, flows: TracedFlow[], table = `ho
   return {
     table, events,
     stop: async () => {
-      // Let the monitor print what the kernel already queued before it is stopped.
-      await new Promise((r) => setTimeout(r, 200));
+      // No packet is traced once the table is gone. Every trace the kernel made before that is
+      // read when the monitor's socket has nothing queued and it has printed nothing for a while.
+      await nft(ns, ['delete', 'table', 'inet', table]).catch(() => undefined);
+      await until(() => ended || ((netlinkSocketOf(monitor.pid ?? -1)?.queued ?? 0) === 0 && Date.now() - lastLine >= 100), DRAIN_MS);
       cleanup();
+      await closed;
     },
   };
 }

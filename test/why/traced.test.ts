@@ -24,6 +24,12 @@ describe('a drop named by --trace-rules', () => {
     expect(whyText(cause)).toBe('dropped by a rule in chain DOCKER-USER of table filter (iptables-nft), seen dropping 2 packets of this flow by --trace-rules: `-A DOCKER-USER -m mark --mark 0x0 -j DROP`');
   });
 
+  it('names a rule added while the trace ran, which nft prints without its text, by its handle', () => {
+    const late = [lines('c1', '198.18.0.2', '203.0.113.2')[0]!, 'trace id c1 ip filter DOCKER-USER unknown rule handle 25 (verdict drop)'].map((l) => parseTraceLine(l)!);
+    expect(late[1]).toEqual({ id: 'c1', family: 'ip', table: 'filter', chain: 'DOCKER-USER', kind: 'rule', text: 'unknown rule handle 25', handle: 25, verdict: 'drop' });
+    expect(whyText(tracedDrop(late, packet, after)!)).toBe('dropped by a rule in chain DOCKER-USER of table filter (iptables-nft), seen dropping 1 packet of this flow by --trace-rules: `-A DOCKER-USER -m mark --mark 0x0 -j DROP`');
+  });
+
   it('says nothing for a flow the trace did not see dropped', () => {
     expect(tracedDrop(events, { ...packet, src: '198.18.0.9' }, after)).toBeUndefined();
   });

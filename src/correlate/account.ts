@@ -1,7 +1,8 @@
-import { REWRITE_FIELDS, type Direction, type FieldValue, type IpPacket, type Sighting } from '../model.js';
+import { REWRITE_FIELDS, type Direction, type FieldValue, type IpPacket, type L4, type Sighting } from '../model.js';
 import { fieldValue, rewrittenFields } from './rewrites.js';
-import type { DirectionStats, FlowState, PendingPacket, RewriteRecord, SentEcho, StepStats } from './flows.js';
-import { isEchoReply, isEchoRequest, TCP_RST } from './keys.js';
+import { hopPairKey, type DirectionStats, type FlowState, type PendingPacket, type RewriteRecord, type SentEcho } from './flows.js';
+import { isIcmpError, TCP_RST } from './keys.js';
+import { echoReplySeq, echoRequestSeq } from './echo-ledger.js';
 import { countNotCaptured, type TransitTimes } from './inflight.js';
 import { sourceNeedsSnat } from '../addresses.js';
 import type { PathModel } from './path.js';
@@ -37,7 +38,7 @@ export function accountJourney(
   direction: Direction,
   sightings: Sighting[],
   ending: boolean,
-  transit?: TransitTimes,
+  transit: TransitTimes,
 ): JourneyOutcome {
   const last = path.size - 1;
   const increasing = (direction === 'request') === flow.outbound;
@@ -50,7 +51,8 @@ export function accountJourney(
   const origin = madeOnPath(flow, direction, first, last, increasing) ? travel(increasing, last, first.hop) : startPosition(path, first, increasing, last);
   const terminal = endPosition(path, final, increasing, last);
   // An echo request whose answer was seen coming from farther along crossed the hops between: they missed it in capture.
-  const answeredFrom = direction === 'request' ? answeredPosition(flow, first.ip) : -1;
+  // (-1 for a reply: it is never an echo request.)
+  const answeredFrom = answeredPosition(flow, first.ip);
   const reached = Math.max(travel(increasing, last, final.hop), Math.min(answeredFrom, terminal));
   const arrived = reached >= terminal;
   stats.packets++;
@@ -64,17 +66,18 @@ export function accountJourney(
     if (result.pending || result.vanishedBetween) short = { hop, end: terminal, ...(result.pending ? { pending: result.pending } : {}) };
   }
   const missedAt = markSeen(stats, ordered, origin, reached, increasing, last);
-  if (missedAt) result = result === NOTHING_TO_SAY ? { missedAt } : { ...result, missedAt };
+  if (missedAt) result = { ...result, missedAt };
 
   for (let i = 1; i < ordered.length; i++) compareStep(flow, direction, ordered[i - 1], ordered[i], transit);
-  if (ordered.length === 1) noteInside(flow, first);
+  // A lone sighting has no step to mark it inside a tunnel (marking a first sighting again changes nothing).
+  noteInside(flow, first);
   if (direction === 'reply') noteComingBack(flow, first, arrived, flow.outbound ? first.hop : last - first.hop, last);
   else {
     noteRequest(flow, first.ip, final.t, arrived ? Infinity : reached, short);
     if (flow.outbound && !flow.noSnat) noteMissingSnat(path, flow, first, ordered);
   }
-  if (first.t < flow.firstSeen) flow.firstSeen = first.t;
-  if (final.t > flow.lastSeen) flow.lastSeen = final.t;
+  flow.firstSeen = Math.min(flow.firstSeen, first.t);
+  flow.lastSeen = Math.max(flow.lastSeen, final.t);
   flow.version++;
   return result;
 }
@@ -88,27 +91,26 @@ function notArrived(
   t: number,
   ip: IpPacket,
   ending: boolean,
-  transit?: TransitTimes,
+  transit: TransitTimes,
 ): JourneyOutcome {
   if (ending) {
     const pending: PendingPacket = { hop, next, t, ip };
     stats.pending.push(pending);
     return { pending };
   }
-  if (transit?.ends.missed(hop, next, t)) {
+  if (transit.ends.missed(hop, next, t)) {
     countNotCaptured(stats, next);
     return NOTHING_TO_SAY;
   }
   stats.vanishedAfter[hop]++;
-  transit?.ends.noteVanished(flow, stats, hop, next, t);
+  transit.ends.noteVanished(flow, stats, hop, next, t);
   return { vanishedBetween: [hop, next] };
 }
 
 /** The request-order position an answer to this echo request was first seen at (-1: none yet, or not an echo request). */
 function answeredPosition(flow: FlowState, ip: IpPacket): number {
-  const l4 = ip.l4;
-  if (l4.kind !== 'icmp' || l4.seq === undefined || !isEchoRequest(l4)) return -1;
-  return flow.echo.answeredFrom?.get(l4.seq) ?? -1;
+  const seq = echoRequestSeq(ip.l4);
+  return seq === undefined ? -1 : (flow.echo.answeredFrom?.get(seq) ?? -1);
 }
 
 /**
@@ -118,16 +120,16 @@ function answeredPosition(flow: FlowState, ip: IpPacket): number {
  */
 function answerSeenFrom(flow: FlowState, seq: number, position: number, last: number): void {
   const from = (flow.echo.answeredFrom ??= new Map());
-  if ((from.get(seq) ?? -1) >= position) return;
-  from.set(seq, position);
+  from.set(seq, Math.max(from.get(seq) ?? -1, position));
+  // (An answer from no farther than an earlier one finds the request already taken back that far.)
   const sent = flow.echo.sent.get(seq);
-  const short = sent?.short;
-  if (!sent || !short || position <= sent.reached) return;
+  if (!sent?.short || position <= sent.reached) return;
+  const short = sent.short;
   const stats = flow.request;
   const to = Math.min(position, short.end);
   const hopAt = (pos: number) => (flow.outbound ? pos : last - pos);
   for (let pos = sent.reached + 1; pos <= to; pos++) stats.missed[hopAt(pos)]++;
-  if (to > stats.farthest) stats.farthest = to;
+  stats.farthest = Math.max(stats.farthest, to);
   if (short.pending) stats.pending.splice(stats.pending.indexOf(short.pending), 1);
   else stats.vanishedAfter[short.hop]--;
   if (to >= short.end) {
@@ -168,26 +170,28 @@ function inTravelOrderCopy(sightings: Sighting[], increasing: boolean, last: num
 
 /** An ICMP error or a reset first seen at or after the farthest hop the requests reached, on their way back. */
 function madeOnPath(flow: FlowState, direction: Direction, first: Sighting, last: number, increasing: boolean): boolean {
-  if (direction !== 'reply' || !isErrorOrReset(first.ip) || flow.request.farthest < 0) return false;
-  const requestFarthestHop = flow.outbound ? flow.request.farthest : last - flow.request.farthest;
-  return travel(increasing, last, first.hop) >= travel(increasing, last, requestFarthestHop);
+  if (direction !== 'reply' || !isErrorOrReset(first.ip)) return false;
+  // A request-order position p is reply-order position last - p (no request seen, -1: past every hop).
+  return travel(increasing, last, first.hop) >= last - flow.request.farthest;
 }
 
 function isErrorOrReset(ip: IpPacket): boolean {
-  const l4 = ip.l4;
-  return (l4.kind === 'icmp' && l4.quoted !== undefined) || (l4.kind === 'tcp' && (l4.flags & TCP_RST) !== 0);
+  return isIcmpError(ip) || isReset(ip.l4);
+}
+
+function isReset(l4: L4): boolean {
+  return l4.kind === 'tcp' && (l4.flags & TCP_RST) !== 0;
 }
 
 /** Where the packet should first have been seen: the path's start, or the hop that owns its source. */
 function startPosition(path: PathModel, first: Sighting, increasing: boolean, last: number): number {
-  const owner = path.hopOwning(first.ip.src);
-  return owner !== undefined && owner === first.hop ? travel(increasing, last, first.hop) : 0;
+  return path.hopOwning(first.ip.src) === first.hop ? travel(increasing, last, first.hop) : 0;
 }
 
 /** Where the packet's travel ends: the path's far end, or the hop that owns its destination. */
 function endPosition(path: PathModel, final: Sighting, increasing: boolean, last: number): number {
   const owner = path.hopOwning(final.ip.dst);
-  return owner !== undefined ? Math.min(travel(increasing, last, owner), path.size - 1) : path.size - 1;
+  return owner !== undefined ? travel(increasing, last, owner) : last;
 }
 
 /** Counts the hops from origin to reached as seen or missed; returns the missed ones, if any. */
@@ -221,11 +225,10 @@ function inTravelOrder(sightings: Sighting[], increasing: boolean): boolean {
   return true;
 }
 
-function compareStep(flow: FlowState, direction: Direction, a: Sighting, b: Sighting, transit?: TransitTimes): void {
-  const rewritten = rewrittenFields(a.ip, b.ip);
-  if (rewritten !== 0) noteRewrites(flow, direction, a, b, rewritten);
-  if (a.encap.length > 0 || b.encap.length > 0) noteTunnelStep(flow, direction, a, b);
-  const stepKey = (a.hop * 256 + b.hop) * 2 + (direction === 'request' ? 0 : 1);
+function compareStep(flow: FlowState, direction: Direction, a: Sighting, b: Sighting, transit: TransitTimes): void {
+  noteRewrites(flow, direction, a, b, rewrittenFields(a.ip, b.ip));
+  noteTunnelStep(flow, direction, a, b);
+  const stepKey = hopPairKey(a.hop, b.hop);
   let step = flow.steps.get(stepKey);
   if (!step) {
     step = { from: a.hop, to: b.hop, direction, ttl: new Map(), samples: 0, minNs: Infinity, maxNs: -Infinity, sumNs: 0, lastFromNs: -Infinity };
@@ -236,16 +239,18 @@ function compareStep(flow: FlowState, direction: Direction, a: Sighting, b: Sigh
   const latency = b.t - a.t;
   step.samples++;
   step.sumNs += latency;
-  if (latency < step.minNs) step.minNs = latency;
-  if (latency > step.maxNs) step.maxNs = latency;
-  if (a.t > step.lastFromNs) step.lastFromNs = a.t;
-  transit?.record(a.hop, b.hop, latency);
+  step.minNs = Math.min(step.minNs, latency);
+  step.maxNs = Math.max(step.maxNs, latency);
+  step.lastFromNs = Math.max(step.lastFromNs, a.t);
+  transit.record(a.hop, b.hop, latency);
 }
+
 
 /** Each field rewrittenFields found changed, noted as a rewrite of this step. */
 function noteRewrites(flow: FlowState, direction: Direction, a: Sighting, b: Sighting, rewritten: number): void {
-  for (let i = 0; i < REWRITE_FIELDS.length; i++) {
-    if ((rewritten & (1 << i)) === 0) continue;
+  // Bit i is REWRITE_FIELDS[i]; the loop ends with the highest bit set (at once when nothing changed).
+  for (let i = 0; rewritten >> i !== 0; i++) {
+    if (((rewritten >> i) & 1) === 0) continue;
     const field = REWRITE_FIELDS[i]!;
     noteRewrite(flow, direction, a.hop, b.hop, i, field, fieldValue(a.ip, field)!, fieldValue(b.ip, field)!);
   }
@@ -262,7 +267,7 @@ function noteRewrite(
   before: FieldValue,
   after: FieldValue,
 ): void {
-  const key = ((from * 256 + to) * 2 + (direction === 'request' ? 0 : 1)) * 8 + fieldBit;
+  const key = (hopPairKey(from, to) << 3) | fieldBit;
   const seen = flow.rewrites.get(key);
   if (seen?.some((r) => r.before === before && r.after === after)) return;
   const record = { from, to, direction, field, before, after };
@@ -274,18 +279,17 @@ function noteRewrite(
 function noteComingBack(flow: FlowState, first: Sighting, arrived: boolean, requestPosition: number, last: number): void {
   const ip = first.ip;
   const l4 = ip.l4;
-  if (first.t > flow.lastBack) flow.lastBack = first.t;
-  const answersEcho = answeredEcho(ip);
-  if (answersEcho !== undefined) answerSeenFrom(flow, answersEcho, requestPosition, last);
-  if (l4.kind === 'tcp' && (l4.flags & TCP_RST) !== 0 && flow.answers > 0) {
+  flow.lastBack = Math.max(flow.lastBack, first.t);
+  const echo = answeredEcho(ip);
+  if (echo !== undefined) answerSeenFrom(flow, echo, requestPosition, last);
+  if (isReset(l4) && flow.answers > 0) {
     flow.resetClose ??= { side: 'responder', from: ip.src };
     return;
   }
   if (isErrorOrReset(ip)) {
     flow.rejections++;
     // An error quoting an echo request answers that request.
-    const quoted = l4.kind === 'icmp' ? l4.quoted?.l4 : undefined;
-    if (quoted?.kind === 'icmp' && quoted.seq !== undefined && isEchoRequest(quoted)) flow.echo.answered.add(quoted.seq);
+    if (echo !== undefined) flow.echo.answered.add(echo);
     if (flow.rejection) return;
     flow.rejectionHop = first.hop;
     if (l4.kind === 'icmp') {
@@ -295,28 +299,26 @@ function noteComingBack(flow: FlowState, first: Sighting, arrived: boolean, requ
   }
   if (!arrived) return;
   flow.answers++;
-  if (requestPosition > flow.turn) flow.turn = requestPosition;
-  if (l4.kind === 'icmp' && l4.seq !== undefined && isEchoReply(l4)) {
-    flow.echo.answered.add(l4.seq);
-    const sent = flow.echo.sent.get(l4.seq);
-    if (sent && first.t - sent.t > flow.echo.longestRoundTripNs) flow.echo.longestRoundTripNs = first.t - sent.t;
+  flow.turn = Math.max(flow.turn, requestPosition);
+  // Not an error here, so `echo` is an echo reply's.
+  if (echo !== undefined) {
+    flow.echo.answered.add(echo);
+    const sent = flow.echo.sent.get(echo);
+    if (sent) flow.echo.longestRoundTripNs = Math.max(flow.echo.longestRoundTripNs, first.t - sent.t);
   }
 }
 
 /** The sequence number of the echo request this packet answers: an echo reply's, or that of the echo request an ICMP error quotes. */
 function answeredEcho(ip: IpPacket): number | undefined {
-  const l4 = ip.l4;
-  if (l4.kind !== 'icmp') return undefined;
-  if (l4.seq !== undefined && isEchoReply(l4)) return l4.seq;
-  const quoted = l4.quoted?.l4;
-  return quoted?.kind === 'icmp' && quoted.seq !== undefined && isEchoRequest(quoted) ? quoted.seq : undefined;
+  const quoted = (ip.l4 as Partial<Extract<L4, { kind: 'icmp' }>>).quoted;
+  return quoted ? echoRequestSeq(quoted.l4) : echoReplySeq(ip.l4);
 }
 
 /** Echo requests are remembered by sequence number; a reset from the initiator after an answer is a close. */
 function noteRequest(flow: FlowState, ip: IpPacket, lastT: number, reached: number, short?: SentEcho['short']): void {
-  const l4 = ip.l4;
-  if (l4.kind === 'icmp' && l4.seq !== undefined && isEchoRequest(l4)) flow.echo.sent.set(l4.seq, short ? { t: lastT, reached, short } : { t: lastT, reached });
-  else if (l4.kind === 'tcp' && (l4.flags & TCP_RST) !== 0 && flow.answers > 0) flow.resetClose ??= { side: 'initiator', from: ip.src };
+  const seq = echoRequestSeq(ip.l4);
+  if (seq !== undefined) flow.echo.sent.set(seq, short ? { t: lastT, reached, short } : { t: lastT, reached });
+  else if (isReset(ip.l4) && flow.answers > 0) flow.resetClose ??= { side: 'initiator', from: ip.src };
 }
 
 /** A request that leaves by the uplink still carrying the container's private source. */

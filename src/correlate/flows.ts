@@ -108,10 +108,11 @@ export interface FlowState {
   sampleAt: Map<number, { ip: IpPacket; request: boolean }>;
   request: DirectionStats;
   reply: DirectionStats;
-  /** Distinct rewrites, by hop pair, direction and field. */
+  /** Distinct rewrites, by hop pair (hopPairKey) and field. */
   rewrites: Map<number, RewriteRecord[]>;
+  /** Latency and TTL per step, by hop pair (hopPairKey). */
   steps: Map<number, StepStats>;
-  /** Where packets went into or out of a tunnel, by hop pair and direction (correlate/tunnels.ts). */
+  /** Where packets went into or out of a tunnel, by hop pair (hopPairKey; correlate/tunnels.ts). */
   tunnels: Map<number, TunnelRecord>;
   /** Bit i set: the flow's packets were seen inside a tunnel at hop i. */
   insideAt: number;
@@ -386,6 +387,15 @@ export type ReadonlyDeep<T> = T extends (...args: never[]) => unknown
 /** What explain receives of a flow: correlate's sums, read-only (explain decides; it never counts). */
 export type FlowSummary = ReadonlyDeep<FlowState>;
 export type DirectionSummary = ReadonlyDeep<DirectionStats>;
+
+/**
+ * A step's hop pair as a map key (hops below 256): `steps`, `rewrites` and `tunnels` are kept by
+ * it. The pair's order tells the direction: a flow's requests cross its hops one way, its replies
+ * the other (a journey's sightings are compared in travel order).
+ */
+export function hopPairKey(from: number, to: number): number {
+  return (from << 8) | to;
+}
 
 /** A tunnel step of a flow: the carrier as the hop inside the tunnel saw it. */
 export interface TunnelRecord {

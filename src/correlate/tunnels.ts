@@ -1,6 +1,6 @@
 // Where a packet went into or came out of a tunnel: the one home of that rule.
 import type { Direction, Encap, Sighting } from '../model.js';
-import type { FlowState, TunnelRecord } from './flows.js';
+import { hopPairKey, type FlowState, type TunnelRecord } from './flows.js';
 export type { TunnelRecord } from './flows.js';
 
 type Tunnel = Extract<Encap, { kind: 'vxlan' }>;
@@ -11,18 +11,18 @@ export function tunnelOf(s: Sighting): Tunnel | undefined {
   return undefined;
 }
 
-
 /**
  * Notes what the tunnel did between two consecutive sightings of one packet: bare at one hop
  * and inside the tunnel at the next is encapsulation (the other way round, decapsulation).
  * The carrier's source port is a hash of the inner flow, so it is no part of the record.
  */
 export function noteTunnelStep(flow: FlowState, direction: Direction, a: Sighting, b: Sighting): void {
-  const [outerA, outerB] = [tunnelOf(a), tunnelOf(b)];
+  const outerA = tunnelOf(a);
+  const outerB = tunnelOf(b);
   if (outerA) flow.insideAt |= bit(a.hop);
   if (outerB) flow.insideAt |= bit(b.hop);
   if ((outerA === undefined) === (outerB === undefined)) return;
-  const key = (a.hop * 256 + b.hop) * 2 + (direction === 'request' ? 0 : 1);
+  const key = hopPairKey(a.hop, b.hop);
   if (flow.tunnels.has(key)) return;
   flow.tunnels.set(key, { from: a.hop, to: b.hop, direction, tunnel: (outerB ?? outerA)!, entered: outerB !== undefined });
 }

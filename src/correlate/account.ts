@@ -42,7 +42,7 @@ export function accountJourney(
 ): JourneyOutcome {
   const last = path.size - 1;
   const increasing = (direction === 'request') === flow.outbound;
-  const ordered = inTravelOrder(sightings, increasing) ? sightings : inTravelOrderCopy(sightings, increasing, last);
+  const ordered = inTravelOrder(sightings, increasing, last);
   const first = ordered[0];
   const final = ordered[ordered.length - 1];
   const stats = direction === 'request' ? flow.request : flow.reply;
@@ -149,16 +149,19 @@ function answerSeenFrom(flow: FlowState, seq: number, position: number, last: nu
 }
 
 /**
- * The sightings sorted by travel position, stably (as Array.prototype.sort would), on a copy:
- * the journey keeps its time order for the views. An insertion sort: a journey has a few
- * sightings, and the built-in sort allocates more than the copy.
+ * The sightings sorted by travel position: the journey's own array when they already are (most
+ * journeys), else a copy, since the journey keeps its time order for the views. An insertion
+ * sort: a journey has a few sightings (at distinct hops), and the built-in sort allocates more
+ * than the copy.
  */
-function inTravelOrderCopy(sightings: Sighting[], increasing: boolean, last: number): Sighting[] {
-  const ordered = sightings.slice();
+function inTravelOrder(sightings: Sighting[], increasing: boolean, last: number): Sighting[] {
+  let ordered = sightings;
   for (let i = 1; i < ordered.length; i++) {
     const s = ordered[i];
     const p = travel(increasing, last, s.hop);
     let j = i - 1;
+    if (travel(increasing, last, ordered[j].hop) < p) continue;
+    if (ordered === sightings) ordered = sightings.slice();
     while (j >= 0 && travel(increasing, last, ordered[j].hop) > p) {
       ordered[j + 1] = ordered[j];
       j--;
@@ -216,13 +219,6 @@ function markSeen(
     }
   }
   return missedAt;
-}
-
-function inTravelOrder(sightings: Sighting[], increasing: boolean): boolean {
-  for (let i = 1; i < sightings.length; i++) {
-    if (increasing ? sightings[i].hop < sightings[i - 1].hop : sightings[i].hop > sightings[i - 1].hop) return false;
-  }
-  return true;
 }
 
 function compareStep(flow: FlowState, direction: Direction, a: Sighting, b: Sighting, transit: TransitTimes): void {

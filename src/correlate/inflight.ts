@@ -1,5 +1,5 @@
 import type { Direction } from '../model.js';
-import { isEchoRequest } from './keys.js';
+import { echoRequestSeq } from './echo-ledger.js';
 import type { DirectionStats, FlowState, PendingPacket } from './flows.js';
 
 // What counts as "still on its way when the capture ended": the one home of that rule.
@@ -43,7 +43,8 @@ export class TransitTimes {
   }
 }
 
-const pairKey = (a: number, b: number) => Math.min(a, b) * 65536 + Math.max(a, b);
+/** Either way across a hop pair (hops below 65536). */
+const pairKey = (a: number, b: number) => (Math.min(a, b) << 16) | Math.max(a, b);
 
 interface RecentVanish {
   flow: FlowState;
@@ -68,8 +69,7 @@ export class CaptureEnds {
 
   /** Whether `next`'s capture had ended before a packet last seen at `from` at `t` could reach it. */
   missed(from: number, next: number, t: number): boolean {
-    const end = this.endedAt.get(next);
-    return end !== undefined && end - t <= this.transit.bound(from, next);
+    return (this.endedAt.get(next) ?? Infinity) - t <= this.transit.bound(from, next);
   }
 
   /** A packet just placed as vanished between `hop` and `next`. */
@@ -77,15 +77,15 @@ export class CaptureEnds {
     this.recent.push({ flow, stats, hop, next, t });
     const cut = t - RECENT_VANISH_NS;
     let old = 0;
-    while (old < this.recent.length && (this.recent[old].t < cut || this.recent.length - old > RECENT_VANISH_MAX)) old++;
+    // The entry just pushed is neither old nor over the cap: it ends the walk.
+    while (this.recent[old].t < cut || this.recent.length - old > RECENT_VANISH_MAX) old++;
     // Dropped in batches: a shift per packet would copy the array each time.
     if (old > 1024 || (old > 0 && old === this.recent.length - 1)) this.recent = this.recent.slice(old);
   }
 
   /** `hop` stopped capturing at `endNs` (-Infinity: before the trace's first frame): vanishes it explains are taken back. */
   hopEnded(hop: number, endNs: number): void {
-    const known = this.endedAt.get(hop);
-    if (known !== undefined && known <= endNs) return;
+    if ((this.endedAt.get(hop) ?? Infinity) <= endNs) return;
     this.endedAt.set(hop, endNs);
     this.recent = this.recent.filter((v) => {
       if (!this.missed(v.hop, v.next, v.t)) return true;
@@ -143,15 +143,14 @@ function stillOnItsWay(flow: FlowState, direction: Direction, packet: PendingPac
 
 /** An echo request by its reply; any other request by anything that came back after it (an answer, an error, a reset). */
 function answered(flow: FlowState, packet: PendingPacket): boolean {
-  const l4 = packet.ip.l4;
-  if (l4.kind === 'icmp' && l4.seq !== undefined && isEchoRequest(l4)) return flow.echo.answered.has(l4.seq) || (flow.lastBack > packet.t && flow.rejections > 0);
+  const seq = echoRequestSeq(packet.ip.l4);
+  if (seq !== undefined) return flow.echo.answered.has(seq) || (flow.lastBack > packet.t && flow.rejections > 0);
   return flow.lastBack > packet.t;
 }
 
 /** Echo requests that reached the end of their travel (or where the flow turns) and whose reply never came. */
 function countUnanswered(flow: FlowState, endNs: number, transit: TransitTimes): void {
   const stats: DirectionStats = flow.request;
-  if (flow.echo.sent.size === 0) return;
   // Arrived at the end of its travel, or at the hop where the flow turns back (answers came from there).
   const end = flow.turn >= 0 ? flow.turn : Infinity;
   const wait = transit.roundTrip(flow.echo.longestRoundTripNs);
@@ -161,7 +160,8 @@ function countUnanswered(flow: FlowState, endNs: number, transit: TransitTimes):
     if (flow.echo.answered.has(seq)) continue;
     if (sent.reached < end) {
       // Not captured beyond a hop whose capture had ended, and no answer came back: not ok.
-      if (sent.reached < last && transit.ends.missed(hopAt(sent.reached), hopAt(sent.reached + 1), sent.t)) {
+      // (Short of `end`, so short of its travel's end: sent.reached + 1 is a hop.)
+      if (transit.ends.missed(hopAt(sent.reached), hopAt(sent.reached + 1), sent.t)) {
         stats.unansweredNotCaptured = (stats.unansweredNotCaptured ?? 0) + 1;
       }
       continue;

@@ -1,6 +1,6 @@
 import { REWRITE_FIELDS, type Direction, type FieldValue, type IpPacket, type L4, type Sighting } from '../model.js';
 import { fieldValue, rewrittenFields } from './rewrites.js';
-import { hopPairKey, type DirectionStats, type FlowState, type PendingPacket, type RewriteRecord, type SentEcho } from './flows.js';
+import { hopPairKey, quotedOf, type DirectionStats, type FlowState, type PendingPacket, type RewriteRecord, type SentEcho } from './flows.js';
 import { isIcmpError, TCP_RST } from './keys.js';
 import { echoReplySeq, echoRequestSeq } from './echo-ledger.js';
 import { countNotCaptured, type TransitTimes } from './inflight.js';
@@ -306,7 +306,7 @@ function noteComingBack(flow: FlowState, first: Sighting, arrived: boolean, requ
 
 /** The sequence number of the echo request this packet answers: an echo reply's, or that of the echo request an ICMP error quotes. */
 function answeredEcho(ip: IpPacket): number | undefined {
-  const quoted = (ip.l4 as Partial<Extract<L4, { kind: 'icmp' }>>).quoted;
+  const quoted = quotedOf(ip);
   return quoted ? echoRequestSeq(quoted.l4) : echoReplySeq(ip.l4);
 }
 

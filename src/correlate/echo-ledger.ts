@@ -15,7 +15,7 @@ export function echoReplySeq(l4: L4): number | undefined {
 
 /** An echo request as the ledger gives it: when it was last seen, the position it reached, and what it keeps if it fell short (`S`). */
 export interface EchoEntry<S extends object> {
-  t: number;
+  readonly t: number;
   reached: number;
   short?: S;
 }
@@ -48,7 +48,8 @@ export class SentEchoes<S extends object> {
     let slot = this.slots.get(seq);
     if (slot === undefined) {
       slot = this.slots.size;
-      if (2 * slot + 2 > this.values.length) {
+      // The new slot is the first past the end: double the array.
+      if (2 * slot === this.values.length) {
         const grown = new Float64Array(this.values.length * 2);
         grown.set(this.values);
         this.values = grown;
@@ -96,10 +97,6 @@ class SentView<S extends object> implements EchoEntry<S> {
 
   get t(): number {
     return this.ledger.value(this.slot, 0);
-  }
-
-  set t(t: number) {
-    this.ledger.setValue(this.slot, 0, t);
   }
 
   get reached(): number {

@@ -94,8 +94,7 @@ export interface StepStats {
 }
 
 export interface FlowState {
-  /** Internal number; `publicId` is given once the flow turns out to be the traced container's. */
-  key: number;
+  /** Given once the flow turns out to be the traced container's. */
   publicId: number;
   proto: string;
   initiator: Endpoint;
@@ -150,9 +149,14 @@ function directionStats(hops: number): DirectionStats {
   };
 }
 
+/** The packet an ICMP error quotes; undefined for any other packet (only ICMP errors carry one). */
+export function quotedOf(ip: IpPacket): IpPacket | undefined {
+  return (ip.l4 as { quoted?: IpPacket }).quoted;
+}
+
 /** The packet whose endpoints place a sighting in a flow: an ICMP error speaks for the packet it quotes. */
 function subjectOf(ip: IpPacket): IpPacket {
-  return ip.l4.kind === 'icmp' && ip.l4.quoted ? ip.l4.quoted : ip;
+  return quotedOf(ip) ?? ip;
 }
 
 /** A side as the report names a flow's end: its address and port, without the echo id. */
@@ -172,7 +176,6 @@ export class FlowTable {
   private readonly byConversation = new Map<string, FlowState>();
   /** Per hop, the flow the last journey seen there belonged to: packets of a flow come in runs. */
   private readonly recent: (FlowState | undefined)[] = [];
-  private nextKey = 1;
   /** First fragments by hop, addresses, protocol and IP id: their later fragments join their flow. */
   private readonly firstFragments = new Map<string, { flow: FlowState; direction: Direction }>();
 
@@ -214,12 +217,13 @@ export class FlowTable {
   private placeLikeLast(sightings: Sighting[]): Placement | undefined {
     const s = sightings[0];
     const flow = this.recent[s.hop];
-    const sample = flow?.sampleAt.get(s.hop);
-    if (!flow || !sample) return undefined;
+    if (!flow) return undefined;
+    // A flow is recent at a hop once placed there, so registered there (register sets both).
+    const sample = flow.sampleAt.get(s.hop)!;
     const subject = subjectOf(s.ip);
-    const way = orientation(sample.ip, subject);
-    if (way === undefined) return undefined;
-    const subjectIsRequest = (way === 'same') === sample.request;
+    const same = sameWay(sample.ip, subject);
+    if (same === undefined) return undefined;
+    const subjectIsRequest = same === sample.request;
     const direction: Direction = subjectIsRequest !== (subject !== s.ip) ? 'request' : 'reply';
     this.register(flow, sightings, direction);
     return { flow, direction, created: false };
@@ -231,8 +235,9 @@ export class FlowTable {
       const e = endpointsOf(subject);
       const flow = this.byConversation.get(conversationKey(s.hop, e));
       if (!flow) continue;
-      const known = flow.endpointsAt.get(s.hop);
-      const subjectIsRequest = known !== undefined && sameSide(known.src, e.src);
+      // Found by how this hop names it, so registered at this hop (register sets both).
+      const known = flow.endpointsAt.get(s.hop)!;
+      const subjectIsRequest = sameSide(known.src, e.src);
       const quoted = subject !== s.ip;
       const direction: Direction = subjectIsRequest !== quoted ? 'request' : 'reply';
       this.register(flow, sightings, direction);
@@ -248,7 +253,7 @@ export class FlowTable {
   private create(sightings: Sighting[]): FlowState {
     const first = sightings[0];
     // Sides are named by who spoke first; a capture that starts with an answer is turned round.
-    const answer = first.ip === subjectOf(first.ip) && isAnswer(first.ip);
+    const answer = isAnswer(first.ip);
     // An answer or an ICMP error travels against the requests.
     const reversed = answer || first.ip !== subjectOf(first.ip);
     const outbound = this.outboundByAddress(sightings, answer) ?? this.outboundByHops(sightings, reversed);
@@ -258,7 +263,6 @@ export class FlowTable {
     const e = endpointsOf(subject);
     const hops = this.path.size;
     return {
-      key: this.nextKey++,
       publicId: 0,
       proto: protoName(subject),
       initiator: endpointOf(answer ? e.dst : e.src),
@@ -332,31 +336,33 @@ export class FlowTable {
 }
 
 /**
- * Whether `b` belongs to the conversation of `a`, and which way it goes: the same fields
- * that name a conversation in `endpointsOf`, compared directly.
+ * Whether `b` belongs to the conversation of `a` and goes the same way (true) or the other way
+ * (false); undefined: another conversation. The same fields that name a conversation in
+ * `endpointsOf`, compared directly (an IPv4 and an IPv6 address never compare equal).
  */
-function orientation(a: IpPacket, b: IpPacket): 'same' | 'reversed' | undefined {
-  if (a.proto !== b.proto || a.version !== b.version) return undefined;
+function sameWay(a: IpPacket, b: IpPacket): boolean | undefined {
+  if (a.proto !== b.proto) return undefined;
   const same = a.src === b.src && a.dst === b.dst;
   const reversed = a.src === b.dst && a.dst === b.src;
   if (!same && !reversed) return undefined;
   const la = a.l4;
   const lb = b.l4;
   if ((la.kind === 'tcp' || la.kind === 'udp') && la.kind === lb.kind) {
-    if (same && la.sport === lb.sport && la.dport === lb.dport) return 'same';
-    if (reversed && la.sport === lb.dport && la.dport === lb.sport) return 'reversed';
+    if (same && la.sport === lb.sport && la.dport === lb.dport) return true;
+    if (reversed && la.sport === lb.dport && la.dport === lb.sport) return false;
     return undefined;
   }
   if (la.kind === 'icmp' && lb.kind === 'icmp') {
-    if (la.id === undefined || lb.id === undefined) return la.id === lb.id ? (same ? 'same' : 'reversed') : undefined;
-    // An echo id names one pinger's conversation: a request and its reply go opposite ways.
     if (la.id !== lb.id) return undefined;
+    // Neither has an echo id (errors, and other ICMP): by the addresses, as an undecoded protocol.
+    if (la.id === undefined) return same;
+    // An echo id names one pinger's conversation: a request and its reply go opposite ways.
     const sameKind = isEchoRequest(la) === isEchoRequest(lb);
-    if (same && sameKind) return 'same';
-    if (reversed && !sameKind) return 'reversed';
+    if (same && sameKind) return true;
+    if (reversed && !sameKind) return false;
     return undefined;
   }
-  if (la.kind === 'other' && lb.kind === 'other') return same ? 'same' : 'reversed';
+  if (la.kind === 'other' && lb.kind === 'other') return same;
   return undefined;
 }
 

@@ -80,7 +80,7 @@ export class CaptureEnds {
     // The entry just pushed is neither old nor over the cap: it ends the walk.
     while (this.recent[old].t < cut || this.recent.length - old > RECENT_VANISH_MAX) old++;
     // Dropped in batches: a shift per packet would copy the array each time.
-    if (old > 1024 || (old > 0 && old === this.recent.length - 1)) this.recent = this.recent.slice(old);
+    if (old > 1024 || old === this.recent.length - 1) this.recent = this.recent.slice(old);
   }
 
   /** `hop` stopped capturing at `endNs` (-Infinity: before the trace's first frame): vanishes it explains are taken back. */

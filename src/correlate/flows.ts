@@ -1,5 +1,5 @@
 import type { IpAddress } from '../addresses.js';
-import type { Direction, Encap, Endpoint, FieldValue, IpPacket, Journey, Rejection, RewriteField, Sighting } from '../model.js';
+import type { Direction, Encap, Endpoint, FieldValue, IpPacket, Journey, L4, Rejection, RewriteField, Sighting } from '../model.js';
 import { conversationKey, endpointsOf, isEchoReply, isEchoRequest, isIcmpError, protoName, sameSide, TCP_ACK, TCP_SYN, type Endpoints, type Side } from './keys.js';
 import type { PathModel } from './path.js';
 import { SentEchoes } from './echo-ledger.js';
@@ -352,18 +352,20 @@ function sameWay(a: IpPacket, b: IpPacket): boolean | undefined {
     if (reversed && la.sport === lb.dport && la.dport === lb.sport) return false;
     return undefined;
   }
-  if (la.kind === 'icmp' && lb.kind === 'icmp') {
-    if (la.id !== lb.id) return undefined;
-    // Neither has an echo id (errors, and other ICMP): by the addresses, as an undecoded protocol.
-    if (la.id === undefined) return same;
-    // An echo id names one pinger's conversation: a request and its reply go opposite ways.
-    const sameKind = isEchoRequest(la) === isEchoRequest(lb);
-    if (same && sameKind) return true;
-    if (reversed && !sameKind) return false;
-    return undefined;
-  }
-  if (la.kind === 'other' && lb.kind === 'other') return same;
+  if (la.kind !== lb.kind) return undefined;
+  // ICMP, or a protocol not decoded. Without echo ids (ICMP errors, other ICMP, no header): by the addresses.
+  const id = echoIdOf(la);
+  if (id !== echoIdOf(lb)) return undefined;
+  if (id === undefined) return same;
+  // An echo id names one pinger's conversation: a request and its reply go opposite ways.
+  const sameKind = isEchoRequest(la) === isEchoRequest(lb);
+  if (same && sameKind) return true;
+  if (reversed && !sameKind) return false;
   return undefined;
+}
+
+function echoIdOf(l4: L4): number | undefined {
+  return l4.kind === 'icmp' ? l4.id : undefined;
 }
 
 /** A packet that can only be an answer: a SYN-ACK, an echo reply. */

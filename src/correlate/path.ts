@@ -3,8 +3,7 @@ import type { Hop } from '../model.js';
 
 /** An address as path.json may give it: "198.18.0.2" or "198.18.0.2/24" (undefined: not an address). */
 export function bareAddress(addr: string): IpAddress | undefined {
-  const slash = addr.indexOf('/');
-  return parseAddress(slash < 0 ? addr : addr.slice(0, slash));
+  return parseAddress(addr.split('/')[0]!);
 }
 
 /**
@@ -27,7 +26,6 @@ export class PathModel {
   constructor(readonly hops: Hop[]) {
     this.size = hops.length;
     const roles = hops.map((h) => h.role);
-    const known = roles.some((r) => r !== 'other');
     const priv = new Set<number>();
     hops.forEach((hop, i) => {
       if (hop.role === 'container' || hop.role === 'veth') priv.add(i);
@@ -41,7 +39,8 @@ export class PathModel {
         }
       }
     });
-    if (!known || priv.size === 0) priv.add(0);
+    // No container or veth among the hops (roles unknown, or host mode): the first hop is the traced one's.
+    if (priv.size === 0) priv.add(0);
     if (!roles.includes('container')) {
       for (const a of hops[0]?.addrs ?? []) {
         const value = bareAddress(a);

@@ -1,14 +1,91 @@
 import type { Encap, IpPacket, Sighting } from '../model.js';
-import { matchKey } from './keys.js';
+import { keyHalves, matchKeyHalves } from './keys.js';
 
 /** A packet being followed while later hops may still see it. */
 export interface OpenJourney {
-  key: number;
+  /** The two halves of its match key (keys.ts). */
+  keyA: number;
+  keyB: number;
   sightings: Sighting[];
   /** Bit i set: already seen at hop i (a second sighting there is another packet). */
   hopsSeen: number;
   last: number;
   settled: boolean;
+}
+
+/**
+ * Values by a match key's two 32-bit halves: open addressing with linear probing, and
+ * deletion by shifting the run back (no tombstones). A Map would need the key as one 53-bit
+ * number, a boxed heap number per packet and a slower hash; this table takes the halves as
+ * they come. It grows at half full and never shrinks: its size follows the most journeys
+ * open at once, which the window bounds.
+ */
+export class KeyTable<V> {
+  private keysA = new Int32Array(1024);
+  private keysB = new Int32Array(1024);
+  private values: (V | undefined)[] = new Array<V | undefined>(1024).fill(undefined);
+  private mask = 1023;
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  get(a: number, b: number): V | undefined {
+    const values = this.values;
+    for (let i = a & this.mask; ; i = (i + 1) & this.mask) {
+      const value = values[i];
+      if (value === undefined || (this.keysA[i] === a && this.keysB[i] === b)) return value;
+    }
+  }
+
+  set(a: number, b: number, value: V): void {
+    let i = a & this.mask;
+    while (this.values[i] !== undefined && !(this.keysA[i] === a && this.keysB[i] === b)) i = (i + 1) & this.mask;
+    if (this.values[i] === undefined) {
+      if (2 * (this.count + 1) > this.values.length) {
+        this.grow();
+        this.set(a, b, value);
+        return;
+      }
+      this.count++;
+      this.keysA[i] = a;
+      this.keysB[i] = b;
+    }
+    this.values[i] = value;
+  }
+
+  delete(a: number, b: number): void {
+    const mask = this.mask;
+    let hole = a & mask;
+    for (;;) {
+      if (this.values[hole] === undefined) return;
+      if (this.keysA[hole] === a && this.keysB[hole] === b) break;
+      hole = (hole + 1) & mask;
+    }
+    this.count--;
+    // Move back each later entry of the run whose home slot is not between the hole and it.
+    for (let j = (hole + 1) & mask; this.values[j] !== undefined; j = (j + 1) & mask) {
+      const home = this.keysA[j]! & mask;
+      if (((j - home) & mask) < ((j - hole) & mask)) continue;
+      this.keysA[hole] = this.keysA[j]!;
+      this.keysB[hole] = this.keysB[j]!;
+      this.values[hole] = this.values[j];
+      hole = j;
+    }
+    this.values[hole] = undefined;
+  }
+
+  private grow(): void {
+    const { keysA, keysB, values } = this;
+    const size = values.length * 2;
+    this.keysA = new Int32Array(size);
+    this.keysB = new Int32Array(size);
+    this.values = new Array<V | undefined>(size).fill(undefined);
+    this.mask = size - 1;
+    this.count = 0;
+    for (let i = 0; i < values.length; i++) if (values[i] !== undefined) this.set(keysA[i]!, keysB[i]!, values[i]!);
+  }
 }
 
 /**
@@ -72,7 +149,7 @@ class KeyBucket {
  */
 export class JourneyMatcher {
   /** Open journeys by key: the one journey, or a bucket when several are open at once. */
-  private readonly open = new Map<number, OpenJourney | KeyBucket>();
+  private readonly open = new KeyTable<OpenJourney | KeyBucket>();
   private readonly queue: OpenJourney[] = [];
   private queueHead = 0;
   /** Seen at every hop: nothing more can happen to it, so it is settled at once. */
@@ -88,9 +165,11 @@ export class JourneyMatcher {
   }
 
   add(hop: number, frameSeq: number, t: number, ip: IpPacket, encap: readonly Encap[]): void {
-    const key = matchKey(ip);
+    matchKeyHalves(ip);
+    const keyA = keyHalves[0]!;
+    const keyB = keyHalves[1]!;
     const sighting: Sighting = { hop, frameSeq, t, ip, encap };
-    const held = this.open.get(key);
+    const held = this.open.get(keyA, keyB);
     // Hops past 30 have no bit of their own and are looked up in the sightings.
     const bit = hop < 30 ? 1 << hop : 0;
     const joined = held instanceof KeyBucket ? held.take(hop, t, this.windowNs) : held && this.joins(held, hop, bit, t) ? held : undefined;
@@ -101,13 +180,13 @@ export class JourneyMatcher {
       if (joined.hopsSeen === this.allHops) this.settle(joined, false);
       return;
     }
-    const journey: OpenJourney = { key, sightings: [sighting], hopsSeen: bit, last: t, settled: false };
+    const journey: OpenJourney = { keyA, keyB, sightings: [sighting], hopsSeen: bit, last: t, settled: false };
     if (bit === this.allHops) {
       this.settle(journey, false);
       return;
     }
-    if (held === undefined) this.open.set(key, journey);
-    else this.bucketOf(key, held).hold(journey, hop);
+    if (held === undefined) this.open.set(keyA, keyB, journey);
+    else this.bucketOf(keyA, keyB, held).hold(journey, hop);
     this.queue.push(journey);
   }
 
@@ -118,12 +197,12 @@ export class JourneyMatcher {
   }
 
   /** A second journey of this key opens: the single one moves into a bucket. */
-  private bucketOf(key: number, held: OpenJourney | KeyBucket): KeyBucket {
+  private bucketOf(keyA: number, keyB: number, held: OpenJourney | KeyBucket): KeyBucket {
     if (held instanceof KeyBucket) return held;
     const bucket = new KeyBucket(this.hops);
     bucket.hold(held, -1);
     for (const s of held.sightings) bucket.lacking[s.hop]!.pop();
-    this.open.set(key, bucket);
+    this.open.set(keyA, keyB, bucket);
     return bucket;
   }
 
@@ -168,9 +247,9 @@ export class JourneyMatcher {
   }
 
   private release(journey: OpenJourney): void {
-    const held = this.open.get(journey.key);
-    if (held === journey) this.open.delete(journey.key);
-    else if (held instanceof KeyBucket && held.settled()) this.open.delete(journey.key);
+    const held = this.open.get(journey.keyA, journey.keyB);
+    if (held === journey) this.open.delete(journey.keyA, journey.keyB);
+    else if (held instanceof KeyBucket && held.settled()) this.open.delete(journey.keyA, journey.keyB);
   }
 
   private compact(): void {

@@ -73,15 +73,25 @@ function mixIp(ip: IpPacket, quoted: boolean): void {
   if (!quoted) mix(ip.payloadHash);
 }
 
+/** The two 32-bit halves of the key matchKeyHalves computed last: read them before the next call. */
+export const keyHalves = new Int32Array(2);
+
 /**
- * A 53-bit number naming the packet's NAT-proof identity: two independent 32-bit hashes
- * folded together, so that a Map lookup needs no string building per packet.
+ * The packet's NAT-proof identity as two independent 32-bit hashes, in keyHalves: the
+ * journey matcher's table takes them as they are, with nothing allocated per packet.
  */
-export function matchKey(ip: IpPacket): number {
+export function matchKeyHalves(ip: IpPacket): void {
   ha = 0x811c9dc5;
   hb = 0x050c5d1f;
   mixIp(ip, false);
-  return (fmix(ha) & 0x1fffff) * 0x100000000 + fmix(hb);
+  keyHalves[0] = fmix(ha);
+  keyHalves[1] = fmix(hb);
+}
+
+/** The same identity as one number (53 of the 64 bits), for comparing two packets' keys. */
+export function matchKey(ip: IpPacket): number {
+  matchKeyHalves(ip);
+  return (keyHalves[0]! & 0x1fffff) * 0x100000000 + (keyHalves[1]! >>> 0);
 }
 
 /**

@@ -1,11 +1,10 @@
 import type { Encap, IpPacket, Sighting } from '../model.js';
-import { keyHalves, matchKeyHalves } from './keys.js';
+import { matchKey, sameIdentity } from './keys.js';
 
 /** A packet being followed while later hops may still see it. */
 export interface OpenJourney {
-  /** The two halves of its match key (keys.ts). */
-  keyA: number;
-  keyB: number;
+  /** Its match key (keys.ts): the hash of its identity. */
+  key: number;
   sightings: Sighting[];
   /** Bit i set: already seen at hop i (a second sighting there is another packet). */
   hopsSeen: number;
@@ -14,77 +13,81 @@ export interface OpenJourney {
 }
 
 /**
- * Values by a match key's two 32-bit halves: open addressing with linear probing, and
- * deletion by shifting the run back (no tombstones). A Map would need the key as one 53-bit
- * number, a boxed heap number per packet and a slower hash; this table takes the halves as
- * they come. It grows at half full and never shrinks: its size follows the most journeys
- * open at once, which the window bounds.
+ * Values by a 32-bit hash, each holding the key it was found by (`keyOf`): open addressing
+ * with linear probing, and deletion by shifting the run back (no tombstones). A lookup walks
+ * the values of equal hash and asks `same` whether one is the probe's: two keys whose hashes
+ * collide stay apart. Nothing is allocated per lookup, as a Map keyed by the identity would
+ * need (a string, or a number too wide for a small integer). It grows at half full and never
+ * shrinks: its size follows the most values held at once.
  */
-export class KeyTable<V> {
-  private keysA = new Int32Array(1024);
-  private keysB = new Int32Array(1024);
+export class KeyTable<V, K> {
+  private hashes = new Int32Array(1024);
   private values: (V | undefined)[] = new Array<V | undefined>(1024).fill(undefined);
   private mask = 1023;
   private count = 0;
+
+  constructor(private readonly same: (value: V, key: K) => boolean) {}
 
   get size(): number {
     return this.count;
   }
 
-  get(a: number, b: number): V | undefined {
+  /** The value held for `key`, whose hash is `hash`. */
+  get(hash: number, key: K): V | undefined {
     const values = this.values;
-    for (let i = a & this.mask; ; i = (i + 1) & this.mask) {
+    for (let i = hash & this.mask; ; i = (i + 1) & this.mask) {
       const value = values[i];
-      if (value === undefined || (this.keysA[i] === a && this.keysB[i] === b)) return value;
+      if (value === undefined || (this.hashes[i] === hash && this.same(value, key))) return value;
     }
   }
 
-  set(a: number, b: number, value: V): void {
-    let i = a & this.mask;
-    while (this.values[i] !== undefined && !(this.keysA[i] === a && this.keysB[i] === b)) i = (i + 1) & this.mask;
-    if (this.values[i] === undefined) {
-      if (2 * (this.count + 1) > this.values.length) {
-        this.grow();
-        this.set(a, b, value);
-        return;
-      }
-      this.count++;
-      this.keysA[i] = a;
-      this.keysB[i] = b;
-    }
+  /** Holds `value` under `hash`: its key must not be held yet. */
+  add(hash: number, value: V): void {
+    if (2 * (this.count + 1) > this.values.length) this.grow();
+    let i = hash & this.mask;
+    while (this.values[i] !== undefined) i = (i + 1) & this.mask;
+    this.count++;
+    this.hashes[i] = hash;
     this.values[i] = value;
   }
 
-  delete(a: number, b: number): void {
+  /** Puts `value` where `held` (held under `hash`) was. */
+  replace(hash: number, held: V, value: V): void {
+    this.values[this.slotOf(hash, held)] = value;
+  }
+
+  /** Lets go of `held`, held under `hash`. */
+  delete(hash: number, held: V): void {
     const mask = this.mask;
-    let hole = a & mask;
-    for (;;) {
-      if (this.values[hole] === undefined) return;
-      if (this.keysA[hole] === a && this.keysB[hole] === b) break;
-      hole = (hole + 1) & mask;
-    }
+    let hole = this.slotOf(hash, held);
     this.count--;
-    // Move back each later entry of the run whose home slot is not between the hole and it.
+    // Move back each later value of the run whose home slot is not between the hole and it.
     for (let j = (hole + 1) & mask; this.values[j] !== undefined; j = (j + 1) & mask) {
-      const home = this.keysA[j]! & mask;
+      const home = this.hashes[j]! & mask;
       if (((j - home) & mask) < ((j - hole) & mask)) continue;
-      this.keysA[hole] = this.keysA[j]!;
-      this.keysB[hole] = this.keysB[j]!;
+      this.hashes[hole] = this.hashes[j]!;
       this.values[hole] = this.values[j];
       hole = j;
     }
     this.values[hole] = undefined;
   }
 
+  private slotOf(hash: number, held: V): number {
+    for (let i = hash & this.mask; ; i = (i + 1) & this.mask) {
+      const value = this.values[i];
+      if (value === held) return i;
+      if (value === undefined) throw new Error('KeyTable: the value is not held');
+    }
+  }
+
   private grow(): void {
-    const { keysA, keysB, values } = this;
+    const { hashes, values } = this;
     const size = values.length * 2;
-    this.keysA = new Int32Array(size);
-    this.keysB = new Int32Array(size);
+    this.hashes = new Int32Array(size);
     this.values = new Array<V | undefined>(size).fill(undefined);
     this.mask = size - 1;
     this.count = 0;
-    for (let i = 0; i < values.length; i++) if (values[i] !== undefined) this.set(keysA[i]!, keysB[i]!, values[i]!);
+    for (let i = 0; i < values.length; i++) if (values[i] !== undefined) this.add(hashes[i]!, values[i]!);
   }
 }
 
@@ -102,7 +105,11 @@ class KeyBucket {
   /** Journeys the lists hold, settled or not: the lists are swept when most of them are settled. */
   held = 0;
 
-  constructor(hops: number) {
+  constructor(
+    hops: number,
+    /** The packet every journey of the bucket is (its first journey's first sighting). */
+    readonly ip: IpPacket,
+  ) {
     this.lacking = Array.from({ length: hops }, () => []);
   }
 
@@ -149,7 +156,7 @@ class KeyBucket {
  */
 export class JourneyMatcher {
   /** Open journeys by key: the one journey, or a bucket when several are open at once. */
-  private readonly open = new KeyTable<OpenJourney | KeyBucket>();
+  private readonly open = new KeyTable<OpenJourney | KeyBucket, IpPacket>((held, ip) => sameIdentity(held instanceof KeyBucket ? held.ip : held.sightings[0]!.ip, ip));
   private readonly queue: OpenJourney[] = [];
   private queueHead = 0;
   /** Seen at every hop: nothing more can happen to it, so it is settled at once. */
@@ -165,11 +172,9 @@ export class JourneyMatcher {
   }
 
   add(hop: number, frameSeq: number, t: number, ip: IpPacket, encap: readonly Encap[]): void {
-    matchKeyHalves(ip);
-    const keyA = keyHalves[0]!;
-    const keyB = keyHalves[1]!;
+    const key = matchKey(ip);
     const sighting: Sighting = { hop, frameSeq, t, ip, encap };
-    const held = this.open.get(keyA, keyB);
+    const held = this.open.get(key, ip);
     // Hops past 30 have no bit of their own and are looked up in the sightings.
     const bit = hop < 30 ? 1 << hop : 0;
     const joined = held instanceof KeyBucket ? held.take(hop, t, this.windowNs) : held && this.joins(held, hop, bit, t) ? held : undefined;
@@ -180,13 +185,13 @@ export class JourneyMatcher {
       if (joined.hopsSeen === this.allHops) this.settle(joined, false);
       return;
     }
-    const journey: OpenJourney = { keyA, keyB, sightings: [sighting], hopsSeen: bit, last: t, settled: false };
+    const journey: OpenJourney = { key, sightings: [sighting], hopsSeen: bit, last: t, settled: false };
     if (bit === this.allHops) {
       this.settle(journey, false);
       return;
     }
-    if (held === undefined) this.open.set(keyA, keyB, journey);
-    else this.bucketOf(keyA, keyB, held).hold(journey, hop);
+    if (held === undefined) this.open.add(key, journey);
+    else this.bucketOf(key, held).hold(journey, hop);
     this.queue.push(journey);
   }
 
@@ -197,12 +202,12 @@ export class JourneyMatcher {
   }
 
   /** A second journey of this key opens: the single one moves into a bucket. */
-  private bucketOf(keyA: number, keyB: number, held: OpenJourney | KeyBucket): KeyBucket {
+  private bucketOf(key: number, held: OpenJourney | KeyBucket): KeyBucket {
     if (held instanceof KeyBucket) return held;
-    const bucket = new KeyBucket(this.hops);
+    const bucket = new KeyBucket(this.hops, held.sightings[0]!.ip);
     bucket.hold(held, -1);
     for (const s of held.sightings) bucket.lacking[s.hop]!.pop();
-    this.open.set(keyA, keyB, bucket);
+    this.open.replace(key, held, bucket);
     return bucket;
   }
 
@@ -247,9 +252,9 @@ export class JourneyMatcher {
   }
 
   private release(journey: OpenJourney): void {
-    const held = this.open.get(journey.keyA, journey.keyB);
-    if (held === journey) this.open.delete(journey.keyA, journey.keyB);
-    else if (held instanceof KeyBucket && held.settled()) this.open.delete(journey.keyA, journey.keyB);
+    const held = this.open.get(journey.key, journey.sightings[0]!.ip);
+    if (held === journey) this.open.delete(journey.key, journey);
+    else if (held instanceof KeyBucket && held.settled()) this.open.delete(journey.key, held);
   }
 
   private compact(): void {

@@ -72,6 +72,10 @@ export class KeyTable<V, K> {
     this.values[hole] = undefined;
   }
 
+  forEach(fn: (value: V) => void): void {
+    for (const value of this.values) if (value !== undefined) fn(value);
+  }
+
   private slotOf(hash: number, held: V): number {
     for (let i = hash & this.mask; ; i = (i + 1) & this.mask) {
       const value = this.values[i];
@@ -157,7 +161,8 @@ class KeyBucket {
 export class JourneyMatcher {
   /** Open journeys by key: the one journey, or a bucket when several are open at once. */
   private readonly open = new KeyTable<OpenJourney | KeyBucket, IpPacket>((held, ip) => sameIdentity(held instanceof KeyBucket ? held.ip : held.sightings[0]!.ip, ip));
-  private readonly queue: OpenJourney[] = [];
+  /** Journeys in the order they began; a slot is emptied as its journey leaves the head, so a settled journey is not kept until the array is cut. */
+  private readonly queue: (OpenJourney | undefined)[] = [];
   private queueHead = 0;
   /** Seen at every hop: nothing more can happen to it, so it is settled at once. */
   private readonly allHops: number;
@@ -195,6 +200,20 @@ export class JourneyMatcher {
     this.queue.push(journey);
   }
 
+  /**
+   * What the matcher holds, for the tests of its memory bound: keys with open journeys, entries
+   * of the buckets' per-hop lists (settled journeys too, until a sweep), the journeys the settle
+   * queue holds, and the slots of its array.
+   */
+  holding(): { keys: number; listed: number; queued: number; queueSlots: number } {
+    let listed = 0;
+    this.open.forEach((held) => {
+      if (held instanceof KeyBucket) for (const list of held.lacking) listed += list.length;
+    });
+    const queued = this.queue.filter((journey) => journey !== undefined).length;
+    return { keys: this.open.size, listed, queued, queueSlots: this.queue.length };
+  }
+
   /** Whether a sighting at `hop` at time `t` continues this journey. */
   private joins(journey: OpenJourney, hop: number, bit: number, t: number): boolean {
     const seen = bit !== 0 ? (journey.hopsSeen & bit) !== 0 : journey.sightings.some((x) => x.hop === hop);
@@ -214,7 +233,7 @@ export class JourneyMatcher {
   /** Settles every journey whose window has passed by `now`. */
   advance(now: number): void {
     while (this.queueHead < this.queue.length) {
-      const journey = this.queue[this.queueHead];
+      const journey = this.queue[this.queueHead]!;
       if (!journey.settled && now - journey.last <= this.windowNs) break;
       this.settleHead(false);
     }
@@ -226,21 +245,22 @@ export class JourneyMatcher {
    * its journey settled (journeys are queued in the order their first frame came).
    */
   oldestOpen(): Sighting | undefined {
-    for (let i = this.queueHead; i < this.queue.length; i++) if (!this.queue[i].settled) return this.queue[i].sightings[0];
+    for (let i = this.queueHead; i < this.queue.length; i++) if (!this.queue[i]!.settled) return this.queue[i]!.sightings[0];
     return undefined;
   }
 
   /** End of the trace: whatever is still open was in flight when the capture stopped. */
   drain(now: number): void {
     while (this.queueHead < this.queue.length) {
-      const journey = this.queue[this.queueHead];
+      const journey = this.queue[this.queueHead]!;
       this.settleHead(now - journey.last <= this.windowNs);
     }
     this.compact();
   }
 
   private settleHead(inFlight: boolean): void {
-    const journey = this.queue[this.queueHead++];
+    const journey = this.queue[this.queueHead]!;
+    this.queue[this.queueHead++] = undefined;
     if (!journey.settled) this.settle(journey, inFlight);
   }
 

@@ -1,10 +1,11 @@
-// KeyTable (src/correlate/journeys.ts) holds the open journeys by their match key's hash and
+// KeyTable (src/correlate/key-table.ts) holds the open journeys by their match key's hash and
 // tells keys apart by comparing them: the same answers as a Map keyed by the key itself, over
 // seeded operations whose keys are hashed to a handful of values on purpose, so that many keys
 // share a hash, long probe runs form, wrap around the end of the table, and are shifted back
 // on delete.
 import { describe, expect, it } from 'vitest';
-import { JourneyMatcher, KeyTable } from '../../src/correlate/journeys.js';
+import { JourneyMatcher } from '../../src/correlate/journeys.js';
+import { KeyTable } from '../../src/correlate/key-table.js';
 import { matchKey, sameIdentity } from '../../src/correlate/keys.js';
 import type { IpPacket } from '../../src/model.js';
 

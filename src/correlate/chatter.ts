@@ -7,9 +7,10 @@ const isNeighbourOrListener = (type: number) => type >= 130 && type <= 143;
 
 /** Neighbour discovery, MLD and link-local multicast (ff02::/16, 224.0.0.0/24): the link talking to itself. */
 export function isLinkChatter(ip: IpPacket): boolean {
-  if (ip.version === 6) {
+  // An IPv6 address is a bigint, an IPv4 one a number.
+  if (typeof ip.dst === 'bigint') {
     if (ip.l4.kind === 'icmp' && isNeighbourOrListener(ip.l4.type)) return true;
-    return typeof ip.dst === 'bigint' && ip.dst >> 112n === 0xff02n;
+    return ip.dst >> 112n === 0xff02n;
   }
-  return typeof ip.dst === 'number' && Math.floor(ip.dst / 256) === 0xe00000;
+  return Math.floor(ip.dst / 256) === 0xe00000;
 }

@@ -1,4 +1,4 @@
-import { REWRITE_FIELDS, type FieldValue, type IpPacket, type RewriteField } from '../model.js';
+import { REWRITE_FIELDS, type FieldValue, type IpPacket, type L4, type RewriteField } from '../model.js';
 
 // How a rewrite is detected, written once: the report's rewrites (account.ts) and the TUI
 // timeline's marks both ask here. Hot path: a bit mask, no allocation per packet.
@@ -13,21 +13,33 @@ export function rewrittenFields(a: IpPacket, b: IpPacket): number {
   if ((la.kind === 'tcp' || la.kind === 'udp') && (lb.kind === 'tcp' || lb.kind === 'udp')) {
     if (la.sport !== lb.sport) mask |= 4;
     if (la.dport !== lb.dport) mask |= 8;
-  } else if (la.kind === 'icmp' && lb.kind === 'icmp' && la.id !== undefined && lb.id !== undefined && la.id !== lb.id) {
-    mask |= 16;
+  } else {
+    const ida = rewritable(la).id;
+    const idb = rewritable(lb).id;
+    if (ida !== undefined && idb !== undefined && ida !== idb) mask |= 16;
   }
   return mask;
 }
 
+/** The ports and echo id a rewrite can change, as any transport header has them (undefined where it has none). */
+interface Rewritable {
+  readonly kind: L4['kind'];
+  readonly sport?: number;
+  readonly dport?: number;
+  readonly id?: number;
+}
+
+const rewritable = (l4: L4): Rewritable => l4;
+
 /** A rewrite field's value in a packet (undefined where the packet has no such field). */
 export function fieldValue(ip: IpPacket, field: RewriteField): FieldValue | undefined {
-  const l4 = ip.l4;
+  const l4 = rewritable(ip.l4);
   switch (field) {
     case 'src': return ip.src;
     case 'dst': return ip.dst;
-    case 'sport': return l4.kind === 'tcp' || l4.kind === 'udp' ? l4.sport : undefined;
-    case 'dport': return l4.kind === 'tcp' || l4.kind === 'udp' ? l4.dport : undefined;
-    case 'icmp-id': return l4.kind === 'icmp' ? l4.id : undefined;
+    case 'sport': return l4.sport;
+    case 'dport': return l4.dport;
+    case 'icmp-id': return l4.id;
   }
 }
 

@@ -1,0 +1,75 @@
+// Shared by the live tests that run the command line in-process (main() of src/cli.ts) against
+// the real Docker lab, so that StrykerJS's mutants of src/commands are seen (a spawned
+// bin/hoptrace.js runs dist/, not the mutated sources; `npm run mutation:lab`).
+//
+// Two things differ from a run of bin/hoptrace.js, and only these:
+// - stdout's blocking writer keeps the text (the test file mocks src/render/stdout.js with
+//   `keptStdout`), and stderr is spied on;
+// - the capture helper is spawned from dist/ (`helperFromDist`): src/ has helper.ts, which node
+//   cannot run, and the helper is not what is under test. Its protocol is the same code.
+// Docker, the namespaces, libpcap and the traffic are the real lab's.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { vi } from 'vitest';
+import { ROOT, type LabEnv } from './support.js';
+
+/** The argv of a child with the source tree's helper path replaced by the built one. */
+export function helperFromDist(args: string[]): string[] {
+  const source = join('src', 'capture', 'live', 'helper.js');
+  return args.map((arg) => {
+    if (!arg.endsWith(source)) return arg;
+    const built = join(arg.slice(0, -source.length), 'dist', 'capture', 'live', 'helper.js');
+    // StrykerJS's sandbox may not hold dist/: then the worktree's own build.
+    return existsSync(built) ? built : join(ROOT, 'dist', 'capture', 'live', 'helper.js');
+  });
+}
+
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** What main() wrote: the blocking writer's text (mocked by the test file) and stderr. */
+export interface Written {
+  stdout: string[];
+}
+
+/**
+ * Runs `hoptrace <args>` in-process with DOCKER_HOST set to the lab's. process.argv is what a
+ * user's would be (the trace's description and "sudo ..." lines are made from it).
+ */
+export async function runInProcess(written: Written, lab: LabEnv, args: string[], during?: () => void | Promise<void>): Promise<Run> {
+  const { main } = await import('../../src/cli.js');
+  written.stdout = [];
+  const stderr: string[] = [];
+  const argv = process.argv;
+  process.argv = ['node', '/usr/local/bin/hoptrace', ...args];
+  vi.stubEnv('NO_COLOR', '1');
+  vi.stubEnv('DOCKER_HOST', lab.dockerHost);
+  const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (stderr.push(String(chunk)), true));
+  try {
+    const running = main(['node', 'hoptrace', ...args]);
+    await during?.();
+    const code = await running;
+    return { code, stdout: written.stdout.join(''), stderr: stderr.join('') };
+  } finally {
+    spy.mockRestore();
+    vi.unstubAllEnvs();
+    process.argv = argv;
+  }
+}
+
+/** The host-side name of a container's veth in the lab (its eth0's peer, by ifindex). */
+export function vethOf(lab: LabEnv, container: string): string {
+  const pid = execFileSync(lab.dockerCli, ['-H', lab.dockerHost, 'inspect', '-f', '{{.State.Pid}}', container]).toString().trim();
+  const eth0 = JSON.parse(execFileSync('nsenter', [`--net=/proc/${pid}/ns/net`, 'ip', '-j', 'link', 'show', 'eth0']).toString()) as { link_index: number }[];
+  const links = JSON.parse(execFileSync('ip', ['-n', lab.nsHost, '-j', 'link', 'show']).toString()) as { ifindex: number; ifname: string }[];
+  const peer = links.find((l) => l.ifindex === eth0[0]!.link_index);
+  if (!peer) throw new Error(`no veth of ${container} in ${lab.nsHost}`);
+  return peer.ifname;
+}
+
+/** Resolves after `ms` milliseconds. */
+export const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

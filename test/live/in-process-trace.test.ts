@@ -1,0 +1,129 @@
+// The live commands run in-process (main() of src/cli.ts) against the real Docker lab: root,
+// a real dockerd, real captures on every hop, real traffic to the lab's outside host. What the
+// user sees is asserted whole: the report, the lines on stderr, the exit code. These are the
+// runs that let StrykerJS see the live glue of src/commands (`npm run mutation:lab`).
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { buildCli, labUp, removeContainers, runContainer, skipReason, type LabEnv } from './support.js';
+import { runInProcess, vethOf, type Written } from './in-process-support.js';
+
+const written = vi.hoisted((): Written => ({ stdout: [] }));
+vi.mock('../../src/render/stdout.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../src/render/stdout.js')>();
+  return { ...real, blockingWriter: () => ({ write: (text: string) => void written.stdout.push(text), failure: undefined }) };
+});
+vi.mock('../../src/capture/live/parent-death.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../src/capture/live/parent-death.js')>();
+  const { helperFromDist } = await import('./in-process-support.js');
+  return { ...real, diesWithParent: (file: string, args: string[]) => real.diesWithParent(file, helperFromDist(args)) };
+});
+
+const skip = skipReason();
+const NAME = `htl-${process.pid}-inproc`;
+
+describe.skipIf(skip)(`live commands in-process${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  let lab: LabEnv;
+  let ip = '';
+  let veth = '';
+  let hops = '';
+  const records: string[] = [];
+  beforeAll(() => {
+    buildCli();
+    lab = labUp();
+    ip = runContainer(lab, NAME);
+    veth = vethOf(lab, NAME);
+    hops = `${NAME} eth0, ${veth}, docker0, eth0`;
+  });
+  afterAll(() => {
+    removeContainers(lab, NAME);
+    for (const dir of records) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('ping --json: the SNAT between docker0 and eth0, every packet on every hop, exit 0', async () => {
+    const run = await runInProcess(written, lab, ['ping', NAME, lab.outsideAddr, '--count', '2', '--interval', '0.1', '--json']);
+    expect(run.stderr).toBe('hoptrace: 2 of 2 echo requests sent, 2 replies\n');
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout);
+    expect(report.hops.map((h: { name: string }) => h.name)).toEqual([`${NAME} eth0`, veth, 'docker0', 'eth0']);
+    expect(report.hops.map((h: { kernel?: unknown }) => h.kernel)).toEqual(Array(4).fill({ received: 4, dropped: 0, ifDropped: 0 }));
+    expect(report.summary.packetsPerHop).toEqual([4, 4, 4, 4]);
+    expect(report.summary.warnings).toEqual([]);
+    expect(report.flows).toHaveLength(1);
+    const flow = report.flows[0];
+    expect(flow).toMatchObject({ proto: 'icmp', initiator: ip, responder: lab.outsideAddr, verdict: 'ok', reached: 'eth0', dropBetween: null });
+    expect(flow.rewrites.map(({ cause: _c, ...r }: { cause?: unknown }) => r)).toEqual([
+      { between: ['docker0', 'eth0'], direction: 'request', field: 'src', from: ip, to: lab.uplinkAddr },
+      { between: ['eth0', 'docker0'], direction: 'reply', field: 'dst', from: lab.uplinkAddr, to: ip },
+    ]);
+    // The causes come from the host read around the trace: the MASQUERADE rule.
+    expect(JSON.stringify(flow.rewrites[0].cause)).toContain('-A POSTROUTING -s 198.18.0.0/24 ! -o docker0 -j MASQUERADE');
+  });
+
+  it('ping --text -v: the capture line, the notes, the traffic line and the flow line on stderr; the report on stdout', async () => {
+    const run = await runInProcess(written, lab, ['ping', NAME, lab.outsideAddr, '--count', '2', '--interval', '0.1', '--text', '-v']);
+    expect(run.code).toBe(0);
+    const filter = 'host 198.18.0.2 and (icmp or (icmp6 and icmp6[0] < 130))'.replace('198.18.0.2', ip);
+    const lines = run.stderr.split('\n');
+    expect(lines[0]).toBe(`hoptrace: capturing on ${hops} (Ctrl-C to stop)`);
+    expect(lines.filter((l) => l.startsWith('hoptrace: note: capture filter'))).toEqual([
+      `hoptrace: note: capture filter at ${NAME} eth0: ${filter}`,
+      `hoptrace: note: capture filter at ${veth}: ${filter}`,
+      `hoptrace: note: capture filter at docker0: ${filter}`,
+      `hoptrace: note: capture filter at eth0: (icmp or (icmp6 and icmp6[0] < 130)) and (host ${lab.outsideAddr} or host ${ip} or (dst host ${lab.uplinkAddr} or dst host ${lab.uplinkAddr6}))`,
+    ]);
+    expect(lines.slice(-3)).toEqual(['hoptrace: 2 of 2 echo requests sent, 2 replies', `flow 1: icmp ${ip} -> ${lab.outsideAddr}: ok (2 requests, 2 replies)`, '']);
+    const out = run.stdout.split('\n');
+    expect(out[0]).toBe(`path: 1. ${NAME} eth0 (${ip})  2. ${veth}  3. docker0 (198.18.0.1)  4. eth0 (${lab.uplinkAddr}, ${lab.uplinkAddr6})`);
+    expect(out).toContain(`flow 1: icmp ${ip} -> ${lab.outsideAddr}: ok (2 requests, 2 replies)`);
+    expect(out).toContain(`       | SNAT src ${ip} -> ${lab.uplinkAddr} between docker0 and eth0`);
+    expect(out).toContain('  verdict: ok: requests reached eth0 and the answers came back.');
+    expect(out.slice(-2)).toEqual(['1 flow, 0 not ok', '']);
+  });
+
+  it('tcp to a port nobody listens on: rejected beyond eth0, exit 1, and --record writes the trace that replays to the same report', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ht-inproc-'));
+    records.push(dir);
+    const record = join(dir, 'trace');
+    const run = await runInProcess(written, lab, ['tcp', NAME, `${lab.outsideAddr}:9`, '--timeout', '1', '--json', '--record', record]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(new RegExp(`^hoptrace: TCP connect to ${lab.outsideAddr}:9: refused after \\d+(\\.\\d)? ms\n$`));
+    const report = JSON.parse(run.stdout);
+    expect(report.flows).toHaveLength(1);
+    expect(report.flows[0]).toMatchObject({ proto: 'tcp', responder: `${lab.outsideAddr}:9`, verdict: 'rejected', reached: 'eth0' });
+    expect(report.flows[0].initiator).toMatch(new RegExp(`^${ip.replaceAll('.', '\\.')}:\\d+$`));
+    expect(report.flows[0].findings).toEqual([
+      { code: 'rejected', count: 1, answer: { kind: 'tcp-reset', from: lab.outsideAddr }, side: 'beyond', beyond: 'eth0', message: `TCP reset from ${lab.outsideAddr}, beyond eth0, answered the request` },
+    ]);
+    expect(readdirSync(record).sort()).toEqual([`01-${NAME}-eth0.pcap`, `02-${veth}.pcap`, '03-docker0.pcap', '04-eth0.pcap', 'host.json', 'path.json']);
+    const { description } = JSON.parse(readFileSync(join(record, 'path.json'), 'utf8'));
+    expect(description).toMatch(
+      new RegExp(`^hoptrace tcp ${NAME} ${lab.outsideAddr}:9 --timeout 1 --json --record ${record}: container ${NAME} \\([0-9a-f]{12}\\) to ${lab.outsideAddr}, recorded live \\(kernel timestamps of each hop's capture\\)$`),
+    );
+    const replayed = await runInProcess(written, lab, ['replay', record, '--json']);
+    expect(replayed.code).toBe(1);
+    // The same flow; its times count from the first packet of the recording, not from the start of the capture.
+    const untimed = ({ firstSeen: _first, lastSeen: _last, ...flow }: { firstSeen: number; lastSeen: number }) => flow;
+    expect(JSON.parse(replayed.stdout).flows.map(untimed)).toEqual(report.flows.map(untimed));
+  });
+
+  it('watch --text until SIGTERM: the flow of the traffic sent meanwhile, its report, exit 0', async () => {
+    let stderrSeen = '';
+    const run = await runInProcess(written, lab, ['watch', NAME, 'icmp', '--text'], async () => {
+      const deadline = Date.now() + 30_000;
+      // Sent once every hop captures (the capture line), then the watch is stopped as by `kill`.
+      while (!stderrSeen.includes('capturing on') && Date.now() < deadline) {
+        stderrSeen = (process.stderr.write as unknown as { mock: { calls: unknown[][] } }).mock.calls.map((c) => String(c[0])).join('');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      execFileSync(lab.dockerCli, ['-H', lab.dockerHost, 'exec', NAME, 'ping', '-c', '1', '-W', '2', lab.outsideAddr]);
+      process.emit('SIGTERM');
+    });
+    expect(stderrSeen).toContain(`hoptrace: capturing on ${hops} (Ctrl-C to stop)\n`);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`flow 1: icmp ${ip} -> ${lab.outsideAddr}: ok (1 request, 1 reply)\n`);
+    expect(run.stdout.split('\n').slice(-2)).toEqual(['1 flow, 0 not ok', '']);
+  });
+});

@@ -9,19 +9,22 @@
 //   cannot run, and the helper is not what is under test. Its protocol is the same code.
 // Docker, the namespaces, libpcap and the traffic are the real lab's.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { vi } from 'vitest';
-import { ROOT, type LabEnv } from './support.js';
+import { buildCli, type LabEnv } from './support.js';
+
+/** dist/ up to date for the helper (not under StrykerJS, whose sandbox holds instrumented sources). */
+export function buildHelper(): void {
+  if (!process.env.HT_DIST_HELPER) buildCli();
+}
 
 /** The argv of a child with the source tree's helper path replaced by the built one. */
 export function helperFromDist(args: string[]): string[] {
   const source = join('src', 'capture', 'live', 'helper.js');
   return args.map((arg) => {
     if (!arg.endsWith(source)) return arg;
-    const built = join(arg.slice(0, -source.length), 'dist', 'capture', 'live', 'helper.js');
-    // StrykerJS's sandbox may not hold dist/: then the worktree's own build.
-    return existsSync(built) ? built : join(ROOT, 'dist', 'capture', 'live', 'helper.js');
+    // Under StrykerJS the worktree's build (stryker.lab.config.mjs): the sandbox's sources are instrumented.
+    return process.env.HT_DIST_HELPER ?? join(arg.slice(0, -source.length), 'dist', 'capture', 'live', 'helper.js');
   });
 }
 

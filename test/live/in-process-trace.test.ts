@@ -1,14 +1,14 @@
 // The live commands run in-process (main() of src/cli.ts) against the real Docker lab: root,
 // a real dockerd, real captures on every hop, real traffic to the lab's outside host. What the
 // user sees is asserted whole: the report, the lines on stderr, the exit code. These are the
-// runs that let StrykerJS see the live glue of src/commands (`npm run mutation:lab`).
+// runs that let StrykerJS see the live glue of src/commands (`npx stryker run stryker.lab.config.mjs`).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { buildCli, labUp, removeContainers, runContainer, skipReason, type LabEnv } from './support.js';
-import { runInProcess, vethOf, type Written } from './in-process-support.js';
+import { labUp, removeContainers, runContainer, skipReason, type LabEnv } from './support.js';
+import { buildHelper, runInProcess, vethOf, type Written } from './in-process-support.js';
 
 const written = vi.hoisted((): Written => ({ stdout: [] }));
 vi.mock('../../src/render/stdout.js', async (importOriginal) => {
@@ -31,7 +31,7 @@ describe.skipIf(skip)(`live commands in-process${skip ? ` (skipped: ${skip})` : 
   let hops = '';
   const records: string[] = [];
   beforeAll(() => {
-    buildCli();
+    buildHelper();
     lab = labUp();
     ip = runContainer(lab, NAME);
     veth = vethOf(lab, NAME);

@@ -74,5 +74,13 @@ export function vethOf(lab: LabEnv, container: string): string {
   return peer.ifname;
 }
 
-/** Resolves after `ms` milliseconds. */
-export const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** During runInProcess: what stderr has been told so far, once it includes `text` `times` times (polled, not slept on). */
+export async function stderrIncludes(text: string, timeoutMs: number, times = 1): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const seen = (process.stderr.write as unknown as { mock: { calls: unknown[][] } }).mock.calls.map((c) => String(c[0])).join('');
+    if (seen.split(text).length > times) return seen;
+    if (Date.now() > deadline) throw new Error(`stderr did not say '${text}' within ${timeoutMs} ms: ${seen}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { labUp, removeContainers, runContainer, skipReason, type LabEnv } from './support.js';
-import { buildHelper, runInProcess, vethOf, type Written } from './in-process-support.js';
+import { buildHelper, runInProcess, stderrIncludes, vethOf, type Written } from './in-process-support.js';
 
 const written = vi.hoisted((): Written => ({ stdout: [] }));
 vi.mock('../../src/render/stdout.js', async (importOriginal) => {
@@ -20,6 +20,18 @@ vi.mock('../../src/capture/live/parent-death.js', async (importOriginal) => {
   const { helperFromDist } = await import('./in-process-support.js');
   return { ...real, diesWithParent: (file: string, args: string[]) => real.diesWithParent(file, helperFromDist(args)) };
 });
+
+// The Ink UI itself is tested in test/tui; here only what the live trace hands it: the report
+// it shows once the capture ends (with the host's causes), and the lines kept until it is gone.
+const tui = vi.hoisted(() => ({ shown: [] as unknown[], stderrWhileShown: [] as number[] }));
+vi.mock('../../src/render/tui/index.js', () => ({
+  runTui: async (session: { report: Promise<unknown> }) => {
+    const report = await session.report;
+    tui.shown.push(report);
+    tui.stderrWhileShown.push((process.stderr.write as unknown as { mock: { calls: unknown[] } }).mock.calls.length);
+    return report;
+  },
+}));
 
 const skip = skipReason();
 const NAME = `htl-${process.pid}-inproc`;
@@ -87,7 +99,8 @@ describe.skipIf(skip)(`live commands in-process${skip ? ` (skipped: ${skip})` : 
     const dir = mkdtempSync(join(tmpdir(), 'ht-inproc-'));
     records.push(dir);
     const record = join(dir, 'trace');
-    const run = await runInProcess(written, lab, ['tcp', NAME, `${lab.outsideAddr}:9`, '--timeout', '1', '--json', '--record', record]);
+    const pcapng = join(dir, 'trace.pcapng');
+    const run = await runInProcess(written, lab, ['tcp', NAME, `${lab.outsideAddr}:9`, '--timeout', '1', '--json', '--record', record, '--pcapng', pcapng]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(new RegExp(`^hoptrace: TCP connect to ${lab.outsideAddr}:9: refused after \\d+(\\.\\d)? ms\n$`));
     const report = JSON.parse(run.stdout);
@@ -100,30 +113,87 @@ describe.skipIf(skip)(`live commands in-process${skip ? ` (skipped: ${skip})` : 
     expect(readdirSync(record).sort()).toEqual([`01-${NAME}-eth0.pcap`, `02-${veth}.pcap`, '03-docker0.pcap', '04-eth0.pcap', 'host.json', 'path.json']);
     const { description } = JSON.parse(readFileSync(join(record, 'path.json'), 'utf8'));
     expect(description).toMatch(
-      new RegExp(`^hoptrace tcp ${NAME} ${lab.outsideAddr}:9 --timeout 1 --json --record ${record}: container ${NAME} \\([0-9a-f]{12}\\) to ${lab.outsideAddr}, recorded live \\(kernel timestamps of each hop's capture\\)$`),
+      new RegExp(`^hoptrace tcp ${NAME} ${lab.outsideAddr}:9 --timeout 1 --json --record ${record} --pcapng ${pcapng}: container ${NAME} \\([0-9a-f]{12}\\) to ${lab.outsideAddr}, recorded live \\(kernel timestamps of each hop's capture\\)$`),
     );
     const replayed = await runInProcess(written, lab, ['replay', record, '--json']);
     expect(replayed.code).toBe(1);
     // The same flow; its times count from the first packet of the recording, not from the start of the capture.
     const untimed = ({ firstSeen: _first, lastSeen: _last, ...flow }: { firstSeen: number; lastSeen: number }) => flow;
     expect(JSON.parse(replayed.stdout).flows.map(untimed)).toEqual(report.flows.map(untimed));
+    // The pcapng carries the hops and the host's state: replayed alone, the same text report as the directory.
+    const fromDir = await runInProcess(written, lab, ['replay', record, '--text']);
+    const fromPcapng = await runInProcess(written, lab, ['replay', pcapng, '--text']);
+    expect(fromDir.stdout).toContain('why: source rewritten by a rule in chain POSTROUTING of table nat');
+    expect(fromPcapng.stdout).toBe(fromDir.stdout);
   });
 
-  it('watch --text until SIGTERM: the flow of the traffic sent meanwhile, its report, exit 0', async () => {
+  it('watch --text without a filter until SIGTERM: the uplink note, the flow of the traffic sent meanwhile, its report, exit 0', async () => {
     let stderrSeen = '';
-    const run = await runInProcess(written, lab, ['watch', NAME, 'icmp', '--text'], async () => {
-      const deadline = Date.now() + 30_000;
+    const run = await runInProcess(written, lab, ['watch', NAME, '--text'], async () => {
       // Sent once every hop captures (the capture line), then the watch is stopped as by `kill`.
-      while (!stderrSeen.includes('capturing on') && Date.now() < deadline) {
-        stderrSeen = (process.stderr.write as unknown as { mock: { calls: unknown[][] } }).mock.calls.map((c) => String(c[0])).join('');
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      stderrSeen = await stderrIncludes('capturing on', 30_000);
       execFileSync(lab.dockerCli, ['-H', lab.dockerHost, 'exec', NAME, 'ping', '-c', '1', '-W', '2', lab.outsideAddr]);
       process.emit('SIGTERM');
     });
     expect(stderrSeen).toContain(`hoptrace: capturing on ${hops} (Ctrl-C to stop)\n`);
+    expect(run.stderr).toContain(
+      `hoptrace: note: without a filter, eth0 keeps every packet to or from ${lab.uplinkAddr}, ${lab.uplinkAddr6} (where the SNAT puts the container's traffic), ` +
+        "the host's own included; a filter such as 'host <destination>' narrows it\n",
+    );
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`flow 1: icmp ${ip} -> ${lab.outsideAddr}: ok (1 request, 1 reply)\n`);
     expect(run.stdout.split('\n').slice(-2)).toEqual(['1 flow, 0 not ok', '']);
+  });
+
+  it('a container that stops during a watch --json --debug ends the trace with a warning, in the report too', async () => {
+    const name = `${NAME}-stops`;
+    runContainer(lab, name, '--', 'sh', '-c', `while true; do ping -c 1 -W 1 ${lab.outsideAddr} >/dev/null; sleep 0.2; done`);
+    const itsVeth = vethOf(lab, name);
+    try {
+      const run = await runInProcess(written, lab, ['watch', name, 'icmp', '--json', '--debug'], async () => {
+        // --debug says when each hop began capturing: the container is stopped once all four do.
+        await stderrIncludes(': capturing on ', 30_000, 4);
+        execFileSync(lab.dockerCli, ['-H', lab.dockerHost, 'stop', '-t', '1', name]);
+      });
+      const why = `container ${name} stopped during the trace: the report covers what was captured until then`;
+      expect(run.stderr.split('\n').filter((l) => l.includes('stopped during'))).toEqual([`hoptrace: warning: ${why}`]);
+      const debug = run.stderr.split('\n').filter((l) => l.startsWith('hoptrace: debug: '));
+      for (const line of debug) expect(line).toMatch(/^hoptrace: debug: \d+\.\d{3} s: \S/);
+      expect(debug.filter((l) => l.includes('capturing on')).map((l) => l.replace(/^.* s: /, '')).sort()).toEqual(
+        [`netns container:${name}: capturing on eth0`, 'netns host: capturing on docker0', 'netns host: capturing on eth0', `netns host: capturing on ${itsVeth}`].sort(),
+      );
+      const report = JSON.parse(run.stdout);
+      expect(report.summary.warnings).toContain(why);
+      expect(report.flows.length).toBeGreaterThan(0);
+      expect(report.flows.every((f: { verdict: string; proto: string }) => f.proto === 'icmp')).toBe(true);
+    } finally {
+      removeContainers(lab, name);
+    }
+  });
+
+  it('--tui: the view gets the report with the host\'s causes; the traffic line waits until the view is gone; the text report follows', async () => {
+    tui.shown = [];
+    tui.stderrWhileShown = [];
+    // A terminal on stdout, as the UI needs (the writer is the test's: nothing reaches the real one).
+    const tty = Object.getOwnPropertyDescriptor(process.stdout, 'isTTY');
+    Object.defineProperty(process.stdout, 'isTTY', { value: true, configurable: true });
+    let run: Awaited<ReturnType<typeof runInProcess>>;
+    try {
+      run = await runInProcess(written, lab, ['ping', NAME, lab.outsideAddr, '--count', '1', '--tui']);
+    } finally {
+      if (tty) Object.defineProperty(process.stdout, 'isTTY', tty);
+      else delete (process.stdout as { isTTY?: boolean }).isTTY;
+    }
+    expect(run.code).toBe(0);
+    expect(tui.shown).toHaveLength(1);
+    const shown = tui.shown[0] as { flows: { verdict: string; rewrites: { field: string; cause?: { kind: string } }[] }[] };
+    expect(shown.flows.map((f) => f.verdict)).toEqual(['ok']);
+    expect(shown.flows[0]!.rewrites.map((r) => r.field)).toEqual(['src', 'dst']);
+    expect(shown.flows[0]!.rewrites[0]!.cause?.kind).toBe('rule');
+    expect(JSON.stringify(shown.flows[0]!.rewrites[0]!.cause)).toContain('-j MASQUERADE');
+    expect(tui.stderrWhileShown).toEqual([0]);
+    // (src/capture/live/traffic.ts says "1 replies": its wording, not this command's.)
+    expect(run.stderr).toBe('hoptrace: 1 of 1 echo requests sent, 1 replies\n');
+    expect(run.stdout).toContain(`flow 1: icmp ${ip} -> ${lab.outsideAddr}: ok (1 request, 1 reply)\n`);
   });
 });

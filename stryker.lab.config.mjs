@@ -13,6 +13,9 @@ const slug = targets.join('+').replace(/[^A-Za-z0-9.+-]+/g, '_');
 // The capture helper the in-process tests spawn: the worktree's build (the sandbox holds the
 // instrumented sources; the helper is not mutated).
 process.env.HT_DIST_HELPER ??= fileURLToPath(new URL('dist/capture/live/helper.js', import.meta.url));
+// The multi-host lab stays up between the mutants' runs (test/lab/multihost-in-process.test.ts):
+// bring it down afterwards with `HT_LAB_ID=.. test/lab/multihost.sh down`.
+process.env.HT_LAB_KEEP ??= '1';
 
 export default {
   testRunner: 'vitest',

@@ -43,7 +43,7 @@ export interface Written {
  * Runs `hoptrace <args>` in-process with DOCKER_HOST set to the lab's. process.argv is what a
  * user's would be (the trace's description and "sudo ..." lines are made from it).
  */
-export async function runInProcess(written: Written, lab: LabEnv, args: string[], during?: () => void | Promise<void>): Promise<Run> {
+export async function runInProcess(written: Written, lab: Pick<LabEnv, 'dockerHost'>, args: string[], during?: () => void | Promise<void>): Promise<Run> {
   const { main } = await import('../../src/cli.js');
   written.stdout = [];
   const stderr: string[] = [];
@@ -52,6 +52,8 @@ export async function runInProcess(written: Written, lab: LabEnv, args: string[]
   vi.stubEnv('NO_COLOR', '1');
   vi.stubEnv('DOCKER_HOST', lab.dockerHost);
   const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (stderr.push(String(chunk)), true));
+  // `path` (and commander's help) write to process.stdout itself.
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (written.stdout.push(String(chunk)), true));
   try {
     const running = main(['node', 'hoptrace', ...args]);
     await during?.();
@@ -59,6 +61,7 @@ export async function runInProcess(written: Written, lab: LabEnv, args: string[]
     return { code, stdout: written.stdout.join(''), stderr: stderr.join('') };
   } finally {
     spy.mockRestore();
+    out.mockRestore();
     vi.unstubAllEnvs();
     process.argv = argv;
   }

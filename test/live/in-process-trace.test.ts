@@ -196,4 +196,25 @@ describe.skipIf(skip)(`live commands in-process${skip ? ` (skipped: ${skip})` : 
     expect(run.stderr).toBe('hoptrace: 1 of 1 echo requests sent, 1 replies\n');
     expect(run.stdout).toContain(`flow 1: icmp ${ip} -> ${lab.outsideAddr}: ok (1 request, 1 reply)\n`);
   });
+
+  it('path: the four hops with their namespaces and addresses, the routes and the MASQUERADE rule; --json the same hops', async () => {
+    const run = await runInProcess(written, lab, ['path', NAME, lab.outsideAddr]);
+    expect([run.code, run.stderr]).toEqual([0, '']);
+    const lines = run.stdout.split('\n');
+    expect(lines[0]).toMatch(new RegExp(`^path of container ${NAME} \\([0-9a-f]{12}\\) to ${lab.outsideAddr} \\(veth into a bridge\\):$`));
+    expect(lines.slice(1, 5).map((l) => l.replace(/ +/g, ' '))).toEqual([
+      ` 1. ${NAME} eth0 container netns container:${NAME}, ${ip}, mtu 1500`,
+      ` 2. ${veth} veth netns host, no address, mtu 1500`,
+      ' 3. docker0 bridge netns host, 198.18.0.1, mtu 1500',
+      ` 4. eth0 uplink netns host, ${lab.uplinkAddr}, ${lab.uplinkAddr6}, mtu 1500`,
+    ]);
+    expect(lines).toContain('  -A POSTROUTING -s 198.18.0.0/24 ! -o docker0 -j MASQUERADE');
+    const json = await runInProcess(written, lab, ['path', NAME, '--json']);
+    expect(json.code).toBe(0);
+    const doc = JSON.parse(json.stdout);
+    expect([doc.mode, doc.destination]).toEqual(['bridge', null]);
+    expect(doc.hops.map((h: { name: string; role: string; netns: string }) => [h.name, h.role, h.netns])).toEqual([
+      [`${NAME} eth0`, 'container', `container:${NAME}`], [veth, 'veth', 'host'], ['docker0', 'bridge', 'host'], ['eth0', 'uplink', 'host'],
+    ]);
+  });
 });

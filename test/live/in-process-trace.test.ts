@@ -217,4 +217,19 @@ describe.skipIf(skip)(`live commands in-process${skip ? ` (skipped: ${skip})` : 
       [`${NAME} eth0`, 'container', `container:${NAME}`], [veth, 'veth', 'host'], ['docker0', 'bridge', 'host'], ['eth0', 'uplink', 'host'],
     ]);
   });
+
+  it('udp to a port nobody listens on --text: rejected by the port unreachable from beyond eth0, exit 1', async () => {
+    const run = await runInProcess(written, lab, ['udp', NAME, `${lab.outsideAddr}:53`, '--timeout', '0.5', '--text']);
+    expect(run.code).toBe(1);
+    const flow = new RegExp(`^flow 1: udp ${ip.replaceAll('.', '\\.')}:\\d+ -> ${lab.outsideAddr.replaceAll('.', '\\.')}:53: rejected \\(1 request, 1 reply\\)$`);
+    const err = run.stderr.split('\n');
+    expect(err[0]).toBe(`hoptrace: capturing on ${hops} (Ctrl-C to stop)`);
+    expect(err[1]).toMatch(new RegExp(`^hoptrace: UDP datagram to ${lab.outsideAddr}:53: refused after \\d+(\\.\\d)? ms$`));
+    expect(err[2]).toMatch(flow);
+    expect(err.slice(3)).toEqual(['']);
+    const out = run.stdout.split('\n');
+    expect(out.filter((l) => flow.test(l))).toHaveLength(1);
+    expect(out).toContain(`  verdict: rejected: ICMP port unreachable from ${lab.outsideAddr}, beyond eth0, answered the request.`);
+    expect(out.slice(-2)).toEqual(['1 flow, 1 not ok', '']);
+  });
 });

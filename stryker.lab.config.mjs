@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 const targets = process.env.MUTATE
   ? process.env.MUTATE.split(',')
   : ['src/commands/live.ts', 'src/commands/live-trace.ts', 'src/commands/doctor.ts', 'src/commands/multi-host-trace.ts'];
-const slug = targets.join('+').replace(/[^A-Za-z0-9.+-]+/g, '_');
+// MUTATE may name line ranges (src/commands/live.ts:195-233,...): then MUTATE_SLUG names the reports.
+const slug = process.env.MUTATE_SLUG ?? targets.join('+').replace(/[^A-Za-z0-9.+-]+/g, '_');
 // The capture helper the in-process tests spawn: the worktree's build (the sandbox holds the
 // instrumented sources; the helper is not mutated).
 process.env.HT_DIST_HELPER ??= fileURLToPath(new URL('dist/capture/live/helper.js', import.meta.url));

@@ -232,4 +232,38 @@ describe.skipIf(skip)(`live commands in-process${skip ? ` (skipped: ${skip})` : 
     expect(out).toContain(`  verdict: rejected: ICMP port unreachable from ${lab.outsideAddr}, beyond eth0, answered the request.`);
     expect(out.slice(-2)).toEqual(['1 flow, 1 not ok', '']);
   });
+
+  it('doctor, text and --json: route, resolver and echo ok; TCP and DNS refused by the outside host, each with its why; exit 1', async () => {
+    const name = `${NAME}-doc`;
+    runContainer(lab, name, '--dns', lab.outsideAddr);
+    try {
+      const args = ['doctor', name, lab.outsideAddr, '--port', '9', '--name', 'example.test'];
+      const text = await runInProcess(written, lab, args);
+      expect([text.code, text.stderr]).toEqual([1, '']);
+      expect(text.stdout).toBe([
+        `doctor ${name} -> ${lab.outsideAddr}`,
+        'ok    default route via 198.18.0.1 dev eth0',
+        `ok    resolver ${lab.outsideAddr} (set with --dns)`,
+        `ok    ICMP echo to ${lab.outsideAddr}: answered`,
+        `FAIL  TCP connect to ${lab.outsideAddr}:9: refused`,
+        '      why: the cause is not known: no rule or setting on this host counted these packets',
+        `FAIL  DNS query for example.test via ${lab.outsideAddr}: refused`,
+        '      why: no rule or setting here accounts for it: the packets left this host by eth0',
+        '',
+      ].join('\n'));
+      const json = await runInProcess(written, lab, [...args, '--json']);
+      expect([json.code, json.stderr]).toEqual([1, '']);
+      const doc = JSON.parse(json.stdout);
+      expect([doc.container, doc.destination]).toEqual([name, lab.outsideAddr]);
+      expect(doc.steps.map((s: { step: string; ok: boolean; subject: string; probe?: { outcome: string } }) => [s.step, s.ok, s.subject, s.probe?.outcome])).toEqual([
+        ['default-route', true, 'via 198.18.0.1 dev eth0', undefined],
+        ['resolver', true, lab.outsideAddr, undefined],
+        ['icmp', true, lab.outsideAddr, 'ok'],
+        ['tcp', false, `${lab.outsideAddr}:9`, 'refused'],
+        ['dns', false, `example.test via ${lab.outsideAddr}`, 'refused'],
+      ]);
+    } finally {
+      removeContainers(lab, name);
+    }
+  });
 });

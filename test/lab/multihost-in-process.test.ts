@@ -4,8 +4,10 @@
 // Docker API, the traffic run in the container by docker exec. Both engines are reached by
 // their unix sockets (h2's TCP endpoint answers only in the lab's outside namespace; the spawned
 // CLI's use of it is multihost-cli.test.ts's). Lab destinations only: c2 on the overlay.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { labAvailable, labUnavailableReason } from './lab.js';
 import { createMultihost } from './multihost.js';
 import { buildHelper, runInProcess, stderrIncludes, type Written } from '../live/in-process-support.js';
@@ -33,6 +35,12 @@ describe.skipIf(!labAvailable())(`a trace across two Docker hosts, in-process ($
     buildHelper();
     lab.up();
     [c1, c2] = [ip('h1', 'c1'), ip('h2', 'c2')];
+  });
+  // A ping a previous run left in c1 (a mutant that breaks the traffic's stop) would be one more
+  // flow in every trace after it: ended here, by its pid, so each test starts from a quiet c1.
+  beforeEach(() => {
+    const pids = lab.docker('h1', 'exec', 'c1', 'ps').split('\n').filter((l) => / ping /.test(l)).map((l) => l.trim().split(/\s+/)[0]!);
+    if (pids.length > 0) lab.docker('h1', 'exec', 'c1', 'kill', ...pids);
   });
   // Under StrykerJS (stryker.lab.config.mjs) every mutant's run would bring the lab up again.
   afterAll(() => void (process.env.HT_LAB_KEEP ? undefined : lab.down()));
@@ -78,5 +86,32 @@ describe.skipIf(!labAvailable())(`a trace across two Docker hosts, in-process ($
     expect(run.stdout.split('\n').slice(-2)).toEqual(['1 flow, 0 not ok', '']);
     expect([helpers('h1'), helpers('h2')]).toEqual(['', '']);
     expect(lab.docker('h1', 'exec', 'c1', 'ps')).not.toContain('ping -c 1000');
+  });
+
+  it('watch c1 --text --pcapng across hosts: the far end found on h2 without a destination, the echo c1 sends followed through the tunnel; SIGTERM gives the report, and the pcapng replays to the same flow', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ht-inproc-mh-'));
+    try {
+      const pcapng = path.join(dir, 'watch.pcapng');
+      const run = await runInProcess(written, env, ['watch', 'c1', '--text', '--pcapng', pcapng, ...hosts], async () => {
+        await stderrIncludes('(Ctrl-C to stop)', 90_000);
+        lab.docker('h1', 'exec', 'c1', 'ping', '-c', '2', '-i', '0.2', c2);
+        await stderrIncludes(`flow 1: icmp ${c1} -> ${c2}: ok (2 requests, 2 replies)`, 30_000);
+        process.emit('SIGTERM');
+      });
+      expect(run.code).toBe(0);
+      // (A line the previous test's traffic said as it ended may come first: this process heard it.)
+      expect(run.stderr.split('\n').find((l) => l.startsWith('hoptrace: capturing on'))).toMatch(new RegExp(`^hoptrace: capturing on h1 c1 eth0, h1 overlay:ht-overlay veth1, .*, h2 overlay:ht-overlay veth1, h2 c2 eth0 \\(Ctrl-C to stop\\)$`));
+      expect(run.stdout).toContain(`path: 1. h1 c1 eth0 (${c1})  2. h1 overlay:ht-overlay veth1  `);
+      expect(run.stdout).toContain(`  10. h2 c2 eth0 (${c2})\n`);
+      expect(run.stdout).toContain(`flow 1: icmp ${c1} -> ${c2}: ok (2 requests, 2 replies)\n`);
+      expect(run.stdout).toContain('  verdict: ok: requests reached h2 c2 eth0 and the answers came back.\n');
+      expect([helpers('h1'), helpers('h2')]).toEqual(['', '']);
+      const replayed = await runInProcess(written, env, ['replay', pcapng, '--text']);
+      expect(replayed.code).toBe(0);
+      expect(replayed.stdout).toContain(`flow 1: icmp ${c1} -> ${c2}: ok (2 requests, 2 replies)\n`);
+      expect(replayed.stdout).toContain('  verdict: ok: requests reached h2 c2 eth0 and the answers came back.\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -103,7 +103,7 @@ export interface IpPacket {
   /** Non-first fragments carry no transport header. */
   fragment?: { offset: number; more: boolean };
   l4: L4;
-  /** A hash of the first bytes of the transport payload: NAT does not change it. */
+  /** A hash of the first bytes of the transport payload (signed 32-bit): NAT does not change it. */
   payloadHash: number;
   /** Set when the bytes ended before a layer did; the fields decoded so far are kept. */
   truncated?: string;

@@ -1,8 +1,10 @@
 import type { Encap, IpPacket, Sighting } from '../model.js';
-import { matchKey } from './keys.js';
+import { KeyTable } from './key-table.js';
+import { matchKey, sameIdentity } from './keys.js';
 
 /** A packet being followed while later hops may still see it. */
 export interface OpenJourney {
+  /** Its match key (keys.ts): the hash of its identity. */
   key: number;
   sightings: Sighting[];
   /** Bit i set: already seen at hop i (a second sighting there is another packet). */
@@ -25,7 +27,11 @@ class KeyBucket {
   /** Journeys the lists hold, settled or not: the lists are swept when most of them are settled. */
   held = 0;
 
-  constructor(hops: number) {
+  constructor(
+    hops: number,
+    /** The packet every journey of the bucket is (its first journey's first sighting). */
+    readonly ip: IpPacket,
+  ) {
     this.lacking = Array.from({ length: hops }, () => []);
   }
 
@@ -72,8 +78,9 @@ class KeyBucket {
  */
 export class JourneyMatcher {
   /** Open journeys by key: the one journey, or a bucket when several are open at once. */
-  private readonly open = new Map<number, OpenJourney | KeyBucket>();
-  private readonly queue: OpenJourney[] = [];
+  private readonly open = new KeyTable<OpenJourney | KeyBucket, IpPacket>((held, ip) => sameIdentity(held instanceof KeyBucket ? held.ip : held.sightings[0]!.ip, ip));
+  /** Journeys in the order they began; a slot is emptied as its journey leaves the head, so a settled journey is not kept until the array is cut. */
+  private readonly queue: (OpenJourney | undefined)[] = [];
   private queueHead = 0;
   /** Seen at every hop: nothing more can happen to it, so it is settled at once. */
   private readonly allHops: number;
@@ -90,7 +97,7 @@ export class JourneyMatcher {
   add(hop: number, frameSeq: number, t: number, ip: IpPacket, encap: readonly Encap[]): void {
     const key = matchKey(ip);
     const sighting: Sighting = { hop, frameSeq, t, ip, encap };
-    const held = this.open.get(key);
+    const held = this.open.get(key, ip);
     // Hops past 30 have no bit of their own and are looked up in the sightings.
     const bit = hop < 30 ? 1 << hop : 0;
     const joined = held instanceof KeyBucket ? held.take(hop, t, this.windowNs) : held && this.joins(held, hop, bit, t) ? held : undefined;
@@ -106,9 +113,23 @@ export class JourneyMatcher {
       this.settle(journey, false);
       return;
     }
-    if (held === undefined) this.open.set(key, journey);
+    if (held === undefined) this.open.add(key, journey);
     else this.bucketOf(key, held).hold(journey, hop);
     this.queue.push(journey);
+  }
+
+  /**
+   * What the matcher holds, for the tests of its memory bound: keys with open journeys, entries
+   * of the buckets' per-hop lists (settled journeys too, until a sweep), the journeys the settle
+   * queue holds, and the slots of its array.
+   */
+  holding(): { keys: number; listed: number; queued: number; queueSlots: number } {
+    let listed = 0;
+    this.open.forEach((held) => {
+      if (held instanceof KeyBucket) for (const list of held.lacking) listed += list.length;
+    });
+    const queued = this.queue.filter((journey) => journey !== undefined).length;
+    return { keys: this.open.size, listed, queued, queueSlots: this.queue.length };
   }
 
   /** Whether a sighting at `hop` at time `t` continues this journey. */
@@ -120,17 +141,17 @@ export class JourneyMatcher {
   /** A second journey of this key opens: the single one moves into a bucket. */
   private bucketOf(key: number, held: OpenJourney | KeyBucket): KeyBucket {
     if (held instanceof KeyBucket) return held;
-    const bucket = new KeyBucket(this.hops);
+    const bucket = new KeyBucket(this.hops, held.sightings[0]!.ip);
     bucket.hold(held, -1);
     for (const s of held.sightings) bucket.lacking[s.hop]!.pop();
-    this.open.set(key, bucket);
+    this.open.replace(key, held, bucket);
     return bucket;
   }
 
   /** Settles every journey whose window has passed by `now`. */
   advance(now: number): void {
     while (this.queueHead < this.queue.length) {
-      const journey = this.queue[this.queueHead];
+      const journey = this.queue[this.queueHead]!;
       if (!journey.settled && now - journey.last <= this.windowNs) break;
       this.settleHead(false);
     }
@@ -142,21 +163,22 @@ export class JourneyMatcher {
    * its journey settled (journeys are queued in the order their first frame came).
    */
   oldestOpen(): Sighting | undefined {
-    for (let i = this.queueHead; i < this.queue.length; i++) if (!this.queue[i].settled) return this.queue[i].sightings[0];
+    for (let i = this.queueHead; i < this.queue.length; i++) if (!this.queue[i]!.settled) return this.queue[i]!.sightings[0];
     return undefined;
   }
 
   /** End of the trace: whatever is still open was in flight when the capture stopped. */
   drain(now: number): void {
     while (this.queueHead < this.queue.length) {
-      const journey = this.queue[this.queueHead];
+      const journey = this.queue[this.queueHead]!;
       this.settleHead(now - journey.last <= this.windowNs);
     }
     this.compact();
   }
 
   private settleHead(inFlight: boolean): void {
-    const journey = this.queue[this.queueHead++];
+    const journey = this.queue[this.queueHead]!;
+    this.queue[this.queueHead++] = undefined;
     if (!journey.settled) this.settle(journey, inFlight);
   }
 
@@ -168,9 +190,9 @@ export class JourneyMatcher {
   }
 
   private release(journey: OpenJourney): void {
-    const held = this.open.get(journey.key);
-    if (held === journey) this.open.delete(journey.key);
-    else if (held instanceof KeyBucket && held.settled()) this.open.delete(journey.key);
+    const held = this.open.get(journey.key, journey.sightings[0]!.ip);
+    if (held === journey) this.open.delete(journey.key, journey);
+    else if (held instanceof KeyBucket && held.settled()) this.open.delete(journey.key, held);
   }
 
   private compact(): void {

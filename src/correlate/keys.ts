@@ -8,36 +8,29 @@ import type { IpPacket, L4 } from '../model.js';
 // other DF packets with id 0), so a byte-identical retransmission still gets the same key;
 // the journey matcher tells those apart by time and hop.
 
-// Two independent 32-bit hashes of the fields (MurmurHash3's block step, with other constants
-// for the second), computed in one walk over the packet and folded into one Map key. A field
-// goes in as a whole 32-bit word: four times fewer multiplications than hashing it bytewise.
-const A1 = 0xcc9e2d51;
-const A2 = 0x1b873593;
-const B1 = 0x85ebca6b;
-const B2 = 0xc2b2ae35;
+// A 32-bit hash of those fields (MurmurHash3's block step, each field a whole 32-bit word)
+// finds a packet's journeys in the matcher's table; sameIdentity compares the fields
+// themselves, so two packets whose hashes collide are never taken for one.
+const C1 = 0xcc9e2d51;
+const C2 = 0x1b873593;
 
-/** The two hashes being computed (one key at a time: matchKey is not re-entered). */
-let ha = 0;
-let hb = 0;
+/** The hash being computed (one at a time: matchKey is not re-entered). */
+let h = 0;
 
 function mix(value: number): void {
-  let k = Math.imul(value, A1);
-  k = Math.imul((k << 15) | (k >>> 17), A2);
-  ha ^= k;
-  ha = (Math.imul((ha << 13) | (ha >>> 19), 5) + 0xe6546b64) | 0;
-  k = Math.imul(value, B1);
-  k = Math.imul((k << 16) | (k >>> 16), B2);
-  hb ^= k;
-  hb = (Math.imul((hb << 11) | (hb >>> 21), 9) + 0x2b7e1516) | 0;
+  let k = Math.imul(value, C1);
+  k = Math.imul((k << 15) | (k >>> 17), C2);
+  h ^= k;
+  h = (Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64) | 0;
 }
 
 /** MurmurHash3's finaliser: every input bit reaches every output bit. */
-function fmix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
+function fmix(x: number): number {
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x85ebca6b);
+  x ^= x >>> 13;
+  x = Math.imul(x, 0xc2b2ae35);
+  return x ^ (x >>> 16);
 }
 
 function mixL4(l4: L4, quoted: boolean): void {
@@ -73,15 +66,39 @@ function mixIp(ip: IpPacket, quoted: boolean): void {
   if (!quoted) mix(ip.payloadHash);
 }
 
-/**
- * A 53-bit number naming the packet's NAT-proof identity: two independent 32-bit hashes
- * folded together, so that a Map lookup needs no string building per packet.
- */
+/** The hash of the packet's NAT-proof identity: a signed 32-bit integer, equal for packets sameIdentity calls one. */
 export function matchKey(ip: IpPacket): number {
-  ha = 0x811c9dc5;
-  hb = 0x050c5d1f;
+  h = 0x811c9dc5;
   mixIp(ip, false);
-  return (fmix(ha) & 0x1fffff) * 0x100000000 + fmix(hb);
+  return fmix(h);
+}
+
+/** Whether two packets are the same packet as far as NAT and forwarding can tell: every field matchKey hashes is equal. */
+export function sameIdentity(a: IpPacket, b: IpPacket): boolean {
+  return sameIp(a, b, false);
+}
+
+function sameIp(a: IpPacket, b: IpPacket, quoted: boolean): boolean {
+  if (a.proto !== b.proto || a.version !== b.version || a.ipId !== b.ipId || a.length !== b.length) return false;
+  const fa = a.fragment;
+  const fb = b.fragment;
+  if (fa === undefined ? fb !== undefined : fb === undefined || fa.offset !== fb.offset || fa.more !== fb.more) return false;
+  return sameL4(a.l4, b.l4, quoted) && (quoted || a.payloadHash === b.payloadHash);
+}
+
+function sameL4(a: L4, b: L4, quoted: boolean): boolean {
+  switch (a.kind) {
+    case 'tcp':
+      return b.kind === 'tcp' && a.seq === b.seq && a.ack === b.ack && (quoted || (a.flags === b.flags && a.window === b.window));
+    case 'udp':
+      return b.kind === 'udp' && a.length === b.length;
+    case 'icmp':
+      if (b.kind !== 'icmp' || a.type !== b.type || a.code !== b.code || a.seq !== b.seq) return false;
+      if (quoted || a.quoted === undefined) return quoted || b.quoted === undefined;
+      return b.quoted !== undefined && sameIp(a.quoted, b.quoted, true);
+    default:
+      return b.kind === 'other' && a.proto === b.proto;
+  }
 }
 
 /**

@@ -31,13 +31,15 @@ export function hashBytes(data: Uint8Array, start: number, end: number): number 
 export const PAYLOAD_HASH_BYTES = 64;
 
 /**
- * The payload fingerprint: 0 when no payload byte was captured. MurmurHash3 (32-bit, seed 0)
+ * The payload fingerprint (a signed 32-bit integer): 0 when no payload byte was captured. MurmurHash3 (32-bit, seed 0)
  * rather than FNV-1a: it takes four bytes a step, and the fingerprint is computed for every
  * packet of a trace (FNV's byte-wise multiply chain was a tenth of replay's time).
  */
 export function payloadHash(d: Uint8Array, start: number, end: number): number {
   const stop = end - start > PAYLOAD_HASH_BYTES ? start + PAYLOAD_HASH_BYTES : end;
-  return stop > start ? murmur3(d, start, stop, 0) : 0;
+  // As a signed 32-bit integer: a small integer to V8, where half of the unsigned values would
+  // be a heap number allocated with every packet.
+  return stop > start ? murmur3(d, start, stop, 0) | 0 : 0;
 }
 
 const C1 = 0xcc9e2d51;

@@ -194,7 +194,10 @@ export async function startRuleTrace(ns: Netns, flows: TracedFlow[], table = `ho
       await nft(ns, ['delete', 'table', 'inet', table]).catch(() => undefined);
       await until(() => ended || ((netlinkSocketOf(monitor.pid ?? -1)?.queued ?? 0) === 0 && Date.now() - lastLine >= 100), DRAIN_MS);
       cleanup();
+      // Its output is read to the end once it has closed; a monitor that ignores SIGTERM is killed.
+      const killer = setTimeout(() => monitor.kill('SIGKILL'), 2000);
       await closed;
+      clearTimeout(killer);
     },
   };
 }

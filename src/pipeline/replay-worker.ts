@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { FatalError } from '../errors.js';
@@ -77,7 +77,7 @@ function directoryBytes(dir: string): number {
 /** Runs the replay in the worker (replay-thread.ts); its errors come back as the same one line and exit code. */
 export function replayInWorker<O>(data: ReplayWorkerData<O>): Promise<number> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./replay-thread.js', import.meta.url), {
+    const worker = new Worker(threadEntry(), {
       workerData: data,
       resourceLimits: { maxYoungGenerationSizeMb: REPLAY_WORKER.youngGenerationMb },
     });
@@ -92,6 +92,15 @@ export function replayInWorker<O>(data: ReplayWorkerData<O>): Promise<number> {
     worker.on('error', (error) => settle(() => reject(error)));
     worker.on('exit', (code) => settle(() => reject(new Error(`the replay worker ended with code ${code} before its report`))));
   });
+}
+
+/**
+ * The worker's entry: the bundle's (scripts/bundle.mjs) where the build made one, which starts
+ * about 50 ms sooner than tsc's module and the sixty it imports; tsc's module otherwise.
+ */
+export function threadEntry(): URL {
+  const bundled = new URL('../bundle/replay-thread.js', import.meta.url);
+  return existsSync(bundled) ? bundled : new URL('./replay-thread.js', import.meta.url);
 }
 
 /** The worker's error as the main thread prints it: a FatalError keeps its message, hint and exit code. */

@@ -139,3 +139,19 @@ describe('when the worker is used', () => {
     expect(wantsReplayWorker([big], { HOPTRACE_REPLAY_WORKER: '0' })).toBe(false);
   });
 });
+
+describe('what the worker loads', () => {
+  it("starts from the bundle's replay-thread entry, not from tsc's modules in dist/", () => {
+    fs.writeFileSync(path.join(TMP, 'hooks.mjs'), "export async function load(url, context, next) { process.stderr.write(`loaded ${url}\\n`); return next(url, context); }\n");
+    fs.writeFileSync(path.join(TMP, 'register.mjs'), "import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n");
+    const run = (worker: '0' | '1') => {
+      const r = spawnSync('node', ['--import', path.join(TMP, 'register.mjs'), path.join(ROOT, 'bin', 'hoptrace.js'), 'replay', 'fixtures/ping-out', '--json'], {
+        cwd: ROOT, encoding: 'utf8', env: { ...process.env, HOPTRACE_REPLAY_WORKER: worker },
+      });
+      expect(r.status).toBe(0);
+      return r.stderr.split('\n').flatMap((line) => /^loaded file:\/\/.*\/dist\/(.*)$/.exec(line)?.[1] ?? []).filter((f) => !f.startsWith('bundle/chunk-'));
+    };
+    expect(run('1')).toEqual(['bundle/cli.js', 'bundle/replay-thread.js']);
+    expect(run('0')).toEqual(['bundle/cli.js']);
+  });
+});

@@ -7,7 +7,7 @@ import { fieldIndex, fieldsOf, fieldValue, rewrittenFields } from '../../src/cor
 import { CLOCK_NOISE_FLOOR_NS, TransitTimes } from '../../src/correlate/inflight.js';
 import { bareAddress, PathModel } from '../../src/correlate/path.js';
 import { isLinkChatter } from '../../src/correlate/chatter.js';
-import { conversationKey, endpointsOf, isEchoReply, isEchoRequest, isIcmpError, matchKey, protoName, sameSide } from '../../src/correlate/keys.js';
+import { conversationKey, endpointsOf, isEchoReply, isEchoRequest, isIcmpError, matchKey, protoName, sameIdentity, sameSide } from '../../src/correlate/keys.js';
 import { decodeFrame } from '../../src/decode/index.js';
 import { formatAddress, parseAddress, parsePrefix } from '../../src/addresses.js';
 import type { IpPacket } from '../../src/model.js';
@@ -224,13 +224,17 @@ describe('isLinkChatter: the link talking to itself', () => {
 describe('keys: the same packet at two hops, and the conversation it belongs to', () => {
   it('NAT, TTL and checksums leave the match key alone', () => {
     const a = tcpAt('198.18.0.2', 40000, '203.0.113.2', 80, { ttl: 64 });
-    expect(matchKey(tcpAt('203.0.113.1', 61000, '198.18.0.9', 8080, { ttl: 63 }))).toBe(matchKey(a));
+    const natted = tcpAt('203.0.113.1', 61000, '198.18.0.9', 8080, { ttl: 63 });
+    expect(matchKey(natted)).toBe(matchKey(a));
+    expect(sameIdentity(natted, a)).toBe(true);
     expect(matchKey(echoAt('203.0.113.1', 4007))).toBe(matchKey(echoAt('198.18.0.2', 7)));
+    expect(sameIdentity(echoAt('203.0.113.1', 4007), echoAt('198.18.0.2', 7))).toBe(true);
   });
 
   it('every field NAT leaves alone tells packets apart', () => {
-    const base = matchKey(tcpAt('198.18.0.2', 1, '203.0.113.2', 2));
-    const others = [
+    const baseIp = tcpAt('198.18.0.2', 1, '203.0.113.2', 2);
+    const base = matchKey(baseIp);
+    const otherIps = [
       tcpAt('198.18.0.2', 1, '203.0.113.2', 2, { id: 8 }),
       tcpAt('198.18.0.2', 1, '203.0.113.2', 2, { seq: 2 }),
       tcpAt('198.18.0.2', 1, '203.0.113.2', 2, { flags: SYN }),
@@ -239,19 +243,26 @@ describe('keys: the same packet at two hops, and the conversation it belongs to'
       v4({ src: '198.18.0.2', dst: '203.0.113.2', proto: 6, id: 7 }, tcp({ sport: 1, dport: 2, flags: ACK, seq: 1, ack: 2, window: 100 }, bytes(10))),
       v4({ src: '198.18.0.2', dst: '203.0.113.2', proto: 6, id: 7 }, tcp({ sport: 1, dport: 2, flags: ACK, seq: 1, ack: 1, window: 100 }, bytes(11))),
       v4({ src: '198.18.0.2', dst: '203.0.113.2', proto: 6, id: 7 }, tcp({ sport: 1, dport: 2, flags: ACK, seq: 1, ack: 1, window: 100 }, bytes(10, (i) => i + 1))),
-    ].map(matchKey);
+    ];
+    const others = otherIps.map(matchKey);
+    expect(otherIps.filter((ip) => sameIdentity(ip, baseIp))).toEqual([]);
+    expect(sameIdentity(baseIp, tcpAt('198.18.0.2', 1, '203.0.113.2', 2))).toBe(true);
     expect(others.filter((k) => k === base)).toEqual([]);
     expect(new Set(others).size).toBe(others.length);
     expect(matchKey(udpAt('198.18.0.2', 1, '203.0.113.2', 2, 10))).not.toBe(matchKey(udpAt('198.18.0.2', 1, '203.0.113.2', 2, 11)));
     expect(matchKey(echoAt('198.18.0.2', 7, 1))).not.toBe(matchKey(echoAt('198.18.0.2', 7, 2)));
     expect(matchKey(echoAt('198.18.0.2', 7, 1, 8))).not.toBe(matchKey(echoAt('198.18.0.2', 7, 1, 0)));
-    expect(Number.isSafeInteger(base) && base >= 0).toBe(true);
+    expect(base | 0).toBe(base);
+    expect(sameIdentity(echoAt('198.18.0.2', 7, 1, 8), echoAt('198.18.0.2', 7, 1, 0))).toBe(false);
+    expect(sameIdentity(udpAt('198.18.0.2', 1, '203.0.113.2', 2, 10), udpAt('198.18.0.2', 1, '203.0.113.2', 2, 11))).toBe(false);
   });
 
   it('fragments: the offset and the more-fragments flag are part of the key', () => {
     const frag = (offset: number, more: boolean) => v4({ src: '198.18.0.2', dst: '203.0.113.2', proto: 17, id: 5, fragOffset: offset, more }, bytes(16));
-    const keys = [frag(8, true), frag(16, true), frag(8, false)].map(matchKey);
-    expect(new Set(keys).size).toBe(3);
+    const frags = [frag(8, true), frag(16, true), frag(8, false)];
+    expect(new Set(frags.map(matchKey)).size).toBe(3);
+    expect(frags.map((f) => frags.filter((g) => sameIdentity(f, g)).length)).toEqual([1, 1, 1]);
+    expect(sameIdentity(frag(8, true), frag(8, true))).toBe(true);
     const other = (proto: number) => v4({ src: '198.18.0.2', dst: '203.0.113.2', proto, id: 5 }, bytes(16));
     expect(matchKey(other(47))).not.toBe(matchKey(other(50)));
   });
@@ -261,6 +272,11 @@ describe('keys: the same packet at two hops, and the conversation it belongs to'
     const error = (src: string, seq: number) => v4({ src: '203.0.113.1', dst: src, proto: 1, id: 4 }, icmpError(3, 3, quote(src, seq)));
     expect(matchKey(error('198.18.0.2', 100))).toBe(matchKey(error('198.18.0.3', 100)));
     expect(matchKey(error('198.18.0.2', 100))).not.toBe(matchKey(error('198.18.0.2', 101)));
+    expect(sameIdentity(error('198.18.0.2', 100), error('198.18.0.3', 100))).toBe(true);
+    expect(sameIdentity(error('198.18.0.2', 100), error('198.18.0.2', 101))).toBe(false);
+    const bare = v4({ src: '203.0.113.1', dst: '198.18.0.2', proto: 1, id: 4 }, icmpError(3, 3, new Uint8Array(0)));
+    expect(sameIdentity(error('198.18.0.2', 100), bare)).toBe(false);
+    expect(sameIdentity(bare, error('198.18.0.2', 100))).toBe(false);
   });
 
   it('names the protocol, and tells echo requests, replies and errors', () => {

@@ -19,7 +19,7 @@ function captures(dir: string): string[] {
 function wellFormed(ip: ShownPacket): boolean {
   const okL4 = ip.l4.kind === 'other' || ip.l4.kind === 'tcp' || ip.l4.kind === 'udp' || ip.l4.kind === 'icmp';
   return (ip.version === 4 || ip.version === 6) && ip.src.length > 0 && ip.dst.length > 0 && okL4
-    && Number.isInteger(ip.ttl) && Number.isInteger(ip.length) && ip.payloadHash >>> 0 === ip.payloadHash;
+    && Number.isInteger(ip.ttl) && Number.isInteger(ip.length) && (ip.payloadHash | 0) === ip.payloadHash;
 }
 
 describe.skipIf(!HAVE_CORPUS)('the whole corpus through decodeFrame', () => {

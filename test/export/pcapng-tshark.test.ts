@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { FIXTURES, TRACE_FIXTURES, hoptrace, scratchDir, tshark, which } from './support.js';
+import { FIXTURES, TRACE_FIXTURES, hoptraceAsync, scratchDir, tshark, which } from './support.js';
 
 // Each test runs the CLI or tshark several times; a shared, loaded machine needs more than 5 s.
 vi.setConfig({ testTimeout: 90_000 });
@@ -14,11 +14,11 @@ const haveTshark = which('tshark') !== null;
 const dir = scratchDir('tshark');
 const exported = new Map<string, { file: string; report: { hops: { name: string }[]; summary: { packetsPerHop: number[] } } }>();
 
-beforeAll(() => {
+beforeAll(async () => {
   if (!haveTshark) return;
   for (const name of TRACE_FIXTURES) {
     const file = path.join(dir, `${name}.pcapng`);
-    const run = hoptrace(['replay', path.join(FIXTURES, name), '--json', '--pcapng', file]);
+    const run = await hoptraceAsync(['replay', path.join(FIXTURES, name), '--json', '--pcapng', file]);
     exported.set(name, { file, report: JSON.parse(run.stdout) });
   }
 }, 120_000);

@@ -1,6 +1,6 @@
 // Shared by the export tests: the real command, the fixture trace directories, scratch dirs,
 // and whether Debian's tshark / chromium are there (tests that need them skip, saying why).
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,6 +22,23 @@ export function hoptrace(args: string[]) {
     timeout: 60_000,
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/**
+ * hoptrace, without blocking this test worker: a beforeAll that runs the command many times in
+ * a row with spawnSync can keep vitest's worker from answering its own RPC for a minute on a
+ * loaded machine ("Timeout calling onTaskUpdate", which fails the run).
+ */
+export function hoptraceAsync(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('node', [path.join(ROOT, 'bin', 'hoptrace.js'), ...args], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '' },
+      timeout: 60_000,
+      maxBuffer: 64 << 20,
+    }, (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }));
+  });
 }
 
 export function scratchDir(name: string): string {

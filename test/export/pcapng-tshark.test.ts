@@ -123,7 +123,7 @@ describe.skipIf(!haveTshark)('tshark reads the pcapng that --pcapng writes', () 
     expect(all.some((r) => /NAT|since/.test(r.comments[0] ?? ''))).toBe(false);
   });
 
-  it('ip-forward-off: the two requests lost before the uplink end with "vanished" on their docker0 sighting; the last says it was still on its way', () => {
+  it('ip-forward-off: the two requests lost before the uplink end with "vanished" on their docker0 sighting; the last says it was still on its way', async () => {
     const all = rows(exported.get('ip-forward-off')!.file);
     const vanished = all.filter((r) => r.comments[0]?.includes('vanished'));
     expect(vanished.map((r) => r.iface)).toEqual(['docker0', 'docker0']);
@@ -136,6 +136,8 @@ describe.skipIf(!haveTshark)('tshark reads the pcapng that --pcapng writes', () 
     // of its path's end): no other comment of any fixture's export speaks of the capture's end.
     const withInFlightRequest = new Set(['ip-forward-off', 'forward-off-fast', 'partial-loss', 'reply-dropped']);
     for (const [name, { file }] of exported) {
+      // One tshark run per fixture: give the test worker's event loop a turn between them.
+      await new Promise((resolve) => setImmediate(resolve));
       const ended = rows(file).filter((r) => r.comments.join().includes('when the capture ended'));
       expect(ended.length, name).toBe(withInFlightRequest.has(name) ? 1 : 0);
     }

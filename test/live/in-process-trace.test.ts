@@ -192,8 +192,7 @@ describe.skipIf(skip)(`live commands in-process${skip ? ` (skipped: ${skip})` : 
     expect(shown.flows[0]!.rewrites[0]!.cause?.kind).toBe('rule');
     expect(JSON.stringify(shown.flows[0]!.rewrites[0]!.cause)).toContain('-j MASQUERADE');
     expect(tui.stderrWhileShown).toEqual([0]);
-    // (src/capture/live/traffic.ts says "1 replies": its wording, not this command's.)
-    expect(run.stderr).toBe('hoptrace: 1 of 1 echo requests sent, 1 replies\n');
+    expect(run.stderr).toBe('hoptrace: 1 of 1 echo requests sent, 1 reply\n');
     expect(run.stdout).toContain(`flow 1: icmp ${ip} -> ${lab.outsideAddr}: ok (1 request, 1 reply)\n`);
   });
 

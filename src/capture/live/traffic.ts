@@ -36,7 +36,7 @@ export function pingFrom(ns: Netns, destination: string, count: number, interval
 export function summarisePing(output: string, count: number): string {
   const stats = /(\d+) packets transmitted, (\d+) (?:packets )?received/.exec(output);
   if (!stats) return `ping ended: ${output.trim().split('\n').pop() ?? 'no output'}`;
-  return `${stats[1]} of ${count} echo requests sent, ${stats[2]} replies`;
+  return `${stats[1]} of ${count} echo requests sent, ${stats[2]} ${stats[2] === '1' ? 'reply' : 'replies'}`;
 }
 
 /** A TCP connect or one UDP datagram from inside the namespace, by our own helper. */

@@ -69,8 +69,7 @@ export function accountJourney(
   if (missedAt) result = { ...result, missedAt };
 
   for (let i = 1; i < ordered.length; i++) compareStep(flow, direction, ordered[i - 1], ordered[i], transit);
-  // A lone sighting has no step to mark it inside a tunnel (marking a first sighting again changes nothing).
-  noteInside(flow, first);
+  if (ordered.length === 1) noteInside(flow, first);
   if (direction === 'reply') noteComingBack(flow, first, arrived, flow.outbound ? first.hop : last - first.hop, last);
   else {
     noteRequest(flow, first.ip, final.t, arrived ? Infinity : reached, short);
@@ -223,7 +222,8 @@ function markSeen(
 
 function compareStep(flow: FlowState, direction: Direction, a: Sighting, b: Sighting, transit: TransitTimes): void {
   noteRewrites(flow, direction, a, b, rewrittenFields(a.ip, b.ip));
-  noteTunnelStep(flow, direction, a, b);
+  // (Hot path: most packets cross no tunnel, and asking costs two walks per step.)
+  if (a.encap.length > 0 || b.encap.length > 0) noteTunnelStep(flow, direction, a, b);
   const stepKey = hopPairKey(a.hop, b.hop);
   let step = flow.steps.get(stepKey);
   if (!step) {

@@ -19,7 +19,7 @@ import { renderText } from '../../src/render/text.js';
 import { flowJson } from '../../src/render/json.js';
 import type { Frame } from '../../src/model.js';
 import { bytes, icmpEcho, icmpError, ipv4 } from '../decode/builders.js';
-import { DOCKER_PATH, frameAt, ip4 } from './path-builders.js';
+import { C1, DOCKER_PATH, frameAt, HOST, ip4, OUT } from './path-builders.js';
 
 const FIXTURES = path.join(__dirname, '..', '..', 'fixtures');
 
@@ -90,9 +90,6 @@ describe('recorded: the uplink missed one request whose reply it saw', () => {
 });
 
 // Built packets: an echo through MASQUERADE (src 198.18.0.2 -> 203.0.113.1 at eth0), 10 us a hop.
-const C1 = '198.18.0.2';
-const HOST = '203.0.113.1';
-const OUT = '203.0.113.2';
 const req = (seq: number) => (hop: number) => ip4({ src: hop === 3 ? HOST : C1, dst: OUT, id: seq, ttl: hop === 3 ? 63 : 64, proto: 1 }, icmpEcho(8, 5, seq, bytes(8)));
 const rep = (seq: number) => (hop: number) => ip4({ src: OUT, dst: hop === 3 ? HOST : C1, id: 100 + seq, ttl: hop === 3 ? 64 : 63, proto: 1 }, icmpEcho(0, 5, seq, bytes(8)));
 

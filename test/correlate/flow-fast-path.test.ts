@@ -11,16 +11,13 @@ import * as keys from '../../src/correlate/keys.js';
 import { decodeFrame } from '../../src/decode/index.js';
 import { SYN, ACK, bytes, icmpEcho, tcp, udp } from '../decode/builders.js';
 import type { Sighting } from '../../src/model.js';
-import { DOCKER_PATH, frameAt, ip4 } from './path-builders.js';
+import { C1, DOCKER_PATH, frameAt, HOST, ip4, OUT } from './path-builders.js';
 
 vi.mock('../../src/correlate/keys.js', async (importOriginal) => {
   const original = await importOriginal<typeof import('../../src/correlate/keys.js')>();
   return { ...original, conversationKey: vi.fn(original.conversationKey) };
 });
 
-const C1 = '198.18.0.2';
-const HOST = '203.0.113.1';
-const OUT = '203.0.113.2';
 
 function sightings(hops: number[], packet: (hop: number) => Uint8Array): Sighting[] {
   return hops.map((hop, i) => {

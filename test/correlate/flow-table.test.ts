@@ -13,11 +13,8 @@ import { SYN, ACK, bytes, icmpEcho, icmpError, ipv4, tcp, udp } from '../decode/
 import type { Frame, Hop, Sighting } from '../../src/model.js';
 import { flowJson } from '../../src/render/json.js';
 import { parseAddress } from '../../src/addresses.js';
-import { DOCKER_PATH, frameAt, ip4 } from './path-builders.js';
+import { C1, DOCKER_PATH, frameAt, HOST, ip4, OUT } from './path-builders.js';
 
-const C1 = '198.18.0.2';
-const HOST = '203.0.113.1';
-const OUT = '203.0.113.2';
 
 function run(frames: Frame[], hops: Hop[] = DOCKER_PATH) {
   const tracer = createTracer(hops);

@@ -8,13 +8,9 @@ import { createTracer } from '../../src/pipeline/tracer.js';
 import { bytes, icmpEcho, icmpError, ipv4 } from '../decode/builders.js';
 import type { Frame } from '../../src/model.js';
 import { flowJson } from '../../src/render/json.js';
-import { DOCKER_PATH, frameAt, ip4 } from './path-builders.js';
+import { C1, DOCKER_PATH, frameAt, GW, HOST, ip4, OUT } from './path-builders.js';
 
-const C1 = '198.18.0.2';
 const C2 = '198.18.0.3';
-const GW = '198.18.0.1';
-const HOST = '203.0.113.1';
-const OUT = '203.0.113.2';
 
 function run(frames: Frame[]) {
   const tracer = createTracer(DOCKER_PATH);

@@ -2,14 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { createTracer } from '../../src/pipeline/tracer.js';
 import { ACK, RST, SYN, bytes, ethernet, icmpEcho, icmpError, ipv4, tcp, udp } from '../decode/builders.js';
 import type { Frame } from '../../src/model.js';
-import { DOCKER_PATH, frameAt, ip4 } from './path-builders.js';
+import { C1, DOCKER_PATH, frameAt, HOST, ip4, OUT } from './path-builders.js';
 import { flowJson, type FlowJson } from '../../src/render/json.js';
 import { endpointText } from '../../src/render/values.js';
 import type { FlowReport } from '../../src/model.js';
 
-const C1 = '198.18.0.2';
-const HOST = '203.0.113.1';
-const OUT = '203.0.113.2';
 
 function run(frames: Frame[]) {
   const tracer = createTracer(DOCKER_PATH);

@@ -1,8 +1,7 @@
 import { REWRITE_FIELDS, type Direction, type FieldValue, type IpPacket, type L4, type Sighting } from '../model.js';
 import { fieldValue, rewrittenFields } from './rewrites.js';
-import { hopPairKey, quotedOf, type DirectionStats, type FlowState, type PendingPacket, type RewriteRecord, type SentEcho } from './flows.js';
-import { isIcmpError, TCP_RST } from './keys.js';
-import { echoReplySeq, echoRequestSeq } from './echo-ledger.js';
+import { hopPairKey, type DirectionStats, type FlowState, type PendingPacket, type RewriteRecord, type SentEcho } from './flows.js';
+import { echoReplySeq, echoRequestSeq, isIcmpError, quotedOf, TCP_RST } from './keys.js';
 import { countNotCaptured, type TransitTimes } from './inflight.js';
 import { sourceNeedsSnat } from '../addresses.js';
 import type { PathModel } from './path.js';
@@ -240,7 +239,6 @@ function compareStep(flow: FlowState, direction: Direction, a: Sighting, b: Sigh
   step.lastFromNs = Math.max(step.lastFromNs, a.t);
   transit.record(a.hop, b.hop, latency);
 }
-
 
 /** Each field rewrittenFields found changed, noted as a rewrite of this step. */
 function noteRewrites(flow: FlowState, direction: Direction, a: Sighting, b: Sighting, rewritten: number): void {

@@ -1,18 +1,3 @@
-import type { L4 } from '../model.js';
-import { isEchoReply, isEchoRequest } from './keys.js';
-
-type Icmp = Extract<L4, { kind: 'icmp' }>;
-
-/** An echo request's sequence number (undefined: another packet, or an echo cut short before it). */
-export function echoRequestSeq(l4: L4): number | undefined {
-  return isEchoRequest(l4) ? (l4 as Icmp).seq : undefined;
-}
-
-/** An echo reply's sequence number (undefined: another packet, or an echo cut short before it). */
-export function echoReplySeq(l4: L4): number | undefined {
-  return isEchoReply(l4) ? (l4 as Icmp).seq : undefined;
-}
-
 /** An echo request as the ledger gives it: when it was last seen, the position it reached, and what it keeps if it fell short (`S`). */
 export interface EchoEntry<S extends object> {
   readonly t: number;

@@ -1,6 +1,6 @@
 import type { IpAddress } from '../addresses.js';
 import type { Direction, Encap, Endpoint, FieldValue, IpPacket, Journey, L4, Rejection, RewriteField, Sighting } from '../model.js';
-import { conversationKey, endpointsOf, isEchoReply, isEchoRequest, isIcmpError, protoName, sameSide, TCP_ACK, TCP_SYN, type Endpoints, type Side } from './keys.js';
+import { conversationKey, endpointsOf, isEchoReply, isEchoRequest, isIcmpError, protoName, quotedOf, sameSide, TCP_ACK, TCP_SYN, type Endpoints, type Side } from './keys.js';
 import type { PathModel } from './path.js';
 import { SentEchoes } from './echo-ledger.js';
 
@@ -147,11 +147,6 @@ function directionStats(hops: number): DirectionStats {
     unanswered: 0,
     awaiting: 0,
   };
-}
-
-/** The packet an ICMP error quotes; undefined for any other packet (only ICMP errors carry one). */
-export function quotedOf(ip: IpPacket): IpPacket | undefined {
-  return (ip.l4 as { quoted?: IpPacket }).quoted;
 }
 
 /** The packet whose endpoints place a sighting in a flow: an ICMP error speaks for the packet it quotes. */

@@ -1,5 +1,5 @@
 import type { Direction } from '../model.js';
-import { echoRequestSeq } from './echo-ledger.js';
+import { echoRequestSeq } from './keys.js';
 import type { DirectionStats, FlowState, PendingPacket } from './flows.js';
 
 // What counts as "still on its way when the capture ended": the one home of that rule.

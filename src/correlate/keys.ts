@@ -124,7 +124,12 @@ export function sameSide(a: Side, b: Side): boolean {
 
 /** ICMP errors say something about the flow of the packet they quote. */
 export function isIcmpError(ip: IpPacket): boolean {
-  return ip.l4.kind === 'icmp' && ip.l4.quoted !== undefined;
+  return quotedOf(ip) !== undefined;
+}
+
+/** The packet an ICMP error quotes; undefined for any other packet (only ICMP errors carry one). */
+export function quotedOf(ip: IpPacket): IpPacket | undefined {
+  return (ip.l4 as { quoted?: IpPacket }).quoted;
 }
 
 export function protoName(ip: IpPacket): string {
@@ -170,6 +175,18 @@ export function isEchoRequest(l4: L4): boolean {
 
 export function isEchoReply(l4: L4): boolean {
   return l4.kind === 'icmp' && (l4.v6 ? l4.type === 129 : l4.type === 0);
+}
+
+type Icmp = Extract<L4, { kind: 'icmp' }>;
+
+/** An echo request's sequence number (undefined: another packet, or an echo cut short before it). */
+export function echoRequestSeq(l4: L4): number | undefined {
+  return isEchoRequest(l4) ? (l4 as Icmp).seq : undefined;
+}
+
+/** An echo reply's sequence number (undefined: another packet, or an echo cut short before it). */
+export function echoReplySeq(l4: L4): number | undefined {
+  return isEchoReply(l4) ? (l4 as Icmp).seq : undefined;
 }
 
 /** A side as part of a map key (numbers only; never shown). */

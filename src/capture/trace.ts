@@ -8,6 +8,7 @@ import type { FrameSink } from '../source.js';
 import { HopSource, type HopMap, isDecodedLinkType, skippedInterface, unsupportedLinkType } from './files/hop-source.js';
 import { type CaptureInterface, type OpenOptions, openCaptureFile } from './files/open.js';
 import { mergeByTime, pushMerged, pushMergedThreaded } from './files/merge.js';
+import { type PipeRequest, pushPiped } from './files/frame-pipe.js';
 import { MAX_HOPS, tooManyHops } from './files/limits.js';
 import { readPathJson } from './files/path-json.js';
 import { printable, quoted } from './files/printable.js';
@@ -47,6 +48,11 @@ export interface TraceOptions extends OpenOptions {
   allowOutside?: boolean;
   /** Read the hop files in this many worker threads during pushAll (0 or unset: on the calling thread). */
   readThreads?: number;
+  /**
+   * Have another thread read and merge the hop files during pushAll (capture/files/frame-pipe.ts):
+   * called with what to read and the shared buffer to read it into. readThreads takes precedence.
+   */
+  readElsewhere?: (request: PipeRequest) => void;
 }
 
 /**
@@ -66,16 +72,22 @@ export function openTrace(inputs: string[], options: TraceOptions = {}): ReplayT
   // never folded into a count.
   warnings.unshift(...(outside ?? []).map((file) => outsideWarning(inputs[0]!, hops, file)));
   const sources = maps.map(([file, map]) => new HopSource(file, map, options, warn));
+  const files = maps.map(([file, map]) => ({ file, map }));
+  const readOptions = { classicReader: options.classicReader };
+  /** The byte count of the thread reading for pushAll, when one does. */
+  let readElsewhere: (() => { done: number; total: number }) | undefined;
   const trace: ReplayTrace = {
     hops,
     warnings,
     outsideFiles: outside ?? [],
     frames: () => mergeByTime(sources),
-    pushAll: (sink, progress) =>
-      options.readThreads
-        ? pushMergedThreaded(maps.map(([file, map]) => ({ file, map })), { classicReader: options.classicReader }, options.readThreads, warn, sink, progress)
-        : pushMerged(sources, sink, progress),
+    pushAll: (sink, progress) => {
+      if (options.readThreads) pushMergedThreaded(files, readOptions, options.readThreads, warn, sink, progress);
+      else if (options.readElsewhere) pushPiped(files, readOptions, options.readElsewhere, warn, sink, progress, (bytes) => (readElsewhere = bytes));
+      else pushMerged(sources, sink, progress);
+    },
     progress: () =>
+      readElsewhere?.() ??
       sources
         .map((s) => s.bytes())
         .reduce((sum, p) => ({ done: sum.done + p.done, total: sum.total + p.total }), { done: 0, total: 0 }),

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { Command, Option } from 'commander';
-import { openTrace, type ReplayTrace } from '../capture/trace.js';
+import { openTrace, type ReplayTrace, type TraceOptions } from '../capture/trace.js';
 import { replaySource, warningText } from '../capture/replay-session.js';
 import { ExitCode } from '../errors.js';
 import type { CommandOutcome } from './outcome.js';
@@ -71,8 +71,8 @@ async function replay(inputs: string[], options: ReplayOptions): Promise<number>
 }
 
 /** The replay on this thread (the main one, or the worker of replay-thread.ts). */
-export async function replayHere(inputs: string[], options: ReplayOptions, terminal: ReplayTerminal): Promise<number> {
-  const trace = openTrace(inputs, { classicReader: options.pcapReader, allowOutside: options.allowOutsideFiles === true, readThreads: options.threads });
+export async function replayHere(inputs: string[], options: ReplayOptions, terminal: ReplayTerminal, readElsewhere?: TraceOptions['readElsewhere']): Promise<number> {
+  const trace = openTrace(inputs, { classicReader: options.pcapReader, allowOutside: options.allowOutsideFiles === true, readThreads: options.threads, readElsewhere });
   const mode = chooseOutput({ ...options, json: options.json || options.jsonl }, terminal.stdoutTty, false);
   // The host's lo, where recorded, only ties docker-proxy's relays: it is not on the path.
   const pathHops = trace.hops.filter((h) => !relayOnlyHop(h, trace.hops));

@@ -7,7 +7,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { blockingWriter } from '../render/stdout.js';
 import { replayHere, type ReplayOptions } from '../commands/replay.js';
-import { describeError, type ReplayWorkerData, type ReplayWorkerResult } from './replay-worker.js';
+import type { PipeRequest } from '../capture/files/frame-pipe.js';
+import { describeError, type ReplayWorkerData, type ReplayWorkerRequest, type ReplayWorkerResult } from './replay-worker.js';
 
 const stderr = blockingWriter(2);
 process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
@@ -17,9 +18,10 @@ process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]): boolea
   return true;
 }) as typeof process.stderr.write;
 
-const { inputs, options, terminal } = workerData as ReplayWorkerData<ReplayOptions>;
-const post = (result: ReplayWorkerResult): void => parentPort?.postMessage(result);
-replayHere(inputs, options, terminal).then(
+const { inputs, options, terminal, readOnMain } = workerData as ReplayWorkerData<ReplayOptions>;
+const post = (message: ReplayWorkerResult | ReplayWorkerRequest): void => parentPort?.postMessage(message);
+const readElsewhere = readOnMain ? (read: PipeRequest) => post({ read }) : undefined;
+replayHere(inputs, options, terminal, readElsewhere).then(
   (code) => post({ code }),
   (error: unknown) => post({ error: describeError(error) }),
 );

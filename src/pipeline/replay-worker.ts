@@ -1,7 +1,9 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { FatalError } from '../errors.js';
+import { type PipeRequest, produceFrames } from '../capture/files/frame-pipe.js';
 
 /** What the replay needs to know of the terminal: a worker thread's stdout and stderr are not the process's. */
 export interface ReplayTerminal {
@@ -15,10 +17,15 @@ export interface ReplayWorkerData<O> {
   inputs: string[];
   options: O;
   terminal: ReplayTerminal;
+  /** The main thread reads and merges the hop files for the worker (capture/files/frame-pipe.ts). */
+  readOnMain: boolean;
 }
 
 /** How the worker ends: the exit code, or the error as the main thread rebuilds it. */
 export type ReplayWorkerResult = { code: number } | { error: { message: string; stack?: string; fatal?: { exitCode: number; hint?: string } } };
+
+/** What the worker asks of the main thread before it ends: to read the hop files into a pipe. */
+export type ReplayWorkerRequest = { read: PipeRequest };
 
 /**
  * A big replay runs in a worker thread with a larger young generation: most of what a replay
@@ -33,6 +40,8 @@ export const REPLAY_WORKER = {
   youngGenerationMb: 192,
   /** HOPTRACE_REPLAY_WORKER=1 always, =0 never (tests and benchmarks); unset: by input size. */
   env: 'HOPTRACE_REPLAY_WORKER',
+  /** HOPTRACE_REPLAY_PIPE=1 always, =0 never: see wantsReadPipe. */
+  pipeEnv: 'HOPTRACE_REPLAY_PIPE',
 } as const;
 
 /** Whether this replay's input is big enough for the worker (or the environment says so). */
@@ -74,11 +83,23 @@ function directoryBytes(dir: string): number {
   return total;
 }
 
+/**
+ * Whether the main thread, idle while the worker replays, should read the hop files for it:
+ * where there is a second core to do it on. HOPTRACE_REPLAY_PIPE=1 always, =0 never.
+ */
+export function wantsReadPipe(env: NodeJS.ProcessEnv = process.env, cores = os.availableParallelism()): boolean {
+  const forced = env[REPLAY_WORKER.pipeEnv];
+  if (forced === '1') return true;
+  if (forced === '0') return false;
+  return cores >= 2;
+}
+
 /** Runs the replay in the worker (replay-thread.ts); its errors come back as the same one line and exit code. */
-export function replayInWorker<O>(data: ReplayWorkerData<O>): Promise<number> {
+export function replayInWorker<O>(data: Omit<ReplayWorkerData<O>, 'readOnMain'>): Promise<number> {
   return new Promise((resolve, reject) => {
+    const workerData: ReplayWorkerData<O> = { ...data, readOnMain: wantsReadPipe() };
     const worker = new Worker(threadEntry(), {
-      workerData: data,
+      workerData,
       resourceLimits: { maxYoungGenerationSizeMb: REPLAY_WORKER.youngGenerationMb },
     });
     let settled = false;
@@ -88,7 +109,13 @@ export function replayInWorker<O>(data: ReplayWorkerData<O>): Promise<number> {
       fn();
       void worker.terminate();
     };
-    worker.on('message', (result: ReplayWorkerResult) => settle(() => ('code' in result ? resolve(result.code) : reject(rebuildError(result.error)))));
+    worker.on('message', (message: ReplayWorkerResult | ReplayWorkerRequest) => {
+      if ('read' in message) {
+        void produceFrames(message.read, () => settled);
+        return;
+      }
+      settle(() => ('code' in message ? resolve(message.code) : reject(rebuildError(message.error))));
+    });
     worker.on('error', (error) => settle(() => reject(error)));
     worker.on('exit', (code) => settle(() => reject(new Error(`the replay worker ended with code ${code} before its report`))));
   });

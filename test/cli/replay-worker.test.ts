@@ -1,13 +1,15 @@
-// A big replay runs in a worker thread with a larger young generation (src/pipeline/replay-worker.ts).
-// HOPTRACE_REPLAY_WORKER=1 forces the worker on a small input and =0 keeps the replay on the main
-// thread, so both paths are run here on the same inputs: the same stdout, stderr and exit code,
-// byte for byte, and an error inside the worker is the same one line as on the main thread.
+// A big replay runs in a worker thread with a larger young generation (src/pipeline/replay-worker.ts),
+// the hop files read for it on the main thread (capture/files/frame-pipe.ts) where there are two
+// cores. HOPTRACE_REPLAY_WORKER=1 forces the worker on a small input and =0 keeps the replay on
+// the main thread; HOPTRACE_REPLAY_PIPE=1 has the main thread read for the worker whatever the
+// cores. Both paths are run here on the same inputs: the same stdout, stderr and exit code, byte
+// for byte, and an error inside the worker is the same one line as on the main thread.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { inputBytes, REPLAY_WORKER, wantsReplayWorker } from '../../src/pipeline/replay-worker.js';
+import { inputBytes, REPLAY_WORKER, wantsReadPipe, wantsReplayWorker } from '../../src/pipeline/replay-worker.js';
 
 const ROOT = path.join(__dirname, '..', '..');
 const FIXTURES = path.join(ROOT, 'fixtures');
@@ -15,11 +17,11 @@ const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'hoptrace-worker-'));
 afterAll(() => fs.rmSync(TMP, { recursive: true, force: true }));
 
 /** Run without blocking vitest's own worker (a long spawnSync times out its RPC on a loaded machine). */
-function hoptrace(args: string[], worker: '0' | '1'): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function hoptrace(args: string[], worker: '0' | '1', pipe: '0' | '1' = '1'): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn('node', [path.join(ROOT, 'bin', 'hoptrace.js'), ...args], {
       cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '', HOPTRACE_REPLAY_WORKER: worker },
+      env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '', HOPTRACE_REPLAY_WORKER: worker, HOPTRACE_REPLAY_PIPE: pipe },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -62,6 +64,13 @@ describe('replay in the worker thread gives the main thread\'s report', () => {
 
   it('with --filter, --window and the pcap-parser reader', async () => {
     await bothPaths(['replay', 'fixtures/ping-out', '--json', '--filter', 'icmp', '--window', '50', '--pcap-reader', 'pcap-parser']);
+  });
+
+  it('with the worker reading the files itself (HOPTRACE_REPLAY_PIPE=0)', async () => {
+    for (const dir of ['fixtures/ping-out', 'fixtures/published-port']) {
+      const here = await hoptrace(['replay', dir, '--json'], '0');
+      expect(await hoptrace(['replay', dir, '--json'], '1', '0')).toEqual(here);
+    }
   });
 
   it('a file cut short: the same warning line on stderr, the same report', async () => {
@@ -137,6 +146,16 @@ describe('when the worker is used', () => {
     expect(wantsReplayWorker([path.join(FIXTURES, 'ping-out')], {})).toBe(false);
     fs.truncateSync(big, REPLAY_WORKER.minBytes);
     expect(wantsReplayWorker([big], { HOPTRACE_REPLAY_WORKER: '0' })).toBe(false);
+  });
+});
+
+describe('when the main thread reads for the worker', () => {
+  it('where there are two cores or more, unless the environment says otherwise', () => {
+    expect(wantsReadPipe({}, 1)).toBe(false);
+    expect(wantsReadPipe({}, 2)).toBe(true);
+    expect(wantsReadPipe({}, 8)).toBe(true);
+    expect(wantsReadPipe({ HOPTRACE_REPLAY_PIPE: '1' }, 1)).toBe(true);
+    expect(wantsReadPipe({ HOPTRACE_REPLAY_PIPE: '0' }, 2)).toBe(false);
   });
 });
 

@@ -88,9 +88,39 @@ export function pushMergedThreaded(
 }
 
 function pushCursors(cursors: FrameCursor[], sink: BytesSink, progress?: () => void): void {
-  const heads = cursors.filter((cursor) => cursor.advance());
+  const merge = new CursorMerge(cursors);
   let n = 0;
-  while (heads.length > 0) {
+  for (let best = merge.next(); best !== null; best = merge.next()) {
+    sink.pushAt(best.hop, best.linkType, best.tsSec, best.tsNsec, best.buf, best.start, best.end, best.origLen);
+    if (progress && (++n & 0xffff) === 0) progress();
+  }
+}
+
+/**
+ * The k-way merge of file cursors by time, one frame at a time: next() steps the cursor it
+ * last returned past its frame, then returns the cursor holding the earliest frame (ties: the
+ * earlier cursor in the list), or null once every file has ended. Each step of a cursor may
+ * meet its file's warnings (at its end) or throw its read error, at the same point in the
+ * stream wherever the merge runs (here, or in frame-pipe.ts's reading thread).
+ */
+export class CursorMerge {
+  private readonly heads: FrameCursor[];
+  private last: FrameCursor | null = null;
+  private lastAt = -1;
+
+  /** Steps every cursor onto its first frame. */
+  constructor(cursors: FrameCursor[]) {
+    this.heads = cursors.filter((cursor) => cursor.advance());
+  }
+
+  next(): FrameCursor | null {
+    const heads = this.heads;
+    const last = this.last;
+    if (last !== null) {
+      this.last = null;
+      if (!last.advance()) heads.splice(this.lastAt, 1);
+    }
+    if (heads.length === 0) return null;
     let at = 0;
     let best = heads[0];
     for (let i = 1; i < heads.length; i++) {
@@ -100,8 +130,8 @@ function pushCursors(cursors: FrameCursor[], sink: BytesSink, progress?: () => v
         at = i;
       }
     }
-    sink.pushAt(best.hop, best.linkType, best.tsSec, best.tsNsec, best.buf, best.start, best.end, best.origLen);
-    if (!best.advance()) heads.splice(at, 1);
-    if (progress && (++n & 0xffff) === 0) progress();
+    this.last = best;
+    this.lastAt = at;
+    return best;
   }
 }

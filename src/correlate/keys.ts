@@ -66,8 +66,26 @@ function mixIp(ip: IpPacket, quoted: boolean): void {
   if (!quoted) mix(ip.payloadHash);
 }
 
+/**
+ * A packet's key worked out ahead, on replay's reading thread (capture/files/frame-pipe.ts),
+ * from its own decode of the same bytes: `armed` for the next packet decoded, which the tracer
+ * then names as `ip` (keyAhead.claim); matchKey of that very packet returns `value`.
+ */
+export const keyAhead = {
+  armed: false,
+  value: 0,
+  ip: null as IpPacket | null,
+  /** The tracer's packet just decoded from the frame the key was armed for. */
+  claim(ip: IpPacket): void {
+    if (!this.armed) return;
+    this.armed = false;
+    this.ip = ip;
+  },
+};
+
 /** The hash of the packet's NAT-proof identity: a signed 32-bit integer, equal for packets sameIdentity calls one. */
 export function matchKey(ip: IpPacket): number {
+  if (ip === keyAhead.ip) return keyAhead.value;
   h = 0x811c9dc5;
   mixIp(ip, false);
   return fmix(h);

@@ -8,6 +8,7 @@ import { PathModel } from '../correlate/path.js';
 import { concludeFlow, TransitTimes } from '../correlate/inflight.js';
 import { IdleFlows } from './idle-flows.js';
 import { isLinkChatter } from '../correlate/chatter.js';
+import { keyAhead } from '../correlate/keys.js';
 
 const LINK_CHATTER = 'link chatter (neighbour discovery, MLD or link-local multicast)';
 
@@ -110,6 +111,7 @@ class PathTracer implements Tracer {
       if (this.listeners.size > 0) this.emit({ kind: 'skipped', hop, frameSeq, reason });
       return;
     }
+    keyAhead.claim(ip);
     this.matcher.add(hop, frameSeq, t, ip, encapOf(this.encap));
     if (t > this.now) this.now = t;
     // Settling is cheap but not free: do it in batches, the window is long against a batch.

@@ -2,7 +2,8 @@
 // merges and copies the frames into a ring in shared memory, with each frame's payload
 // fingerprint; the replay worker takes them from there. It must hand over exactly the frames
 // of frames() (hops, times, bytes, order), meet each warning and a read error at the same
-// frame, fingerprint every frame as the decoder would itself, and stop when either side does.
+// frame, fingerprint and key every frame's packet as the decoder and matcher would themselves,
+// and stop when either side does.
 // The two sides need two threads: the reading side runs in a worker from the build (npm test
 // builds first), the worker's side here, on the test's thread, also from the build.
 import { existsSync, mkdirSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openTrace, type TraceOptions } from '../../src/capture/trace.js';
 import { decodePacketAt } from '../../src/decode/index.js';
 import { knownHash, payloadHash } from '../../src/decode/bytes.js';
+import { keyAhead, matchKey } from '../../src/correlate/keys.js';
 import type { PipeRequest } from '../../src/capture/files/frame-pipe.js';
 import { pcapFile, payload, scratchDir, type PcapRecordSpec } from './builders.js';
 import { generateTrace } from '../../bench/generate.mjs';
@@ -28,6 +30,7 @@ type Built = {
   pipe: typeof import('../../src/capture/files/frame-pipe.js');
   bytes: typeof import('../../src/decode/bytes.js');
   decode: typeof import('../../src/decode/index.js');
+  keys: typeof import('../../src/correlate/keys.js');
 };
 async function built(): Promise<Built> {
   return {
@@ -35,11 +38,12 @@ async function built(): Promise<Built> {
     pipe: await import(join(DIST, 'capture/files/frame-pipe.js')),
     bytes: await import(join(DIST, 'decode/bytes.js')),
     decode: await import(join(DIST, 'decode/index.js')),
+    keys: await import(join(DIST, 'correlate/keys.js')),
   };
 }
 
-/** A frame as seen: hop, link type, seconds, nanoseconds, original length, bytes, fingerprint. */
-type Seen = [number, number, number, number, number, string, number | null];
+/** A frame as seen: hop, link type, seconds, nanoseconds, original length, bytes, fingerprint, match key. */
+type Seen = [number, number, number, number, number, string, number | null, number | null];
 
 /** The fingerprint the decoder gives the frame (null: no packet), through `decode` and its own bytes module. */
 function fingerprint(decode: Built['decode'], linkType: number, buf: Uint8Array, start: number, end: number, origLen: number): number | null {
@@ -47,12 +51,18 @@ function fingerprint(decode: Built['decode'], linkType: number, buf: Uint8Array,
   return typeof ip === 'string' ? null : ip.payloadHash;
 }
 
+/** The match key of the frame's packet (null: no packet), worked out here. */
+function keyOf(linkType: number, buf: Uint8Array, start: number, end: number, origLen: number): number | null {
+  const ip = decodePacketAt(linkType, buf, start, end, origLen, []);
+  return typeof ip === 'string' ? null : matchKey(ip);
+}
+
 function viaFrames(inputs: string[], options: TraceOptions = {}): { frames: Seen[]; warnings: unknown[] } {
   const trace = openTrace(inputs, options);
   const frames: Seen[] = [];
   for (const f of trace.frames()) {
     const hash = fingerprint({ decodePacketAt } as Built['decode'], f.linkType, f.data, 0, f.data.length, f.origLen);
-    frames.push([f.hop, f.linkType, f.tsSec, f.tsNsec, f.origLen, Buffer.from(f.data).toString('hex'), hash]);
+    frames.push([f.hop, f.linkType, f.tsSec, f.tsNsec, f.origLen, Buffer.from(f.data).toString('hex'), hash, keyOf(f.linkType, f.data, 0, f.data.length, f.origLen)]);
   }
   return { frames, warnings: trace.warnings };
 }
@@ -94,7 +104,10 @@ async function viaPipe(inputs: string[], options: TraceOptions = {}, stopAt = -1
         if (frames.length === stopAt) throw new Error('the sink gave up');
         if (b.bytes.knownHash.buf === buf && b.bytes.knownHash.start >= start) knownAhead++;
         const hash = fingerprint(b.decode, linkType, buf, start, end, origLen);
-        frames.push([hop, linkType, tsSec, tsNsec, origLen, Buffer.from(buf.subarray(start, end)).toString('hex'), hash]);
+        // The key the reading side worked out, as armed for the tracer's next packet.
+        const ahead = b.keys.keyAhead;
+        const key = ahead.armed && ahead.ip === null ? ahead.value : null;
+        frames.push([hop, linkType, tsSec, tsNsec, origLen, Buffer.from(buf.subarray(start, end)).toString('hex'), hash, key]);
       },
     });
   } catch (err) {
@@ -185,7 +198,8 @@ describe.skipIf(!existsSync(BUILT))('frames read on another thread and taken fro
     const trace = openTrace([failing]);
     try {
       trace.pushAll!({
-        pushAt: (hop, lt, s, ns, buf, start, end, ol) => void sequential.push([hop, lt, s, ns, ol, Buffer.from(buf.subarray(start, end)).toString('hex'), fingerprint({ decodePacketAt } as Built['decode'], lt, buf, start, end, ol)]),
+        pushAt: (hop, lt, s, ns, buf, start, end, ol) =>
+          void sequential.push([hop, lt, s, ns, ol, Buffer.from(buf.subarray(start, end)).toString('hex'), fingerprint({ decodePacketAt } as Built['decode'], lt, buf, start, end, ol), keyOf(lt, buf, start, end, ol)]),
       });
     } catch (err) {
       sequentialError = `${(err as Error).name}: ${(err as Error).message}`;
@@ -252,5 +266,35 @@ describe('a fingerprint known ahead (decode/bytes.ts knownHash)', () => {
       Object.assign(knownHash, { buf: null, start: -1, end: -1, value: 0 });
     }
     expect(payloadHash(bytes, 20, 120)).toBe(truth);
+  });
+});
+
+describe('a match key known ahead (correlate/keys.ts keyAhead)', () => {
+  const ip = () => {
+    const decoded = decodePacketAt(1, PING, 0, PING.length, PING.length, []);
+    if (typeof decoded === 'string') throw new Error(decoded);
+    return decoded;
+  };
+  // An Ethernet frame with an IPv4 echo request and 8 bytes of data.
+  const PING = Uint8Array.from(Buffer.from('0000000000010000000000020800450000240001000040017ad2c6120002cb00710208000000002a000161626364656667', 'hex'));
+
+  it('is taken for the one packet claimed while it was armed, and computed for any other', () => {
+    const a = ip();
+    const b = ip();
+    const truth = matchKey(a);
+    expect(matchKey(b)).toBe(truth);
+    try {
+      Object.assign(keyAhead, { armed: true, value: 777, ip: null });
+      keyAhead.claim(a);
+      expect(keyAhead.armed).toBe(false);
+      expect(matchKey(a)).toBe(777);
+      expect(matchKey(b)).toBe(truth);
+      keyAhead.claim(b); // not armed: a stays the one
+      expect(matchKey(b)).toBe(truth);
+      expect(matchKey(a)).toBe(777);
+    } finally {
+      Object.assign(keyAhead, { armed: false, value: 0, ip: null });
+    }
+    expect(matchKey(a)).toBe(truth);
   });
 });

@@ -5,13 +5,16 @@
 // side, and the worker no longer reads, merges or fingerprints payloads itself.
 //
 // The reading side also decodes each frame, only to work out its payload fingerprint (the
-// most expensive part of decoding) with the same decoder; the frame carries it, and the
-// worker's payloadHash takes it for that frame's very byte range (decode/bytes.ts knownHash).
+// most expensive part of decoding) and its packet's match key with the same code; the frame
+// carries both. The worker's payloadHash takes the fingerprint for that frame's very byte
+// range (decode/bytes.ts knownHash), its matchKey the key for that frame's packet
+// (correlate/keys.ts keyAhead).
 //
 // What reading meets on its way travels in the slots between the frames: a file's warnings
 // and its read error reach the worker at the same point in the stream as without the pipe.
 import { hashNote, knownHash } from '../../decode/bytes.js';
 import { decodePacketAt } from '../../decode/index.js';
+import { keyAhead, matchKey } from '../../correlate/keys.js';
 import { CaptureFileError, FatalError } from '../../errors.js';
 import type { Encap, SourceWarning } from '../../model.js';
 import { HopSource, type HopMap } from './hop-source.js';
@@ -29,8 +32,12 @@ export const PIPE = { slots: 4, frames: 8192, softBytes: 1 << 20 } as const;
 const LONGEST_FRAME = MAX_SNAPLEN_HONOURED;
 const SLOT_BYTES = PIPE.softBytes + LONGEST_FRAME;
 
-/** Per record, 32-bit fields: hop (or a record kind below), tsNsec, bytes [start, end), fingerprint range (relative to start; -1: none) and value. */
-const I = { hop: 0, nsec: 1, start: 2, end: 3, hashStart: 4, hashEnd: 5, hash: 6, size: 7 } as const;
+/**
+ * Per record, 32-bit fields: hop (or a record kind below), tsNsec, bytes [start, end), the
+ * fingerprint's range (relative to start; -1: none) and value, whether the frame holds a packet
+ * (1) and its match key.
+ */
+const I = { hop: 0, nsec: 1, start: 2, end: 3, hashStart: 4, hashEnd: 5, hash: 6, keyed: 7, key: 8, size: 9 } as const;
 /** Per record, fields that may pass 2^31: tsSec, origLen, linkType. */
 const F = { sec: 0, origLen: 1, linkType: 2, size: 3 } as const;
 /** Records that are not frames: their bytes hold the JSON of a warning or of the read error. */
@@ -223,8 +230,13 @@ class SlotWriter {
     // The decoder's first fingerprint of this frame, over the copied bytes' own range.
     const note = hashNote;
     note.armed = true;
-    decodePacketAt(frame.linkType, frame.buf, frame.start, frame.end, frame.origLen, this.encap);
+    const ip = decodePacketAt(frame.linkType, frame.buf, frame.start, frame.end, frame.origLen, this.encap);
     this.encap.length = 0;
+    if (typeof ip === 'string') ints[at + I.keyed] = 0;
+    else {
+      ints[at + I.keyed] = 1;
+      ints[at + I.key] = matchKey(ip);
+    }
     if (!note.armed && note.start >= frame.start && note.end <= frame.end) {
       ints[at + I.hashStart] = note.start - frame.start;
       ints[at + I.hashEnd] = note.end - frame.start;
@@ -307,6 +319,7 @@ export function pushPiped(
   watch?.(() => ({ done: pipe.progress[0], total: pipe.progress[1] }));
   startReading({ files, options, buffer: pipe.buffer });
   const known = knownHash;
+  const key = keyAhead;
   let n = 0;
   try {
     for (let seq = 0; ; seq++) {
@@ -335,6 +348,9 @@ export function pushPiped(
         } else {
           known.start = -1;
         }
+        key.ip = null;
+        key.armed = ints[at + I.keyed] === 1;
+        key.value = ints[at + I.key];
         const fat = i * F.size;
         sink.pushAt(hop, floats[fat + F.linkType], floats[fat + F.sec], ints[at + I.nsec], bytes, start, ints[at + I.end], floats[fat + F.origLen]);
         if (progress && (++n & 0xffff) === 0) progress();
@@ -342,6 +358,8 @@ export function pushPiped(
       // The slot's bytes change once released: no fingerprint may point into them.
       known.start = -1;
       known.buf = null;
+      key.armed = false;
+      key.ip = null;
       if (pipe.ends(slot)) return;
       Atomics.store(pipe.control, C.released, seq + 1);
       Atomics.notify(pipe.control, C.released);
@@ -349,6 +367,8 @@ export function pushPiped(
   } finally {
     known.start = -1;
     known.buf = null;
+    key.armed = false;
+    key.ip = null;
     Atomics.store(pipe.control, C.cancelled, 1);
     Atomics.notify(pipe.control, C.released);
   }

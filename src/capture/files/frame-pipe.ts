@@ -231,7 +231,7 @@ class SlotWriter {
     const note = hashNote;
     note.armed = true;
     const ip = decodePacketAt(frame.linkType, frame.buf, frame.start, frame.end, frame.origLen, this.encap);
-    this.encap.length = 0;
+    if (this.encap.length !== 0) this.encap.length = 0;
     if (typeof ip === 'string') ints[at + I.keyed] = 0;
     else {
       ints[at + I.keyed] = 1;

@@ -1,5 +1,5 @@
 // Byte builders for capture files: each test writes exactly the bytes it talks about.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -190,4 +190,23 @@ export function readAll<T>(reader: { next(): T | null }): T[] {
   const out: T[] = [];
   for (let rec = reader.next(); rec !== null; rec = reader.next()) out.push(rec);
   return out;
+}
+
+/** Records whose times step back and forth (as a hop file holding request, then reply, then the next request does). */
+export function wobbly(seed: number, count: number, longest: number): PcapRecordSpec[] {
+  return Array.from({ length: count }, (_, i) => ({
+    sec: 1_700_000_000 + Math.floor(i / 50),
+    frac: ((i % 50) * 20_000 + (i % 3 === 1 ? 30_000 : 0) + seed) % 1_000_000,
+    data: payload(60 + ((i * 7919 + seed) % (longest - 60)), i + seed),
+  }));
+}
+
+/** A trace directory `name` in the scratch folder: one hop per file, in the order given, and a path.json naming them. */
+export function traceDir(dir: ReturnType<typeof scratchDir>, name: string, files: Record<string, Buffer>): string {
+  const folder = dir.path(name);
+  mkdirSync(folder);
+  const hops = Object.keys(files).map((file, i) => ({ name: `hop${i}`, file }));
+  writeFileSync(join(folder, 'path.json'), JSON.stringify({ hops }));
+  for (const [file, bytes] of Object.entries(files)) writeFileSync(join(folder, file), bytes);
+  return folder;
 }

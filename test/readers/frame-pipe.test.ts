@@ -6,7 +6,7 @@
 // and stop when either side does.
 // The two sides need two threads: the reading side runs in a worker from the build (npm test
 // builds first), the worker's side here, on the test's thread, also from the build.
-import { existsSync, mkdirSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -16,7 +16,7 @@ import { decodePacketAt } from '../../src/decode/index.js';
 import { knownHash, payloadHash } from '../../src/decode/bytes.js';
 import { keyAhead, matchKey } from '../../src/correlate/keys.js';
 import type { PipeRequest } from '../../src/capture/files/frame-pipe.js';
-import { pcapFile, payload, scratchDir, type PcapRecordSpec } from './builders.js';
+import { pcapFile, payload, scratchDir, traceDir, wobbly } from './builders.js';
 import { generateTrace } from '../../bench/generate.mjs';
 
 const dir = scratchDir();
@@ -116,24 +116,6 @@ async function viaPipe(inputs: string[], options: TraceOptions = {}, stopAt = -1
   return { frames, warnings: trace.warnings, knownAhead, exited: reading.exited(), ...(error === undefined ? {} : { error }) };
 }
 
-/** Records whose times step back and forth (as a hop file holding request, then reply, then the next request does). */
-function wobbly(seed: number, count: number, longest: number): PcapRecordSpec[] {
-  return Array.from({ length: count }, (_, i) => ({
-    sec: 1_700_000_000 + Math.floor(i / 50),
-    frac: ((i % 50) * 20_000 + (i % 3 === 1 ? 30_000 : 0) + seed) % 1_000_000,
-    data: payload(60 + ((i * 7919 + seed) % (longest - 60)), i + seed),
-  }));
-}
-
-function traceDir(name: string, files: Record<string, Buffer>): string {
-  const folder = dir.path(name);
-  mkdirSync(folder);
-  const hops = Object.keys(files).map((file, i) => ({ name: `hop${i}`, file }));
-  writeFileSync(join(folder, 'path.json'), JSON.stringify({ hops }));
-  for (const [file, bytes] of Object.entries(files)) writeFileSync(join(folder, file), bytes);
-  return folder;
-}
-
 describe.skipIf(!existsSync(BUILT))('frames read on another thread and taken from the pipe', () => {
   it('are the frames of frames(), each with the fingerprint the decoder gives it, on every fixture trace', async () => {
     const traces = readdirSync(FIXTURES, { withFileTypes: true })
@@ -168,7 +150,7 @@ describe.skipIf(!existsSync(BUILT))('frames read on another thread and taken fro
   it('are the same across out-of-order records, ties, frames longer than a slot\'s soft limit and a cut file, with its warning at the same frame', async () => {
     const a = wobbly(0, 4000, 1500);
     const cut = pcapFile({ snaplen: 2_000_000 }, [...wobbly(5, 2000, 1400), { sec: 1_700_000_001, frac: 1, data: payload(1_500_000, 1) }]);
-    const trace = traceDir('stress', {
+    const trace = traceDir(dir, 'stress', {
       'a.pcap': pcapFile({}, a),
       'b.pcap': pcapFile({ nanosecond: true }, a.map((r) => ({ ...r, frac: r.frac * 1000 }))),
       'c.pcap': pcapFile({ snaplen: 2_000_000 }, [...wobbly(7, 1500, 1500), { sec: 1_700_000_010, frac: 5, data: payload(1_200_000, 3) }]),
@@ -192,7 +174,7 @@ describe.skipIf(!existsSync(BUILT))('frames read on another thread and taken fro
     for (const r of records.slice(0, 2500)) offset += 16 + r.data.length;
     const bad = pcapFile({}, records);
     bad.writeUInt32LE(0xfffffff0, offset + 8); // record 2500 claims 4 GB
-    const failing = traceDir('bad', { 'a.pcap': pcapFile({}, wobbly(0, 4000, 1500)), 'bad.pcap': bad });
+    const failing = traceDir(dir, 'bad', { 'a.pcap': pcapFile({}, wobbly(0, 4000, 1500)), 'bad.pcap': bad });
     const sequential: Seen[] = [];
     let sequentialError = '';
     const trace = openTrace([failing]);
@@ -212,7 +194,7 @@ describe.skipIf(!existsSync(BUILT))('frames read on another thread and taken fro
   });
 
   it('a file gone between opening the trace and reading it: the same one error, no frame', async () => {
-    const make = (name: string) => traceDir(name, { 'a.pcap': pcapFile({}, wobbly(0, 10, 200)), 'b.pcap': pcapFile({}, wobbly(1, 10, 200)) });
+    const make = (name: string) => traceDir(dir, name, { 'a.pcap': pcapFile({}, wobbly(0, 10, 200)), 'b.pcap': pcapFile({}, wobbly(1, 10, 200)) });
     const sequential = make('gone-sequential');
     const trace = openTrace([sequential]);
     unlinkSync(join(sequential, 'b.pcap'));

@@ -4,11 +4,11 @@
 // hops, times, bytes and order, and the same warnings, on every fixture and on files made to
 // stress it (records out of time order, ties between hops, refills of the buffer in the
 // middle of a record, a record longer than the buffer, a file cut inside a record, SLL2).
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openTrace, type TraceOptions } from '../../src/capture/trace.js';
-import { pcapFile, payload, scratchDir, type PcapRecordSpec } from './builders.js';
+import { pcapFile, payload, scratchDir, traceDir, wobbly, type PcapRecordSpec } from './builders.js';
 
 const dir = scratchDir();
 afterAll(() => dir.remove());
@@ -62,24 +62,6 @@ function same(inputs: string[], options: TraceOptions = {}): number {
   return actual.frames.length;
 }
 
-/** Records whose times step back and forth (as a hop file holding request, then reply, then the next request does). */
-function wobbly(seed: number, count: number, longest: number): PcapRecordSpec[] {
-  return Array.from({ length: count }, (_, i) => ({
-    sec: 1_700_000_000 + Math.floor(i / 50),
-    frac: ((i % 50) * 20_000 + (i % 3 === 1 ? 30_000 : 0) + seed) % 1_000_000,
-    data: payload(60 + ((i * 7919 + seed) % (longest - 60)), i + seed),
-  }));
-}
-
-function traceDir(name: string, files: Record<string, Buffer>): string {
-  const folder = dir.path(name);
-  mkdirSync(folder);
-  const hops = Object.keys(files).map((file, i) => ({ name: `hop${i}`, file }));
-  writeFileSync(join(folder, 'path.json'), JSON.stringify({ hops }));
-  for (const [file, bytes] of Object.entries(files)) writeFileSync(join(folder, file), bytes);
-  return folder;
-}
-
 describe('frames pushed from the recycled buffer', () => {
   it('are the frames of frames() on every fixture trace, with either classic reader', () => {
     const traces = readdirSync(FIXTURES, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(FIXTURES, e.name));
@@ -96,7 +78,7 @@ describe('frames pushed from the recycled buffer', () => {
     const b = wobbly(0, 4000, 1500); // the same times as a: every frame ties with one of a's
     const c = [...wobbly(7, 1500, 1500), { sec: 1_700_000_010, frac: 5, data: payload(1_200_000, 3) }, ...wobbly(11, 500, 900)];
     const cut = pcapFile({ snaplen: 2_000_000 }, wobbly(5, 2000, 1400));
-    const trace = traceDir('stress', {
+    const trace = traceDir(dir, 'stress', {
       'a.pcap': pcapFile({}, a),
       'b.pcap': pcapFile({ nanosecond: true }, b.map((r) => ({ ...r, frac: r.frac * 1000 }))),
       'c.pcap': pcapFile({ snaplen: 2_000_000 }, c),
@@ -116,7 +98,7 @@ describe('frames pushed from the recycled buffer', () => {
     const bad = pcapFile({}, records);
     bad.writeUInt32LE(0xfffffff0, offset + 8); // record 2500 claims 4 GB
     const cut = pcapFile({ snaplen: 2_000_000 }, [...wobbly(5, 2000, 1400), { sec: 1_700_000_001, frac: 1, data: payload(1_500_000, 1) }]);
-    const good = traceDir('threads-good', { 'a.pcap': pcapFile({}, a), 'b.pcap': pcapFile({ nanosecond: true }, a), 'c.pcap': cut.subarray(0, cut.length - 100), 'd.pcap': pcapFile({}, []) });
+    const good = traceDir(dir, 'threads-good', { 'a.pcap': pcapFile({}, a), 'b.pcap': pcapFile({ nanosecond: true }, a), 'c.pcap': cut.subarray(0, cut.length - 100), 'd.pcap': pcapFile({}, []) });
     const expected = viaFrames([good], { classicReader: 'native' });
     for (const threads of [1, 2, 8]) {
       const got = await viaThreads([good], { classicReader: 'native' }, threads);
@@ -124,7 +106,7 @@ describe('frames pushed from the recycled buffer', () => {
       expect(got.frames).toEqual(expected.frames);
       expect(got.warnings).toEqual(expected.warnings);
     }
-    const failing = traceDir('threads-bad', { 'a.pcap': pcapFile({}, a), 'bad.pcap': bad });
+    const failing = traceDir(dir, 'threads-bad', { 'a.pcap': pcapFile({}, a), 'bad.pcap': bad });
     let seqError = '';
     const seqFrames: Seen[] = [];
     const trace = openTrace([failing], { classicReader: 'native' });

@@ -111,7 +111,9 @@ export function replayInWorker<O>(data: Omit<ReplayWorkerData<O>, 'readOnMain'>)
     };
     worker.on('message', (message: ReplayWorkerResult | ReplayWorkerRequest) => {
       if ('read' in message) {
-        void produceFrames(message.read, () => settled);
+        // It tells the worker of any fault through the pipe itself; only a pipe it cannot use
+        // (a bug) rejects, and then the worker says the reading side went silent.
+        produceFrames(message.read, () => settled).catch(() => undefined);
         return;
       }
       settle(() => ('code' in message ? resolve(message.code) : reject(rebuildError(message.error))));

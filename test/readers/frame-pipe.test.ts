@@ -67,13 +67,17 @@ function viaFrames(inputs: string[], options: TraceOptions = {}): { frames: Seen
   return { frames, warnings: trace.warnings };
 }
 
-/** The reading side in a worker thread of its own, as the main thread is for a replay. */
-function readingThread(b: Built): { start: (request: PipeRequest) => void; exited: () => Promise<number> } {
+/**
+ * The reading side in a worker thread of its own, as the main thread is for a replay;
+ * `breakIt` hands it a request whose file list is not a list (a fault of its own code).
+ */
+function readingThread(b: Built, breakIt = false): { start: (request: PipeRequest) => void; exited: () => Promise<number> } {
   let worker: Worker | undefined;
   const url = pathToFileURL(join(DIST, 'capture/files/frame-pipe.js')).href;
   return {
     start(request) {
-      const code = `const { workerData } = require('node:worker_threads'); import(${JSON.stringify(url)}).then((m) => m.produceFrames(workerData));`;
+      const given = breakIt ? '{ ...workerData, files: null }' : 'workerData';
+      const code = `const { workerData } = require('node:worker_threads'); import(${JSON.stringify(url)}).then((m) => m.produceFrames(${given}));`;
       worker = new Worker(code, { eval: true, workerData: request });
     },
     exited: () => new Promise((resolve) => (worker ? worker.once('exit', resolve) : resolve(-1))),
@@ -90,9 +94,9 @@ interface Piped {
 }
 
 /** The frames as the replay worker takes them from the pipe; `stopAt`: the sink throws at that frame. */
-async function viaPipe(inputs: string[], options: TraceOptions = {}, stopAt = -1, beforePush = () => {}): Promise<Piped> {
+async function viaPipe(inputs: string[], options: TraceOptions = {}, stopAt = -1, beforePush = () => {}, breakIt = false): Promise<Piped> {
   const b = await built();
-  const reading = readingThread(b);
+  const reading = readingThread(b, breakIt);
   const trace = b.trace.openTrace(inputs, { ...options, readElsewhere: reading.start });
   beforePush();
   const frames: Seen[] = [];
@@ -204,6 +208,14 @@ describe.skipIf(!existsSync(BUILT))('frames read on another thread and taken fro
     expect(got.frames).toEqual([]);
     expect(got.error).toBe(`CaptureFileError: ${join(piped, 'b.pcap')}: offset 0: cannot open: no such file`);
     expect(await got.exited).toBe(0);
+  });
+
+  it('a fault of the reading side\'s own code: the worker says so, with its message, at once', async () => {
+    const trace = traceDir(dir, 'fault', { 'a.pcap': pcapFile({}, wobbly(0, 10, 200)) });
+    const piped = await viaPipe([trace], {}, -1, () => {}, true);
+    expect(piped.frames).toEqual([]);
+    expect(piped.error).toMatch(/^Error: reading the hop files failed on the thread that reads them: .*null/);
+    expect(await piped.exited).toBe(0);
   });
 
   it('the worker giving up mid-way stops the reading thread', async () => {

@@ -44,9 +44,16 @@ const F = { sec: 0, origLen: 1, linkType: 2, size: 3 } as const;
 const WARNING = -1;
 const ERROR = -2;
 
-/** Control words: slots published and released so far, and whether either side gave up. */
+/**
+ * Control words: slots published and released so far, whether the worker gave up, and the
+ * length + 1 of the reading side's fault text (0: none); then per slot its record count and
+ * whether the stream ends with it.
+ */
 const C = { published: 0, released: 1, cancelled: 2, failed: 3, slot: 4 } as const;
 const CONTROL_WORDS = C.slot + 2 * PIPE.slots;
+/** Room for the message of a fault of the reading side's own code. */
+const FAULT_BYTES = 4096;
+const HEAD_BYTES = 16 + align8(4 * CONTROL_WORDS) + FAULT_BYTES;
 
 /** A reading side that has not published for this long is taken as stuck. */
 const SILENCE_LIMIT_MS = 60_000;
@@ -62,18 +69,20 @@ export interface PipeRequest {
 class PipeLayout {
   readonly progress: Float64Array;
   readonly control: Int32Array;
+  readonly fault: Uint8Array;
   readonly ints: Int32Array[] = [];
   readonly floats: Float64Array[] = [];
   readonly bytes: Uint8Array[] = [];
 
   static size(): number {
-    return 16 + align8(4 * CONTROL_WORDS) + PIPE.slots * (8 * F.size * PIPE.frames + 4 * I.size * PIPE.frames + SLOT_BYTES);
+    return HEAD_BYTES + PIPE.slots * (8 * F.size * PIPE.frames + 4 * I.size * PIPE.frames + SLOT_BYTES);
   }
 
   constructor(readonly buffer: SharedArrayBuffer) {
     this.progress = new Float64Array(buffer, 0, 2);
     this.control = new Int32Array(buffer, 16, CONTROL_WORDS);
-    let at = 16 + align8(4 * CONTROL_WORDS);
+    this.fault = new Uint8Array(buffer, 16 + align8(4 * CONTROL_WORDS), FAULT_BYTES);
+    let at = HEAD_BYTES;
     for (let s = 0; s < PIPE.slots; s++) {
       this.floats.push(new Float64Array(buffer, at, F.size * PIPE.frames));
       at += 8 * F.size * PIPE.frames;
@@ -82,6 +91,20 @@ class PipeLayout {
       this.bytes.push(new Uint8Array(buffer, at, SLOT_BYTES));
       at += SLOT_BYTES;
     }
+  }
+
+  /** Tells the worker the reading side's own code failed, and why. */
+  fail(error: unknown): void {
+    const text = Buffer.from(error instanceof Error ? error.message : String(error)).subarray(0, FAULT_BYTES);
+    this.fault.set(text);
+    Atomics.store(this.control, C.failed, text.length + 1);
+    Atomics.notify(this.control, C.published);
+  }
+
+  /** The reading side's fault, if it had one. */
+  failure(): string | undefined {
+    const failed = Atomics.load(this.control, C.failed);
+    return failed === 0 ? undefined : Buffer.from(this.fault.subarray(0, failed - 1)).toString();
   }
 
   count(slot: number): number {
@@ -112,10 +135,11 @@ const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
  */
 export async function produceFrames(request: PipeRequest, abandoned: () => boolean = () => false): Promise<void> {
   const pipe = new PipeLayout(request.buffer);
-  const writer = new SlotWriter(request.files, request.options);
+  let writer: SlotWriter | undefined;
   // A pending Atomics.waitAsync does not keep a thread's event loop alive on its own.
   const alive = setInterval(() => {}, 1 << 30);
   try {
+    writer = new SlotWriter(request.files, request.options);
     for (let seq = 0; ; seq++) {
       if (!(await slotFree(pipe, seq, abandoned))) return;
       const slot = seq % PIPE.slots;
@@ -129,13 +153,12 @@ export async function produceFrames(request: PipeRequest, abandoned: () => boole
       Atomics.notify(pipe.control, C.published);
       if (ends) return;
     }
-  } catch {
+  } catch (error) {
     // A fault of this code, not of a file (those travel as records): the worker says so.
-    Atomics.store(pipe.control, C.failed, 1);
-    Atomics.notify(pipe.control, C.published);
+    pipe.fail(error);
   } finally {
     clearInterval(alive);
-    writer.close();
+    writer?.close();
   }
 }
 
@@ -379,7 +402,8 @@ function awaitPublished(pipe: PipeLayout, seq: number): void {
   let since = Date.now();
   let seen = Atomics.load(pipe.control, C.published);
   while (seen <= seq) {
-    if (Atomics.load(pipe.control, C.failed) !== 0) throw new Error('reading the hop files failed on the thread that reads them');
+    const failure = pipe.failure();
+    if (failure !== undefined) throw new Error(`reading the hop files failed on the thread that reads them: ${failure}`);
     if (Atomics.wait(pipe.control, C.published, seen, 100) === 'timed-out' && Date.now() - since > SILENCE_LIMIT_MS) {
       throw new Error(`the thread reading the hop files stopped answering for ${SILENCE_LIMIT_MS / 1000} s`);
     }

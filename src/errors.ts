@@ -62,3 +62,33 @@ export class CaptureFileError extends FatalError {
     this.name = 'CaptureFileError';
   }
 }
+
+/**
+ * An error as a plain value, to cross to another thread: a class and its fields survive
+ * neither structured cloning nor JSON. errorFromValue gives back the same class (a capture
+ * file's error, another FatalError, or a plain Error), message, exit code and hint.
+ */
+export interface ErrorValue {
+  message: string;
+  /** Where it was thrown, for --debug. */
+  stack?: string;
+  capture?: { file: string; offset: number; problem: string };
+  fatal?: { exitCode: number; hint?: string };
+}
+
+export function errorValue(error: unknown): ErrorValue {
+  if (error instanceof CaptureFileError) return { message: error.message, stack: error.stack, capture: { file: error.file, offset: error.offset, problem: error.problem } };
+  if (error instanceof FatalError) return { message: error.message, stack: error.stack, fatal: { exitCode: error.exitCode, hint: error.hint } };
+  if (error instanceof Error) return { message: error.message, stack: error.stack };
+  return { message: String(error) };
+}
+
+export function errorFromValue(value: ErrorValue): Error {
+  const error = value.capture
+    ? new CaptureFileError(value.capture.file, value.capture.offset, value.capture.problem)
+    : value.fatal
+      ? new FatalError(value.message, value.fatal.exitCode, value.fatal.hint)
+      : new Error(value.message);
+  if (value.stack !== undefined) error.stack = value.stack;
+  return error;
+}

@@ -8,7 +8,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { blockingWriter } from '../render/stdout.js';
 import { replayHere, type ReplayOptions } from '../commands/replay.js';
 import type { PipeRequest } from '../capture/files/frame-pipe.js';
-import { describeError, type ReplayWorkerData, type ReplayWorkerRequest, type ReplayWorkerResult } from './replay-worker.js';
+import { errorValue } from '../errors.js';
+import type { ReplayWorkerData, ReplayWorkerRequest, ReplayWorkerResult } from './replay-worker.js';
 
 const stderr = blockingWriter(2);
 process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
@@ -23,5 +24,5 @@ const post = (message: ReplayWorkerResult | ReplayWorkerRequest): void => parent
 const readElsewhere = readOnMain ? (read: PipeRequest) => post({ read }) : undefined;
 replayHere(inputs, options, terminal, readElsewhere).then(
   (code) => post({ code }),
-  (error: unknown) => post({ error: describeError(error) }),
+  (error: unknown) => post({ error: errorValue(error) }),
 );

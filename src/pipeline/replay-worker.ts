@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { FatalError } from '../errors.js';
+import { errorFromValue, type ErrorValue } from '../errors.js';
 import { type PipeRequest, produceFrames } from '../capture/files/frame-pipe.js';
 
 /** What the replay needs to know of the terminal: a worker thread's stdout and stderr are not the process's. */
@@ -21,8 +21,8 @@ export interface ReplayWorkerData<O> {
   readOnMain: boolean;
 }
 
-/** How the worker ends: the exit code, or the error as the main thread rebuilds it. */
-export type ReplayWorkerResult = { code: number } | { error: { message: string; stack?: string; fatal?: { exitCode: number; hint?: string } } };
+/** How the worker ends: the exit code, or its error as a value (errorValue in errors.ts). */
+export type ReplayWorkerResult = { code: number } | { error: ErrorValue };
 
 /** What the worker asks of the main thread before it ends: to read the hop files into a pipe. */
 export type ReplayWorkerRequest = { read: PipeRequest };
@@ -116,7 +116,7 @@ export function replayInWorker<O>(data: Omit<ReplayWorkerData<O>, 'readOnMain'>)
         produceFrames(message.read, () => settled).catch(() => undefined);
         return;
       }
-      settle(() => ('code' in message ? resolve(message.code) : reject(rebuildError(message.error))));
+      settle(() => ('code' in message ? resolve(message.code) : reject(errorFromValue(message.error))));
     });
     worker.on('error', (error) => settle(() => reject(error)));
     worker.on('exit', (code) => settle(() => reject(new Error(`the replay worker ended with code ${code} before its report`))));
@@ -132,16 +132,3 @@ export function threadEntry(): URL {
   return existsSync(bundled) ? bundled : new URL('./replay-thread.js', import.meta.url);
 }
 
-/** The worker's error as the main thread prints it: a FatalError keeps its message, hint and exit code. */
-export function rebuildError(error: Extract<ReplayWorkerResult, { error: unknown }>['error']): Error {
-  const rebuilt = error.fatal ? new FatalError(error.message, error.fatal.exitCode, error.fatal.hint) : new Error(error.message);
-  if (error.stack !== undefined) rebuilt.stack = error.stack;
-  return rebuilt;
-}
-
-/** An error thrown in the worker as a message (a subclass and its fields do not survive cloning). */
-export function describeError(error: unknown): Extract<ReplayWorkerResult, { error: unknown }>['error'] {
-  if (error instanceof FatalError) return { message: error.message, stack: error.stack, fatal: { exitCode: error.exitCode, hint: error.hint } };
-  if (error instanceof Error) return { message: error.message, stack: error.stack };
-  return { message: String(error) };
-}

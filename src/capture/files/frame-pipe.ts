@@ -15,7 +15,7 @@
 import { hashNote, knownHash } from '../../decode/bytes.js';
 import { decodePacketAt } from '../../decode/index.js';
 import { keyAhead, matchKey } from '../../correlate/keys.js';
-import { CaptureFileError, FatalError } from '../../errors.js';
+import { errorFromValue, errorValue, type ErrorValue } from '../../errors.js';
 import type { Encap, SourceWarning } from '../../model.js';
 import { HopSource, type HopMap } from './hop-source.js';
 import { CursorMerge, type FrameCursor } from './merge.js';
@@ -222,7 +222,7 @@ class SlotWriter {
         this.carried = null;
         continue;
       }
-      if (this.failure !== undefined && !this.note(ints, bytes, ERROR, errorRecord(this.failure))) return false;
+      if (this.failure !== undefined && !this.note(ints, bytes, ERROR, errorValue(this.failure))) return false;
       return true;
     }
   }
@@ -303,25 +303,6 @@ class SlotWriter {
   }
 }
 
-/** A read error as the worker rebuilds it (a class and its fields do not survive JSON). */
-interface ErrorRecord {
-  message: string;
-  capture?: { file: string; offset: number; problem: string };
-  fatal?: { exitCode: number; hint?: string };
-}
-
-function errorRecord(error: unknown): ErrorRecord {
-  if (error instanceof CaptureFileError) return { message: error.message, capture: { file: error.file, offset: error.offset, problem: error.problem } };
-  if (error instanceof FatalError) return { message: error.message, fatal: { exitCode: error.exitCode, hint: error.hint } };
-  return { message: error instanceof Error ? error.message : String(error) };
-}
-
-function rebuiltError(record: ErrorRecord): Error {
-  if (record.capture) return new CaptureFileError(record.capture.file, record.capture.offset, record.capture.problem);
-  if (record.fatal) return new FatalError(record.message, record.fatal.exitCode, record.fatal.hint);
-  return new Error(record.message);
-}
-
 type BytesSink = { pushAt(hop: number, linkType: number, tsSec: number, tsNsec: number, buf: Uint8Array, start: number, end: number, origLen: number): void };
 
 /**
@@ -359,7 +340,7 @@ export function pushPiped(
         if (hop < 0) {
           const record: unknown = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + start, ints[at + I.end] - start).toString());
           if (hop === WARNING) warn(record as SourceWarning);
-          else throw rebuiltError(record as ErrorRecord);
+          else throw errorFromValue(record as ErrorValue);
           continue;
         }
         const hashStart = ints[at + I.hashStart];

@@ -5,7 +5,7 @@
 // frame they came before, so the trace meets them at the same point as without threads.
 // Memory stays bounded: a file has at most BATCHES_AHEAD batches not yet consumed.
 import { MessageChannel, receiveMessageOnPort, type MessagePort, Worker } from 'node:worker_threads';
-import { CaptureFileError } from '../../errors.js';
+import { errorFromValue, type ErrorValue } from '../../errors.js';
 import type { SourceWarning } from '../../model.js';
 import type { HopMap } from './hop-source.js';
 import type { OpenOptions } from './open.js';
@@ -34,7 +34,7 @@ export interface Batch {
   /** Warnings met before frame `before` (count: at the end of the batch). */
   warnings: { before: number; warning: SourceWarning }[];
   /** The file's stream ends after this batch, cleanly or with this error. */
-  end?: { error?: { file?: string; offset?: number; message: string } };
+  end?: { error?: ErrorValue };
 }
 
 export const sentIndex = (slot: number) => 1 + 2 * slot;
@@ -76,7 +76,7 @@ export class ThreadedHopCursor extends CursorPosition {
         this.finished = true;
         this.port.close();
         const error = batch.end.error;
-        if (error) throw error.file === undefined ? new Error(error.message) : new CaptureFileError(error.file, error.offset ?? 0, error.message);
+        if (error) throw errorFromValue(error);
       }
     }
   }

@@ -1,6 +1,7 @@
 // The worker side of read-thread.ts: reads its hop files through HopSource cursors and sends
 // each file's frames in batches, never more than BATCHES_AHEAD ahead of the main thread.
 import { workerData } from 'node:worker_threads';
+import { errorValue } from '../../errors.js';
 import type { SourceWarning } from '../../model.js';
 import { HopSource } from './hop-source.js';
 import { BATCH_BYTES, BATCHES_AHEAD, type Batch, consumedIndex, META_FIELDS, type ReadJob, sentIndex } from './read-thread.js';
@@ -79,8 +80,7 @@ function sendBatch(state: FileState): void {
       used += length;
     }
   } catch (error) {
-    const e = error as { name?: string; file?: string; offset?: number; problem?: string; message?: string };
-    batch.end = { error: e.name === 'CaptureFileError' ? { file: e.file, offset: e.offset, message: e.problem ?? '' } : { message: e.message ?? String(error) } };
+    batch.end = { error: errorValue(error) };
   }
   if (batch.end) {
     state.done = true;
@@ -90,8 +90,7 @@ function sendBatch(state: FileState): void {
 }
 
 function finishWithError(state: FileState, error: unknown): void {
-  const e = error as { name?: string; file?: string; offset?: number; problem?: string; message?: string };
-  const end = { error: e.name === 'CaptureFileError' ? { file: e.file, offset: e.offset, message: e.problem ?? '' } : { message: e.message ?? String(error) } };
+  const end = { error: errorValue(error) };
   state.done = true;
   post(state, { count: 0, meta: new Float64Array(0), bytes: new Uint8Array(0), warnings: [], end });
 }

@@ -5,7 +5,7 @@ import { join, parse as parsePath } from 'node:path';
 import { CaptureFileError, ExitCode, FatalError } from '../errors.js';
 import type { Frame, Hop, SourceWarning } from '../model.js';
 import type { FrameSink } from '../source.js';
-import { HopSource, type HopMap, isDecodedLinkType, skippedInterface, unsupportedLinkType } from './files/hop-source.js';
+import { bytesRead, HopSource, type HopMap, isDecodedLinkType, skippedInterface, unsupportedLinkType } from './files/hop-source.js';
 import { type CaptureInterface, type OpenOptions, openCaptureFile } from './files/open.js';
 import { mergeByTime, pushMerged, pushMergedThreaded } from './files/merge.js';
 import { type PipeRequest, pushPiped } from './files/frame-pipe.js';
@@ -86,11 +86,7 @@ export function openTrace(inputs: string[], options: TraceOptions = {}): ReplayT
       else if (options.readElsewhere) pushPiped(files, readOptions, options.readElsewhere, warn, sink, progress, (bytes) => (readElsewhere = bytes));
       else pushMerged(sources, sink, progress);
     },
-    progress: () =>
-      readElsewhere?.() ??
-      sources
-        .map((s) => s.bytes())
-        .reduce((sum, p) => ({ done: sum.done + p.done, total: sum.total + p.total }), { done: 0, total: 0 }),
+    progress: () => readElsewhere?.() ?? bytesRead(sources),
     close: () => sources.forEach((s) => s.close()),
   };
   if (description !== undefined) trace.description = description;

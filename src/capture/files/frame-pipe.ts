@@ -17,7 +17,7 @@ import { decodePacketAt } from '../../decode/index.js';
 import { keyAhead, matchKey } from '../../correlate/keys.js';
 import { errorFromValue, errorValue, type ErrorValue } from '../../errors.js';
 import type { Encap, SourceWarning } from '../../model.js';
-import { HopSource, type HopMap } from './hop-source.js';
+import { bytesRead, HopSource, type HopMap } from './hop-source.js';
 import { CursorMerge, type FrameCursor } from './merge.js';
 import type { OpenOptions } from './open.js';
 import { MAX_SNAPLEN_HONOURED } from './pcap-layout.js';
@@ -144,7 +144,7 @@ export async function produceFrames(request: PipeRequest, abandoned: () => boole
       if (!(await slotFree(pipe, seq, abandoned))) return;
       const slot = seq % PIPE.slots;
       const ends = writer.fill(pipe, slot);
-      const progress = writer.progress();
+      const progress = bytesRead(writer.sources);
       pipe.progress[0] = progress.done;
       pipe.progress[1] = progress.total;
       Atomics.store(pipe.control, C.slot + 2 * slot, writer.count);
@@ -176,7 +176,7 @@ async function slotFree(pipe: PipeLayout, seq: number, abandoned: () => boolean)
 class SlotWriter {
   count = 0;
   private used = 0;
-  private readonly sources: HopSource[];
+  readonly sources: HopSource[];
   private readonly pending: SourceWarning[] = [];
   private merge: CursorMerge | null = null;
   /** A frame the merge stepped onto that has not been written yet. */
@@ -285,17 +285,6 @@ class SlotWriter {
     this.used += text.length;
     this.count++;
     return true;
-  }
-
-  progress(): { done: number; total: number } {
-    let done = 0;
-    let total = 0;
-    for (const source of this.sources) {
-      const p = source.bytes();
-      done += p.done;
-      total += p.total;
-    }
-    return { done, total };
   }
 
   close(): void {

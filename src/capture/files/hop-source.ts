@@ -33,6 +33,18 @@ export function skippedInterface(file: string, iface: CaptureInterface): SourceW
   return { file, offset: iface.offset, message: `${unsupportedLinkType(iface)}: its packets are skipped` };
 }
 
+/** Bytes read so far over the sizes of all the sources' files: for a progress line. */
+export function bytesRead(sources: HopSource[]): { done: number; total: number } {
+  let done = 0;
+  let total = 0;
+  for (const source of sources) {
+    const p = source.bytes();
+    done += p.done;
+    total += p.total;
+  }
+  return { done, total };
+}
+
 export class HopSource extends CursorPosition {
   private reader: RecordReader | null = null;
   /** The reader when it is the native classic one: its records are read without an object each. */

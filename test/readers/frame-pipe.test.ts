@@ -6,7 +6,7 @@
 // and stop when either side does.
 // The two sides need two threads: the reading side runs in a worker from the build (npm test
 // builds first), the worker's side here, on the test's thread, also from the build.
-import { existsSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -95,6 +95,8 @@ interface Piped {
   error?: string;
   /** Frames whose fingerprint came from the reading side. */
   knownAhead: number;
+  /** The trace's byte count (its progress line) at frame 40,000 and after the last frame. */
+  progress: { midway?: { done: number; total: number }; end: { done: number; total: number } };
   exited: Promise<number>;
 }
 
@@ -106,11 +108,13 @@ async function viaPipe(inputs: string[], options: TraceOptions = {}, stopAt = -1
   beforePush();
   const frames: Seen[] = [];
   let knownAhead = 0;
+  let midway: Piped['progress']['midway'];
   let error: string | undefined;
   try {
     trace.pushAll!({
       pushAt(hop, linkType, tsSec, tsNsec, buf, start, end, origLen) {
         if (frames.length === stopAt) throw new Error('the sink gave up');
+        if (frames.length === 40_000) midway = trace.progress();
         if (b.bytes.knownHash.buf === buf && b.bytes.knownHash.start >= start) knownAhead++;
         const hash = fingerprint(b.decode, linkType, buf, start, end, origLen);
         // The key the reading side worked out, as armed for the tracer's next packet.
@@ -122,7 +126,8 @@ async function viaPipe(inputs: string[], options: TraceOptions = {}, stopAt = -1
   } catch (err) {
     error = `${(err as Error).name}: ${(err as Error).message}`;
   }
-  return { frames, warnings: trace.warnings, knownAhead, exited: reading.exited(), ...(error === undefined ? {} : { error }) };
+  const progress = { midway, end: trace.progress() };
+  return { frames, warnings: trace.warnings, knownAhead, progress, exited: reading.exited(), ...(error === undefined ? {} : { error }) };
 }
 
 describe.skipIf(!existsSync(BUILT))('frames read on another thread and taken from the pipe', () => {
@@ -154,6 +159,12 @@ describe.skipIf(!existsSync(BUILT))('frames read on another thread and taken fro
     expect(got.frames.length).toBe(80_000);
     expect(got.frames).toEqual(expected.frames);
     expect(got.knownAhead).toBe(80_000);
+    // The progress line counts the reading side's bytes: part of the files midway, all of them at the end.
+    const bytes = readdirSync(trace).filter((f) => f.endsWith('.pcap')).reduce((n, f) => n + statSync(join(trace, f)).size, 0);
+    expect(got.progress.end).toEqual({ done: bytes, total: bytes });
+    expect(got.progress.midway!.total).toBe(bytes);
+    expect(got.progress.midway!.done).toBeGreaterThan(0);
+    expect(got.progress.midway!.done).toBeLessThan(bytes);
   });
 
   it('are the same across out-of-order records, ties, frames longer than a slot\'s soft limit and a cut file, with its warning at the same frame', async () => {

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labAvailable, labUnavailableReason } from './lab.js';
-import { createMultihost } from './multihost.js';
+import { createMultihost, OVERLAY_PATH, overlayTunnelSteps } from './multihost.js';
 import { HELPER_REPO, packageVersion, planHelperImage } from '../../src/capture/remote/image.js';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -18,8 +18,7 @@ describe.skipIf(!labAvailable())(`hoptrace across two Docker hosts (${labUnavail
   const lab = createMultihost(process.env.HT_LAB_ID || 'mh');
   const { h1, h2 } = lab.env.hosts;
   const hosts = ['--host', `h1=${h1.dockerHost}`, '--host', `h2=${h2.dockerHost}`];
-  const ip = (h: 'h1' | 'h2', c: string): string => lab.docker(h, 'inspect', '-f', `{{(index .NetworkSettings.Networks "${lab.env.overlayNet}").IPAddress}}`, c).trim();
-  const helpers = (h: 'h1' | 'h2'): string => lab.docker(h, 'ps', '-aq', '--filter', 'label=org.hoptrace.helper').trim();
+  const [ip, helpers] = [lab.overlayAddress, lab.helperIds];
   let c1 = '';
   let c2 = '';
   const hoptrace = (args: string[]) => {
@@ -41,10 +40,7 @@ describe.skipIf(!labAvailable())(`hoptrace across two Docker hosts (${labUnavail
       expect(stderr).toMatch(/ping -c 3 -i 0\.3 .* on host h1: exit 0/);
       expect(code).toBe(0);
       const report = JSON.parse(stdout);
-      expect(names(report)).toEqual([
-        'h1 c1 eth0', 'h1 overlay:ht-overlay veth1', 'h1 overlay:ht-overlay br0', 'h1 overlay:ht-overlay vxlan0', 'h1 eth0',
-        'h2 eth0', 'h2 overlay:ht-overlay vxlan0', 'h2 overlay:ht-overlay br0', 'h2 overlay:ht-overlay veth1', 'h2 c2 eth0',
-      ]);
+      expect(names(report)).toEqual(OVERLAY_PATH);
       expect(report.summary.packetsPerHop).toEqual([6, 6, 6, 6, 6, 6, 6, 6, 6, 6]);
       expect(report.flows).toHaveLength(1);
       const flow = report.flows[0];
@@ -52,13 +48,7 @@ describe.skipIf(!labAvailable())(`hoptrace across two Docker hosts (${labUnavail
       expect(flow.rewrites).toEqual([]);
       expect(flow.findings).toEqual([]);
       expect(report.summary.warnings).toEqual([]);
-      const carrier = (src: string, dst: string) => ({ kind: 'vxlan', vni: expect.any(Number), outer: { src, dst, dport: 4789 } });
-      expect(flow.tunnels.steps).toEqual([
-        { between: ['h1 overlay:ht-overlay vxlan0', 'h1 eth0'], direction: 'request', ...carrier(h1.addr, h2.addr), action: 'encapsulated' },
-        { between: ['h2 eth0', 'h2 overlay:ht-overlay vxlan0'], direction: 'request', ...carrier(h1.addr, h2.addr), action: 'decapsulated' },
-        { between: ['h2 overlay:ht-overlay vxlan0', 'h2 eth0'], direction: 'reply', ...carrier(h2.addr, h1.addr), action: 'encapsulated' },
-        { between: ['h1 eth0', 'h1 overlay:ht-overlay vxlan0'], direction: 'reply', ...carrier(h2.addr, h1.addr), action: 'decapsulated' },
-      ]);
+      expect(flow.tunnels.steps).toEqual(overlayTunnelSteps(h1.addr, h2.addr, expect.any(Number)));
       // Across the hosts the latency is given to the clocks' uncertainty only.
       const across = flow.latency.filter((s: { between: string[] }) => s.between.includes('h1 eth0') && s.between.includes('h2 eth0'));
       expect(across).toHaveLength(2);
@@ -315,10 +305,6 @@ describe.skipIf(!labAvailable())(`hoptrace across two Docker hosts (${labUnavail
       const ended = new Promise<number | null>((resolve) => child.on('close', resolve));
       return { child, io, until, ended };
     };
-    const path10 = [
-      'h1 c1 eth0', 'h1 overlay:ht-overlay veth1', 'h1 overlay:ht-overlay br0', 'h1 overlay:ht-overlay vxlan0', 'h1 eth0',
-      'h2 eth0', 'h2 overlay:ht-overlay vxlan0', 'h2 overlay:ht-overlay br0', 'h2 overlay:ht-overlay veth1', 'h2 c2 eth0',
-    ];
 
     it('watch c1 --text: both hosts\' hops, the container\'s own echo to c2 followed through the tunnel; Ctrl-C gives the report', async () => {
       const w = watch(['--text']);
@@ -354,7 +340,7 @@ describe.skipIf(!labAvailable())(`hoptrace across two Docker hosts (${labUnavail
       w.child.kill('SIGINT');
       expect(await w.ended).toBe(0);
       const report = JSON.parse(w.io.out);
-      expect(names(report)).toEqual(path10);
+      expect(names(report)).toEqual(OVERLAY_PATH);
       expect(report.flows.map((f: { proto: string; verdict: string; packets: object }) => [f.proto, f.verdict, f.packets])).toEqual([['icmp', 'ok', { request: 2, reply: 2 }]]);
       expect(report.summary.packetsPerHop).toEqual(Array(10).fill(4));
     });

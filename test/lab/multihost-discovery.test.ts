@@ -11,8 +11,7 @@ describe.skipIf(!labAvailable())(`overlay discovery on two live hosts (${labUnav
   // Discovery reads netlink through nsenter on this machine, so each engine is asked over its
   // own unix socket here; the TCP engine is exercised by the remote capture test.
   const engine = (h: HostName): Docker => new Docker({ socketPath: `${lab.env.stateDir}/${h}/docker.sock` });
-  const overlayIp = (h: HostName, c: string): string =>
-    lab.docker(h, 'inspect', '-f', `{{(index .NetworkSettings.Networks "${lab.env.overlayNet}").IPAddress}}`, c).trim();
+  const overlayIp = lab.overlayAddress;
 
   beforeAll(() => void lab.up());
   afterAll(() => lab.down());

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { labAvailable, labUnavailableReason } from './lab.js';
-import { createMultihost } from './multihost.js';
+import { createMultihost, OVERLAY_PATH, overlayTunnelSteps } from './multihost.js';
 import { buildHelper, runInProcess, stderrIncludes, type Written } from '../live/in-process-support.js';
 
 const written = vi.hoisted((): Written => ({ stdout: [] }));
@@ -23,8 +23,7 @@ describe.skipIf(!labAvailable())(`a trace across two Docker hosts, in-process ($
   const { h1, h2 } = lab.env.hosts;
   const socket = (h: 'h1' | 'h2') => `unix://${path.join(lab.env.stateDir, h, 'docker.sock')}`;
   const hosts = ['--host', `h1=${socket('h1')}`, '--host', `h2=${socket('h2')}`];
-  const ip = (h: 'h1' | 'h2', c: string): string => lab.docker(h, 'inspect', '-f', `{{(index .NetworkSettings.Networks "${lab.env.overlayNet}").IPAddress}}`, c).trim();
-  const helpers = (h: 'h1' | 'h2'): string => lab.docker(h, 'ps', '-aq', '--filter', 'label=org.hoptrace.helper').trim();
+  const [ip, helpers] = [lab.overlayAddress, lab.helperIds];
   const names = (report: { hops: { name: string }[] }) => report.hops.map((h) => h.name);
   // runInProcess sets DOCKER_HOST; a trace across hosts names every engine with --host.
   const env = { dockerHost: socket('h1') };
@@ -51,22 +50,13 @@ describe.skipIf(!labAvailable())(`a trace across two Docker hosts, in-process ($
     expect(run.stderr).toBe(`hoptrace: ping -c 2 -i 0.2 ${c2} in ${c1Id} on host h1: exit 0\n`);
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout);
-    expect(names(report)).toEqual([
-      'h1 c1 eth0', 'h1 overlay:ht-overlay veth1', 'h1 overlay:ht-overlay br0', 'h1 overlay:ht-overlay vxlan0', 'h1 eth0',
-      'h2 eth0', 'h2 overlay:ht-overlay vxlan0', 'h2 overlay:ht-overlay br0', 'h2 overlay:ht-overlay veth1', 'h2 c2 eth0',
-    ]);
+    expect(names(report)).toEqual(OVERLAY_PATH);
     expect(report.summary.packetsPerHop).toEqual(Array(10).fill(4));
     expect(report.summary.warnings).toEqual([]);
     expect(report.flows).toHaveLength(1);
     const flow = report.flows[0];
     expect([flow.verdict, flow.initiator, flow.responder, flow.packets]).toEqual(['ok', c1, c2, { request: 2, reply: 2 }]);
-    const carrier = (src: string, dst: string) => ({ kind: 'vxlan', vni: expect.any(Number), outer: { src, dst, dport: 4789 } });
-    expect(flow.tunnels.steps).toEqual([
-      { between: ['h1 overlay:ht-overlay vxlan0', 'h1 eth0'], direction: 'request', ...carrier(h1.addr, h2.addr), action: 'encapsulated' },
-      { between: ['h2 eth0', 'h2 overlay:ht-overlay vxlan0'], direction: 'request', ...carrier(h1.addr, h2.addr), action: 'decapsulated' },
-      { between: ['h2 overlay:ht-overlay vxlan0', 'h2 eth0'], direction: 'reply', ...carrier(h2.addr, h1.addr), action: 'encapsulated' },
-      { between: ['h1 eth0', 'h1 overlay:ht-overlay vxlan0'], direction: 'reply', ...carrier(h2.addr, h1.addr), action: 'decapsulated' },
-    ]);
+    expect(flow.tunnels.steps).toEqual(overlayTunnelSteps(h1.addr, h2.addr, expect.any(Number)));
   });
 
   it('a container on none of the hosts: one error naming the hosts, exit 4, nothing captured', async () => {

@@ -48,7 +48,7 @@ describe.skipIf(!labAvailable())(`remote capture over the Docker API (${labUnava
   afterAll(() => lab.down());
 
   it('captures the ping at c2 eth0, vxlan0 and h2 eth0 on h2 over TCP; VXLAN frames on the uplink; helper gone after stop', async () => {
-    const ip = (h: 'h1' | 'h2', c: string): string => lab.docker(h, 'inspect', '-f', `{{(index .NetworkSettings.Networks "${lab.env.overlayNet}").IPAddress}}`, c).trim();
+    const ip = lab.overlayAddress;
     const [c1, c2] = [ip('h1', 'c1'), ip('h2', 'c2')];
     const vni = Number(lab.docker('h1', 'network', 'inspect', '-f', '{{index .Options "com.docker.network.driver.overlay.vxlanid_list"}}', lab.env.overlayNet).trim());
     const netId = lab.docker('h2', 'network', 'inspect', '-f', '{{.Id}}', lab.env.overlayNet).trim();
@@ -106,7 +106,7 @@ describe.skipIf(!labAvailable())(`remote capture over the Docker API (${labUnava
     ]);
     expect(path.where[1]!.path).toBe(`${h2.execRoot}/netns/1-${netId.slice(0, 10)}`);
     expect(path.where[0]!.path).toBe(lab.containerNetns('h2', 'c2'));
-    const c1 = lab.docker('h1', 'inspect', '-f', `{{(index .NetworkSettings.Networks "${lab.env.overlayNet}").IPAddress}}`, 'c1').trim();
+    const c1 = lab.overlayAddress('h1', 'c1');
     expect(path.peers.find((p) => p.addr === c1)).toMatchObject({ underlay: '203.0.113.1', sources: ['fdb', 'inspect'], name: 'c1' });
     expect(path.outside?.natRules).toEqual([`-A POSTROUTING -s ${path.outside?.subnet} ! -o docker_gwbridge -j MASQUERADE`, '-A DOCKER -i docker_gwbridge -j RETURN']);
     await new Promise((resolve) => driver.child.on('exit', resolve));
@@ -121,7 +121,7 @@ describe.skipIf(!labAvailable())(`remote capture over the Docker API (${labUnava
     console.log(`h2 over ssh: image ${String((await driver.until('prepared')).ms)} ms, clock offset ${offset} ns +- ${String(clock.uncertaintyNs)} ns`);
     expect(offset < 0n ? -offset : offset).toBeLessThanOrEqual(BigInt(clock.uncertaintyNs as string));
     await driver.until('all-ready', 60_000);
-    const c2 = lab.docker('h2', 'inspect', '-f', `{{(index .NetworkSettings.Networks "${lab.env.overlayNet}").IPAddress}}`, 'c2').trim();
+    const c2 = lab.overlayAddress('h2', 'c2');
     expect(lab.docker('h1', 'exec', 'c1', 'ping', '-c', '2', '-W', '2', c2)).toMatch(/2 packets received/);
     const deadline = Date.now() + 10_000;
     while (driver.events.filter((e) => e.event === 'packet').length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));

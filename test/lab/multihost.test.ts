@@ -61,8 +61,8 @@ describe.skipIf(!labAvailable())(`multi-host lab (${labUnavailableReason() ?? 'r
   });
 
   it('c1 on h1 pings c2 on h2 over the overlay, inside VXLAN on the underlay', async () => {
-    const c2 = lab.docker('h2', 'inspect', '-f', `{{(index .NetworkSettings.Networks "${lab.env.overlayNet}").IPAddress}}`, 'c2').trim();
-    const c1 = lab.docker('h1', 'inspect', '-f', `{{(index .NetworkSettings.Networks "${lab.env.overlayNet}").IPAddress}}`, 'c1').trim();
+    const c2 = lab.overlayAddress('h2', 'c2');
+    const c1 = lab.overlayAddress('h1', 'c1');
     const vni = lab.docker('h1', 'network', 'inspect', '-f', '{{index .Options "com.docker.network.driver.overlay.vxlanid_list"}}', lab.env.overlayNet).trim();
     expect(c2).toMatch(/^198\.18\.100\.\d+$/);
     const dump = tcpdump(lab.env.hosts.h2.ns, 'eth0', 'udp port 4789', 4, 20_000);

@@ -51,6 +51,31 @@ export interface Multihost {
   exec(ns: string, argv: string[], opts?: { timeoutMs?: number }): string;
   /** Network namespace file of a running container on a host. */
   containerNetns(host: HostName, name: string): string;
+  /** A container's address on the lab's overlay network. */
+  overlayAddress(host: HostName, container: string): string;
+  /** The ids of hoptrace's capture helpers on a host, one per line ('' when none is left). */
+  helperIds(host: HostName): string;
+}
+
+/** The ten hops of a trace from c1 on h1 to c2 on h2 across the lab's overlay (ht-overlay), in path order. */
+export const OVERLAY_PATH = [
+  'h1 c1 eth0', 'h1 overlay:ht-overlay veth1', 'h1 overlay:ht-overlay br0', 'h1 overlay:ht-overlay vxlan0', 'h1 eth0',
+  'h2 eth0', 'h2 overlay:ht-overlay vxlan0', 'h2 overlay:ht-overlay br0', 'h2 overlay:ht-overlay veth1', 'h2 c2 eth0',
+];
+
+/**
+ * The tunnel steps of an echo from c1 (h1) to c2 (h2) and its reply, as the report gives them:
+ * each way encapsulated at the sender's vxlan0 and decapsulated at the receiver's, the VXLAN
+ * carried between the hosts' underlay addresses. `vni` is what the VNI must match.
+ */
+export function overlayTunnelSteps(h1Addr: string, h2Addr: string, vni: unknown): object[] {
+  const carrier = (src: string, dst: string) => ({ kind: 'vxlan', vni, outer: { src, dst, dport: 4789 } });
+  return [
+    { between: ['h1 overlay:ht-overlay vxlan0', 'h1 eth0'], direction: 'request', ...carrier(h1Addr, h2Addr), action: 'encapsulated' },
+    { between: ['h2 eth0', 'h2 overlay:ht-overlay vxlan0'], direction: 'request', ...carrier(h1Addr, h2Addr), action: 'decapsulated' },
+    { between: ['h2 overlay:ht-overlay vxlan0', 'h2 eth0'], direction: 'reply', ...carrier(h2Addr, h1Addr), action: 'encapsulated' },
+    { between: ['h1 eth0', 'h1 overlay:ht-overlay vxlan0'], direction: 'reply', ...carrier(h2Addr, h1Addr), action: 'decapsulated' },
+  ];
 }
 
 function run(file: string, args: string[], what: string, env?: NodeJS.ProcessEnv, timeoutMs = 120_000): string {
@@ -114,5 +139,7 @@ export function createMultihost(id: string = process.env.HT_LAB_ID || 'mh'): Mul
       if (!/^[1-9]\d*$/.test(pid)) throw new Error(`container ${name} on ${host} is not running (pid '${pid}')`);
       return `/proc/${pid}/ns/net`;
     },
+    overlayAddress: (host, container) => docker(host, 'inspect', '-f', `{{(index .NetworkSettings.Networks "${env.overlayNet}").IPAddress}}`, container).trim(),
+    helperIds: (host) => docker(host, 'ps', '-aq', '--filter', 'label=org.hoptrace.helper').trim(),
   };
 }
